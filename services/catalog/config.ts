@@ -1,0 +1,3 @@
+import { baseConfig } from "../../shared/config/mod.ts";
+
+export const catalogConfig = baseConfig;

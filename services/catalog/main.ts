@@ -1,0 +1,9 @@
+import { bootService } from "../../shared/runtime/mod.ts";
+import { catalogConfig } from "./config.ts";
+import { startCatalog } from "./service.ts";
+
+export default await bootService(
+  "catalog",
+  catalogConfig,
+  async ({ nc, log, openDatabase }) => startCatalog({ nc, log, database: await openDatabase() }),
+);

@@ -1,0 +1,26 @@
+/** The products table, read as the contract's `Product`. */
+import { asc, eq, inArray } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
+import { products } from "../../db/catalog/schema.ts";
+import type { Product } from "../../shared/contracts/mod.ts";
+
+const asProduct = {
+  id: products.id,
+  sku: products.sku,
+  name: products.name,
+  priceCents: products.priceCents,
+  available: products.stock,
+};
+
+export function listProducts(db: Database): Promise<Product[]> {
+  return db.select(asProduct).from(products).orderBy(asc(products.sku));
+}
+
+export async function findProduct(db: Database, id: string): Promise<Product | null> {
+  const [product] = await db.select(asProduct).from(products).where(eq(products.id, id));
+  return product ?? null;
+}
+
+export function findProducts(db: Database, ids: string[]): Promise<Product[]> {
+  return db.select(asProduct).from(products).where(inArray(products.id, ids));
+}

@@ -1,0 +1,58 @@
+/** The gateway's public HTTP API: the only entry clients use. Routes as in ../shared/api.md. */
+import { Hono } from "hono";
+import { jwt } from "hono/jwt";
+import { requestId } from "hono/request-id";
+import type { RpcClient } from "../../shared/bus/mod.ts";
+import type { catalogApi, usersApi } from "../../shared/contracts/mod.ts";
+import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
+import type { Logger } from "../../shared/log/mod.ts";
+import type { GatewayEnv } from "./env.ts";
+import { httpMetrics } from "./metrics.ts";
+import { errorToProblem, problem } from "./problem.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { productRoutes } from "./routes/products.ts";
+
+export interface GatewayDeps {
+  users: RpcClient<typeof usersApi.endpoints>;
+  catalog: RpcClient<typeof catalogApi.endpoints>;
+  /** NATS and every service the gateway routes to. */
+  readiness: Record<string, ReadinessCheck>;
+  jwtSecret: string;
+  requestBudgetMs: number;
+  log: Logger;
+}
+
+export function createGatewayApp(deps: GatewayDeps) {
+  const authenticated = jwt({ secret: deps.jwtSecret, alg: "HS256" });
+
+  const app = new Hono<GatewayEnv>()
+    .use(requestId())
+    .use(async (c, next) => {
+      const started = performance.now();
+      c.set("log", deps.log.child({ correlationId: c.var.requestId }));
+      c.set("deadline", Date.now() + deps.requestBudgetMs);
+      await next();
+      c.var.log.info("request", {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      });
+    })
+    .use(httpMetrics.registerMetrics)
+    .get("/health", (c) => c.json({ status: "ok" }))
+    .get("/ready", async (c) => {
+      const report = await checkReadiness(deps.readiness);
+      return c.json(
+        { status: report.ready ? "ready" : "unavailable", checks: report.checks },
+        report.ready ? 200 : 503,
+      );
+    })
+    .get("/metrics", httpMetrics.printMetrics)
+    .route("/auth", authRoutes(deps.users, authenticated))
+    .route("/products", productRoutes(deps.catalog));
+
+  app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
+  app.onError(errorToProblem);
+  return app;
+}

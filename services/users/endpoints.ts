@@ -1,0 +1,61 @@
+/** What the users service answers over NATS: register, login, get profile. */
+import type { Database } from "../../db/client.ts";
+import type { RpcHandlers } from "../../shared/bus/mod.ts";
+import { usersApi } from "../../shared/contracts/mod.ts";
+import { ServiceError } from "../../shared/errors/mod.ts";
+import type { OutboxRelay } from "../../shared/outbox/mod.ts";
+import { createAccount, findAccountByEmail, findAccountById } from "./accounts.ts";
+import type { UsersConfig } from "./config.ts";
+import { hashPassword, verifyPassword } from "./password.ts";
+import { issueToken } from "./token.ts";
+
+export interface UsersEndpointDeps {
+  db: Database;
+  relay: OutboxRelay;
+  config: Pick<UsersConfig, "JWT_SECRET" | "JWT_TTL_SECONDS" | "PASSWORD_ITERATIONS">;
+}
+
+export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof usersApi.endpoints> {
+  const { db, config } = deps;
+  // Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+  const decoy = hashPassword(crypto.randomUUID(), config.PASSWORD_ITERATIONS);
+
+  return {
+    register: async ({ email, password, name }, ctx) => {
+      const passwordHash = await hashPassword(password, config.PASSWORD_ITERATIONS);
+      const account = await createAccount(
+        db,
+        { email: normaliseEmail(email), name, passwordHash },
+        { source: usersApi.name, correlationId: ctx.correlationId },
+      );
+      if (!account) throw new ServiceError("conflict", "that email is already registered");
+      deps.relay.wake();
+      ctx.log.info("user registered", { userId: account.id });
+      return { userId: account.id };
+    },
+
+    login: async ({ email, password }) => {
+      const account = await findAccountByEmail(db, normaliseEmail(email));
+      const valid = await verifyPassword(password, account?.passwordHash ?? await decoy);
+      if (!account || !valid) throw new ServiceError("unauthorized", "wrong email or password");
+      return issueToken(
+        { userId: account.id, email: account.email },
+        config.JWT_SECRET,
+        config.JWT_TTL_SECONDS,
+      );
+    },
+
+    getProfile: async ({ userId }) => {
+      const account = await findAccountById(db, userId);
+      if (!account) throw new ServiceError("not_found", "no such user");
+      return {
+        userId: account.id,
+        email: account.email,
+        name: account.name,
+        createdAt: account.createdAt.toISOString(),
+      };
+    },
+  };
+}
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();

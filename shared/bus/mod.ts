@@ -1,0 +1,6 @@
+export { connectNats, natsAnswers, withTimeout } from "./connect.ts";
+export { budgetHeader, correlationHeader } from "./headers.ts";
+export { type RpcContext, type RpcHandlers, type ServeOptions, serveRpc } from "./rpc_server.ts";
+export { type CallOptions, type RpcClient, rpcClient } from "./rpc_client.ts";
+export { duplicateWindowMs, ensureStream } from "./streams.ts";
+export { serviceAnswers } from "./discovery.ts";

@@ -1,0 +1,100 @@
+import { errors, headers, type NatsConnection } from "@nats-io/nats-core";
+import type {
+  ReplyOf,
+  RequestOf,
+  RpcEndpoint,
+  RpcEndpoints,
+  RpcService,
+} from "../contracts/mod.ts";
+import { errorBody, invalidFields, ServiceError } from "../errors/mod.ts";
+import { budgetHeader, correlationHeader } from "./headers.ts";
+
+export interface CallOptions {
+  correlationId?: string;
+  /** Epoch ms by which the whole call must be over; the budget left travels with the request. */
+  deadline?: number;
+  timeoutMs?: number;
+}
+
+export type RpcClient<E extends RpcEndpoints> = {
+  [K in keyof E]: (request: RequestOf<E[K]>, options?: CallOptions) => Promise<ReplyOf<E[K]>>;
+};
+
+export interface ClientOptions {
+  /** Upper bound of every call's wait, whatever deadline a caller passes. */
+  timeoutMs: number;
+}
+
+/** A typed client for a contract: replies are checked against it, failures are ServiceErrors. */
+export function rpcClient<E extends RpcEndpoints>(
+  nc: NatsConnection,
+  contract: RpcService<E>,
+  options: ClientOptions,
+): RpcClient<E> {
+  const client: Record<string, unknown> = {};
+  for (const [method, endpoint] of Object.entries(contract.endpoints)) {
+    client[method] = (request: unknown, call: CallOptions = {}) =>
+      callEndpoint(nc, contract.name, endpoint, request, options, call);
+  }
+  return client as RpcClient<E>;
+}
+
+async function callEndpoint(
+  nc: NatsConnection,
+  service: string,
+  endpoint: RpcEndpoint,
+  request: unknown,
+  options: ClientOptions,
+  call: CallOptions,
+): Promise<unknown> {
+  const checked = endpoint.request.safeParse(request);
+  if (!checked.success) throw invalidFields(checked.error);
+  const timeout = Math.min(
+    call.timeoutMs ?? options.timeoutMs,
+    (call.deadline ?? Infinity) - Date.now(),
+  );
+  if (timeout <= 0) throw new ServiceError("deadline", `no time left to call ${service}`);
+  const h = headers();
+  h.set(correlationHeader, call.correlationId ?? crypto.randomUUID());
+  h.set(budgetHeader, String(Math.floor(timeout)));
+  let reply;
+  try {
+    reply = await nc.request(endpoint.subject, JSON.stringify(checked.data), {
+      timeout,
+      headers: h,
+    });
+  } catch (error) {
+    throw transportFailure(error, service);
+  }
+  if (reply.headers?.get("Nats-Service-Error-Code")) {
+    const body = errorBody.safeParse(safeJson(reply.data));
+    throw body.success
+      ? ServiceError.fromBody(body.data)
+      : new ServiceError("internal", `${service} answered an error without a body`);
+  }
+  const parsed = endpoint.reply.safeParse(safeJson(reply.data));
+  if (!parsed.success) {
+    throw new ServiceError("internal", `${service} answered outside its contract`);
+  }
+  return parsed.data;
+}
+
+function transportFailure(error: unknown, service: string): ServiceError {
+  if (error instanceof errors.TimeoutError) {
+    return new ServiceError("deadline", `${service} did not answer in time`);
+  }
+  if (error instanceof errors.RequestError && error.isNoResponders()) {
+    return new ServiceError("unavailable", `${service} is not running`);
+  }
+  return new ServiceError("unavailable", `${service} could not be reached`, {
+    cause: error instanceof Error ? error.message : String(error),
+  });
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}

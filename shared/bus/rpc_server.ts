@@ -1,0 +1,109 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { type Service, type ServiceMsg, Svcm } from "@nats-io/services";
+import type {
+  ReplyOf,
+  RequestOf,
+  RpcEndpoint,
+  RpcEndpoints,
+  RpcService,
+} from "../contracts/mod.ts";
+import { invalidFields, ServiceError, statusOf } from "../errors/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { rpcServerDuration, rpcServerRequests } from "../telemetry/metrics.ts";
+import { budgetHeader, correlationHeader } from "./headers.ts";
+
+export interface RpcContext {
+  correlationId: string;
+  /** Epoch ms after which the caller has given up; work past it is wasted. */
+  deadline: number;
+  log: Logger;
+}
+
+export type RpcHandlers<E extends RpcEndpoints> = {
+  [K in keyof E]: (request: RequestOf<E[K]>, ctx: RpcContext) => Promise<ReplyOf<E[K]>>;
+};
+
+export interface ServeOptions {
+  version: string;
+  log: Logger;
+  description?: string;
+  /** Budget assumed when a caller sent none. */
+  defaultBudgetMs?: number;
+}
+
+/**
+ * Serves a contract's endpoints through the NATS services framework (discovery, ping, stats),
+ * in a queue group named after the service so instances share the load. Every request is
+ * validated, every failure answered as a typed error: the framework answers nothing for a
+ * handler that throws.
+ */
+export async function serveRpc<E extends RpcEndpoints>(
+  nc: NatsConnection,
+  contract: RpcService<E>,
+  handlers: RpcHandlers<E>,
+  options: ServeOptions,
+): Promise<Service> {
+  const service = await new Svcm(nc).add({
+    name: contract.name,
+    version: options.version,
+    description: options.description,
+    queue: contract.name,
+  });
+  for (const [method, endpoint] of Object.entries(contract.endpoints)) {
+    const handler = handlers[method as keyof E] as (r: unknown, c: RpcContext) => Promise<unknown>;
+    service.addEndpoint(method, {
+      subject: endpoint.subject,
+      metadata: { idempotent: String(endpoint.idempotent) },
+      handler: (_error, msg) => {
+        answer(msg, endpoint, handler, contract.name, options);
+      },
+    });
+  }
+  return service;
+}
+
+async function answer(
+  msg: ServiceMsg,
+  endpoint: RpcEndpoint,
+  handler: (request: unknown, ctx: RpcContext) => Promise<unknown>,
+  service: string,
+  options: ServeOptions,
+): Promise<void> {
+  const started = performance.now();
+  const correlationId = msg.headers?.get(correlationHeader) || crypto.randomUUID();
+  const log = options.log.child({ correlationId, subject: endpoint.subject });
+  const budget = Number(msg.headers?.get(budgetHeader) || options.defaultBudgetMs || 5000);
+  const deadline = Date.now() + budget;
+  let outcome = "ok";
+  try {
+    if (!(budget > 0)) {
+      log.warn("dropped an expired request", { budgetMs: budget });
+      throw new ServiceError("deadline", "the request's deadline had passed on arrival");
+    }
+    const request = endpoint.request.safeParse(parseJson(msg));
+    if (!request.success) throw invalidFields(request.error);
+    const reply = await handler(request.data, { correlationId, deadline, log });
+    msg.respond(JSON.stringify(endpoint.reply.parse(reply)));
+  } catch (error) {
+    const failure = error instanceof ServiceError ? error : internal(error, log);
+    outcome = failure.kind;
+    msg.respondError(statusOf[failure.kind], failure.message, JSON.stringify(failure.toBody()));
+  } finally {
+    const labels = { service, endpoint: endpoint.subject };
+    rpcServerRequests.inc({ ...labels, outcome });
+    rpcServerDuration.observe(labels, (performance.now() - started) / 1000);
+  }
+}
+
+function parseJson(msg: ServiceMsg): unknown {
+  try {
+    return msg.data.length === 0 ? {} : msg.json();
+  } catch {
+    throw new ServiceError("invalid", "the request body is not JSON");
+  }
+}
+
+function internal(error: unknown, log: Logger): ServiceError {
+  log.error("handler failed", { error });
+  return new ServiceError("internal", "internal error");
+}

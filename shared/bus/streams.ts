@@ -1,0 +1,39 @@
+import { jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { StreamDefinition } from "../contracts/mod.ts";
+
+/** How long the stream remembers a `Nats-Msg-Id` to drop a re-publish. */
+export const duplicateWindowMs = 2 * 60 * 1000;
+
+const nanos = (ms: number) => ms * 1_000_000;
+
+/**
+ * Creates the stream, or updates it to this definition: safe for every instance to run at
+ * start-up, in any order.
+ */
+export async function ensureStream(nc: NatsConnection, stream: StreamDefinition): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    name: stream.name,
+    subjects: stream.subjects,
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    duplicate_window: nanos(duplicateWindowMs),
+  };
+  try {
+    await jsm.streams.info(stream.name);
+    await jsm.streams.update(stream.name, config);
+  } catch (error) {
+    if (!isStreamNotFound(error)) throw error;
+    try {
+      await jsm.streams.add(config);
+    } catch (raced) {
+      // Another instance created it between our look and our add.
+      if (!String(raced).includes("already in use")) throw raced;
+    }
+  }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof Error && /stream not found/i.test(error.message);
+}

@@ -1,0 +1,63 @@
+/**
+ * Typed configuration from the environment. A bad or missing variable stops start-up with one
+ * line that names it, instead of a stack trace or a late failure deep in a handler.
+ */
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const logLevel = z.enum(["debug", "info", "warn", "error"]);
+
+export const natsUrl = z.string().regex(
+  /^(nats|tls|ws|wss):\/\/[^\s]+$/,
+  "must be a nats://, tls://, ws:// or wss:// URL",
+);
+
+export const postgresUrl = z.string().regex(
+  /^postgres(ql)?:\/\/[^\s]+$/,
+  "must be a postgres:// URL",
+);
+
+/** Variables every service reads. Extend it with the service's own. */
+export const baseConfig = z.object({
+  NATS_URL: natsUrl.default("nats://127.0.0.1:4222"),
+  LOG_LEVEL: logLevel.default("info"),
+  DATA_DIR: z.string().min(1).default(".data"),
+  DATABASE_URL: postgresUrl.optional(),
+});
+
+/**
+ * Parses `env` with `schema`. `<SERVICE>_DATABASE_URL` wins over `DATABASE_URL`, so one
+ * environment can hold a URL per service (each with its own role) or one for all.
+ */
+export function parseConfig<T extends z.ZodType>(
+  service: string,
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.infer<T> {
+  const ownUrlName = `${service.toUpperCase()}_DATABASE_URL`;
+  const ownUrl = env[ownUrlName];
+  const merged = ownUrl === undefined ? env : { ...env, DATABASE_URL: ownUrl };
+  const result = schema.safeParse(merged);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  let name = issue.path.join(".") || "environment";
+  if (name === "DATABASE_URL" && ownUrl !== undefined) name = ownUrlName;
+  const problem = issue.code === "invalid_type" && merged[name] === undefined
+    ? "is required"
+    : issue.message;
+  throw new ConfigError(`config: ${name} ${problem}`);
+}
+
+/** For a service's entry: parse the process environment or exit with the one line. */
+export function loadConfig<T extends z.ZodType>(service: string, schema: T): z.infer<T> {
+  try {
+    return parseConfig(service, schema, Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${service}: ${error.message}`);
+    Deno.exit(1);
+  }
+}

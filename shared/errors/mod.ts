@@ -1,0 +1,64 @@
+/**
+ * Errors as values with a kind. They cross NATS as a JSON body and are mapped to HTTP in one
+ * place, the gateway; nobody parses an error's text to learn what happened.
+ */
+import { z } from "zod";
+
+export const errorKinds = [
+  "invalid",
+  "unauthorized",
+  "not_found",
+  "conflict",
+  "unavailable",
+  "deadline",
+  "internal",
+] as const;
+
+export type ErrorKind = (typeof errorKinds)[number];
+
+/** The wire form of an error reply. */
+export const errorBody = z.object({
+  kind: z.enum(errorKinds),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+export class ServiceError extends Error {
+  override name = "ServiceError";
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  toBody(): ErrorBody {
+    return { kind: this.kind, message: this.message, details: this.details };
+  }
+
+  static fromBody(body: ErrorBody): ServiceError {
+    return new ServiceError(body.kind, body.message, body.details);
+  }
+}
+
+/** Field-level details of a failed validation, in the shape a client can show next to a field. */
+export function invalidFields(error: z.ZodError): ServiceError {
+  return new ServiceError(
+    "invalid",
+    "the request is not valid",
+    error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+  );
+}
+
+/** The HTTP status of each kind; also the NATS service error code, so `nats micro` tools read it. */
+export const statusOf: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  deadline: 504,
+  internal: 500,
+};

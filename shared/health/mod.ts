@@ -1,0 +1,53 @@
+/**
+ * Liveness, readiness and metrics over HTTP: what an orchestrator or a load balancer asks a
+ * service. Liveness only says the process runs; readiness says its dependencies answer.
+ */
+import { Hono } from "hono";
+import { withTimeout } from "../bus/mod.ts";
+import { registry } from "../telemetry/mod.ts";
+
+/** A dependency check: resolves when the dependency answers, rejects saying why not. */
+export type ReadinessCheck = () => Promise<void>;
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, "ok" | string>;
+}
+
+export async function checkReadiness(
+  checks: Record<string, ReadinessCheck>,
+  timeoutMs = 1000,
+): Promise<ReadinessReport> {
+  const names = Object.keys(checks);
+  const results = await Promise.allSettled(
+    names.map((name) => withTimeout(checks[name](), timeoutMs, "no answer in time")),
+  );
+  const report: ReadinessReport = { ready: true, checks: {} };
+  results.forEach((result, i) => {
+    if (result.status === "fulfilled") report.checks[names[i]] = "ok";
+    else {
+      report.ready = false;
+      const reason = result.reason;
+      report.checks[names[i]] = reason instanceof Error ? reason.message : String(reason);
+    }
+  });
+  return report;
+}
+
+/** `/health`, `/ready` (503 when a check fails, naming it) and `/metrics`. */
+export function opsRoutes(checks: Record<string, ReadinessCheck>): Hono {
+  const app = new Hono();
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const report = await checkReadiness(checks);
+    return c.json(
+      { status: report.ready ? "ready" : "unavailable", checks: report.checks },
+      report.ready ? 200 : 503,
+    );
+  });
+  app.get("/metrics", async (c) => {
+    c.header("content-type", registry.contentType);
+    return c.body(await registry.metrics());
+  });
+  return app;
+}

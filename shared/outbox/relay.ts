@@ -1,0 +1,98 @@
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { asc, inArray, isNull } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
+import type { Envelope } from "../contracts/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { OutboxTable } from "./table.ts";
+
+/** Writes an event into the outbox, inside the caller's transaction. */
+export async function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope) {
+  await tx.insert(table).values({
+    id: event.id,
+    subject: event.type,
+    payload: JSON.stringify(event),
+  });
+}
+
+export interface OutboxRelay {
+  /** Publish now: call after a commit that wrote to the outbox. */
+  wake(): void;
+  /** Resolves once everything written so far was published (tests, shutdown). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RelayOptions {
+  db: Database;
+  table: OutboxTable;
+  nc: NatsConnection;
+  log: Logger;
+  /** Safety net for a wake that was missed (a crash, another instance's commit). */
+  pollMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Publishes the outbox in commit order with `Nats-Msg-Id` = event id, then marks the rows.
+ * A crash between publish and mark republishes the same ids, which the stream drops.
+ */
+export function startOutboxRelay(options: RelayOptions): OutboxRelay {
+  const { db, table, log } = options;
+  const js = jetstream(options.nc);
+  const batchSize = options.batchSize ?? 100;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  async function publishBatch(): Promise<number> {
+    const rows = await db.select({ id: table.id, subject: table.subject, payload: table.payload })
+      .from(table).where(isNull(table.publishedAt)).orderBy(asc(table.seq)).limit(batchSize);
+    if (rows.length === 0) return 0;
+    // Sent back to back on one connection, so the stream stores them in this order.
+    await Promise.all(rows.map((row) => js.publish(row.subject, row.payload, { msgID: row.id })));
+    await db.update(table).set({ publishedAt: new Date() })
+      .where(inArray(table.id, rows.map((row) => row.id)));
+    return rows.length;
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      try {
+        while (!stopped && (await publishBatch()) === batchSize) {
+          // a full batch: there may be more
+        }
+      } catch (error) {
+        log.warn("outbox publish failed; will retry", { error });
+        return;
+      }
+    } while (again && !stopped);
+  }
+
+  function wake(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain().finally(() => running = null);
+    return running;
+  }
+
+  const timer = setInterval(wake, options.pollMs ?? 1000);
+  wake();
+
+  return {
+    wake: () => void wake(),
+    flush: async () => {
+      await running;
+      await wake();
+    },
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

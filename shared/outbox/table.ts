@@ -1,0 +1,22 @@
+/**
+ * The outbox table each publishing service keeps in its own schema: an event is written here in
+ * the same transaction as the change that caused it, and the relay publishes it afterwards.
+ */
+import { bigserial, index, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+
+export function outboxTable(schema: PgSchema) {
+  return schema.table("outbox", {
+    /** The event id, also its `Nats-Msg-Id`: JetStream drops a re-publish of it. */
+    id: uuid("id").primaryKey(),
+    /** Commit order, so the relay publishes in the order the facts happened. */
+    seq: bigserial("seq", { mode: "number" }).notNull(),
+    subject: text("subject").notNull(),
+    /** The envelope as JSON text, published byte for byte. */
+    payload: text("payload").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+  }, (t) => [index("outbox_unpublished").on(t.seq).where(sql`${t.publishedAt} is null`)]);
+}
+
+export type OutboxTable = ReturnType<typeof outboxTable>;

@@ -1,0 +1,1 @@
+export { registry, rpcServerDuration, rpcServerRequests } from "./metrics.ts";
