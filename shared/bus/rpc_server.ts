@@ -59,6 +59,8 @@ export async function serveRpc<E extends RpcEndpoints>(
       },
     });
   }
+  // Started means routable: the server has our subscriptions before callers are told we run.
+  await nc.flush();
   return service;
 }
 

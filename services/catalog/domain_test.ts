@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { ServiceError } from "../../shared/errors/mod.ts";
+import { quoteItems } from "./domain.ts";
+
+const products = [{ id: "a", priceCents: 1200 }, { id: "b", priceCents: 250 }];
+
+Deno.test("quote: every line at its product's price, and the total", () => {
+  const quote = quoteItems(products, [
+    { productId: "a", quantity: 2 },
+    { productId: "b", quantity: 3 },
+  ]);
+  assert.deepEqual(quote.items, [
+    { productId: "a", quantity: 2, unitPriceCents: 1200 },
+    { productId: "b", quantity: 3, unitPriceCents: 250 },
+  ]);
+  assert.equal(quote.totalCents, 2 * 1200 + 3 * 250);
+});
+
+Deno.test("quote: unknown products are `invalid`, each named once", () => {
+  assert.throws(
+    () =>
+      quoteItems(products, [
+        { productId: "x", quantity: 1 },
+        { productId: "a", quantity: 1 },
+        { productId: "x", quantity: 2 },
+      ]),
+    (error: unknown) => {
+      assert.ok(error instanceof ServiceError);
+      assert.equal(error.kind, "invalid");
+      assert.deepEqual(error.details, { unknownProductIds: ["x"] });
+      return true;
+    },
+  );
+});

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { eq } from "drizzle-orm";
+import { products } from "../../db/catalog/schema.ts";
+import { testDatabases } from "../../tests/harness/databases.ts";
+import { findProduct, findProducts, listProducts } from "./products.ts";
+import { seedCatalog, seedProducts } from "./seed.ts";
+
+Deno.test("products repository", async (t) => {
+  const databases = await testDatabases();
+  const { db } = await databases.open("catalog");
+  try {
+    await t.step(`${databases.driver}: seeding twice leaves one of each product`, async () => {
+      await seedCatalog(db);
+      await seedCatalog(db);
+      const all = await listProducts(db);
+      assert.equal(all.length, seedProducts.length);
+      assert.deepEqual(all.map((p) => p.sku), seedProducts.map((p) => p.sku).sort());
+    });
+
+    await t.step(`${databases.driver}: find by id, and by several ids`, async () => {
+      const [first, second] = await listProducts(db);
+      assert.deepEqual(await findProduct(db, first.id), first);
+      assert.equal(await findProduct(db, crypto.randomUUID()), null);
+      const found = await findProducts(db, [first.id, second.id, crypto.randomUUID()]);
+      assert.deepEqual(found.map((p) => p.id).sort(), [first.id, second.id].sort());
+    });
+
+    await t.step(`${databases.driver}: the schema refuses stock below zero`, async () => {
+      const [first] = await listProducts(db);
+      await assert.rejects(() =>
+        db.update(products).set({ stock: -1 }).where(eq(products.id, first.id))
+      );
+      assert.equal((await findProduct(db, first.id))?.available, first.available);
+    });
+  } finally {
+    await databases.close();
+  }
+});

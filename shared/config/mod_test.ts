@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { baseConfig, ConfigError, parseConfig } from "./mod.ts";
+
+const schema = baseConfig.extend({
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+});
+const secret = "x".repeat(32);
+
+Deno.test("config: defaults fill what is optional", () => {
+  const config = parseConfig("users", schema, { JWT_SECRET: secret });
+  assert.equal(config.NATS_URL, "nats://127.0.0.1:4222");
+  assert.equal(config.DATA_DIR, ".data");
+  assert.equal(config.DATABASE_URL, undefined);
+});
+
+Deno.test("config: a missing variable is one line naming it", () => {
+  assert.throws(() => parseConfig("users", schema, {}), {
+    name: "ConfigError",
+    message: "config: JWT_SECRET is required",
+  });
+});
+
+Deno.test("config: a bad variable is one line naming it and saying why", () => {
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: secret, NATS_URL: "localhost:4222" }),
+    new ConfigError("config: NATS_URL must be a nats://, tls://, ws:// or wss:// URL"),
+  );
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: "short" }),
+    new ConfigError("config: JWT_SECRET must be at least 32 characters"),
+  );
+});
+
+Deno.test("config: <SERVICE>_DATABASE_URL wins over DATABASE_URL, and is named when bad", () => {
+  const env = {
+    JWT_SECRET: secret,
+    DATABASE_URL: "postgres://all@db/app",
+    USERS_DATABASE_URL: "postgres://users@db/app",
+  };
+  assert.equal(parseConfig("users", schema, env).DATABASE_URL, "postgres://users@db/app");
+  assert.equal(parseConfig("catalog", schema, env).DATABASE_URL, "postgres://all@db/app");
+  assert.throws(
+    () => parseConfig("users", schema, { ...env, USERS_DATABASE_URL: "mysql://x" }),
+    new ConfigError("config: USERS_DATABASE_URL must be a postgres:// URL"),
+  );
+});
+
+Deno.test("config: a service started without a required variable exits 1 with one line", async () => {
+  const env = { ...Deno.env.toObject() };
+  delete env.JWT_SECRET;
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "services/users/main.ts"],
+    env: { ...env, NATS_URL: "nats://127.0.0.1:1" },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(result.code, 1);
+  const stderr = new TextDecoder().decode(result.stderr).trim();
+  assert.equal(stderr, "users: config: JWT_SECRET is required");
+});

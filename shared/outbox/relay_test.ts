@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { isNull } from "drizzle-orm";
+import { outbox } from "../../db/users/schema.ts";
+import { startNatsServer } from "../../tests/harness/nats_server.ts";
+import { testDatabases } from "../../tests/harness/databases.ts";
+import { connectNats, ensureStream } from "../bus/mod.ts";
+import { userRegistered, usersStream } from "../contracts/mod.ts";
+import { createLogger } from "../log/mod.ts";
+import { createEvent, enqueueEvent, startOutboxRelay } from "./mod.ts";
+
+const origin = { source: "users", correlationId: "c-1" };
+const newEvent = () =>
+  createEvent(userRegistered, {
+    userId: crypto.randomUUID(),
+    email: "a@example.com",
+    name: "A",
+  }, origin);
+
+Deno.test("outbox relay", async (t) => {
+  const server = await startNatsServer();
+  const databases = await testDatabases();
+  const { db } = await databases.open("users");
+  const nc = await connectNats(server.url, "relay-test");
+  await ensureStream(nc, usersStream);
+  const jsm = await jetstreamManager(nc);
+  const messages = async () => (await jsm.streams.info(usersStream.name)).state.messages;
+  const log = createLogger({ service: "users", level: "error" });
+  const relay = startOutboxRelay({ db, table: outbox, nc, log, pollMs: 100 });
+  try {
+    await t.step("publishes committed events in commit order, once each", async () => {
+      const events = [newEvent(), newEvent(), newEvent()];
+      await db.transaction(async (tx) => {
+        for (const event of events) await enqueueEvent(tx, outbox, event);
+      });
+      relay.wake();
+      await relay.flush();
+      assert.equal(await messages(), 3);
+      for (let seq = 1; seq <= 3; seq++) {
+        const stored = await jsm.streams.getMessage(usersStream.name, { seq });
+        assert.ok(stored);
+        assert.equal(stored.header.get("Nats-Msg-Id"), events[seq - 1].id);
+        assert.deepEqual(stored.json(), events[seq - 1]);
+      }
+      assert.equal((await db.select().from(outbox).where(isNull(outbox.publishedAt))).length, 0);
+    });
+
+    await t.step("a row published again (crash before it was marked) is dropped", async () => {
+      await db.update(outbox).set({ publishedAt: null });
+      relay.wake();
+      await relay.flush();
+      assert.equal(await messages(), 3);
+    });
+
+    await t.step("an event written while NATS is down is published once it is back", async () => {
+      await server.stop();
+      const event = newEvent();
+      await db.transaction((tx) => enqueueEvent(tx, outbox, event));
+      relay.wake();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(
+        (await db.select().from(outbox).where(isNull(outbox.publishedAt))).length,
+        1,
+      );
+      await server.start();
+      const until = Date.now() + 10_000;
+      while ((await messages().catch(() => 0)) < 4 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(await messages(), 4);
+    });
+  } finally {
+    await relay.stop();
+    await nc.close();
+    await databases.close();
+    await server.dispose();
+  }
+});

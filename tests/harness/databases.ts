@@ -1,0 +1,62 @@
+/**
+ * Fresh databases for one test suite: with DATABASE_URL, a new Postgres database made for the
+ * suite and dropped after it; without, one in-memory PGlite shared by the suite's services
+ * (each in its own schema), as opening one per service costs seconds.
+ */
+import { PGlite } from "@electric-sql/pglite";
+import postgres from "postgres";
+import { openDatabase, type ServiceDatabase } from "../../db/client.ts";
+
+export interface TestDatabases {
+  driver: "pglite" | "postgres";
+  /** The suite's own Postgres database, connected as the admin (postgres only). */
+  url?: string;
+  open(service: string, url?: string): Promise<ServiceDatabase>;
+  close(): Promise<void>;
+}
+
+export const adminUrl = Deno.env.get("DATABASE_URL");
+
+export async function testDatabases(): Promise<TestDatabases> {
+  const opened: ServiceDatabase[] = [];
+  const track = (database: ServiceDatabase) => (opened.push(database), database);
+
+  if (!adminUrl) {
+    const pglite = await PGlite.create();
+    return {
+      driver: "pglite",
+      open: async (service) => track(await openDatabase({ service, pglite })),
+      close: async () => {
+        await Promise.all(opened.map((database) => database.close()));
+        await pglite.close();
+      },
+    };
+  }
+
+  const name = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = withDatabase(adminUrl, name);
+  return {
+    driver: "postgres",
+    url,
+    open: async (service, serviceUrl) =>
+      track(await openDatabase({ service, url: serviceUrl ?? url })),
+    close: async () => {
+      await Promise.all(opened.map((database) => database.close()));
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** The same server and credentials, another database; `user` to log in as another role. */
+export function withDatabase(url: string, database: string, user?: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  if (user) {
+    parsed.username = user;
+    parsed.password = user;
+  }
+  return parsed.toString();
+}

@@ -1,0 +1,91 @@
+/** A real nats-server with JetStream and WebSocket, on free ports, with a temporary store. */
+export interface NatsServer {
+  url: string;
+  wsUrl: string;
+  /** Stops the server, keeping its store, as in an outage. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports and store. */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stops it and removes its store. */
+  dispose(): Promise<void>;
+}
+
+export async function startNatsServer(): Promise<NatsServer> {
+  const binary = await findNatsServer();
+  const dir = await Deno.makeTempDir({ prefix: "nats-test-" });
+  const port = freePort();
+  const wsPort = freePort();
+  const config = `${dir}/nats.conf`;
+  await Deno.writeTextFile(
+    config,
+    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${dir}/store" }\n` +
+      `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n`,
+  );
+  let process: Deno.ChildProcess | null = await spawn(binary, config, port);
+  const stop = async () => {
+    if (process) await kill(process);
+    process = null;
+  };
+  const start = async () => {
+    if (!process) process = await spawn(binary, config, port);
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    stop,
+    start,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    dispose: async () => {
+      await stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+async function spawn(binary: string, config: string, port: number) {
+  const child = new Deno.Command(binary, { args: ["-c", config], stdout: "null", stderr: "null" })
+    .spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return child;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  child.kill("SIGKILL");
+  throw new Error(`nats-server did not listen on ${port}`);
+}
+
+async function kill(child: Deno.ChildProcess) {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  await child.status;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function findNatsServer(): Promise<string> {
+  for (const candidate of ["nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"]) {
+    try {
+      const out = await new Deno.Command(candidate, { args: ["--version"], stdout: "null" })
+        .output();
+      if (out.success) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error("nats-server not found: apt-get install nats-server (or brew install)");
+}

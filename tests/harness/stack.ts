@@ -1,0 +1,119 @@
+/**
+ * The stack for a test: a real nats-server, fresh databases, and the services started in this
+ * process with the same start functions their entries use. Services can be stopped and
+ * started again to play an outage.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { ServiceDatabase } from "../../db/client.ts";
+import { connectNats } from "../../shared/bus/mod.ts";
+import { parseConfig } from "../../shared/config/mod.ts";
+import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
+import type { RunningService } from "../../shared/runtime/mod.ts";
+import { startCatalog } from "../../services/catalog/service.ts";
+import { gatewayConfig } from "../../services/gateway/config.ts";
+import { startGateway } from "../../services/gateway/service.ts";
+import { usersConfig } from "../../services/users/config.ts";
+import { startUsers } from "../../services/users/service.ts";
+import { type TestDatabases, testDatabases } from "./databases.ts";
+import { type NatsServer, startNatsServer } from "./nats_server.ts";
+
+export const jwtSecret = "test-secret-that-is-at-least-32-characters";
+
+export type BackendService = "users" | "catalog";
+
+export interface Stack {
+  nats: NatsServer;
+  databases: TestDatabases;
+  /** A connection of the test's own, to look into streams. */
+  nc: NatsConnection;
+  /** Sends a request to the gateway, as a client would. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  start(service: BackendService): Promise<void>;
+  stop(service: BackendService): Promise<void>;
+  close(): Promise<void>;
+}
+
+const logLevel = (Deno.env.get("TEST_LOG_LEVEL") ?? "error") as LogLevel;
+
+export async function startStack(
+  options: { services?: BackendService[]; env?: Record<string, string> } = {},
+): Promise<Stack> {
+  const nats = await startNatsServer();
+  const databases = await testDatabases();
+  const env = {
+    NATS_URL: nats.url,
+    JWT_SECRET: jwtSecret,
+    // Still PBKDF2, fewer rounds: the suite registers many users.
+    PASSWORD_ITERATIONS: "10000",
+    ...options.env,
+  };
+  const nc = await connectNats(nats.url, "test");
+  const running = new Map<string, { service: RunningService; nc: NatsConnection }>();
+  const stores = new Map<string, ServiceDatabase>();
+
+  async function database(name: string) {
+    if (!stores.has(name)) stores.set(name, await databases.open(name));
+    return stores.get(name)!;
+  }
+
+  async function launch(name: string, start: (nc: NatsConnection) => Promise<RunningService>) {
+    const serviceNc = await connectNats(nats.url, name);
+    running.set(name, { service: await start(serviceNc), nc: serviceNc });
+  }
+
+  const log = (service: string) => createLogger({ service, level: logLevel });
+
+  const starters: Record<BackendService, (nc: NatsConnection) => Promise<RunningService>> = {
+    users: async (nc) =>
+      startUsers({
+        config: parseConfig("users", usersConfig, env),
+        nc,
+        database: await database("users"),
+        log: log("users"),
+      }),
+    catalog: async (nc) =>
+      startCatalog({ nc, database: await database("catalog"), log: log("catalog") }),
+  };
+
+  async function stop(name: string) {
+    const entry = running.get(name);
+    if (!entry) return;
+    running.delete(name);
+    await entry.service.stop();
+    await entry.nc.close();
+  }
+
+  for (const name of options.services ?? ["users", "catalog"]) await launch(name, starters[name]);
+  await launch(
+    "gateway",
+    (nc) =>
+      startGateway({ config: parseConfig("gateway", gatewayConfig, env), nc, log: log("gateway") }),
+  );
+
+  return {
+    nats,
+    databases,
+    nc,
+    request: (path, init) => {
+      const gateway = running.get("gateway")!.service;
+      return Promise.resolve(gateway.fetch(new Request(`http://gateway.test${path}`, init)));
+    },
+    start: (name) => launch(name, starters[name]),
+    stop,
+    close: async () => {
+      for (const name of [...running.keys()]) await stop(name);
+      await nc.close();
+      await databases.close();
+      await nats.dispose();
+    },
+  };
+}
+
+/** JSON request options, for brevity in tests. */
+export function json(method: string, body: unknown, headers: Record<string, string> = {}) {
+  return {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
