@@ -1,6 +1,7 @@
 /** The catalog service's tables, in its own Postgres schema. */
 import { sql } from "drizzle-orm";
-import { check, integer, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, integer, pgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { inboxTable } from "../../shared/events/inbox.ts";
 import { outboxTable } from "../../shared/outbox/table.ts";
 
 export const catalogSchema = pgSchema("catalog");
@@ -18,3 +19,20 @@ export const products = catalogSchema.table("products", {
 ]);
 
 export const outbox = outboxTable(catalogSchema);
+
+/** Stock held for an order: reserved all at once, released when the order is cancelled. */
+export const reservations = catalogSchema.table("reservations", {
+  orderId: uuid("order_id").primaryKey(),
+  /** reserved or released */
+  status: text("status").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const reservationLines = catalogSchema.table("reservation_lines", {
+  orderId: uuid("order_id").notNull().references(() => reservations.orderId),
+  productId: uuid("product_id").notNull().references(() => products.id),
+  quantity: integer("quantity").notNull(),
+}, (t) => [primaryKey({ columns: [t.orderId, t.productId] })]);
+
+export const inbox = inboxTable(catalogSchema);

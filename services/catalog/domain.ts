@@ -29,3 +29,27 @@ export function quoteItems(products: readonly PricedProduct[], lines: readonly Q
   const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
   return { items, totalCents };
 }
+
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+/** One line per product, quantities added up: an order may name a product twice. */
+export function mergeLines(lines: readonly StockLine[]): StockLine[] {
+  const merged = new Map<string, number>();
+  for (const line of lines) {
+    merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+  }
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/** The lines the stock cannot cover, with what is left; empty when all of them fit. */
+export function findShortages(
+  stock: ReadonlyMap<string, number>,
+  lines: readonly StockLine[],
+): (StockLine & { available: number })[] {
+  return mergeLines(lines)
+    .map((line) => ({ ...line, available: stock.get(line.productId) ?? 0 }))
+    .filter((line) => line.quantity > line.available);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ServiceError } from "../../shared/errors/mod.ts";
-import { quoteItems } from "./domain.ts";
+import { findShortages, mergeLines, quoteItems } from "./domain.ts";
 
 const products = [{ id: "a", priceCents: 1200 }, { id: "b", priceCents: 250 }];
 
@@ -31,4 +31,25 @@ Deno.test("quote: unknown products are `invalid`, each named once", () => {
       return true;
     },
   );
+});
+
+Deno.test("shortages: none when every line fits, counting a product named twice once", () => {
+  const stock = new Map([["a", 3], ["b", 1]]);
+  assert.deepEqual(mergeLines([{ productId: "a", quantity: 1 }, { productId: "a", quantity: 2 }]), [
+    { productId: "a", quantity: 3 },
+  ]);
+  assert.deepEqual(
+    findShortages(stock, [{ productId: "a", quantity: 1 }, { productId: "a", quantity: 2 }]),
+    [],
+  );
+  assert.deepEqual(
+    findShortages(stock, [{ productId: "a", quantity: 2 }, { productId: "a", quantity: 2 }]),
+    [{ productId: "a", quantity: 4, available: 3 }],
+  );
+});
+
+Deno.test("shortages: an unknown product has nothing available", () => {
+  assert.deepEqual(findShortages(new Map(), [{ productId: "x", quantity: 1 }]), [
+    { productId: "x", quantity: 1, available: 0 },
+  ]);
 });

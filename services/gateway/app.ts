@@ -3,18 +3,30 @@ import { Hono } from "hono";
 import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
 import type { RpcClient } from "../../shared/bus/mod.ts";
-import type { catalogApi, usersApi } from "../../shared/contracts/mod.ts";
+import type {
+  catalogApi,
+  notificationsApi,
+  ordersApi,
+  paymentsApi,
+  usersApi,
+} from "../../shared/contracts/mod.ts";
 import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 import type { GatewayEnv } from "./env.ts";
 import { httpMetrics } from "./metrics.ts";
 import { errorToProblem, problem } from "./problem.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
+import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
+import { walletRoutes } from "./routes/wallet.ts";
 
 export interface GatewayDeps {
   users: RpcClient<typeof usersApi.endpoints>;
   catalog: RpcClient<typeof catalogApi.endpoints>;
+  orders: RpcClient<typeof ordersApi.endpoints>;
+  payments: RpcClient<typeof paymentsApi.endpoints>;
+  notifications: RpcClient<typeof notificationsApi.endpoints>;
   /** NATS and every service the gateway routes to. */
   readiness: Record<string, ReadinessCheck>;
   jwtSecret: string;
@@ -50,7 +62,10 @@ export function createGatewayApp(deps: GatewayDeps) {
     })
     .get("/metrics", httpMetrics.printMetrics)
     .route("/auth", authRoutes(deps.users, authenticated))
-    .route("/products", productRoutes(deps.catalog));
+    .route("/products", productRoutes(deps.catalog))
+    .route("/orders", orderRoutes(deps.orders, authenticated))
+    .route("/wallet", walletRoutes(deps.payments, authenticated))
+    .route("/notifications", notificationRoutes(deps.notifications, authenticated));
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError(errorToProblem);

@@ -11,7 +11,7 @@ import { issueToken } from "./token.ts";
 
 export interface UsersEndpointDeps {
   db: Database;
-  relay: OutboxRelay;
+  relay: Pick<OutboxRelay, "wake">;
   config: Pick<UsersConfig, "JWT_SECRET" | "JWT_TTL_SECONDS" | "PASSWORD_ITERATIONS">;
 }
 

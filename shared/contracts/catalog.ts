@@ -1,6 +1,7 @@
 /** What the catalog service serves. */
 import { z } from "zod";
 import { defineRpcService } from "./rpc.ts";
+import { defineEvent, type StreamDefinition } from "./envelope.ts";
 
 export const product = z.object({
   id: z.uuid(),
@@ -36,3 +37,30 @@ export const catalogApi = defineRpcService("catalog", {
     idempotent: true,
   },
 });
+
+const stockItem = z.object({ productId: z.uuid(), quantity: z.number().int().positive() });
+
+export const stockReserved = defineEvent(
+  "catalog.stock.reserved",
+  1,
+  z.object({ orderId: z.uuid(), userId: z.uuid(), items: z.array(stockItem) }),
+);
+
+export const stockRejected = defineEvent(
+  "catalog.stock.rejected",
+  1,
+  z.object({
+    orderId: z.uuid(),
+    userId: z.uuid(),
+    /** The lines that could not be reserved, with what was left. */
+    shortages: z.array(stockItem.extend({ available: z.number().int().nonnegative() })),
+  }),
+);
+
+export const stockReleased = defineEvent(
+  "catalog.stock.released",
+  1,
+  z.object({ orderId: z.uuid(), items: z.array(stockItem) }),
+);
+
+export const catalogStream: StreamDefinition = { name: "CATALOG", subjects: ["catalog.>"] };

@@ -9,6 +9,8 @@ export const errorKinds = [
   "unauthorized",
   "not_found",
   "conflict",
+  /** Well-formed but contradicting an earlier request (an idempotency key reused). */
+  "unprocessable",
   "unavailable",
   "deadline",
   "internal",
@@ -58,6 +60,7 @@ export const statusOf: Record<ErrorKind, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  unprocessable: 422,
   unavailable: 503,
   deadline: 504,
   internal: 500,

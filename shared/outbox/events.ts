@@ -26,3 +26,11 @@ export function createEvent<E extends EventDefinition>(
     data,
   }) as EventOf<E>;
 }
+
+/** The origin of an event caused by `cause`: same correlation, caused by that event. */
+export function causedBy(
+  cause: { id: string; correlationId: string },
+  source: string,
+): EventOrigin {
+  return { source, correlationId: cause.correlationId, causationId: cause.id };
+}

@@ -85,3 +85,5 @@ function stopOnSignal(log: Logger, stop: () => Promise<void>) {
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
 }
+
+export { runService, type ServiceDefinition, type ServiceResources } from "./service.ts";

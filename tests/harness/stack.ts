@@ -12,6 +12,11 @@ import type { RunningService } from "../../shared/runtime/mod.ts";
 import { startCatalog } from "../../services/catalog/service.ts";
 import { gatewayConfig } from "../../services/gateway/config.ts";
 import { startGateway } from "../../services/gateway/service.ts";
+import { startNotifications } from "../../services/notifications/service.ts";
+import { ordersConfig } from "../../services/orders/config.ts";
+import { startOrders } from "../../services/orders/service.ts";
+import { paymentsConfig } from "../../services/payments/config.ts";
+import { startPayments } from "../../services/payments/service.ts";
 import { usersConfig } from "../../services/users/config.ts";
 import { startUsers } from "../../services/users/service.ts";
 import { type TestDatabases, testDatabases } from "./databases.ts";
@@ -19,7 +24,8 @@ import { type NatsServer, startNatsServer } from "./nats_server.ts";
 
 export const jwtSecret = "test-secret-that-is-at-least-32-characters";
 
-export type BackendService = "users" | "catalog";
+export const backendServices = ["users", "catalog", "orders", "payments", "notifications"] as const;
+export type BackendService = (typeof backendServices)[number];
 
 export interface Stack {
   nats: NatsServer;
@@ -28,6 +34,8 @@ export interface Stack {
   nc: NatsConnection;
   /** Sends a request to the gateway, as a client would. */
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** A service's own database, to check invariants behind the API. */
+  database(service: BackendService): Promise<ServiceDatabase>;
   start(service: BackendService): Promise<void>;
   stop(service: BackendService): Promise<void>;
   close(): Promise<void>;
@@ -73,6 +81,26 @@ export async function startStack(
       }),
     catalog: async (nc) =>
       startCatalog({ nc, database: await database("catalog"), log: log("catalog") }),
+    orders: async (nc) =>
+      startOrders({
+        config: parseConfig("orders", ordersConfig, env),
+        nc,
+        database: await database("orders"),
+        log: log("orders"),
+      }),
+    payments: async (nc) =>
+      startPayments({
+        config: parseConfig("payments", paymentsConfig, env),
+        nc,
+        database: await database("payments"),
+        log: log("payments"),
+      }),
+    notifications: async (nc) =>
+      startNotifications({
+        nc,
+        database: await database("notifications"),
+        log: log("notifications"),
+      }),
   };
 
   async function stop(name: string) {
@@ -83,7 +111,7 @@ export async function startStack(
     await entry.nc.close();
   }
 
-  for (const name of options.services ?? ["users", "catalog"]) await launch(name, starters[name]);
+  for (const name of options.services ?? backendServices) await launch(name, starters[name]);
   await launch(
     "gateway",
     (nc) =>
@@ -98,6 +126,7 @@ export async function startStack(
       const gateway = running.get("gateway")!.service;
       return Promise.resolve(gateway.fetch(new Request(`http://gateway.test${path}`, init)));
     },
+    database,
     start: (name) => launch(name, starters[name]),
     stop,
     close: async () => {

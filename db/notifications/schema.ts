@@ -1,0 +1,17 @@
+/** The notifications service's tables, in its own Postgres schema. */
+import { pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { inboxTable } from "../../shared/events/inbox.ts";
+
+export const notificationsSchema = pgSchema("notifications");
+
+/** Notifications sent; the email itself is simulated, the stored message is the record. */
+export const notifications = notificationsSchema.table("notifications", {
+  id: uuid("id").primaryKey(),
+  userId: uuid("user_id").notNull(),
+  orderId: uuid("order_id").notNull(),
+  kind: text("kind").notNull(),
+  message: text("message").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [unique("one_per_order_and_kind").on(t.orderId, t.kind)]);
+
+export const inbox = inboxTable(notificationsSchema);

@@ -1,0 +1,51 @@
+/**
+ * What catalog does as the saga moves: reserves the stock of a charged order, all of it or
+ * none (then rejects the order), and releases a reservation when its order is cancelled.
+ */
+import { outbox } from "../../db/catalog/schema.ts";
+import {
+  orderCancelled,
+  paymentCharged,
+  stockRejected,
+  stockReleased,
+  stockReserved,
+} from "../../shared/contracts/mod.ts";
+import { on } from "../../shared/events/mod.ts";
+import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
+import { releaseStock, reserveStock } from "./reservations.ts";
+
+const source = "catalog";
+
+export const catalogHandlers = {
+  payments: [
+    on(paymentCharged, async (event, { tx, log }) => {
+      const { orderId, userId, items } = event.data;
+      const result = await reserveStock(tx, orderId, items);
+      const origin = causedBy(event, source);
+      await enqueueEvent(
+        tx,
+        outbox,
+        result.reserved
+          ? createEvent(stockReserved, { orderId, userId, items: result.lines }, origin)
+          : createEvent(stockRejected, { orderId, userId, shortages: result.shortages }, origin),
+      );
+      log.info(result.reserved ? "stock reserved" : "stock rejected", { orderId });
+    }),
+  ],
+  orders: [
+    on(orderCancelled, async (event, { tx, log }) => {
+      const lines = await releaseStock(tx, event.data.orderId);
+      if (!lines) return;
+      await enqueueEvent(
+        tx,
+        outbox,
+        createEvent(
+          stockReleased,
+          { orderId: event.data.orderId, items: lines },
+          causedBy(event, source),
+        ),
+      );
+      log.info("stock released", { orderId: event.data.orderId });
+    }),
+  ],
+};

@@ -1,0 +1,27 @@
+/** GET /wallet, POST /wallet/deposits (authenticated). */
+import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { RpcClient } from "../../../shared/bus/mod.ts";
+import type { paymentsApi } from "../../../shared/contracts/mod.ts";
+import { callOptions, type GatewayEnv } from "../env.ts";
+import { validated } from "../validation.ts";
+
+type Payments = RpcClient<typeof paymentsApi.endpoints>;
+
+const depositBody = z.object({ amountCents: z.number().int().positive().max(1e9) });
+
+export function walletRoutes(payments: Payments, authenticated: MiddlewareHandler<GatewayEnv>) {
+  return new Hono<GatewayEnv>()
+    .use(authenticated)
+    .get("/", async (c) => {
+      return c.json(await payments.getWallet({ userId: c.var.jwtPayload.sub }, callOptions(c)));
+    })
+    .post("/deposits", validated("json", depositBody), async (c) => {
+      const { amountCents } = c.req.valid("json");
+      const wallet = await payments.deposit(
+        { userId: c.var.jwtPayload.sub, amountCents },
+        callOptions(c),
+      );
+      return c.json(wallet, 201);
+    });
+}

@@ -1,0 +1,10 @@
+import { baseConfig } from "../../shared/config/mod.ts";
+import { bootService } from "../../shared/runtime/mod.ts";
+import { startNotifications } from "./service.ts";
+
+export default await bootService(
+  "notifications",
+  baseConfig,
+  async ({ nc, log, openDatabase }) =>
+    startNotifications({ nc, log, database: await openDatabase() }),
+);

@@ -1,0 +1,25 @@
+/** The notifications table. */
+import { desc, eq } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import type { Database } from "../../db/client.ts";
+import { notifications } from "../../db/notifications/schema.ts";
+import type { Notification } from "../../shared/contracts/mod.ts";
+
+export async function recordNotification(
+  tx: Database,
+  notification: { userId: string; orderId: string; kind: Notification["kind"]; message: string },
+) {
+  await tx.insert(notifications).values({ id: uuidv7(), ...notification }).onConflictDoNothing();
+}
+
+export async function notificationsFor(db: Database, userId: string): Promise<Notification[]> {
+  const rows = await db.select().from(notifications).where(eq(notifications.userId, userId))
+    .orderBy(desc(notifications.createdAt), desc(notifications.id)).limit(100);
+  return rows.map((row) => ({
+    id: row.id,
+    orderId: row.orderId,
+    kind: row.kind as Notification["kind"],
+    message: row.message,
+    at: row.createdAt.toISOString(),
+  }));
+}

@@ -1,0 +1,24 @@
+/** The notifications service: the messages users were sent. Publishes nothing. */
+import { inbox } from "../../db/notifications/schema.ts";
+import { notificationsApi, ordersStream } from "../../shared/contracts/mod.ts";
+import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { notificationsHandlers } from "./handlers.ts";
+import { notificationsFor } from "./notifications.ts";
+
+export const version = "0.1.0";
+
+export function startNotifications(resources: ServiceResources) {
+  const { db } = resources.database;
+  return runService({
+    api: notificationsApi,
+    version,
+    description: "notifications sent to users",
+    reactsTo: {
+      inbox,
+      streams: [{ stream: ordersStream, handlers: notificationsHandlers.orders }], // confirmed, cancelled
+    },
+    endpoints: () => ({
+      listNotifications: async ({ userId }) => ({ items: await notificationsFor(db, userId) }),
+    }),
+  }, resources);
+}

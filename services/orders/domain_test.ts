@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { nextStatus, requestFingerprint } from "./domain.ts";
+
+Deno.test("order status: only a pending order is confirmed or cancelled", () => {
+  assert.equal(nextStatus("pending", { to: "confirmed" }), "confirmed");
+  assert.equal(nextStatus("pending", { to: "cancelled", reason: "out_of_stock" }), "cancelled");
+  for (const ended of ["confirmed", "cancelled"] as const) {
+    assert.equal(nextStatus(ended, { to: "confirmed" }), null);
+    assert.equal(nextStatus(ended, { to: "cancelled", reason: "payment_declined" }), null);
+  }
+});
+
+Deno.test("fingerprint: same items the same, any other difference not", () => {
+  const a = [{ productId: "p1", quantity: 1 }, { productId: "p2", quantity: 2 }];
+  assert.equal(requestFingerprint(a), requestFingerprint(structuredClone(a)));
+  assert.notEqual(requestFingerprint(a), requestFingerprint([a[0], { ...a[1], quantity: 3 }]));
+  assert.notEqual(requestFingerprint(a), requestFingerprint([a[1], a[0]]));
+});

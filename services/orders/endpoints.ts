@@ -1,0 +1,68 @@
+/** What orders answers over NATS: place an order, read orders and their timelines. */
+import type { Database } from "../../db/client.ts";
+import type { RpcClient, RpcHandlers } from "../../shared/bus/mod.ts";
+import type { catalogApi, ordersApi } from "../../shared/contracts/mod.ts";
+import { ServiceError } from "../../shared/errors/mod.ts";
+import type { OutboxRelay } from "../../shared/outbox/mod.ts";
+import { requestFingerprint } from "./domain.ts";
+import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./orders.ts";
+
+export interface OrdersEndpointDeps {
+  db: Database;
+  catalog: RpcClient<typeof catalogApi.endpoints>;
+  relay: Pick<OutboxRelay, "wake">;
+}
+
+export function ordersEndpoints(
+  { db, catalog, relay }: OrdersEndpointDeps,
+): RpcHandlers<typeof ordersApi.endpoints> {
+  async function earlierOrder(userId: string, orderId: string, fingerprint: string, sent: string) {
+    if (fingerprint !== sent) {
+      throw new ServiceError("unprocessable", "this Idempotency-Key was used with other items");
+    }
+    const order = await findOrder(db, userId, orderId);
+    return { orderId, status: order?.status ?? "pending" };
+  }
+
+  return {
+    placeOrder: async ({ userId, items, idempotencyKey }, ctx) => {
+      const fingerprint = requestFingerprint(items);
+      if (idempotencyKey) {
+        const earlier = await findByKey(db, userId, idempotencyKey);
+        if (earlier) return earlierOrder(userId, earlier.orderId, earlier.requestHash, fingerprint);
+      }
+      const quote = await catalog.quote({ items }, {
+        correlationId: ctx.correlationId,
+        deadline: ctx.deadline,
+      });
+      const result = await placeOrder(db, {
+        userId,
+        items: quote.items,
+        totalCents: quote.totalCents,
+        idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
+      }, { source: "orders", correlationId: ctx.correlationId });
+      if (!result.placed) {
+        return earlierOrder(userId, result.orderId, result.fingerprint, fingerprint);
+      }
+      relay.wake();
+      ctx.log.info("order placed", { orderId: result.orderId, totalCents: quote.totalCents });
+      return { orderId: result.orderId, status: "pending" };
+    },
+
+    getOrder: async ({ userId, orderId }) => {
+      const order = await findOrder(db, userId, orderId);
+      if (!order) throw new ServiceError("not_found", "no such order");
+      return order;
+    },
+
+    listOrders: async ({ userId }) => ({ items: await listOrders(db, userId) }),
+
+    getTimeline: async ({ userId, orderId }) => {
+      if (!(await findOrder(db, userId, orderId))) {
+        throw new ServiceError("not_found", "no such order");
+      }
+      const steps = await timelineOf(db, orderId);
+      return { items: steps.map((step) => ({ ...step, at: step.at.toISOString() })) };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * What orders does as the saga moves: records every step on the order's timeline, confirms
+ * the order once its stock is reserved, cancels it when the payment is declined or, after an
+ * out-of-stock rejection, once the refund is done.
+ */
+import {
+  paymentCharged,
+  paymentDeclined,
+  paymentRefunded,
+  stockRejected,
+  stockReserved,
+} from "../../shared/contracts/mod.ts";
+import { on } from "../../shared/events/mod.ts";
+import { causedBy } from "../../shared/outbox/mod.ts";
+import { changeStatus, recordStep } from "./orders.ts";
+
+const source = "orders";
+
+type Step = {
+  id: string;
+  type: string;
+  source: string;
+  occurredAt: string;
+  data: { orderId: string };
+};
+const stepOf = (event: Step) => ({
+  orderId: event.data.orderId,
+  type: event.type,
+  source: event.source,
+  at: event.occurredAt,
+});
+
+export const ordersHandlers = {
+  payments: [
+    on(paymentCharged, async (event, { tx }) => {
+      await recordStep(tx, stepOf(event));
+    }),
+    on(paymentDeclined, async (event, { tx, log }) => {
+      await recordStep(tx, stepOf(event));
+      const changed = await changeStatus(tx, event.data.orderId, {
+        to: "cancelled",
+        reason: "payment_declined",
+      }, causedBy(event, source));
+      if (changed) log.info("order cancelled", { orderId: event.data.orderId });
+    }),
+    on(paymentRefunded, async (event, { tx, log }) => {
+      await recordStep(tx, stepOf(event));
+      const changed = await changeStatus(tx, event.data.orderId, {
+        to: "cancelled",
+        reason: "out_of_stock",
+      }, causedBy(event, source));
+      if (changed) log.info("order cancelled", { orderId: event.data.orderId });
+    }),
+  ],
+  catalog: [
+    on(stockReserved, async (event, { tx, log }) => {
+      await recordStep(tx, stepOf(event));
+      const changed = await changeStatus(
+        tx,
+        event.data.orderId,
+        { to: "confirmed" },
+        causedBy(event, source),
+      );
+      if (changed) log.info("order confirmed", { orderId: event.data.orderId });
+    }),
+    on(stockRejected, async (event, { tx }) => {
+      await recordStep(tx, stepOf(event));
+    }),
+  ],
+};

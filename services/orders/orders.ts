@@ -1,0 +1,158 @@
+/** The orders tables: placing an order with its event, reading orders, changing status. */
+import { and, asc, desc, eq, inArray, TransactionRollbackError } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import type { Database } from "../../db/client.ts";
+import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
+import {
+  type CancelReason,
+  type Order,
+  orderCancelled,
+  orderConfirmed,
+  orderPlaced,
+} from "../../shared/contracts/mod.ts";
+import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
+import { nextStatus, type OrderChange, type OrderStatus } from "./domain.ts";
+
+const source = "orders";
+
+export interface NewOrder {
+  userId: string;
+  items: { productId: string; quantity: number; unitPriceCents: number }[];
+  totalCents: number;
+  idempotency?: { key: string; fingerprint: string };
+}
+
+export type PlaceResult =
+  | { placed: true; orderId: string }
+  | { placed: false; orderId: string; fingerprint: string };
+
+/**
+ * Stores the order, its lines, its key and `orders.order.placed` in one transaction. When the
+ * key was used before, nothing is written and the earlier order is returned instead.
+ */
+export function placeOrder(db: Database, order: NewOrder, origin: EventOrigin) {
+  return db.transaction(async (tx): Promise<PlaceResult> => {
+    const orderId = uuidv7();
+    await tx.insert(orders).values({
+      id: orderId,
+      userId: order.userId,
+      status: "pending",
+      totalCents: order.totalCents,
+    });
+    if (order.idempotency) {
+      const [claimed] = await tx.insert(idempotencyKeys).values({
+        userId: order.userId,
+        key: order.idempotency.key,
+        requestHash: order.idempotency.fingerprint,
+        orderId,
+      }).onConflictDoNothing().returning();
+      if (!claimed) {
+        tx.rollback();
+      }
+    }
+    await tx.insert(orderLines).values(
+      order.items.map((item, line) => ({ orderId, line, ...item })),
+    );
+    const event = createEvent(orderPlaced, {
+      orderId,
+      userId: order.userId,
+      items: order.items,
+      totalCents: order.totalCents,
+    }, origin);
+    await enqueueEvent(tx, outbox, event);
+    await recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt });
+    return { placed: true, orderId };
+  }).catch(async (error) => {
+    // Rolled back because the key was taken: answer with the order the key made before.
+    if (!order.idempotency || !(error instanceof TransactionRollbackError)) throw error;
+    const earlier = await findByKey(db, order.userId, order.idempotency.key);
+    if (!earlier) throw error;
+    return { placed: false, orderId: earlier.orderId, fingerprint: earlier.requestHash };
+  });
+}
+
+export async function findByKey(db: Database, userId: string, key: string) {
+  const [row] = await db.select().from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+  return row ?? null;
+}
+
+/** Records one saga step of an order; the same step twice is recorded once. */
+export async function recordStep(
+  tx: Database,
+  step: { orderId: string; type: string; source: string; at: string },
+) {
+  await tx.insert(timeline).values({ ...step, at: new Date(step.at) }).onConflictDoNothing();
+}
+
+/**
+ * Confirms or cancels a pending order and states it with an event, in the caller's
+ * transaction. Does nothing to an order that already ended.
+ */
+export async function changeStatus(
+  tx: Database,
+  orderId: string,
+  change: OrderChange,
+  origin: EventOrigin,
+): Promise<boolean> {
+  const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for("update");
+  if (!current) return false;
+  const status = nextStatus(current.status as OrderStatus, change);
+  if (!status) return false;
+  const reason = change.to === "cancelled" ? change.reason : null;
+  await tx.update(orders).set({ status, reason, updatedAt: new Date() })
+    .where(eq(orders.id, orderId));
+  const event = change.to === "confirmed"
+    ? createEvent(orderConfirmed, {
+      orderId,
+      userId: current.userId,
+      totalCents: current.totalCents,
+    }, origin)
+    : createEvent(orderCancelled, {
+      orderId,
+      userId: current.userId,
+      reason: reason as CancelReason,
+    }, origin);
+  await enqueueEvent(tx, outbox, event);
+  await recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt });
+  return true;
+}
+
+/** The user's order, or null: another user's order is not found, not forbidden. */
+export async function findOrder(db: Database, userId: string, orderId: string) {
+  const [row] = await db.select().from(orders)
+    .where(and(eq(orders.id, orderId), eq(orders.userId, userId)));
+  if (!row) return null;
+  return (await withLines(db, [row]))[0];
+}
+
+export async function listOrders(db: Database, userId: string, limit = 100): Promise<Order[]> {
+  const rows = await db.select().from(orders).where(eq(orders.userId, userId))
+    .orderBy(desc(orders.createdAt), desc(orders.id)).limit(limit);
+  return withLines(db, rows);
+}
+
+export function timelineOf(db: Database, orderId: string) {
+  return db.select({ at: timeline.at, type: timeline.type, source: timeline.source })
+    .from(timeline).where(eq(timeline.orderId, orderId)).orderBy(asc(timeline.seq));
+}
+
+async function withLines(db: Database, rows: (typeof orders.$inferSelect)[]): Promise<Order[]> {
+  if (rows.length === 0) return [];
+  const lines = await db.select().from(orderLines)
+    .where(inArray(orderLines.orderId, rows.map((row) => row.id)))
+    .orderBy(asc(orderLines.orderId), asc(orderLines.line));
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status as OrderStatus,
+    ...(row.reason ? { reason: row.reason as CancelReason } : {}),
+    items: lines.filter((line) => line.orderId === row.id).map((line) => ({
+      productId: line.productId,
+      quantity: line.quantity,
+      unitPriceCents: line.unitPriceCents,
+    })),
+    totalCents: row.totalCents,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }));
+}

@@ -1,0 +1,37 @@
+/** The orders service: orders, their lines, idempotency keys and timelines. */
+import { inbox, outbox } from "../../db/orders/schema.ts";
+import { rpcClient } from "../../shared/bus/mod.ts";
+import {
+  catalogApi,
+  catalogStream,
+  ordersApi,
+  ordersStream,
+  paymentsStream,
+} from "../../shared/contracts/mod.ts";
+import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import type { OrdersConfig } from "./config.ts";
+import { ordersEndpoints } from "./endpoints.ts";
+import { ordersHandlers } from "./handlers.ts";
+
+export const version = "0.1.0";
+
+export function startOrders(
+  { config, ...resources }: ServiceResources & { config: Pick<OrdersConfig, "RPC_TIMEOUT_MS"> },
+) {
+  const catalog = rpcClient(resources.nc, catalogApi, { timeoutMs: config.RPC_TIMEOUT_MS });
+  return runService({
+    api: ordersApi,
+    version,
+    description: "orders, idempotency keys, order timelines",
+    // orders.order.placed, orders.order.confirmed, orders.order.cancelled
+    publishes: { stream: ordersStream, outbox },
+    reactsTo: {
+      inbox,
+      streams: [
+        { stream: paymentsStream, handlers: ordersHandlers.payments }, // charged, declined, refunded
+        { stream: catalogStream, handlers: ordersHandlers.catalog }, // reserved, rejected
+      ],
+    },
+    endpoints: ({ relay }) => ordersEndpoints({ db: resources.database.db, catalog, relay }),
+  }, resources);
+}

@@ -1,0 +1,8 @@
+import { z } from "zod";
+import { baseConfig } from "../../shared/config/mod.ts";
+
+export const paymentsConfig = baseConfig.extend({
+  /** What a new user's wallet opens with; counted as a deposit, so money stays conserved. */
+  STARTING_BALANCE_CENTS: z.coerce.number().int().nonnegative().default(10_000),
+});
+export type PaymentsConfig = z.infer<typeof paymentsConfig>;

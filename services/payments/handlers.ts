@@ -1,0 +1,62 @@
+/**
+ * What payments does when things happen elsewhere: opens wallets for new users, charges placed
+ * orders (or declines them), refunds orders whose stock was rejected.
+ */
+import { orderPlaced, stockRejected, userRegistered } from "../../shared/contracts/mod.ts";
+import { on } from "../../shared/events/mod.ts";
+import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
+import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
+import { outbox } from "../../db/payments/schema.ts";
+import { chargeOrder, openWallet, refundOrder } from "./wallets.ts";
+
+const source = "payments";
+
+export function paymentsHandlers(startingBalanceCents: number) {
+  return {
+    users: [
+      on(userRegistered, async (event, { tx }) => {
+        await openWallet(tx, event.data.userId, startingBalanceCents);
+      }),
+    ],
+    orders: [
+      on(orderPlaced, async (event, { tx, log }) => {
+        const { orderId, userId, totalCents, items } = event.data;
+        // The order may arrive before the registration does: streams are not ordered together.
+        await openWallet(tx, userId, startingBalanceCents);
+        const result = await chargeOrder(tx, { orderId, userId, amountCents: totalCents });
+        const origin = causedBy(event, source);
+        const outcome = result.charged
+          ? createEvent(paymentCharged, {
+            orderId,
+            userId,
+            amountCents: totalCents,
+            items: items.map(({ productId, quantity }) => ({ productId, quantity })),
+          }, origin)
+          : createEvent(paymentDeclined, {
+            orderId,
+            userId,
+            amountCents: totalCents,
+            balanceCents: result.balanceCents,
+          }, origin);
+        await enqueueEvent(tx, outbox, outcome);
+        log.info(result.charged ? "order charged" : "payment declined", { orderId });
+      }),
+    ],
+    catalog: [
+      on(stockRejected, async (event, { tx, log }) => {
+        const refund = await refundOrder(tx, event.data.orderId);
+        if (!refund) return;
+        await enqueueEvent(
+          tx,
+          outbox,
+          createEvent(paymentRefunded, {
+            orderId: refund.orderId,
+            userId: refund.userId,
+            amountCents: refund.amountCents,
+          }, causedBy(event, source)),
+        );
+        log.info("order refunded", { orderId: refund.orderId });
+      }),
+    ],
+  };
+}

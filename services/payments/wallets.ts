@@ -1,0 +1,67 @@
+/** Wallets and the money that moves through them; every change in the caller's transaction. */
+import { and, eq, gte, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import type { Database } from "../../db/client.ts";
+import { charges, deposits, refunds, wallets } from "../../db/payments/schema.ts";
+
+/** Opens the user's wallet with the starting balance, once; later calls change nothing. */
+export async function openWallet(tx: Database, userId: string, startingCents: number) {
+  const [opened] = await tx.insert(wallets).values({ userId, balanceCents: startingCents })
+    .onConflictDoNothing().returning({ userId: wallets.userId });
+  if (opened && startingCents > 0) {
+    await tx.insert(deposits).values({
+      id: uuidv7(),
+      userId,
+      kind: "opening",
+      amountCents: startingCents,
+    });
+  }
+}
+
+export async function balanceOf(db: Database, userId: string): Promise<number | null> {
+  const [wallet] = await db.select({ balanceCents: wallets.balanceCents }).from(wallets)
+    .where(eq(wallets.userId, userId));
+  return wallet?.balanceCents ?? null;
+}
+
+export async function deposit(tx: Database, userId: string, amountCents: number) {
+  await tx.insert(deposits).values({ id: uuidv7(), userId, kind: "deposit", amountCents });
+  const [wallet] = await tx.update(wallets)
+    .set({ balanceCents: sql`${wallets.balanceCents} + ${amountCents}` })
+    .where(eq(wallets.userId, userId)).returning({ balanceCents: wallets.balanceCents });
+  return wallet.balanceCents;
+}
+
+export type ChargeResult =
+  | { charged: true; balanceCents: number }
+  | { charged: false; balanceCents: number };
+
+/** Takes the amount if the balance covers it, in one conditional update: no overdraft race. */
+export async function chargeOrder(
+  tx: Database,
+  charge: { orderId: string; userId: string; amountCents: number },
+): Promise<ChargeResult> {
+  const [after] = await tx.update(wallets)
+    .set({ balanceCents: sql`${wallets.balanceCents} - ${charge.amountCents}` })
+    .where(and(eq(wallets.userId, charge.userId), gte(wallets.balanceCents, charge.amountCents)))
+    .returning({ balanceCents: wallets.balanceCents });
+  if (!after) return { charged: false, balanceCents: (await balanceOf(tx, charge.userId)) ?? 0 };
+  await tx.insert(charges).values(charge);
+  return { charged: true, balanceCents: after.balanceCents };
+}
+
+/** Gives back the order's charge, once. Null when there was no charge or it was refunded. */
+export async function refundOrder(tx: Database, orderId: string) {
+  const [charge] = await tx.select().from(charges).where(eq(charges.orderId, orderId));
+  if (!charge) return null;
+  const [refund] = await tx.insert(refunds).values({
+    orderId,
+    userId: charge.userId,
+    amountCents: charge.amountCents,
+  }).onConflictDoNothing().returning();
+  if (!refund) return null;
+  await tx.update(wallets)
+    .set({ balanceCents: sql`${wallets.balanceCents} + ${refund.amountCents}` })
+    .where(eq(wallets.userId, refund.userId));
+  return refund;
+}

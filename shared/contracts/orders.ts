@@ -1,0 +1,77 @@
+/** What the orders service serves and publishes. */
+import { z } from "zod";
+import { orderItem, quotedItem } from "./catalog.ts";
+import { defineEvent, type StreamDefinition } from "./envelope.ts";
+import { defineRpcService } from "./rpc.ts";
+
+export const orderStatus = z.enum(["pending", "confirmed", "cancelled"]);
+export const cancelReason = z.enum(["payment_declined", "out_of_stock"]);
+export type CancelReason = z.infer<typeof cancelReason>;
+
+export const order = z.object({
+  id: z.uuid(),
+  status: orderStatus,
+  reason: cancelReason.optional(),
+  items: z.array(quotedItem),
+  totalCents: z.number().int().nonnegative(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type Order = z.infer<typeof order>;
+
+export const timelineEntry = z.object({
+  at: z.iso.datetime({ offset: true }),
+  type: z.string(),
+  source: z.string(),
+});
+
+const ownOrder = z.object({ userId: z.uuid(), orderId: z.uuid() });
+
+export const ordersApi = defineRpcService("orders", {
+  /** Pending at once; the saga decides. Same key and items: the same order, not a second. */
+  placeOrder: {
+    request: z.object({
+      userId: z.uuid(),
+      items: z.array(orderItem).min(1).max(100),
+      idempotencyKey: z.string().min(1).max(200).optional(),
+    }),
+    reply: z.object({ orderId: z.uuid(), status: orderStatus }),
+    idempotent: false,
+  },
+  getOrder: { request: ownOrder, reply: order, idempotent: true },
+  listOrders: {
+    request: z.object({ userId: z.uuid() }),
+    reply: z.object({ items: z.array(order) }),
+    idempotent: true,
+  },
+  getTimeline: {
+    request: ownOrder,
+    reply: z.object({ items: z.array(timelineEntry) }),
+    idempotent: true,
+  },
+});
+
+export const orderPlaced = defineEvent(
+  "orders.order.placed",
+  1,
+  z.object({
+    orderId: z.uuid(),
+    userId: z.uuid(),
+    items: z.array(quotedItem),
+    totalCents: z.number().int().nonnegative(),
+  }),
+);
+
+export const orderConfirmed = defineEvent(
+  "orders.order.confirmed",
+  1,
+  z.object({ orderId: z.uuid(), userId: z.uuid(), totalCents: z.number().int().nonnegative() }),
+);
+
+export const orderCancelled = defineEvent(
+  "orders.order.cancelled",
+  1,
+  z.object({ orderId: z.uuid(), userId: z.uuid(), reason: cancelReason }),
+);
+
+export const ordersStream: StreamDefinition = { name: "ORDERS", subjects: ["orders.>"] };

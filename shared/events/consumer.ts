@@ -1,0 +1,144 @@
+/**
+ * A service's durable pull consumer on one stream: explicit ack, bounded redelivery with
+ * backoff, dead letters for what cannot be handled, and every handler run once per event id
+ * through the inbox. Messages are handled one at a time, in stream order.
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Database } from "../../db/client.ts";
+import { ensureStream } from "../bus/mod.ts";
+import { envelope, type StreamDefinition } from "../contracts/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { sendToDeadLetters } from "./dead_letters.ts";
+import { deadLettersStream } from "./dead_letters.ts";
+import type { EventHandler } from "./handler.ts";
+import { handleOnce, type InboxTable } from "./inbox.ts";
+
+export interface ConsumerOptions {
+  nc: NatsConnection;
+  /** The consuming service: the durable consumer's name. */
+  service: string;
+  stream: StreamDefinition;
+  handlers: EventHandler[];
+  db: Database;
+  inbox: InboxTable;
+  log: Logger;
+  /** Called after a handler's transaction committed (e.g. to wake the outbox relay). */
+  afterCommit?: () => void;
+  /** Deliveries before a failing message becomes a dead letter. */
+  maxDeliver?: number;
+  /** Wait before each redelivery after a failure; the last one repeats. */
+  backoffMs?: number[];
+  /** How long an unacknowledged delivery waits before the server redelivers it (a crash). */
+  ackWaitMs?: number;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+const nanos = (ms: number) => ms * 1_000_000;
+
+export async function startEventConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
+  const { nc, service, stream, log } = options;
+  const maxDeliver = options.maxDeliver ?? 5;
+  const backoff = options.backoffMs ?? [250, 1000, 5000, 15000];
+  const handlers = new Map(options.handlers.map((h) => [h.event.type, h]));
+
+  await ensureStream(nc, stream);
+  await ensureStream(nc, deadLettersStream);
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    durable_name: service,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_deliver: maxDeliver,
+    ack_wait: nanos(options.ackWaitMs ?? 10_000),
+    filter_subject: stream.subjects[0],
+  };
+  try {
+    await jsm.consumers.add(stream.name, config);
+  } catch {
+    // It exists with another config (or another instance just made it): bring it to ours.
+    const { durable_name: _, ...changes } = config;
+    await jsm.consumers.update(stream.name, service, changes);
+  }
+
+  const consumer = await jetstream(nc).consumers.get(stream.name, service);
+  const messages = await consumer.consume({ max_messages: 64 });
+
+  async function handle(message: JsMsg): Promise<void> {
+    const parsed = envelope.safeParse(safeJson(message));
+    if (!parsed.success) return deadLetter(message, `not an event: ${parsed.error.message}`);
+    const handler = handlers.get(parsed.data.type);
+    if (!handler) return message.ack(); // someone else's fact; consumers ignore what they do not use
+    const event = handler.event.schema.safeParse(parsed.data);
+    if (!event.success) {
+      return deadLetter(message, `invalid ${parsed.data.type}: ${event.error.message}`);
+    }
+    const eventLog = log.child({
+      correlationId: parsed.data.correlationId,
+      eventId: parsed.data.id,
+      eventType: parsed.data.type,
+    });
+    try {
+      const outcome = await handleOnce(
+        options.db,
+        options.inbox,
+        parsed.data,
+        (tx) => handler.handle(event.data, { tx, log: eventLog }),
+      );
+      if (outcome === "applied") options.afterCommit?.();
+      else eventLog.debug("duplicate event skipped");
+      message.ack();
+    } catch (error) {
+      const attempt = message.info.deliveryCount;
+      if (attempt >= maxDeliver) {
+        return deadLetter(message, `failed ${attempt} times: ${errorText(error)}`);
+      }
+      eventLog.warn("event handler failed; will retry", { error, attempt });
+      message.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
+    }
+  }
+
+  async function deadLetter(message: JsMsg, reason: string) {
+    log.error("event sent to dead letters", { subject: message.subject, reason });
+    await sendToDeadLetters(nc, service, message, reason);
+    message.term(reason);
+  }
+
+  const loop = (async () => {
+    for await (const message of messages) {
+      try {
+        await handle(message);
+      } catch (error) {
+        // Could not even dead-letter it (NATS away): let the server redeliver it later.
+        log.error("event could not be handled", { error, subject: message.subject });
+        message.nak(backoff[0]);
+      }
+    }
+  })();
+
+  return {
+    stop: async () => {
+      await messages.close();
+      await loop;
+    },
+  };
+}
+
+function safeJson(message: JsMsg): unknown {
+  try {
+    return message.json();
+  } catch {
+    return undefined;
+  }
+}
+
+const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);

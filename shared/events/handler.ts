@@ -1,0 +1,22 @@
+import type { Database } from "../../db/client.ts";
+import type { EventDefinition, EventOf } from "../contracts/mod.ts";
+import type { Logger } from "../log/mod.ts";
+
+export interface HandlerContext {
+  /** The transaction that also records the event in the inbox: write every effect through it. */
+  tx: Database;
+  log: Logger;
+}
+
+export interface EventHandler<E extends EventDefinition = EventDefinition> {
+  event: E;
+  handle(event: EventOf<E>, ctx: HandlerContext): Promise<void>;
+}
+
+/** Declares what a service does when `event` happens. */
+export function on<E extends EventDefinition>(
+  event: E,
+  handle: (event: EventOf<E>, ctx: HandlerContext) => Promise<void>,
+): EventHandler {
+  return { event, handle } as unknown as EventHandler;
+}

@@ -1,0 +1,90 @@
+/**
+ * A service, declared: what it serves, what it publishes, what it reacts to. `runService`
+ * assembles the pieces every service needs the same way (stream, outbox relay, one durable
+ * consumer per stream it reacts to, the RPC endpoints, health), so a service folder holds only
+ * what is its own.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { ServiceDatabase } from "../../db/client.ts";
+import { ensureStream, natsAnswers, type RpcHandlers, serveRpc } from "../bus/mod.ts";
+import type { RpcEndpoints, RpcService, StreamDefinition } from "../contracts/mod.ts";
+import {
+  type EventHandler,
+  type InboxTable,
+  type RunningConsumer,
+  startEventConsumer,
+} from "../events/mod.ts";
+import { opsRoutes } from "../health/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
+import type { RunningService } from "./mod.ts";
+
+export interface ServiceDefinition<E extends RpcEndpoints> {
+  api: RpcService<E>;
+  version: string;
+  description: string;
+  /** The stream of the events this service states, and the outbox they go through. */
+  publishes?: { stream: StreamDefinition; outbox: OutboxTable };
+  /** The streams this service reacts to, each with its handlers, and the inbox they share. */
+  reactsTo?: {
+    inbox: InboxTable;
+    streams: { stream: StreamDefinition; handlers: EventHandler[] }[];
+  };
+  /** The endpoints; `relay.wake()` after a commit that wrote events publishes them at once. */
+  endpoints(context: { relay: Pick<OutboxRelay, "wake"> }): RpcHandlers<E>;
+  /** Work before serving, e.g. seeding data. */
+  prepare?(database: ServiceDatabase): Promise<void>;
+}
+
+export interface ServiceResources {
+  nc: NatsConnection;
+  database: ServiceDatabase;
+  log: Logger;
+}
+
+export async function runService<E extends RpcEndpoints>(
+  definition: ServiceDefinition<E>,
+  { nc, database, log }: ServiceResources,
+): Promise<RunningService> {
+  const { db } = database;
+  const service = definition.api.name;
+  await definition.prepare?.(database);
+
+  let relay: OutboxRelay | null = null;
+  if (definition.publishes) {
+    await ensureStream(nc, definition.publishes.stream);
+    relay = startOutboxRelay({ db, table: definition.publishes.outbox, nc, log });
+  }
+
+  const consumers: RunningConsumer[] = [];
+  for (const { stream, handlers } of definition.reactsTo?.streams ?? []) {
+    consumers.push(
+      await startEventConsumer({
+        nc,
+        service,
+        stream,
+        handlers,
+        db,
+        inbox: definition.reactsTo!.inbox,
+        log,
+        afterCommit: relay?.wake,
+      }),
+    );
+  }
+
+  const endpoints = definition.endpoints({ relay: relay ?? { wake: () => {} } });
+  const rpc = await serveRpc(nc, definition.api, endpoints, {
+    version: definition.version,
+    log,
+    description: definition.description,
+  });
+  const ops = opsRoutes({ nats: () => natsAnswers(nc), database: database.ping });
+  return {
+    fetch: ops.fetch,
+    stop: async () => {
+      await rpc.stop();
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await relay?.stop();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** A signed-up user and the calls a client makes, for scenario tests. */
+import assert from "node:assert/strict";
+import type { Order } from "../../shared/contracts/mod.ts";
+import { json, type Stack } from "./stack.ts";
+
+export interface TestUser {
+  userId: string;
+  headers: Record<string, string>;
+}
+
+export async function signUp(stack: Stack, name = "Test User"): Promise<TestUser> {
+  const email = `${crypto.randomUUID()}@example.com`;
+  const password = "a long enough password";
+  const registered = await stack.request("/auth/register", json("POST", { email, password, name }));
+  assert.equal(registered.status, 201, await registered.clone().text());
+  const { userId } = await registered.json();
+  const login = await stack.request("/auth/login", json("POST", { email, password }));
+  const { token } = await login.json();
+  return { userId, headers: { authorization: `Bearer ${token}` } };
+}
+
+export async function productBySku(stack: Stack, sku: string) {
+  const { items } = await (await stack.request("/products")).json();
+  const product = items.find((p: { sku: string }) => p.sku === sku);
+  assert.ok(product, `no product ${sku}`);
+  return product as { id: string; priceCents: number; available: number };
+}
+
+export function placeOrder(
+  stack: Stack,
+  user: TestUser,
+  items: { productId: string; quantity: number }[],
+  idempotencyKey?: string,
+) {
+  const headers = idempotencyKey
+    ? { ...user.headers, "idempotency-key": idempotencyKey }
+    : user.headers;
+  return stack.request("/orders", json("POST", { items }, headers));
+}
+
+export async function getJson(stack: Stack, user: TestUser, path: string) {
+  const res = await stack.request(path, { headers: user.headers });
+  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+  return res.json();
+}
+
+/** Polls until the order is confirmed or cancelled. */
+export async function settledOrder(
+  stack: Stack,
+  user: TestUser,
+  orderId: string,
+  timeoutMs = 20_000,
+): Promise<Order> {
+  const until = Date.now() + timeoutMs;
+  while (true) {
+    const order: Order = await getJson(stack, user, `/orders/${orderId}`);
+    if (order.status !== "pending") return order;
+    if (Date.now() > until) throw new Error(`order ${orderId} still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

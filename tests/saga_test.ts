@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
+import { json, startStack } from "./harness/stack.ts";
+import { moneyLedger } from "./harness/invariants.ts";
+
+Deno.test("the order saga, by choreography", async (t) => {
+  const stack = await startStack();
+  try {
+    await t.step(
+      "happy path: pending, then confirmed; wallet, stock, notification, timeline",
+      async () => {
+        const user = await signUp(stack);
+        const mug = await productBySku(stack, "MUG-001");
+        const res = await placeOrder(stack, user, [{ productId: mug.id, quantity: 2 }]);
+        assert.equal(res.status, 201);
+        const placed = await res.json();
+        assert.equal(placed.status, "pending");
+        assert.equal(res.headers.get("location"), `/orders/${placed.orderId}`);
+
+        const order = await settledOrder(stack, user, placed.orderId);
+        assert.equal(order.status, "confirmed");
+        assert.equal(order.totalCents, 2 * mug.priceCents);
+        assert.deepEqual(order.items, [
+          { productId: mug.id, quantity: 2, unitPriceCents: mug.priceCents },
+        ]);
+        assert.deepEqual(await getJson(stack, user, "/wallet"), {
+          balanceCents: 10_000 - 2 * mug.priceCents,
+        });
+        assert.equal((await productBySku(stack, "MUG-001")).available, mug.available - 2);
+        const timeline = await getJson(stack, user, `/orders/${placed.orderId}/timeline`);
+        assert.deepEqual(timeline.items.map((s: { type: string }) => s.type), [
+          "orders.order.placed",
+          "payments.payment.charged",
+          "catalog.stock.reserved",
+          "orders.order.confirmed",
+        ]);
+        assert.deepEqual(timeline.items.map((s: { source: string }) => s.source), [
+          "orders",
+          "payments",
+          "catalog",
+          "orders",
+        ]);
+        const notifications = await waitForNotifications(stack, user, 1);
+        assert.equal(notifications[0].kind, "order_confirmed");
+        assert.equal(notifications[0].orderId, placed.orderId);
+      },
+    );
+
+    await t.step("payment declined: cancelled with its reason; stock untouched", async () => {
+      const user = await signUp(stack);
+      const lamp = await productBySku(stack, "LMP-012");
+      const res = await placeOrder(stack, user, [{ productId: lamp.id, quantity: 2 }]);
+      const order = await settledOrder(stack, user, (await res.json()).orderId);
+      assert.equal(order.status, "cancelled");
+      assert.equal(order.reason, "payment_declined");
+      assert.equal((await productBySku(stack, "LMP-012")).available, lamp.available);
+      assert.deepEqual(await getJson(stack, user, "/wallet"), { balanceCents: 10_000 });
+      const notifications = await waitForNotifications(stack, user, 1);
+      assert.equal(notifications[0].kind, "order_cancelled");
+    });
+
+    await t.step(
+      "out of stock: charged, rejected, refunded, cancelled; wallet restored",
+      async () => {
+        const user = await signUp(stack);
+        const deposit = await stack.request(
+          "/wallet/deposits",
+          json("POST", { amountCents: 100_000 }, user.headers),
+        );
+        assert.equal(deposit.status, 201);
+        assert.deepEqual(await deposit.json(), { balanceCents: 110_000 });
+        const lamp = await productBySku(stack, "LMP-012");
+        const res = await placeOrder(stack, user, [{
+          productId: lamp.id,
+          quantity: lamp.available + 1,
+        }]);
+        const orderId = (await res.json()).orderId;
+        const order = await settledOrder(stack, user, orderId);
+        assert.equal(order.status, "cancelled");
+        assert.equal(order.reason, "out_of_stock");
+        assert.deepEqual(await getJson(stack, user, "/wallet"), { balanceCents: 110_000 });
+        assert.equal((await productBySku(stack, "LMP-012")).available, lamp.available);
+        const timeline = await getJson(stack, user, `/orders/${orderId}/timeline`);
+        assert.deepEqual(timeline.items.map((s: { type: string }) => s.type), [
+          "orders.order.placed",
+          "payments.payment.charged",
+          "catalog.stock.rejected",
+          "payments.payment.refunded",
+          "orders.order.cancelled",
+        ]);
+      },
+    );
+
+    await t.step("the same Idempotency-Key twice: one order; with other items: 422", async () => {
+      const user = await signUp(stack);
+      const pin = await productBySku(stack, "PIN-011");
+      const items = [{ productId: pin.id, quantity: 1 }];
+      const first = await placeOrder(stack, user, items, "key-1");
+      const second = await placeOrder(stack, user, items, "key-1");
+      assert.equal(first.status, 201);
+      assert.equal(second.status, 201);
+      const orderId = (await first.json()).orderId;
+      assert.equal((await second.json()).orderId, orderId);
+      const other = await placeOrder(stack, user, [{ productId: pin.id, quantity: 2 }], "key-1");
+      assert.equal(other.status, 422);
+      await other.body?.cancel();
+      await settledOrder(stack, user, orderId);
+      assert.equal((await getJson(stack, user, "/orders")).items.length, 1);
+    });
+
+    await t.step("bad orders are 400: unknown product, quantity below 1, no items", async () => {
+      const user = await signUp(stack);
+      const mug = await productBySku(stack, "MUG-001");
+      for (
+        const items of [
+          [{ productId: crypto.randomUUID(), quantity: 1 }],
+          [{ productId: mug.id, quantity: 0 }],
+          [],
+        ]
+      ) {
+        const res = await placeOrder(stack, user, items);
+        assert.equal(res.status, 400, JSON.stringify(items));
+        assert.equal(res.headers.get("content-type"), "application/problem+json");
+        await res.body?.cancel();
+      }
+      assert.equal((await getJson(stack, user, "/orders")).items.length, 0);
+    });
+
+    await t.step("another user's order is 404, and orders list newest first", async () => {
+      const owner = await signUp(stack);
+      const stranger = await signUp(stack);
+      const mug = await productBySku(stack, "MUG-001");
+      const a = (await (await placeOrder(stack, owner, [{ productId: mug.id, quantity: 1 }]))
+        .json()).orderId;
+      const b = (await (await placeOrder(stack, owner, [{ productId: mug.id, quantity: 1 }]))
+        .json()).orderId;
+      const res = await stack.request(`/orders/${a}`, { headers: stranger.headers });
+      assert.equal(res.status, 404);
+      await res.body?.cancel();
+      const list = await getJson(stack, owner, "/orders");
+      assert.deepEqual(list.items.map((o: { id: string }) => o.id), [b, a]);
+      await settledOrder(stack, owner, a);
+      await settledOrder(stack, owner, b);
+    });
+
+    await t.step("money is conserved across every wallet", async () => {
+      const ledger = await moneyLedger(stack);
+      assert.equal(ledger.deposits, ledger.balances + ledger.charges - ledger.refunds);
+    });
+  } finally {
+    await stack.close();
+  }
+});
+
+async function waitForNotifications(
+  stack: Awaited<ReturnType<typeof startStack>>,
+  user: { headers: Record<string, string> },
+  count: number,
+) {
+  const until = Date.now() + 10_000;
+  while (true) {
+    const { items } = await getJson(stack, user as never, "/notifications");
+    if (items.length >= count || Date.now() > until) return items;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
