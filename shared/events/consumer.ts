@@ -11,6 +11,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import type { z } from "zod";
 import type { Database } from "../../db/client.ts";
 import { ensureStream } from "../bus/mod.ts";
 import { envelope, type StreamDefinition } from "../contracts/mod.ts";
@@ -75,12 +76,12 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
 
   async function handle(message: JsMsg): Promise<void> {
     const parsed = envelope.safeParse(safeJson(message));
-    if (!parsed.success) return deadLetter(message, `not an event: ${parsed.error.message}`);
+    if (!parsed.success) return deadLetter(message, `not an event: ${issues(parsed.error)}`);
     const handler = handlers.get(parsed.data.type);
     if (!handler) return message.ack(); // someone else's fact; consumers ignore what they do not use
     const event = handler.event.schema.safeParse(parsed.data);
     if (!event.success) {
-      return deadLetter(message, `invalid ${parsed.data.type}: ${event.error.message}`);
+      return deadLetter(message, `invalid ${parsed.data.type}: ${issues(event.error)}`);
     }
     const eventLog = log.child({
       correlationId: parsed.data.correlationId,
@@ -140,5 +141,8 @@ function safeJson(message: JsMsg): unknown {
     return undefined;
   }
 }
+
+const issues = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ");
 
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);

@@ -31,7 +31,8 @@ export async function sendToDeadLetters(
   h.set(deadLetterHeaders.stream, message.info.stream);
   h.set(deadLetterHeaders.sequence, String(message.info.streamSequence));
   h.set(deadLetterHeaders.subject, message.subject);
-  h.set(deadLetterHeaders.reason, reason.slice(0, 1000));
+  // Header values are one line.
+  h.set(deadLetterHeaders.reason, reason.replace(/\s+/g, " ").slice(0, 1000));
   await jetstream(nc).publish(`deadletter.${service}.${message.subject}`, message.data, {
     headers: h,
     // One dead letter per (service, message), however often this runs.

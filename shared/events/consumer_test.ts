@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { count } from "drizzle-orm";
+import { inbox, notifications } from "../../db/notifications/schema.ts";
+import { notificationsHandlers } from "../../services/notifications/handlers.ts";
+import { testDatabases } from "../../tests/harness/databases.ts";
+import { startNatsServer } from "../../tests/harness/nats_server.ts";
+import { connectNats, ensureStream } from "../bus/mod.ts";
+import { orderCancelled, orderConfirmed, ordersStream } from "../contracts/mod.ts";
+import { createLogger } from "../log/mod.ts";
+import { createEvent } from "../outbox/mod.ts";
+import { deadLetterHeaders, deadLettersStream, on, startEventConsumer } from "./mod.ts";
+
+const log = createLogger({ service: "notifications", level: "error" });
+const confirmed = (orderId = crypto.randomUUID()) =>
+  createEvent(orderConfirmed, { orderId, userId: crypto.randomUUID(), totalCents: 100 }, {
+    source: "orders",
+    correlationId: "c",
+  });
+
+Deno.test("event consumer: once per event, dead letters, never blocked", async (t) => {
+  const server = await startNatsServer();
+  const databases = await testDatabases();
+  const { db } = await databases.open("notifications");
+  const nc = await connectNats(server.url, "consumer-test");
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(nc, ordersStream);
+  const notificationCount = async () => (await db.select({ n: count() }).from(notifications))[0].n;
+  const deadLetters = async () => {
+    const { state } = await jsm.streams.info(deadLettersStream.name).catch(() => ({
+      state: { messages: 0 },
+    }));
+    return state.messages;
+  };
+  const until = async (condition: () => Promise<boolean>, what: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  let failCommits = 0;
+  let handled = 0;
+  const counted = notificationsHandlers.orders.map((handler) =>
+    on(handler.event, async (event, ctx) => {
+      handled++;
+      if (event.type === orderCancelled.type) throw new Error("cancellations are broken today");
+      await handler.handle(event as never, ctx);
+    })
+  );
+  const consumer = await startEventConsumer({
+    nc,
+    service: "notifications",
+    stream: ordersStream,
+    handlers: counted,
+    db,
+    inbox,
+    log,
+    maxDeliver: 3,
+    backoffMs: [50],
+    afterCommit: () => {
+      if (failCommits > 0) {
+        failCommits--;
+        throw new Error("crashed after the commit, before the ack");
+      }
+    },
+  });
+  const publish = (event: { id: string; type: string }, msgID = event.id) =>
+    js.publish(event.type, JSON.stringify(event), { msgID });
+
+  try {
+    await t.step("an event is handled once", async () => {
+      await publish(confirmed());
+      await until(async () => (await notificationCount()) === 1, "the first notification");
+    });
+
+    await t.step("published twice inside the window: the stream drops the second", async () => {
+      const event = confirmed();
+      assert.equal((await publish(event)).duplicate, false);
+      assert.equal((await publish(event)).duplicate, true);
+      await until(async () => (await notificationCount()) === 2, "the second notification");
+    });
+
+    await t.step("re-published outside the window (new msg id): the inbox skips it", async () => {
+      const event = confirmed();
+      await publish(event);
+      await until(async () => (await notificationCount()) === 3, "the third notification");
+      const before = handled;
+      await publish(event, `${event.id}-after-the-window`);
+      const marker = confirmed();
+      await publish(marker);
+      await until(async () => (await notificationCount()) === 4, "the marker behind it");
+      // The re-publish reached the consumer (handled counts the marker only) and changed nothing.
+      assert.equal(handled, before + 1);
+    });
+
+    await t.step("redelivered after commit but before ack: applied once", async () => {
+      failCommits = 1;
+      const before = handled;
+      await publish(confirmed());
+      await until(async () => (await notificationCount()) === 5, "the fifth notification");
+      await until(async () => {
+        const now = await jsm.consumers.info(ordersStream.name, "notifications");
+        return now.num_ack_pending === 0 && now.num_pending === 0;
+      }, "the redelivery to be acked");
+      assert.equal(handled, before + 1);
+      const info = await jsm.consumers.info(ordersStream.name, "notifications");
+      assert.ok(info.delivered.consumer_seq > info.delivered.stream_seq, "it was redelivered");
+      const [{ n }] = await db.select({ n: count() }).from(inbox);
+      assert.equal(n, 5);
+    });
+
+    await t.step("a poison message goes to dead letters and blocks nothing behind it", async () => {
+      await js.publish(orderConfirmed.subject, "this is not JSON");
+      await js.publish(orderConfirmed.subject, JSON.stringify({ ...confirmed(), data: {} }));
+      await publish(confirmed());
+      await until(async () => (await notificationCount()) === 6, "the event behind the poison");
+      await until(async () => (await deadLetters()) === 2, "two dead letters");
+      const letter = await jsm.streams.getMessage(deadLettersStream.name, { seq: 1 });
+      assert.ok(letter);
+      assert.equal(letter.subject, `deadletter.notifications.${orderConfirmed.subject}`);
+      assert.equal(letter.header.get(deadLetterHeaders.stream), ordersStream.name);
+      assert.match(letter.header.get(deadLetterHeaders.reason), /^not an event/);
+      assert.equal(new TextDecoder().decode(letter.data), "this is not JSON");
+    });
+
+    await t.step("a handler that keeps failing: dead letter after max deliveries", async () => {
+      const cancelled = createEvent(orderCancelled, {
+        orderId: crypto.randomUUID(),
+        userId: crypto.randomUUID(),
+        reason: "out_of_stock",
+      }, { source: "orders", correlationId: "c" });
+      await publish(cancelled);
+      await publish(confirmed());
+      await until(async () => (await deadLetters()) === 3, "the exhausted message");
+      const letter = await jsm.streams.getMessage(deadLettersStream.name, { seq: 3 });
+      assert.match(letter!.header.get(deadLetterHeaders.reason), /^failed 3 times/);
+      await until(async () => (await notificationCount()) === 7, "the event behind it");
+    });
+
+    await t.step("fields a consumer does not know are ignored, not refused", async () => {
+      const event = { ...confirmed(), addedLater: true };
+      event.data = { ...event.data, couponCode: "NEW" } as typeof event.data;
+      await publish(event);
+      await until(async () => (await notificationCount()) === 8, "the event with extra fields");
+    });
+  } finally {
+    await consumer.stop();
+    await nc.close();
+    await databases.close();
+    await server.dispose();
+  }
+});
