@@ -44,7 +44,7 @@ export async function getJson(stack: Stack, user: TestUser, path: string) {
   return res.json();
 }
 
-/** Polls until the order is confirmed or cancelled. */
+/** Polls until the order is confirmed or cancelled; 503 and 504 mean "ask again", as for any client. */
 export async function settledOrder(
   stack: Stack,
   user: TestUser,
@@ -53,8 +53,13 @@ export async function settledOrder(
 ): Promise<Order> {
   const until = Date.now() + timeoutMs;
   while (true) {
-    const order: Order = await getJson(stack, user, `/orders/${orderId}`);
-    if (order.status !== "pending") return order;
+    const res = await stack.request(`/orders/${orderId}`, { headers: user.headers });
+    if (res.status === 503 || res.status === 504) await res.body?.cancel();
+    else {
+      assert.equal(res.status, 200, `/orders/${orderId}: ${await res.clone().text()}`);
+      const order: Order = await res.json();
+      if (order.status !== "pending") return order;
+    }
     if (Date.now() > until) throw new Error(`order ${orderId} still pending after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }

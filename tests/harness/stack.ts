@@ -19,7 +19,9 @@ import { paymentsConfig } from "../../services/payments/config.ts";
 import { startPayments } from "../../services/payments/service.ts";
 import { usersConfig } from "../../services/users/config.ts";
 import { startUsers } from "../../services/users/service.ts";
+import { openDatabase } from "../../db/client.ts";
 import { type TestDatabases, testDatabases } from "./databases.ts";
+import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 
 export const jwtSecret = "test-secret-that-is-at-least-32-characters";
@@ -30,6 +32,8 @@ export type BackendService = (typeof backendServices)[number];
 export interface Stack {
   nats: NatsServer;
   databases: TestDatabases;
+  /** Where services run as processes keep PGlite, when there is no Postgres. */
+  processDataDir: string;
   /** A connection of the test's own, to look into streams. */
   nc: NatsConnection;
   /** Sends a request to the gateway, as a client would. */
@@ -38,16 +42,27 @@ export interface Stack {
   database(service: BackendService): Promise<ServiceDatabase>;
   start(service: BackendService): Promise<void>;
   stop(service: BackendService): Promise<void>;
+  /** SIGKILL a service started as a process (see `processes`). */
+  kill(service: BackendService): Promise<void>;
   close(): Promise<void>;
 }
 
 const logLevel = (Deno.env.get("TEST_LOG_LEVEL") ?? "error") as LogLevel;
 
-export async function startStack(
-  options: { services?: BackendService[]; env?: Record<string, string> } = {},
-): Promise<Stack> {
+export interface StackOptions {
+  /** Services started in this process (default: all). */
+  services?: BackendService[];
+  /** Services started as processes of their own, which a test can kill. */
+  processes?: BackendService[];
+  env?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const nats = await startNatsServer();
   const databases = await testDatabases();
+  const processes = new Map<string, ServiceProcess>();
+  const processDataDir = await Deno.makeTempDir({ prefix: "services-" });
+  const leftBehind: ServiceDatabase[] = [];
   const env = {
     NATS_URL: nats.url,
     JWT_SECRET: jwtSecret,
@@ -60,7 +75,15 @@ export async function startStack(
   const stores = new Map<string, ServiceDatabase>();
 
   async function database(name: string) {
-    if (!stores.has(name)) stores.set(name, await databases.open(name));
+    if (!stores.has(name)) {
+      if (processes.has(name) && databases.driver === "pglite") {
+        // The process keeps its own PGlite on disk; it can be read once the process is gone.
+        await processes.get(name)!.kill("SIGTERM");
+        const store = await openDatabase({ service: name, dataDir: processDataDir });
+        leftBehind.push(store);
+        stores.set(name, store);
+      } else stores.set(name, await databases.open(name));
+    }
     return stores.get(name)!;
   }
 
@@ -111,7 +134,19 @@ export async function startStack(
     await entry.nc.close();
   }
 
-  for (const name of options.services ?? backendServices) await launch(name, starters[name]);
+  const external = options.processes ?? [];
+  const inProcess = options.services ?? backendServices.filter((s) => !external.includes(s));
+  for (const name of inProcess) await launch(name, starters[name]);
+  const processEnv = {
+    ...env,
+    DATA_DIR: processDataDir,
+    ...(databases.url ? { DATABASE_URL: databases.url } : {}),
+  };
+  await Promise.all(external.map(async (name) => {
+    const process = serviceProcess(name, processEnv, nc);
+    processes.set(name, process);
+    await process.start();
+  }));
   await launch(
     "gateway",
     (nc) =>
@@ -121,19 +156,25 @@ export async function startStack(
   return {
     nats,
     databases,
+    processDataDir,
     nc,
     request: (path, init) => {
       const gateway = running.get("gateway")!.service;
       return Promise.resolve(gateway.fetch(new Request(`http://gateway.test${path}`, init)));
     },
     database,
-    start: (name) => launch(name, starters[name]),
-    stop,
+    start: (name) =>
+      processes.has(name) ? processes.get(name)!.start() : launch(name, starters[name]),
+    stop: (name) => processes.has(name) ? processes.get(name)!.kill("SIGTERM") : stop(name),
+    kill: (name) => processes.get(name)!.kill("SIGKILL"),
     close: async () => {
+      for (const process of processes.values()) await process.kill("SIGTERM");
       for (const name of [...running.keys()]) await stop(name);
       await nc.close();
+      await Promise.all(leftBehind.map((store) => store.close()));
       await databases.close();
       await nats.dispose();
+      await Deno.remove(processDataDir, { recursive: true }).catch(() => {});
     },
   };
 }

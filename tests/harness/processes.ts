@@ -1,0 +1,46 @@
+/** A service run as its own process, as in production, so a test can SIGKILL and restart it. */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { serviceAnswers } from "../../shared/bus/mod.ts";
+
+export interface ServiceProcess {
+  start(): Promise<void>;
+  /** SIGKILL by default: no chance to finish anything, as in a crash. */
+  kill(signal?: Deno.Signal): Promise<void>;
+  running(): boolean;
+}
+
+export function serviceProcess(
+  name: string,
+  env: Record<string, string>,
+  nc: NatsConnection,
+): ServiceProcess {
+  let child: Deno.ChildProcess | null = null;
+  const entry = new URL(`../../services/${name}/main.ts`, import.meta.url).pathname;
+  return {
+    running: () => child !== null,
+    start: async () => {
+      child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", entry],
+        env: { ...Deno.env.toObject(), LOG_LEVEL: "error", ...env },
+        stdout: "null",
+        stderr: "inherit",
+      }).spawn();
+      const until = Date.now() + 60_000;
+      while (true) {
+        try {
+          await serviceAnswers(nc, name, 200);
+          return;
+        } catch (error) {
+          if (Date.now() > until) throw error;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    },
+    kill: async (signal = "SIGKILL") => {
+      if (!child) return;
+      child.kill(signal);
+      await child.status;
+      child = null;
+    },
+  };
+}
