@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
-import { json, startStack } from "./harness/stack.ts";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  catalogStream,
+  orderCancelled,
+  orderPlaced,
+  ordersStream,
+  paymentCharged,
+  paymentsStream,
+  stockReleased,
+} from "../shared/contracts/mod.ts";
+import { createEvent } from "../shared/outbox/mod.ts";
+import { json, type Stack, startStack } from "./harness/stack.ts";
 import { assertSagaInvariants } from "./harness/invariants.ts";
 
 Deno.test("the order saga, by choreography", async (t) => {
@@ -144,6 +155,63 @@ Deno.test("the order saga, by choreography", async (t) => {
     });
 
     await t.step(
+      "a placed order re-published outside the window is not charged again",
+      async () => {
+        const user = await signUp(stack);
+        const mug = await productBySku(stack, "MUG-001");
+        const res = await placeOrder(stack, user, [{ productId: mug.id, quantity: 1 }]);
+        const orderId = (await res.json()).orderId;
+        await settledOrder(stack, user, orderId);
+        const jsm = await jetstreamManager(stack.nc);
+        const placed = await jsm.streams.getMessage(ordersStream.name, {
+          last_by_subj: orderPlaced.subject,
+        });
+        assert.equal(orderPlaced.schema.parse(placed!.json()).data.orderId, orderId);
+        const before = await getJson(stack, user, "/wallet");
+        // A new Nats-Msg-Id, as after the duplicate window: the stream keeps it, the inbox does not.
+        const ack = await jetstream(stack.nc).publish(orderPlaced.subject, placed!.data, {
+          msgID: crypto.randomUUID(),
+        });
+        assert.equal(ack.duplicate, false);
+        await waitUntilConsumed(stack, "payments");
+        assert.deepEqual(await getJson(stack, user, "/wallet"), before);
+        const timeline = await getJson(stack, user, `/orders/${orderId}/timeline`);
+        assert.equal(timeline.items.length, 4);
+      },
+    );
+
+    await t.step("a cancelled order's reservation is released, once", async () => {
+      const mug = await productBySku(stack, "MUG-001");
+      const origin = { source: "test", correlationId: crypto.randomUUID() };
+      const orderId = crypto.randomUUID();
+      const userId = crypto.randomUUID();
+      const js = jetstream(stack.nc);
+      const charged = createEvent(paymentCharged, {
+        orderId,
+        userId,
+        amountCents: 3 * mug.priceCents,
+        items: [{ productId: mug.id, quantity: 3 }],
+      }, origin);
+      await js.publish(charged.type, JSON.stringify(charged), { msgID: charged.id });
+      await waitUntilConsumed(stack, "catalog", paymentsStream.name);
+      assert.equal((await productBySku(stack, "MUG-001")).available, mug.available - 3);
+      const cancelled = createEvent(orderCancelled, {
+        orderId,
+        userId,
+        reason: "out_of_stock",
+      }, origin);
+      await js.publish(cancelled.type, JSON.stringify(cancelled), { msgID: cancelled.id });
+      await js.publish(cancelled.type, JSON.stringify(cancelled), { msgID: crypto.randomUUID() });
+      await waitUntilConsumed(stack, "catalog");
+      assert.equal((await productBySku(stack, "MUG-001")).available, mug.available);
+      const jsm = await jetstreamManager(stack.nc);
+      const released = await jsm.streams.getMessage(catalogStream.name, {
+        last_by_subj: stockReleased.subject,
+      });
+      assert.equal(stockReleased.schema.parse(released!.json()).data.orderId, orderId);
+    });
+
+    await t.step(
       "every invariant holds: ended, one charge, one refund, money conserved",
       async () => {
         await assertSagaInvariants(stack);
@@ -153,6 +221,18 @@ Deno.test("the order saga, by choreography", async (t) => {
     await stack.close();
   }
 });
+
+/** Waits until a service's durable consumer on a stream has nothing pending or unacked. */
+async function waitUntilConsumed(stack: Stack, service: string, stream = ordersStream.name) {
+  const jsm = await jetstreamManager(stack.nc);
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const info = await jsm.consumers.info(stream, service);
+    if (info.num_pending === 0 && info.num_ack_pending === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${service} did not catch up on ${stream}`);
+}
 
 async function waitForNotifications(
   stack: Awaited<ReturnType<typeof startStack>>,
