@@ -36,6 +36,13 @@ Deno.test({
         );
       });
 
+      await t.step("catalog cannot read users' migrations table in the shared schema", async () => {
+        await assert.rejects(
+          () => catalog`select * from drizzle.users_migrations`,
+          /permission denied for table users_migrations/,
+        );
+      });
+
       await t.step("catalog cannot create tables in another schema or in public", async () => {
         await assert.rejects(() => catalog`create table users.stolen (x int)`, /permission denied/);
         await assert.rejects(() => catalog`create table public.stray (x int)`, /permission denied/);
