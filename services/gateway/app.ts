@@ -12,9 +12,12 @@ import type {
 } from "../../shared/contracts/mod.ts";
 import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
+import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
+import { CatalogSnapshot } from "./catalog_snapshot.ts";
 import type { GatewayEnv } from "./env.ts";
 import { httpMetrics } from "./metrics.ts";
 import { errorToProblem, problem } from "./problem.ts";
+import { rateLimit, type TokenBuckets } from "./rate_limit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -29,13 +32,18 @@ export interface GatewayDeps {
   notifications: RpcClient<typeof notificationsApi.endpoints>;
   /** NATS and every service the gateway routes to. */
   readiness: Record<string, ReadinessCheck>;
+  /** The breakers before the services, shown in /ready. */
+  breakers: BreakerRegistry;
   jwtSecret: string;
+  rateLimits: TokenBuckets;
   requestBudgetMs: number;
   log: Logger;
 }
 
 export function createGatewayApp(deps: GatewayDeps) {
   const authenticated = jwt({ secret: deps.jwtSecret, alg: "HS256" });
+  // Health, readiness and metrics stay outside: probes must never be refused.
+  const limited = rateLimit(deps.rateLimits, deps.jwtSecret);
 
   const app = new Hono<GatewayEnv>()
     .use(requestId())
@@ -55,14 +63,20 @@ export function createGatewayApp(deps: GatewayDeps) {
     .get("/health", (c) => c.json({ status: "ok" }))
     .get("/ready", async (c) => {
       const report = await checkReadiness(deps.readiness);
+      const breakers = Object.fromEntries(deps.breakers.all().map((b) => [b.name, b.state]));
       return c.json(
-        { status: report.ready ? "ready" : "unavailable", checks: report.checks },
+        { status: report.ready ? "ready" : "unavailable", checks: report.checks, breakers },
         report.ready ? 200 : 503,
       );
     })
     .get("/metrics", httpMetrics.printMetrics)
+    .use("/auth/*", limited)
+    .use("/products/*", limited)
+    .use("/orders/*", limited)
+    .use("/wallet/*", limited)
+    .use("/notifications/*", limited)
     .route("/auth", authRoutes(deps.users, authenticated))
-    .route("/products", productRoutes(deps.catalog))
+    .route("/products", productRoutes(deps.catalog, new CatalogSnapshot()))
     .route("/orders", orderRoutes(deps.orders, authenticated))
     .route("/wallet", walletRoutes(deps.payments, authenticated))
     .route("/notifications", notificationRoutes(deps.notifications, authenticated));

@@ -7,5 +7,15 @@ export const gatewayConfig = baseConfig.extend({
   REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(5000),
   /** The longest a single downstream call may take within that budget. */
   RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  /** Tries of an idempotent call, the first included. */
+  RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Failures in a row that open a downstream service's breaker. */
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  /** How long an open breaker fails calls fast before it lets one trial through. */
+  BREAKER_COOL_DOWN_MS: z.coerce.number().int().positive().default(5000),
+  /** Requests a user (or an anonymous address) may send at once. */
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  /** How fast that allowance comes back, per second. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfig>;

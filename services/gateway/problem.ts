@@ -37,8 +37,11 @@ export function problem(
   return c.body(JSON.stringify(body), status, { "content-type": "application/problem+json" });
 }
 
-/** Seconds a client should wait before trying a service that is unavailable. */
-const retryAfterSeconds = "1";
+/** Seconds a client should wait before trying again: an open breaker knows, else one. */
+function retryAfterSeconds(error: ServiceError): string {
+  const ms = (error.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+  return String(typeof ms === "number" ? Math.max(1, Math.ceil(ms / 1000)) : 1);
+}
 
 export function errorToProblem(error: Error, c: Context<GatewayEnv>): Response {
   if (error instanceof ServiceError) return serviceProblem(error, c);
@@ -52,7 +55,7 @@ export function errorToProblem(error: Error, c: Context<GatewayEnv>): Response {
 
 function serviceProblem(error: ServiceError, c: Context<GatewayEnv>): Response {
   const status = statusOf[error.kind] as ContentfulStatusCode;
-  if (error.kind === "unavailable") c.header("Retry-After", retryAfterSeconds);
+  if (error.kind === "unavailable") c.header("Retry-After", retryAfterSeconds(error));
   if (status >= 500) c.var.log.warn("downstream failure", { kind: error.kind, error });
   const extra: Record<string, unknown> = { kind: error.kind satisfies ErrorKind };
   if (error.kind === "invalid" && Array.isArray(error.details)) extra.errors = error.details;

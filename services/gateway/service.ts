@@ -10,8 +10,11 @@ import {
   usersApi,
 } from "../../shared/contracts/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
+import { BreakerRegistry, defaultRetryPolicy } from "../../shared/resilience/mod.ts";
+import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import type { RunningService } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
+import { TokenBuckets } from "./rate_limit.ts";
 import type { GatewayConfig } from "./config.ts";
 
 export interface GatewayDeps {
@@ -30,7 +33,16 @@ const routedServices: RpcService[] = [
 ];
 
 export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningService> {
-  const clients = { timeoutMs: config.RPC_TIMEOUT_MS };
+  const breakers = new BreakerRegistry({
+    failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+    coolDownMs: config.BREAKER_COOL_DOWN_MS,
+  });
+  reportBreakers("gateway", breakers);
+  const clients = {
+    timeoutMs: config.RPC_TIMEOUT_MS,
+    breakers,
+    retry: { ...defaultRetryPolicy, attempts: config.RETRY_ATTEMPTS },
+  };
   const app = createGatewayApp({
     users: rpcClient(nc, usersApi, clients),
     catalog: rpcClient(nc, catalogApi, clients),
@@ -43,7 +55,12 @@ export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningS
         routedServices.map((s) => [s.name, () => serviceAnswers(nc, s.name)]),
       ),
     },
+    breakers,
     jwtSecret: config.JWT_SECRET,
+    rateLimits: new TokenBuckets({
+      burst: config.RATE_LIMIT_BURST,
+      perSecond: config.RATE_LIMIT_PER_SECOND,
+    }),
     requestBudgetMs: config.REQUEST_BUDGET_MS,
     log,
   });

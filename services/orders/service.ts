@@ -8,7 +8,13 @@ import {
   ordersStream,
   paymentsStream,
 } from "../../shared/contracts/mod.ts";
+import {
+  BreakerRegistry,
+  defaultBreakerOptions,
+  defaultRetryPolicy,
+} from "../../shared/resilience/mod.ts";
 import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import type { OrdersConfig } from "./config.ts";
 import { ordersEndpoints } from "./endpoints.ts";
 import { ordersHandlers } from "./handlers.ts";
@@ -18,7 +24,13 @@ export const version = "0.1.0";
 export function startOrders(
   { config, ...resources }: ServiceResources & { config: Pick<OrdersConfig, "RPC_TIMEOUT_MS"> },
 ) {
-  const catalog = rpcClient(resources.nc, catalogApi, { timeoutMs: config.RPC_TIMEOUT_MS });
+  const breakers = new BreakerRegistry(defaultBreakerOptions);
+  reportBreakers("orders", breakers);
+  const catalog = rpcClient(resources.nc, catalogApi, {
+    timeoutMs: config.RPC_TIMEOUT_MS,
+    breakers,
+    retry: defaultRetryPolicy,
+  });
   return runService({
     api: ordersApi,
     version,

@@ -7,6 +7,12 @@ import type {
   RpcService,
 } from "../contracts/mod.ts";
 import { errorBody, invalidFields, ServiceError } from "../errors/mod.ts";
+import {
+  type BreakerRegistry,
+  isTransient,
+  type RetryPolicy,
+  withRetry,
+} from "../resilience/mod.ts";
 import { budgetHeader, correlationHeader } from "./headers.ts";
 
 export interface CallOptions {
@@ -21,11 +27,19 @@ export type RpcClient<E extends RpcEndpoints> = {
 };
 
 export interface ClientOptions {
-  /** Upper bound of every call's wait, whatever deadline a caller passes. */
+  /** Upper bound of one attempt's wait, whatever deadline a caller passes. */
   timeoutMs: number;
+  /** Breakers shared by every client in the process: one per downstream service. */
+  breakers?: BreakerRegistry;
+  /** Retries for the endpoints the contract declares idempotent; others are tried once. */
+  retry?: RetryPolicy;
 }
 
-/** A typed client for a contract: replies are checked against it, failures are ServiceErrors. */
+/**
+ * A typed client for a contract: replies are checked against it, failures are ServiceErrors.
+ * Calls go through the service's circuit breaker; idempotent ones are retried within the
+ * deadline, the others never.
+ */
 export function rpcClient<E extends RpcEndpoints>(
   nc: NatsConnection,
   contract: RpcService<E>,
@@ -39,7 +53,7 @@ export function rpcClient<E extends RpcEndpoints>(
   return client as RpcClient<E>;
 }
 
-async function callEndpoint(
+function callEndpoint(
   nc: NatsConnection,
   service: string,
   endpoint: RpcEndpoint,
@@ -48,18 +62,37 @@ async function callEndpoint(
   call: CallOptions,
 ): Promise<unknown> {
   const checked = endpoint.request.safeParse(request);
-  if (!checked.success) throw invalidFields(checked.error);
-  const timeout = Math.min(
-    call.timeoutMs ?? options.timeoutMs,
-    (call.deadline ?? Infinity) - Date.now(),
-  );
+  if (!checked.success) return Promise.reject(invalidFields(checked.error));
+  const attemptTimeout = call.timeoutMs ?? options.timeoutMs;
+  const deadline = call.deadline ?? Date.now() + attemptTimeout;
+  const breaker = options.breakers?.for(service);
+  const attempt = () => {
+    const once = () =>
+      requestOnce(nc, service, endpoint, checked.data, attemptTimeout, deadline, call);
+    return breaker ? breaker.call(once, isTransient) : once();
+  };
+  return endpoint.idempotent && options.retry
+    ? withRetry(attempt, options.retry, deadline)
+    : attempt();
+}
+
+async function requestOnce(
+  nc: NatsConnection,
+  service: string,
+  endpoint: RpcEndpoint,
+  request: unknown,
+  attemptTimeout: number,
+  deadline: number,
+  call: CallOptions,
+): Promise<unknown> {
+  const timeout = Math.min(attemptTimeout, deadline - Date.now());
   if (timeout <= 0) throw new ServiceError("deadline", `no time left to call ${service}`);
   const h = headers();
   h.set(correlationHeader, call.correlationId ?? crypto.randomUUID());
   h.set(budgetHeader, String(Math.floor(timeout)));
   let reply;
   try {
-    reply = await nc.request(endpoint.subject, JSON.stringify(checked.data), {
+    reply = await nc.request(endpoint.subject, JSON.stringify(request), {
       timeout,
       headers: h,
     });

@@ -85,6 +85,12 @@ async function answer(
     const request = endpoint.request.safeParse(parseJson(msg));
     if (!request.success) throw invalidFields(request.error);
     const reply = await handler(request.data, { correlationId, deadline, log });
+    if (Date.now() > deadline) {
+      // The caller has given up and answered its own client; a reply now only adds load.
+      outcome = "late";
+      log.warn("dropped a reply past its deadline", { lateMs: Date.now() - deadline });
+      return;
+    }
     msg.respond(JSON.stringify(endpoint.reply.parse(reply)));
   } catch (error) {
     const failure = error instanceof ServiceError ? error : internal(error, log);

@@ -1,1 +1,7 @@
-export { registry, rpcServerDuration, rpcServerRequests } from "./metrics.ts";
+export {
+  circuitBreakerState,
+  registry,
+  reportBreakers,
+  rpcServerDuration,
+  rpcServerRequests,
+} from "./metrics.ts";

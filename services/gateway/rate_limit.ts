@@ -1,0 +1,70 @@
+/**
+ * Rate limits as token buckets: each key holds up to `burst` tokens, refilled at `perSecond`;
+ * a request takes one or is refused with how long until the next. Keys are users (the JWT's
+ * subject) or, for anonymous requests, the client's address.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { getConnInfo } from "hono/deno";
+import { verify } from "hono/jwt";
+import type { GatewayEnv } from "./env.ts";
+import { problem } from "./problem.ts";
+
+export interface BucketOptions {
+  burst: number;
+  perSecond: number;
+  /** Buckets kept at most; the least recently used go first. */
+  maxKeys?: number;
+  now?: () => number;
+}
+
+export class TokenBuckets {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #now: () => number;
+  constructor(readonly options: BucketOptions) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** 0 when the request may go; otherwise milliseconds until a token is back. */
+  take(key: string): number {
+    const now = this.#now();
+    const { burst, perSecond } = this.options;
+    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    this.#buckets.delete(key); // re-inserted last: the map stays in least-recently-used order
+    this.#buckets.set(key, bucket);
+    if (this.#buckets.size > (this.options.maxKeys ?? 100_000)) {
+      this.#buckets.delete(this.#buckets.keys().next().value!);
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
+  }
+}
+
+export function rateLimit(buckets: TokenBuckets, jwtSecret: string): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const waitMs = buckets.take(await clientKey(c, jwtSecret));
+    if (waitMs === 0) return next();
+    c.header("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
+    return problem(c, 429, "too many requests; slow down", { kind: "rate_limited" });
+  };
+}
+
+async function clientKey(c: Context<GatewayEnv>, jwtSecret: string): Promise<string> {
+  const token = c.req.header("authorization")?.match(/^Bearer (.+)$/)?.[1];
+  if (token) {
+    try {
+      return `user:${(await verify(token, jwtSecret, "HS256")).sub}`;
+    } catch {
+      // A bad token is limited by address; the route will refuse it anyway.
+    }
+  }
+  try {
+    return `ip:${getConnInfo(c).remote.address ?? "unknown"}`;
+  } catch {
+    return "ip:unknown"; // called without a connection (in-process tests)
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * A circuit breaker per downstream service: after `failureThreshold` failures in a row it opens
+ * and calls fail at once, for `coolDownMs`; then one trial call is let through (half-open),
+ * which closes it again on success or opens it for another cool-down on failure.
+ */
+import { ServiceError } from "../errors/mod.ts";
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+export interface BreakerOptions {
+  failureThreshold: number;
+  coolDownMs: number;
+  now?: () => number;
+}
+
+export const defaultBreakerOptions = { failureThreshold: 5, coolDownMs: 5000 };
+
+export class CircuitBreaker {
+  #state: BreakerState = "closed";
+  #failures = 0;
+  #openedAt = 0;
+  #trialInFlight = false;
+  readonly #now: () => number;
+
+  constructor(readonly name: string, readonly options: BreakerOptions) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  get state(): BreakerState {
+    if (this.#state === "open" && this.#now() - this.#openedAt >= this.options.coolDownMs) {
+      this.#state = "half_open";
+    }
+    return this.#state;
+  }
+
+  /** Milliseconds until a trial call will be let through; 0 when calls go through now. */
+  retryAfterMs(): number {
+    if (this.state !== "open") return 0;
+    return Math.max(0, this.options.coolDownMs - (this.#now() - this.#openedAt));
+  }
+
+  async call<T>(work: () => Promise<T>, isFailure: (error: unknown) => boolean): Promise<T> {
+    const state = this.state;
+    if (state === "open" || (state === "half_open" && this.#trialInFlight)) {
+      throw new ServiceError("unavailable", `${this.name} is failing; circuit open`, {
+        retryAfterMs: Math.max(this.retryAfterMs(), 1),
+      });
+    }
+    const trial = state === "half_open";
+    if (trial) this.#trialInFlight = true;
+    try {
+      const result = await work();
+      this.#succeeded();
+      return result;
+    } catch (error) {
+      if (isFailure(error)) this.#failed();
+      else this.#succeeded(); // the service answered; the request was what failed
+      throw error;
+    } finally {
+      if (trial) this.#trialInFlight = false;
+    }
+  }
+
+  #succeeded() {
+    this.#failures = 0;
+    this.#state = "closed";
+  }
+
+  #failed() {
+    this.#failures++;
+    if (this.#state === "half_open" || this.#failures >= this.options.failureThreshold) {
+      this.#state = "open";
+      this.#openedAt = this.#now();
+    }
+  }
+}
+
+/** One breaker per downstream service, shared by every caller in the process. */
+export class BreakerRegistry {
+  readonly #breakers = new Map<string, CircuitBreaker>();
+  constructor(readonly options: Omit<BreakerOptions, "now"> = defaultBreakerOptions) {}
+
+  for(service: string): CircuitBreaker {
+    let breaker = this.#breakers.get(service);
+    if (!breaker) {
+      breaker = new CircuitBreaker(service, this.options);
+      this.#breakers.set(service, breaker);
+    }
+    return breaker;
+  }
+
+  all(): CircuitBreaker[] {
+    return [...this.#breakers.values()];
+  }
+}
