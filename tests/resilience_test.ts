@@ -23,10 +23,10 @@ async function standIn<E extends Parameters<typeof serveRpc>[1]>(
 ) {
   const nc: NatsConnection = await connectNats(stack.nats.url, `${contract.name}-stand-in`);
   const log = createLogger({ service: contract.name, level: "debug", write: (l) => lines.push(l) });
-  const service = await serveRpc(nc, contract, handlers, { version: "0.0.0-test", log });
+  const server = await serveRpc(nc, contract, handlers, { version: "0.0.0-test", log });
   return {
     stop: async () => {
-      await service.stop();
+      await server.stop();
       await nc.close();
     },
   };

@@ -31,6 +31,13 @@ export interface ServeOptions {
   defaultBudgetMs?: number;
 }
 
+export interface RpcServer {
+  /** The services framework's handle: info, stats. */
+  service: Service;
+  /** Takes no new requests, then waits for the ones being handled to be answered. */
+  stop(): Promise<void>;
+}
+
 /**
  * Serves a contract's endpoints through the NATS services framework (discovery, ping, stats),
  * in a queue group named after the service so instances share the load. Every request is
@@ -42,7 +49,8 @@ export async function serveRpc<E extends RpcEndpoints>(
   contract: RpcService<E>,
   handlers: RpcHandlers<E>,
   options: ServeOptions,
-): Promise<Service> {
+): Promise<RpcServer> {
+  const inFlight = new Set<Promise<void>>();
   const service = await new Svcm(nc).add({
     name: contract.name,
     version: options.version,
@@ -55,13 +63,21 @@ export async function serveRpc<E extends RpcEndpoints>(
       subject: endpoint.subject,
       metadata: { idempotent: String(endpoint.idempotent) },
       handler: (_error, msg) => {
-        answer(msg, endpoint, handler, contract.name, options);
+        const answering = answer(msg, endpoint, handler, contract.name, options);
+        inFlight.add(answering);
+        answering.finally(() => inFlight.delete(answering));
       },
     });
   }
   // Started means routable: the server has our subscriptions before callers are told we run.
   await nc.flush();
-  return service;
+  return {
+    service,
+    stop: async () => {
+      await service.stop();
+      await Promise.all(inFlight);
+    },
+  };
 }
 
 async function answer(

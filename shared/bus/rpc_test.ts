@@ -45,7 +45,7 @@ Deno.test("typed request-reply over a real nats-server", async (t) => {
     lie: () => Promise.resolve({ n: "not a number" } as any),
   };
   const serverNc = await connection();
-  const service = await serveRpc(serverNc, echoApi, handlers, { version: "1.0.0", log });
+  const echoServer = await serveRpc(serverNc, echoApi, handlers, { version: "1.0.0", log });
   const callerNc = await connection();
   const echo = rpcClient(callerNc, echoApi, { timeoutMs: 1000 });
   try {
@@ -107,7 +107,7 @@ Deno.test("typed request-reply over a real nats-server", async (t) => {
     });
 
     await t.step("the endpoints listen in a queue group named after the service", async () => {
-      const info = service.info();
+      const info = echoServer.service.info();
       assert.ok(info.endpoints.every((e) => e.queue_group === "echo"));
       const found = await new Svcm(callerNc).client().info("echo");
       const instances = [];
@@ -117,7 +117,7 @@ Deno.test("typed request-reply over a real nats-server", async (t) => {
     });
 
     await t.step("no instance running: `unavailable`, at once", async () => {
-      await service.stop();
+      await echoServer.stop();
       const started = performance.now();
       const error = await echo.shout({ text: "anyone" }).catch((e) => e);
       assert.equal(error.kind, "unavailable");

@@ -26,6 +26,13 @@ export const baseConfig = z.object({
   LOG_LEVEL: logLevel.default("info"),
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: postgresUrl.optional(),
+  /**
+   * When set, the service serves HTTP itself on this port and drains it on SIGTERM; without
+   * it the entry only exports `{ fetch }`, for `deno serve` or an edge runtime.
+   */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** How long a stopping service may take to finish what it started before it exits anyway. */
+  STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 /**

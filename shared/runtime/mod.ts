@@ -26,8 +26,12 @@ export interface BootContext<C> {
 
 type BaseConfig = z.infer<typeof baseConfig>;
 
-const stopTimeoutMs = 10_000;
-
+/**
+ * Boots a service from the environment. With HTTP_PORT it also serves HTTP; either way, on
+ * SIGTERM or SIGINT it stops in order: readiness says draining, the HTTP server takes no new
+ * connections and finishes the requests it has, the service answers what it took from NATS,
+ * NATS drains, the database closes. Past STOP_TIMEOUT_MS it exits anyway.
+ */
 export async function bootService<S extends z.ZodType<BaseConfig>>(
   name: string,
   schema: S,
@@ -52,35 +56,48 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
         return database;
       },
     });
-    stopOnSignal(log, async () => {
+    let draining = false;
+    const fetch = (request: Request) =>
+      draining && new URL(request.url).pathname === "/ready"
+        ? Response.json({ status: "draining" }, { status: 503 })
+        : service.fetch(request);
+    const server = config.HTTP_PORT === undefined ? null : Deno.serve({
+      port: config.HTTP_PORT,
+      onListen: ({ port }) => log.info("serving HTTP", { port }),
+    }, fetch);
+    stopOnSignal(log, config.STOP_TIMEOUT_MS, async () => {
+      draining = true;
+      await server?.shutdown();
       await service.stop();
       await nc.drain();
       await Promise.all(databases.map((database) => database.close()));
     });
     log.info("started", { nats: config.NATS_URL, database: databases[0]?.driver ?? "none" });
-    return { fetch: service.fetch };
+    return { fetch };
   } catch (error) {
     log.error("could not start", { error });
     Deno.exit(1);
   }
 }
 
-function stopOnSignal(log: Logger, stop: () => Promise<void>) {
+function stopOnSignal(log: Logger, timeoutMs: number, stop: () => Promise<void>) {
   let stopping = false;
   const onSignal = async () => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     log.info("stopping");
     const timer = setTimeout(() => {
-      log.error("did not stop in time; exiting");
+      log.error("did not stop in time; exiting", { timeoutMs });
       Deno.exit(1);
-    }, stopTimeoutMs);
+    }, timeoutMs);
     try {
       await stop();
     } catch (error) {
       log.error("stop failed", { error });
     }
     clearTimeout(timer);
+    log.info("stopped", { ms: Date.now() - started });
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);

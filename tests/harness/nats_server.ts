@@ -70,7 +70,7 @@ async function kill(child: Deno.ChildProcess) {
   await child.status;
 }
 
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();

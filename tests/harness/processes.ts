@@ -5,7 +5,7 @@ import { serviceAnswers } from "../../shared/bus/mod.ts";
 export interface ServiceProcess {
   start(): Promise<void>;
   /** SIGKILL by default: no chance to finish anything, as in a crash. */
-  kill(signal?: Deno.Signal): Promise<void>;
+  kill(signal?: Deno.Signal): Promise<Deno.CommandStatus | null>;
   running(): boolean;
 }
 
@@ -37,10 +37,11 @@ export function serviceProcess(
       }
     },
     kill: async (signal = "SIGKILL") => {
-      if (!child) return;
+      if (!child) return null;
       child.kill(signal);
-      await child.status;
+      const status = await child.status;
       child = null;
+      return status;
     },
   };
 }

@@ -42,8 +42,8 @@ export interface Stack {
   database(service: BackendService): Promise<ServiceDatabase>;
   start(service: BackendService): Promise<void>;
   stop(service: BackendService): Promise<void>;
-  /** SIGKILL a service started as a process (see `processes`). */
-  kill(service: BackendService): Promise<void>;
+  /** Signals a service started as a process (see `processes`): SIGKILL unless told. */
+  kill(service: BackendService, signal?: Deno.Signal): Promise<Deno.CommandStatus | null>;
   close(): Promise<void>;
 }
 
@@ -168,8 +168,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database,
     start: (name) =>
       processes.has(name) ? processes.get(name)!.start() : launch(name, starters[name]),
-    stop: (name) => processes.has(name) ? processes.get(name)!.kill("SIGTERM") : stop(name),
-    kill: (name) => processes.get(name)!.kill("SIGKILL"),
+    stop: async (name) => {
+      if (processes.has(name)) await processes.get(name)!.kill("SIGTERM");
+      else await stop(name);
+    },
+    kill: (name, signal = "SIGKILL") => processes.get(name)!.kill(signal),
     close: async () => {
       for (const process of processes.values()) await process.kill("SIGTERM");
       for (const name of [...running.keys()]) await stop(name);
