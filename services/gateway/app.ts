@@ -1,4 +1,5 @@
 /** The gateway's public HTTP API: the only entry clients use. Routes as in ../shared/api.md. */
+import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
 import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
@@ -16,6 +17,7 @@ import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
 import { CatalogSnapshot } from "./catalog_snapshot.ts";
 import type { GatewayEnv } from "./env.ts";
 import { httpMetrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
 import { errorToProblem, problem } from "./problem.ts";
 import { rateLimit, type TokenBuckets } from "./rate_limit.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -42,6 +44,7 @@ export interface GatewayDeps {
 
 export function createGatewayApp(deps: GatewayDeps) {
   const authenticated = jwt({ secret: deps.jwtSecret, alg: "HS256" });
+  const document = openApiDocument();
   // Health, readiness and metrics stay outside: probes must never be refused.
   const limited = rateLimit(deps.rateLimits, deps.jwtSecret);
 
@@ -70,6 +73,8 @@ export function createGatewayApp(deps: GatewayDeps) {
       );
     })
     .get("/metrics", httpMetrics.printMetrics)
+    .get("/openapi.json", (c) => c.json(document))
+    .get("/docs", swaggerUI({ url: "/openapi.json" }))
     .use("/auth/*", limited)
     .use("/products/*", limited)
     .use("/orders/*", limited)

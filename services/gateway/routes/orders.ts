@@ -9,7 +9,7 @@ import { validated } from "../validation.ts";
 
 type Orders = RpcClient<typeof ordersApi.endpoints>;
 
-const placeOrderBody = z.object({ items: z.array(orderItem).min(1).max(100) });
+export const placeOrderBody = z.object({ items: z.array(orderItem).min(1).max(100) });
 const idempotencyKey = z.string().min(1).max(200);
 const orderId = z.uuid();
 

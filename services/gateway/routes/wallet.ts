@@ -8,7 +8,7 @@ import { validated } from "../validation.ts";
 
 type Payments = RpcClient<typeof paymentsApi.endpoints>;
 
-const depositBody = z.object({ amountCents: z.number().int().positive().max(1e9) });
+export const depositBody = z.object({ amountCents: z.number().int().positive().max(1e9) });
 
 export function walletRoutes(payments: Payments, authenticated: MiddlewareHandler<GatewayEnv>) {
   return new Hono<GatewayEnv>()

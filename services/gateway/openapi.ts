@@ -1,0 +1,204 @@
+/**
+ * The gateway's OpenAPI document, built from the same zod schemas that validate requests and
+ * replies (the contracts, and the bodies the routes declare). A test checks that every route
+ * of the app is in it.
+ */
+import { z } from "zod";
+import {
+  catalogApi,
+  notificationsApi,
+  ordersApi,
+  paymentsApi,
+  usersApi,
+} from "../../shared/contracts/mod.ts";
+import { placeOrderBody } from "./routes/orders.ts";
+import { depositBody } from "./routes/wallet.ts";
+
+const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  correlationId: z.string(),
+  kind: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+interface Operation {
+  summary: string;
+  auth?: boolean;
+  body?: z.ZodType;
+  headers?: Record<string, string>;
+  ok: { status: number; schema?: z.ZodType; description?: string };
+  errors?: number[];
+}
+
+const idParam = { id: "the resource's id (a UUID)" };
+
+export const operations: Record<string, Record<string, Operation & { params?: object }>> = {
+  "/auth/register": {
+    post: {
+      summary: "Register a user",
+      body: usersApi.endpoints.register.request,
+      ok: { status: 201, schema: usersApi.endpoints.register.reply },
+      errors: [400, 409],
+    },
+  },
+  "/auth/login": {
+    post: {
+      summary: "Log in: an access token (HS256 JWT) and its expiry",
+      body: usersApi.endpoints.login.request,
+      ok: { status: 200, schema: usersApi.endpoints.login.reply },
+      errors: [400, 401],
+    },
+  },
+  "/auth/me": {
+    get: {
+      summary: "The logged-in user's profile",
+      auth: true,
+      ok: { status: 200, schema: usersApi.endpoints.getProfile.reply },
+    },
+  },
+  "/products": {
+    get: {
+      summary: "The catalog (from the last snapshot, with x-stale, when catalog is down)",
+      ok: { status: 200, schema: catalogApi.endpoints.listProducts.reply },
+    },
+  },
+  "/products/{id}": {
+    get: {
+      summary: "One product",
+      params: idParam,
+      ok: { status: 200, schema: catalogApi.endpoints.getProduct.reply },
+      errors: [404],
+    },
+  },
+  "/orders": {
+    post: {
+      summary: "Place an order: pending at once; the saga confirms or cancels it",
+      auth: true,
+      body: placeOrderBody,
+      headers: { "Idempotency-Key": "the same key and items answer the same order" },
+      ok: { status: 201, schema: ordersApi.endpoints.placeOrder.reply },
+      errors: [400, 422],
+    },
+    get: {
+      summary: "The user's orders, newest first",
+      auth: true,
+      ok: { status: 200, schema: ordersApi.endpoints.listOrders.reply },
+    },
+  },
+  "/orders/{id}": {
+    get: {
+      summary: "One of the user's orders",
+      auth: true,
+      params: idParam,
+      ok: { status: 200, schema: ordersApi.endpoints.getOrder.reply },
+      errors: [404],
+    },
+  },
+  "/orders/{id}/timeline": {
+    get: {
+      summary: "Every saga step of the order, in order",
+      auth: true,
+      params: idParam,
+      ok: { status: 200, schema: ordersApi.endpoints.getTimeline.reply },
+      errors: [404],
+    },
+  },
+  "/wallet": {
+    get: {
+      summary: "The user's balance",
+      auth: true,
+      ok: { status: 200, schema: paymentsApi.endpoints.getWallet.reply },
+    },
+  },
+  "/wallet/deposits": {
+    post: {
+      summary: "Deposit money",
+      auth: true,
+      body: depositBody,
+      ok: { status: 201, schema: paymentsApi.endpoints.deposit.reply },
+      errors: [400],
+    },
+  },
+  "/notifications": {
+    get: {
+      summary: "The user's notifications, newest first",
+      auth: true,
+      ok: { status: 200, schema: notificationsApi.endpoints.listNotifications.reply },
+    },
+  },
+  "/health": { get: { summary: "200 while the process lives", ok: { status: 200 } } },
+  "/ready": {
+    get: {
+      summary: "200 when NATS and every routed service answer; 503 naming what is missing",
+      ok: { status: 200 },
+      errors: [503],
+    },
+  },
+  "/metrics": { get: { summary: "Prometheus text", ok: { status: 200 } } },
+  "/openapi.json": { get: { summary: "This document", ok: { status: 200 } } },
+  "/docs": { get: { summary: "This document, readable", ok: { status: 200 } } },
+};
+
+const json = (schema: z.ZodType, io: "input" | "output") => ({
+  "application/json": { schema: z.toJSONSchema(schema, { io, unrepresentable: "any" }) },
+});
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, methods] of Object.entries(operations)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(methods)) {
+      const parameters = [
+        ...Object.entries(op.params ?? {}).map(([name, description]) => ({
+          name,
+          in: "path",
+          required: true,
+          description,
+          schema: { type: "string", format: "uuid" },
+        })),
+        ...Object.entries(op.headers ?? {}).map(([name, description]) => ({
+          name,
+          in: "header",
+          required: false,
+          description,
+          schema: { type: "string", maxLength: 200 },
+        })),
+      ];
+      const responses: Record<string, unknown> = {
+        [op.ok.status]: {
+          description: op.ok.description ?? "OK",
+          ...(op.ok.schema ? { content: json(op.ok.schema, "output") } : {}),
+        },
+      };
+      const errorStatuses = [...(op.errors ?? []), ...(op.auth ? [401] : []), 429, 503, 504];
+      for (const status of errorStatuses) {
+        responses[status] = {
+          description: "problem",
+          content: { "application/problem+json": { schema: z.toJSONSchema(problem) } },
+        };
+      }
+      paths[path][method] = {
+        summary: op.summary,
+        ...(op.auth ? { security: [{ bearer: [] }] } : {}),
+        ...(parameters.length ? { parameters } : {}),
+        ...(op.body ? { requestBody: { required: true, content: json(op.body, "input") } } : {}),
+        responses,
+      };
+    }
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Gateway",
+      version: "0.1.0",
+      description: "The public HTTP API. Errors are application/problem+json (RFC 9457).",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { BreakerRegistry } from "../../shared/resilience/mod.ts";
+import { createLogger } from "../../shared/log/mod.ts";
+import { createGatewayApp, type GatewayDeps } from "./app.ts";
+import { TokenBuckets } from "./rate_limit.ts";
+
+// Only the routing table is read here; no request reaches a downstream service.
+const unused = {} as never;
+const app = createGatewayApp(
+  {
+    users: unused,
+    catalog: unused,
+    orders: unused,
+    payments: unused,
+    notifications: unused,
+    readiness: {},
+    breakers: new BreakerRegistry(),
+    jwtSecret: "x".repeat(32),
+    rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
+    requestBudgetMs: 1000,
+    log: createLogger({ service: "gateway", level: "error" }),
+  } satisfies GatewayDeps,
+);
+
+const document = await (await app.request("/openapi.json")).json();
+
+Deno.test("openapi: every route of the app is documented, and nothing else", () => {
+  const routes = new Set(
+    app.routes
+      .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+  );
+  const documented = new Set(
+    Object.entries(document.paths as Record<string, object>).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method} ${path}`)
+    ),
+  );
+  assert.deepEqual([...routes].sort(), [...documented].sort());
+});
+
+Deno.test("openapi: bodies come from the zod schemas that validate them", () => {
+  const register = document.paths["/auth/register"].post.requestBody.content["application/json"];
+  assert.deepEqual(register.schema.required.sort(), ["email", "name", "password"]);
+  assert.equal(register.schema.properties.password.minLength, 8);
+  const order = document.paths["/orders"].post;
+  assert.equal(order.security[0].bearer.length, 0);
+  const item = order.requestBody.content["application/json"].schema.properties.items;
+  assert.equal(item.minItems, 1);
+  assert.equal(item.items.properties.quantity.minimum, 1);
+  assert.ok(order.responses["422"]);
+});
+
+Deno.test("openapi: /docs is a page that reads /openapi.json", async () => {
+  const res = await app.request("/docs");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /swagger/i);
+  assert.match(html, /\/openapi\.json/);
+});
