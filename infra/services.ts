@@ -1,7 +1,10 @@
-/** Every service of the stack, with the port its health, readiness and metrics listen on. */
+/** Every service of the stack, with the port its HTTP face (health, readiness, metrics) listens on. */
 export const services = [
   { name: "users", port: 8081 },
   { name: "catalog", port: 8082 },
+  { name: "orders", port: 8083 },
+  { name: "payments", port: 8084 },
+  { name: "notifications", port: 8085 },
   { name: "gateway", port: 8080 },
 ] as const;
 

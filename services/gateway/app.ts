@@ -55,7 +55,9 @@ export function createGatewayApp(deps: GatewayDeps) {
       c.set("log", deps.log.child({ correlationId: c.var.requestId }));
       c.set("deadline", Date.now() + deps.requestBudgetMs);
       await next();
-      c.var.log.info("request", {
+      // Probes come every few seconds; they are worth a line only when debugging.
+      const probe = ["/health", "/ready", "/metrics"].includes(c.req.path);
+      c.var.log[probe ? "debug" : "info"]("request", {
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

@@ -1,0 +1,71 @@
+/**
+ * compose.yaml stays valid and keeps one container per service of infra/services.ts, so adding
+ * a service to the list without adding it to compose fails here rather than on someone's laptop.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { services } from "../infra/services.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+async function dockerCompose(...args: string[]) {
+  const output = await new Deno.Command("docker-compose", {
+    args: ["-f", "compose.yaml", ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+const hasDockerCompose = await new Deno.Command("docker-compose", {
+  args: ["version"],
+  stdout: "null",
+  stderr: "null",
+}).output().then((output) => output.success, () => false);
+
+if (!hasDockerCompose) {
+  console.log(
+    "compose: skipped, docker-compose is not installed " +
+      "(apt-get install docker-compose; it validates compose.yaml without a Docker engine)",
+  );
+}
+
+Deno.test({
+  name: "compose.yaml is valid and has a container for every service",
+  ignore: !hasDockerCompose,
+  fn: async (t) => {
+    await t.step("docker-compose config -q accepts it", async () => {
+      const { code, stderr } = await dockerCompose("config", "-q");
+      assert.equal(code, 0, stderr);
+    });
+
+    await t.step("every service of infra/services.ts has a container built for it", async () => {
+      const listed = await dockerCompose("config", "--services");
+      assert.equal(listed.code, 0, listed.stderr);
+      const containers = new Set(listed.stdout.split("\n").filter(Boolean));
+      for (const { name } of services) {
+        assert.ok(containers.has(name), `compose.yaml has no container for ${name}`);
+      }
+
+      const resolved = await dockerCompose("config");
+      assert.equal(resolved.code, 0, resolved.stderr);
+      for (const { name } of services) {
+        assert.match(
+          serviceBlock(resolved.stdout, name),
+          new RegExp(`^ +SERVICE: ${name}$`, "m"),
+          `the ${name} container is not built with SERVICE=${name}`,
+        );
+      }
+    });
+  },
+});
+
+/** The lines of one service in `docker-compose config` output, up to the next service. */
+function serviceBlock(config: string, name: string): string {
+  const start = config.indexOf(`\n  ${name}:\n`);
+  if (start < 0) return "";
+  const next = config.slice(start + 1).search(/\n {0,2}\S/);
+  return next < 0 ? config.slice(start) : config.slice(start, start + 1 + next);
+}
