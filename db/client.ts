@@ -1,21 +1,27 @@
 /**
  * One way to open a service's database: postgres.js when the service has a URL, embedded PGlite
  * in `<dataDir>/<service>` when it has none, so the stack runs with no Postgres at all. The
- * service's migrations are applied before it is handed out.
+ * service's migrations are applied before it is handed out. They come as data (see
+ * `db/<service>/migrations.ts`) and PGlite is loaded only when used, so a service with a URL
+ * needs no file system: it runs on an edge runtime.
  */
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as pgliteDrizzle } from "drizzle-orm/pglite";
-import { migrate as pgliteMigrate } from "drizzle-orm/pglite/migrator";
 import { drizzle as postgresDrizzle } from "drizzle-orm/postgres-js";
-import { migrate as postgresMigrate } from "drizzle-orm/postgres-js/migrator";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 
 /** Either driver, typed by what both offer. */
 export type Database = PgDatabase<PgQueryResultHKT>;
+
+/** One migration, as drizzle's migrator reads it from a migrations folder. */
+export interface Migration {
+  tag: string;
+  sql: string[];
+  bps: boolean;
+  folderMillis: number;
+  hash: string;
+}
 
 export interface ServiceDatabase {
   db: Database;
@@ -26,8 +32,9 @@ export interface ServiceDatabase {
 }
 
 export interface OpenDatabaseOptions {
-  /** Names the schema, the migrations folder (`db/<service>/migrations`) and the data folder. */
+  /** Names the schema's migrations table (`drizzle.<service>_migrations`) and the data folder. */
   service: string;
+  migrations: Migration[];
   /** A postgres:// URL; without one the service gets embedded PGlite. */
   url?: string;
   /** Parent of the PGlite data folder. */
@@ -37,18 +44,20 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<ServiceDatabase> {
-  const { service } = options;
-  const migrations = {
-    migrationsFolder: fileURLToPath(new URL(`./${service}/migrations`, import.meta.url)),
-    // Not the service's own schema: its first migration creates that schema itself.
-    migrationsSchema: "drizzle",
-    migrationsTable: `${service}_migrations`,
-  };
+  const { service, migrations } = options;
 
   if (options.url) {
     const client = postgres(options.url, { max: 10, onnotice: () => {} });
     const db = postgresDrizzle(client);
-    await postgresMigrate(db, migrations);
+    // Instances starting together take turns: the first migrates, the others find it done.
+    const lock = await client.reserve();
+    try {
+      await lock`select pg_advisory_lock(hashtext(${`migrate:${service}`}))`;
+      await migrate(db, service, migrations);
+    } finally {
+      await lock`select pg_advisory_unlock(hashtext(${`migrate:${service}`}))`.catch(() => {});
+      lock.release();
+    }
     return {
       db,
       driver: "postgres",
@@ -57,15 +66,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
     };
   }
 
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle: pgliteDrizzle } = await import("drizzle-orm/pglite");
   let client = options.pglite;
   if (!client) {
-    const folder = join(options.dataDir ?? ".data", service);
+    const folder = `${options.dataDir ?? ".data"}/${service}`;
     await Deno.mkdir(folder, { recursive: true });
     client = await PGlite.create(folder);
   }
   const shared = options.pglite !== undefined;
   const db = pgliteDrizzle(client);
-  await pgliteMigrate(db, migrations);
+  await migrate(db, service, migrations);
   return {
     db,
     driver: "pglite",
@@ -74,4 +85,19 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
       if (!shared) await client.close();
     },
   };
+}
+
+/**
+ * What drizzle's `migrate()` does after reading the folder, from the embedded list instead.
+ * The migrations table is not in the service's own schema: its first migration creates that.
+ */
+async function migrate(db: Database, service: string, migrations: Migration[]) {
+  const internals = db as unknown as {
+    dialect: { migrate(m: Migration[], session: unknown, config: object): Promise<void> };
+    session: unknown;
+  };
+  await internals.dialect.migrate(migrations, internals.session, {
+    migrationsSchema: "drizzle",
+    migrationsTable: `${service}_migrations`,
+  });
 }

@@ -1,9 +1,13 @@
 /**
  * `deno task db:generate [--name what_changed]`: drizzle-kit generate for every service that
- * has a drizzle config.
- * Then `CREATE SCHEMA` becomes `CREATE SCHEMA IF NOT EXISTS`: on a real server the schema
- * already exists, made by infra/postgres/init.sql and owned by the service's role.
+ * has a drizzle config, then two things drizzle-kit does not do:
+ * - `CREATE SCHEMA` becomes `CREATE SCHEMA IF NOT EXISTS`: on a real server the schema already
+ *   exists, made by infra/postgres/init.sql and owned by the service's role;
+ * - the migrations are embedded in `db/<service>/migrations.ts`, so a service applies them
+ *   with no file system (an edge runtime has none).
  */
+import { embedMigrations } from "./embed_migrations.ts";
+
 const root = new URL("./", import.meta.url);
 
 for await (const entry of Deno.readDir(root)) {
@@ -15,13 +19,18 @@ for await (const entry of Deno.readDir(root)) {
     stderr: "inherit",
   }).output();
   if (!result.success) Deno.exit(result.code);
-  for await (const file of Deno.readDir(new URL(`${entry.name}/migrations/`, root))) {
+  const folder = new URL(`${entry.name}/migrations/`, root);
+  for await (const file of Deno.readDir(folder)) {
     if (!file.name.endsWith(".sql")) continue;
-    const path = new URL(`${entry.name}/migrations/${file.name}`, root);
+    const path = new URL(file.name, folder);
     const text = await Deno.readTextFile(path);
     const fixed = text.replaceAll(/CREATE SCHEMA "/g, 'CREATE SCHEMA IF NOT EXISTS "');
     if (fixed !== text) await Deno.writeTextFile(path, fixed);
   }
+  await Deno.writeTextFile(
+    new URL(`${entry.name}/migrations.ts`, root),
+    await embedMigrations(folder),
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { migrations } from "../../db/catalog/migrations.ts";
 import { bootService } from "../../shared/runtime/mod.ts";
 import { catalogConfig } from "./config.ts";
 import { startCatalog } from "./service.ts";
@@ -5,5 +6,6 @@ import { startCatalog } from "./service.ts";
 export default await bootService(
   "catalog",
   catalogConfig,
-  async ({ nc, log, openDatabase }) => startCatalog({ nc, log, database: await openDatabase() }),
+  async ({ nc, log, openDatabase }) =>
+    startCatalog({ nc, log, database: await openDatabase(migrations) }),
 );

@@ -1,4 +1,5 @@
 import { baseConfig } from "../../shared/config/mod.ts";
+import { migrations } from "../../db/notifications/migrations.ts";
 import { bootService } from "../../shared/runtime/mod.ts";
 import { startNotifications } from "./service.ts";
 
@@ -6,5 +7,5 @@ export default await bootService(
   "notifications",
   baseConfig,
   async ({ nc, log, openDatabase }) =>
-    startNotifications({ nc, log, database: await openDatabase() }),
+    startNotifications({ nc, log, database: await openDatabase(migrations) }),
 );

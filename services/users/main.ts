@@ -1,3 +1,4 @@
+import { migrations } from "../../db/users/migrations.ts";
 import { bootService } from "../../shared/runtime/mod.ts";
 import { usersConfig } from "./config.ts";
 import { startUsers } from "./service.ts";
@@ -6,5 +7,5 @@ export default await bootService(
   "users",
   usersConfig,
   async ({ config, nc, log, openDatabase }) =>
-    startUsers({ config, nc, log, database: await openDatabase() }),
+    startUsers({ config, nc, log, database: await openDatabase(migrations) }),
 );

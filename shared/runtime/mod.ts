@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { z } from "zod";
-import { openDatabase, type ServiceDatabase } from "../../db/client.ts";
+import { type Migration, openDatabase, type ServiceDatabase } from "../../db/client.ts";
 import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
@@ -20,8 +20,8 @@ export interface BootContext<C> {
   config: C;
   nc: NatsConnection;
   log: Logger;
-  /** Opens the service's own database (and migrates it); closed again on stop. */
-  openDatabase(): Promise<ServiceDatabase>;
+  /** Opens the service's own database and applies its migrations; closed again on stop. */
+  openDatabase(migrations: Migration[]): Promise<ServiceDatabase>;
 }
 
 type BaseConfig = z.infer<typeof baseConfig>;
@@ -46,9 +46,10 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
       config,
       nc,
       log,
-      openDatabase: async () => {
+      openDatabase: async (migrations) => {
         const database = await openDatabase({
           service: name,
+          migrations,
           url: config.DATABASE_URL,
           dataDir: config.DATA_DIR,
         });

@@ -6,6 +6,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { openDatabase, type ServiceDatabase } from "../../db/client.ts";
+import { migrationsOf } from "./migrations.ts";
 
 export interface TestDatabases {
   driver: "pglite" | "postgres";
@@ -25,7 +26,8 @@ export async function testDatabases(): Promise<TestDatabases> {
     const pglite = await PGlite.create();
     return {
       driver: "pglite",
-      open: async (service) => track(await openDatabase({ service, pglite })),
+      open: async (service) =>
+        track(await openDatabase({ service, migrations: migrationsOf[service], pglite })),
       close: async () => {
         await Promise.all(opened.map((database) => database.close()));
         await pglite.close();
@@ -41,7 +43,9 @@ export async function testDatabases(): Promise<TestDatabases> {
     driver: "postgres",
     url,
     open: async (service, serviceUrl) =>
-      track(await openDatabase({ service, url: serviceUrl ?? url })),
+      track(
+        await openDatabase({ service, migrations: migrationsOf[service], url: serviceUrl ?? url }),
+      ),
     close: async () => {
       await Promise.all(opened.map((database) => database.close()));
       await admin.unsafe(`drop database if exists ${name} with (force)`);

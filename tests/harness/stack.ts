@@ -21,6 +21,7 @@ import { usersConfig } from "../../services/users/config.ts";
 import { startUsers } from "../../services/users/service.ts";
 import { openDatabase } from "../../db/client.ts";
 import { type TestDatabases, testDatabases } from "./databases.ts";
+import { migrationsOf } from "./migrations.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 
@@ -82,7 +83,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (processes.has(name) && databases.driver === "pglite") {
         // The process keeps its own PGlite on disk; it can be read once the process is gone.
         await processes.get(name)!.kill("SIGTERM");
-        const store = await openDatabase({ service: name, dataDir: processDataDir });
+        const store = await openDatabase({
+          service: name,
+          migrations: migrationsOf[name],
+          dataDir: processDataDir,
+        });
         leftBehind.push(store);
         stores.set(name, store);
       } else stores.set(name, await databases.open(name));

@@ -1,0 +1,49 @@
+/**
+ * Independent deployability, checked: no service may reach another service's code
+ * (`services/<other>/`) or schema (`db/<other>/`), directly or through anything it imports.
+ * Reads each entry's real module graph (`deno info --json`), so an indirect import counts too.
+ * Run by `deno task check`; exits 1 naming each offending module.
+ */
+import { fileURLToPath } from "node:url";
+import { services } from "./services.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+export interface Violation {
+  service: string;
+  module: string;
+}
+
+/** The modules of `entry`'s graph that belong to a service other than `service`. */
+export async function boundaryViolations(entry: string, service: string): Promise<Violation[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  const graph: { modules: { specifier: string }[] } = JSON.parse(
+    new TextDecoder().decode(output.stdout),
+  );
+  return graph.modules
+    .map((module) => module.specifier)
+    .filter((specifier) => specifier.startsWith("file://"))
+    .map((specifier) => fileURLToPath(specifier).slice(root.length))
+    .filter((path) => {
+      const owner = path.match(/^(?:services|db)\/([^/]+)\//)?.[1];
+      return owner !== undefined && owner !== service;
+    })
+    .map((module) => ({ service, module }));
+}
+
+if (import.meta.main) {
+  const found = (await Promise.all(
+    services.map((s) => boundaryViolations(`services/${s.name}/main.ts`, s.name)),
+  )).flat();
+  for (const { service, module } of found) {
+    console.error(`boundaries: ${service} reaches ${module}, which belongs to another service`);
+  }
+  if (found.length > 0) Deno.exit(1);
+  console.log(`boundaries: ${services.length} services, each within its own code and schema`);
+}
