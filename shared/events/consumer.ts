@@ -50,7 +50,9 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   const { nc, service, stream, log } = options;
   const maxDeliver = options.maxDeliver ?? 5;
   const backoff = options.backoffMs ?? [250, 1000, 5000, 15000];
-  const handlers = new Map(options.handlers.map((h) => [h.event.type, h]));
+  // By type and version: a v2 of a fact is another contract, which an old consumer ignores
+  // while the producer publishes both (see README, "Event versions").
+  const handlers = new Map(options.handlers.map((h) => [`${h.event.type}@${h.event.version}`, h]));
 
   await ensureStream(nc, stream);
   await ensureStream(nc, deadLettersStream);
@@ -77,8 +79,9 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   async function handle(message: JsMsg): Promise<void> {
     const parsed = envelope.safeParse(safeJson(message));
     if (!parsed.success) return deadLetter(message, `not an event: ${issues(parsed.error)}`);
-    const handler = handlers.get(parsed.data.type);
-    if (!handler) return message.ack(); // someone else's fact; consumers ignore what they do not use
+    const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
+    // Someone else's fact, or a version this consumer does not read: not its business.
+    if (!handler) return message.ack();
     const event = handler.event.schema.safeParse(parsed.data);
     if (!event.success) {
       return deadLetter(message, `invalid ${parsed.data.type}: ${issues(event.error)}`);

@@ -1,14 +1,19 @@
 /** A signed-up user and the calls a client makes, for scenario tests. */
 import assert from "node:assert/strict";
 import type { Order } from "../../shared/contracts/mod.ts";
-import { json, type Stack } from "./stack.ts";
+import { json } from "./stack.ts";
+
+/** Anything that answers requests as the gateway: the in-process stack, or a real HTTP port. */
+export interface Gateway {
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
 
 export interface TestUser {
   userId: string;
   headers: Record<string, string>;
 }
 
-export async function signUp(stack: Stack, name = "Test User"): Promise<TestUser> {
+export async function signUp(stack: Gateway, name = "Test User"): Promise<TestUser> {
   const email = `${crypto.randomUUID()}@example.com`;
   const password = "a long enough password";
   const registered = await stack.request("/auth/register", json("POST", { email, password, name }));
@@ -19,7 +24,7 @@ export async function signUp(stack: Stack, name = "Test User"): Promise<TestUser
   return { userId, headers: { authorization: `Bearer ${token}` } };
 }
 
-export async function productBySku(stack: Stack, sku: string) {
+export async function productBySku(stack: Gateway, sku: string) {
   const { items } = await (await stack.request("/products")).json();
   const product = items.find((p: { sku: string }) => p.sku === sku);
   assert.ok(product, `no product ${sku}`);
@@ -27,7 +32,7 @@ export async function productBySku(stack: Stack, sku: string) {
 }
 
 export function placeOrder(
-  stack: Stack,
+  stack: Gateway,
   user: TestUser,
   items: { productId: string; quantity: number }[],
   idempotencyKey?: string,
@@ -38,7 +43,7 @@ export function placeOrder(
   return stack.request("/orders", json("POST", { items }, headers));
 }
 
-export async function getJson(stack: Stack, user: TestUser, path: string) {
+export async function getJson(stack: Gateway, user: TestUser, path: string) {
   const res = await stack.request(path, { headers: user.headers });
   assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
   return res.json();
@@ -46,7 +51,7 @@ export async function getJson(stack: Stack, user: TestUser, path: string) {
 
 /** Polls until the order is confirmed or cancelled; 503 and 504 mean "ask again", as for any client. */
 export async function settledOrder(
-  stack: Stack,
+  stack: Gateway,
   user: TestUser,
   orderId: string,
   timeoutMs = 20_000,

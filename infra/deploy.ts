@@ -1,0 +1,23 @@
+/**
+ * `deno task deploy <service> [deno deploy options]`: bundles the service and hands its folder
+ * to `deno deploy` (Deno Deploy), as an app named after the service. The app needs the
+ * environment of the README's "Deploy one service": a postgres URL, a wss:// NATS URL, and
+ * the service's own variables, set on the app (`deno deploy env`), never in the bundle.
+ */
+import { buildService } from "./build.ts";
+import { services } from "./services.ts";
+
+const [name, ...rest] = Deno.args;
+if (!services.some((s) => s.name === name)) {
+  console.error(`usage: deno task deploy <${services.map((s) => s.name).join("|")}> [options]`);
+  Deno.exit(2);
+}
+const file = await buildService(name);
+const folder = file.slice(0, -"/main.js".length);
+console.log(`deploying ${folder} as app ${name}`);
+const deploy = await new Deno.Command(Deno.execPath(), {
+  args: ["deploy", "--app", name, ...rest, folder],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+Deno.exit(deploy.code);
