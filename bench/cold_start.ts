@@ -1,0 +1,103 @@
+/**
+ * Cold start and resident memory of each service, bundled as it is deployed and run with
+ * `--allow-net --allow-env` only: time from spawn until it answers (its services-framework
+ * ping, or the gateway's /health), and its RSS once it does.
+ */
+import { buildService } from "../infra/build.ts";
+import { services } from "../infra/services.ts";
+import { connectNats, serviceAnswers } from "../shared/bus/mod.ts";
+import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
+import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
+import { freshDatabase } from "./databases.ts";
+
+export async function coldStart(options: BenchOptions): Promise<SuiteResult> {
+  const suite = "Cold start and memory per bundled service";
+  if (!options.databaseUrl) {
+    return { suite, rows: [], notes: ["skipped: an edge bundle needs Postgres (DATABASE_URL)"] };
+  }
+  const runs = options.quick ? 1 : 3;
+  const out = await Deno.makeTempDir({ prefix: "bench-bundles-" });
+  const nats = await startNatsServer();
+  const nc = await connectNats(nats.url, "bench");
+  const database = await freshDatabase(options.databaseUrl);
+  const rows: Row[] = [];
+  try {
+    for (const { name } of services) {
+      const bundle = await buildService(name, out);
+      const { size } = await Deno.stat(bundle);
+      const starts: number[] = [];
+      const memory: number[] = [];
+      for (let run = 1; run <= runs; run++) {
+        options.progress(`cold start: ${name} ${run}/${runs}`);
+        const port = freePort();
+        const started = performance.now();
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "--no-config", "--allow-net", "--allow-env", bundle],
+          env: {
+            NATS_URL: nats.wsUrl,
+            DATABASE_URL: database.url,
+            JWT_SECRET: "bench-secret-bench-secret-bench-secret",
+            LOG_LEVEL: "error",
+            HTTP_PORT: String(port),
+          },
+          clearEnv: true,
+          stdout: "null",
+          stderr: "null",
+        }).spawn();
+        try {
+          await waitUntilAnswering(name, port, nc);
+          starts.push(performance.now() - started);
+          memory.push(await residentMb(child.pid));
+        } finally {
+          child.kill("SIGTERM");
+          await child.status;
+        }
+      }
+      rows.push({
+        name,
+        "bundle MB": size / 1e6,
+        "cold start ms (p50)": percentile(starts, 50),
+        "cold start ms (max)": Math.max(...starts),
+        "RSS MB": percentile(memory, 50),
+      });
+    }
+  } finally {
+    await nc.close();
+    await nats.dispose();
+    await database.drop();
+    await Deno.remove(out, { recursive: true });
+  }
+  return {
+    suite,
+    rows,
+    notes: [
+      `${runs} start(s) each, against a fresh Postgres database (the first start migrates) and` +
+      " NATS over WebSocket.",
+    ],
+  };
+}
+
+async function waitUntilAnswering(
+  name: string,
+  port: number,
+  nc: Parameters<typeof serviceAnswers>[0],
+) {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const answered = name === "gateway"
+      ? await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.text().then(() => r.ok),
+        () => false,
+      )
+      : await serviceAnswers(nc, name, 100).then(() => true, () => false);
+    if (answered) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${name} did not answer within 60 s`);
+}
+
+async function residentMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? NaN);
+  return kb / 1024;
+}

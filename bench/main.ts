@@ -1,0 +1,57 @@
+/**
+ * `deno task bench [--quick]`: how fast the platform is and what its distribution costs, in one
+ * run on one machine. Each suite prints a table; all of them are written to
+ * bench/results/<time>.json so runs can be compared. Postgres comes from DATABASE_URL, or the
+ * local one at postgres://postgres@127.0.0.1:5432/test when it answers.
+ */
+import { parseArgs } from "node:util";
+import { coldStart } from "./cold_start.ts";
+import { gatewayThroughput } from "./gateway.ts";
+import { rpcRoundTrips } from "./rpc.ts";
+import { type BenchOptions, type SuiteResult, table } from "./report.ts";
+
+const suites = [rpcRoundTrips, gatewayThroughput, coldStart];
+
+const { values } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
+const options: BenchOptions = {
+  quick: values.quick ?? false,
+  databaseUrl: Deno.env.get("DATABASE_URL") ?? await localPostgres(),
+  progress: (line) => {
+    const text = `\r\x1b[2K… ${line}`;
+    Deno.stderr.writeSync(new TextEncoder().encode(text));
+  },
+};
+
+const started = performance.now();
+const results: SuiteResult[] = [];
+for (const suite of suites) {
+  const result = await suite(options);
+  Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+  console.log(`${table(result)}\n`);
+  results.push(result);
+}
+
+const machine = {
+  cpus: navigator.hardwareConcurrency,
+  memoryGb: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+  deno: Deno.version.deno,
+  os: Deno.build.os,
+};
+const file = `bench/results/${new Date().toISOString().replaceAll(":", "-")}.json`;
+await Deno.mkdir("bench/results", { recursive: true });
+await Deno.writeTextFile(
+  file,
+  JSON.stringify({ at: new Date().toISOString(), quick: options.quick, machine, results }, null, 2),
+);
+console.log(
+  `${results.length} suites in ${((performance.now() - started) / 1000).toFixed(0)} s; ${file}`,
+);
+
+async function localPostgres(): Promise<string | undefined> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port: 5432 })).close();
+    return "postgres://postgres@127.0.0.1:5432/test";
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The platform's typed request-reply (validation on both sides, error envelope, deadline
+ * header, breaker) against raw `nc.request` to a raw responder, on the same nats-server, with
+ * the same payload, at 1, 64 and 256 requests in flight.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { z } from "zod";
+import { connectNats, rpcClient, serveRpc } from "../shared/bus/mod.ts";
+import { defineRpcService } from "../shared/contracts/mod.ts";
+import { createLogger } from "../shared/log/mod.ts";
+import { BreakerRegistry } from "../shared/resilience/mod.ts";
+import { startNatsServer } from "../tests/harness/nats_server.ts";
+import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
+
+const echoApi = defineRpcService("benchecho", {
+  echo: {
+    request: z.object({ id: z.string(), n: z.number() }),
+    reply: z.object({ id: z.string(), n: z.number() }),
+    idempotent: true,
+  },
+});
+const rawSubject = "bench.raw.echo";
+
+export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult> {
+  const nats = await startNatsServer();
+  const serverNc = await connectNats(nats.url, "bench-server");
+  const clientNc = await connectNats(nats.url, "bench-client");
+  const server = await serveRpc(
+    serverNc,
+    echoApi,
+    { echo: (request) => Promise.resolve(request) },
+    {
+      version: "0.0.0",
+      log: createLogger({ service: "benchecho", level: "error" }),
+    },
+  );
+  const raw = serverNc.subscribe(rawSubject, {
+    callback: (_error, msg) => {
+      msg.respond(msg.data);
+    },
+  });
+  await serverNc.flush();
+  const client = rpcClient(clientNc, echoApi, { timeoutMs: 5000, breakers: new BreakerRegistry() });
+  const payload = { id: crypto.randomUUID(), n: 42 };
+  const encoded = JSON.stringify(payload);
+  const calls = {
+    platform: () => client.echo(payload).then(() => {}),
+    raw: (nc: NatsConnection) =>
+      nc.request(rawSubject, encoded, { timeout: 5000 }).then((m) => void m.json()),
+  };
+  const rows: Row[] = [];
+  try {
+    for (const inFlight of [1, 64, 256]) {
+      const total = (options.quick ? 2_000 : 20_000) * (inFlight === 1 ? 0.25 : 1);
+      options.progress(`rpc: raw, ${inFlight} in flight`);
+      const baseline = await drive(() => calls.raw(clientNc), inFlight, total);
+      options.progress(`rpc: platform, ${inFlight} in flight`);
+      const platform = await drive(calls.platform, inFlight, total);
+      rows.push({
+        name: `${inFlight} in flight`,
+        "raw req/s": baseline.perSecond,
+        "platform req/s": platform.perSecond,
+        "throughput ratio": platform.perSecond / baseline.perSecond,
+        "raw p50 ms": baseline.p50,
+        "platform p50 ms": platform.p50,
+        "raw p99 ms": baseline.p99,
+        "platform p99 ms": platform.p99,
+      });
+    }
+  } finally {
+    raw.unsubscribe();
+    await server.stop();
+    await clientNc.close();
+    await serverNc.close();
+    await nats.dispose();
+  }
+  return {
+    suite: "RPC round trip: platform request-reply vs raw nats.js",
+    rows,
+    notes: ["Target: platform within 15% of raw in throughput and p50 (ratio >= 0.85)."],
+  };
+}
+
+/** Runs `total` calls keeping `inFlight` outstanding; latency per call, throughput overall. */
+export async function drive(call: () => Promise<void>, inFlight: number, total: number) {
+  const latencies: number[] = [];
+  let started = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (started < total) {
+      started++;
+      const t = performance.now();
+      await call();
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    perSecond: total / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
