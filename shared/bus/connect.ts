@@ -12,6 +12,7 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
+    noAsyncTraces: true,
   };
   return /^wss?:\/\//.test(url) ? wsconnect(options) : connect(options);
 }
