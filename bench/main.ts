@@ -6,11 +6,13 @@
  */
 import { parseArgs } from "node:util";
 import { coldStart } from "./cold_start.ts";
+import { eventsThroughput } from "./events.ts";
 import { gatewayThroughput } from "./gateway.ts";
 import { rpcRoundTrips } from "./rpc.ts";
+import { sagaThroughput } from "./saga.ts";
 import { type BenchOptions, type SuiteResult, table } from "./report.ts";
 
-const suites = [rpcRoundTrips, gatewayThroughput, coldStart];
+const suites = [rpcRoundTrips, gatewayThroughput, eventsThroughput, sagaThroughput, coldStart];
 
 const { values } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
 const options: BenchOptions = {
