@@ -20,7 +20,7 @@ export async function reserveStock(
     .where(inArray(products.id, ids)).orderBy(asc(products.id)).for("update");
   const shortages = findShortages(new Map(rows.map((row) => [row.id, row.stock])), merged);
   if (shortages.length > 0) return { reserved: false, shortages };
-  for (const line of merged) {
+  for (const line of merged.sort((a, b) => a.productId.localeCompare(b.productId))) {
     await tx.update(products).set({ stock: sql`${products.stock} - ${line.quantity}` })
       .where(eq(products.id, line.productId));
   }
@@ -39,7 +39,9 @@ export async function releaseStock(tx: Database, orderId: string): Promise<Stock
   const lines = await tx.select({
     productId: reservationLines.productId,
     quantity: reservationLines.quantity,
-  }).from(reservationLines).where(eq(reservationLines.orderId, orderId));
+  }).from(reservationLines).where(eq(reservationLines.orderId, orderId))
+    // In id order, as reservations lock them: a release and a reservation cannot deadlock.
+    .orderBy(asc(reservationLines.productId));
   for (const line of lines) {
     await tx.update(products).set({ stock: sql`${products.stock} + ${line.quantity}` })
       .where(eq(products.id, line.productId));

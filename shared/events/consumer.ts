@@ -1,7 +1,9 @@
 /**
  * A service's durable pull consumer on one stream: explicit ack, bounded redelivery with
  * backoff, dead letters for what cannot be handled, and every handler run once per event id
- * through the inbox. Messages are handled one at a time, in stream order.
+ * through the inbox. Events that share an ordering key (the order's id, else the user's) are
+ * handled one after another in stream order; events of different keys run side by side, up to
+ * `concurrency` at once.
  */
 import {
   AckPolicy,
@@ -38,6 +40,16 @@ export interface ConsumerOptions {
   backoffMs?: number[];
   /** How long an unacknowledged delivery waits before the server redelivers it (a crash). */
   ackWaitMs?: number;
+  /** Messages in hand at once, across ordering keys. */
+  concurrency?: number;
+}
+
+/** What must happen in order: all facts of one order, else of one user, else the event alone. */
+export function orderingKey(event: { id: string; data: unknown }): string {
+  const data = (event.data ?? {}) as { orderId?: unknown; userId?: unknown };
+  if (typeof data.orderId === "string") return `order:${data.orderId}`;
+  if (typeof data.userId === "string") return `user:${data.userId}`;
+  return `event:${event.id}`;
 }
 
 export interface RunningConsumer {
@@ -117,15 +129,33 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     message.term(reason);
   }
 
+  const safely = async (message: JsMsg) => {
+    try {
+      await handle(message);
+    } catch (error) {
+      // Could not even dead-letter it (NATS away): let the server redeliver it later.
+      log.error("event could not be handled", { error, subject: message.subject });
+      message.nak(backoff[0]);
+    }
+  };
+
+  const limit = options.concurrency ?? 16;
+  const inHand = new Set<Promise<void>>();
+  // The last handling queued for each key: the next one with that key waits for it.
+  const tails = new Map<string, Promise<void>>();
   const loop = (async () => {
     for await (const message of messages) {
-      try {
-        await handle(message);
-      } catch (error) {
-        // Could not even dead-letter it (NATS away): let the server redeliver it later.
-        log.error("event could not be handled", { error, subject: message.subject });
-        message.nak(backoff[0]);
-      }
+      while (inHand.size >= limit) await Promise.race(inHand);
+      const parsed = envelope.safeParse(safeJson(message));
+      const key = parsed.success ? orderingKey(parsed.data) : `poison:${message.seq}`;
+      const previous = tails.get(key) ?? Promise.resolve();
+      const handling = previous.then(() => safely(message));
+      tails.set(key, handling);
+      inHand.add(handling);
+      handling.finally(() => {
+        inHand.delete(handling);
+        if (tails.get(key) === handling) tails.delete(key);
+      });
     }
   })();
 
@@ -133,6 +163,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     stop: async () => {
       await messages.close();
       await loop;
+      await Promise.all(inHand);
     },
   };
 }

@@ -1,4 +1,9 @@
-export { type ConsumerOptions, type RunningConsumer, startEventConsumer } from "./consumer.ts";
+export {
+  type ConsumerOptions,
+  orderingKey,
+  type RunningConsumer,
+  startEventConsumer,
+} from "./consumer.ts";
 export { deadLetterHeaders, deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
 export { type EventHandler, type HandlerContext, on } from "./handler.ts";
 export { handleOnce, type HandleOutcome, type InboxTable, inboxTable } from "./inbox.ts";

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { jetstream } from "@nats-io/jetstream";
+import { inbox } from "../../db/notifications/schema.ts";
+import { testDatabases } from "../../tests/harness/databases.ts";
+import { startNatsServer } from "../../tests/harness/nats_server.ts";
+import { connectNats, ensureStream } from "../bus/mod.ts";
+import { orderConfirmed, ordersStream } from "../contracts/mod.ts";
+import { createLogger } from "../log/mod.ts";
+import { createEvent } from "../outbox/mod.ts";
+import { on, orderingKey, startEventConsumer } from "./mod.ts";
+
+Deno.test("ordering key: the order, else the user, else the event itself", () => {
+  assert.equal(orderingKey({ id: "e", data: { orderId: "o", userId: "u" } }), "order:o");
+  assert.equal(orderingKey({ id: "e", data: { userId: "u" } }), "user:u");
+  assert.equal(orderingKey({ id: "e", data: {} }), "event:e");
+});
+
+Deno.test("consumer: one order's events in stream order, different orders side by side", async () => {
+  const server = await startNatsServer();
+  const databases = await testDatabases();
+  const { db } = await databases.open("notifications");
+  const nc = await connectNats(server.url, "ordering-test");
+  await ensureStream(nc, ordersStream);
+  const seen = new Map<string, number[]>();
+  let running = 0;
+  let mostAtOnce = 0;
+  const consumer = await startEventConsumer({
+    nc,
+    service: "ordering",
+    stream: ordersStream,
+    handlers: [on(orderConfirmed, async (event) => {
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      // Later events of an order finish sooner: only the consumer's ordering keeps them in line.
+      await new Promise((r) => setTimeout(r, 30 - event.data.totalCents));
+      seen.set(event.data.orderId, [...seen.get(event.data.orderId) ?? [], event.data.totalCents]);
+      running--;
+    })],
+    db,
+    inbox,
+    log: createLogger({ service: "test", level: "error" }),
+    concurrency: 8,
+  });
+  try {
+    const js = jetstream(nc);
+    const orders = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    for (let step = 0; step < 10; step++) {
+      for (const orderId of orders) {
+        const event = createEvent(orderConfirmed, {
+          orderId,
+          userId: crypto.randomUUID(),
+          totalCents: step,
+        }, { source: "orders", correlationId: "c" });
+        await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
+      }
+    }
+    const until = Date.now() + 10_000;
+    while ([...seen.values()].flat().length < 30 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const orderId of orders) {
+      assert.deepEqual(seen.get(orderId), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], orderId);
+    }
+    // Handlers run inside their transaction, and PGlite runs one transaction at a time.
+    if (databases.driver === "postgres") {
+      assert.ok(mostAtOnce > 1, "events of different orders ran side by side");
+    } else assert.equal(mostAtOnce, 1);
+  } finally {
+    await consumer.stop();
+    await nc.close();
+    await databases.close();
+    await server.dispose();
+  }
+});
