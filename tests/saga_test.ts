@@ -45,12 +45,15 @@ Deno.test("the order saga, by choreography", async (t) => {
           "catalog.stock.reserved",
           "orders.order.confirmed",
         ]);
-        assert.deepEqual(timeline.items.map((s: { source: string }) => s.source), [
+        assert.deepEqual(timeline.items.map((s: { service: string }) => s.service), [
           "orders",
           "payments",
           "catalog",
           "orders",
         ]);
+        const durations = timeline.items.map((s: { durationMs: number }) => s.durationMs);
+        assert.equal(durations[0], 0);
+        assert.ok(durations.every((ms: number) => ms >= 0 && ms < 10_000), String(durations));
         const notifications = await waitForNotifications(stack, user, 1);
         assert.equal(notifications[0].kind, "order_confirmed");
         assert.equal(notifications[0].orderId, placed.orderId);

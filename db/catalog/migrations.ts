@@ -26,5 +26,14 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795301759303,
     "hash": "7d25d10f6fdb03e8459180852f31496c0a734619c8a1cefd1f5f11b08a890219"
+  },
+  {
+    "tag": "0002_trace_context",
+    "sql": [
+      "ALTER TABLE \"catalog\".\"outbox\" ADD COLUMN \"headers\" text;"
+    ],
+    "bps": true,
+    "folderMillis": 1795305351855,
+    "hash": "f88f2836b3998a3fb54b66ef63efd1d1ceb0c3dbbf5b63acdc922c10baaa9132"
   }
 ];

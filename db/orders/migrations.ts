@@ -20,5 +20,14 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795301763880,
     "hash": "b4867c4a12d2013f4caa5437c271232f8c888af25186a1d515c898870b8e2048"
+  },
+  {
+    "tag": "0001_trace_context",
+    "sql": [
+      "ALTER TABLE \"orders\".\"outbox\" ADD COLUMN \"headers\" text;"
+    ],
+    "bps": true,
+    "folderMillis": 1795305352686,
+    "hash": "2a61ceddc17ffaf8bf7cefe6da69318c1dbd1943ad9cb078e000495f72c04e53"
   }
 ];

@@ -20,5 +20,14 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795301764604,
     "hash": "9c9169cd633ada46d74d75119fe1f16e521d358a3c4ec3248524644e42b3ef94"
+  },
+  {
+    "tag": "0001_trace_context",
+    "sql": [
+      "ALTER TABLE \"payments\".\"outbox\" ADD COLUMN \"headers\" text;"
+    ],
+    "bps": true,
+    "folderMillis": 1795305353491,
+    "hash": "ebc8df0b439a3a958945042b99061770379293adb1fb795f1c4650c0dd68276f"
   }
 ];

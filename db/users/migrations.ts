@@ -13,5 +13,14 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795301162884,
     "hash": "cea5456656b7b1a8a6f8fa9f1c30750ec8792f60db5c2929a58a20b66b8853df"
+  },
+  {
+    "tag": "0001_trace_context",
+    "sql": [
+      "ALTER TABLE \"users\".\"outbox\" ADD COLUMN \"headers\" text;"
+    ],
+    "bps": true,
+    "folderMillis": 1795305352264,
+    "hash": "5c1442964b105cca656986d4c56c50d1261bb1a759b402235f7ed6080cd8fb06"
   }
 ];

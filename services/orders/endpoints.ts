@@ -62,7 +62,15 @@ export function ordersEndpoints(
         throw new ServiceError("not_found", "no such order");
       }
       const steps = await timelineOf(db, orderId);
-      return { items: steps.map((step) => ({ ...step, at: step.at.toISOString() })) };
+      return {
+        items: steps.map((step, i) => ({
+          at: step.at.toISOString(),
+          type: step.type,
+          source: step.source,
+          service: step.source,
+          durationMs: i === 0 ? 0 : Math.max(0, step.at.getTime() - steps[i - 1].at.getTime()),
+        })),
+      };
     },
   };
 }

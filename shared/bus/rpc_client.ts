@@ -13,6 +13,7 @@ import {
   type RetryPolicy,
   withRetry,
 } from "../resilience/mod.ts";
+import { context, injectTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
 import { budgetHeader, correlationHeader } from "./headers.ts";
 
 export interface CallOptions {
@@ -68,7 +69,11 @@ function callEndpoint(
   const breaker = options.breakers?.for(service);
   const attempt = () => {
     const once = () =>
-      requestOnce(nc, service, endpoint, checked.data, attemptTimeout, deadline, call);
+      inMessagingSpan(
+        { operation: "send", destination: endpoint.subject, kind: SpanKind.CLIENT },
+        context.active(),
+        () => requestOnce(nc, service, endpoint, checked.data, attemptTimeout, deadline, call),
+      );
     return breaker ? breaker.call(once, isTransient) : once();
   };
   return endpoint.idempotent && options.retry
@@ -90,6 +95,7 @@ async function requestOnce(
   const h = headers();
   h.set(correlationHeader, call.correlationId ?? crypto.randomUUID());
   h.set(budgetHeader, String(Math.floor(timeout)));
+  injectTraceContext(h);
   let reply;
   try {
     reply = await nc.request(endpoint.subject, JSON.stringify(request), {

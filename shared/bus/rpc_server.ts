@@ -10,6 +10,7 @@ import type {
 import { invalidFields, ServiceError, statusOf } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { rpcServerDuration, rpcServerRequests } from "../telemetry/metrics.ts";
+import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/tracing.ts";
 import { budgetHeader, correlationHeader } from "./headers.ts";
 
 export interface RpcContext {
@@ -63,7 +64,16 @@ export async function serveRpc<E extends RpcEndpoints>(
       subject: endpoint.subject,
       metadata: { idempotent: String(endpoint.idempotent) },
       handler: (_error, msg) => {
-        const answering = answer(msg, endpoint, handler, contract.name, options);
+        const answering = inMessagingSpan(
+          {
+            operation: "process",
+            destination: endpoint.subject,
+            kind: SpanKind.SERVER,
+            consumerGroup: contract.name,
+          },
+          extractTraceContext(msg.headers),
+          () => answer(msg, endpoint, handler, contract.name, options),
+        );
         inFlight.add(answering);
         answering.finally(() => inFlight.delete(answering));
       },

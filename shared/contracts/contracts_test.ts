@@ -68,7 +68,15 @@ const rpcExamples: Record<string, { request: unknown; reply: unknown }> = {
   "rpc.orders.listOrders": { request: { userId }, reply: { items: [order] } },
   "rpc.orders.getTimeline": {
     request: { userId, orderId },
-    reply: { items: [{ at, type: "orders.order.placed", source: "orders" }] },
+    reply: {
+      items: [{
+        at,
+        type: "orders.order.placed",
+        source: "orders",
+        service: "orders",
+        durationMs: 0,
+      }],
+    },
   },
   "rpc.payments.getWallet": { request: { userId }, reply: { balanceCents: 100 } },
   "rpc.payments.deposit": { request: { userId, amountCents: 5 }, reply: { balanceCents: 105 } },

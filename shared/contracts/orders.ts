@@ -23,6 +23,10 @@ export const timelineEntry = z.object({
   at: z.iso.datetime({ offset: true }),
   type: z.string(),
   source: z.string(),
+  /** The service that took the step (the event's source). */
+  service: z.string(),
+  /** Milliseconds since the step before it: where the saga spent its time. */
+  durationMs: z.number().nonnegative(),
 });
 
 const ownOrder = z.object({ userId: z.uuid(), orderId: z.uuid() });

@@ -18,6 +18,7 @@ import type { Database } from "../../db/client.ts";
 import { ensureStream } from "../bus/mod.ts";
 import { envelope, type StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
 import { sendToDeadLetters } from "./dead_letters.ts";
 import { deadLettersStream } from "./dead_letters.ts";
 import type { EventHandler } from "./handler.ts";
@@ -104,11 +105,22 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       eventType: parsed.data.type,
     });
     try {
-      const outcome = await handleOnce(
-        options.db,
-        options.inbox,
-        parsed.data,
-        (tx) => handler.handle(event.data, { tx, log: eventLog }),
+      const outcome = await inMessagingSpan(
+        {
+          operation: "process",
+          destination: message.subject,
+          kind: SpanKind.CONSUMER,
+          messageId: parsed.data.id,
+          consumerGroup: service,
+        },
+        extractTraceContext(message.headers),
+        () =>
+          handleOnce(
+            options.db,
+            options.inbox,
+            parsed.data,
+            (tx) => handler.handle(event.data, { tx, log: eventLog }),
+          ),
       );
       if (outcome === "applied") options.afterCommit?.();
       else eventLog.debug("duplicate event skipped");

@@ -1,4 +1,8 @@
-/** JSON logs, one line per event, so any collector can index service, level and correlationId. */
+/**
+ * JSON logs, one line per event, so any collector can index service, level, correlationId and,
+ * when tracing is on, the traceId and spanId of the work the line is about.
+ */
+import { activeTraceIds } from "../telemetry/tracing.ts";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -30,6 +34,7 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
       level,
       service: options.service,
       msg,
+      ...activeTraceIds(),
       ...bound,
       ...(fields && serializable(fields)),
     };

@@ -1,18 +1,46 @@
 import { jetstream } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { asc, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import {
+  context,
+  injectTraceContext,
+  inMessagingSpan,
+  recordCarrier,
+  SpanKind,
+} from "../telemetry/mod.ts";
 import type { OutboxTable } from "./table.ts";
 
-/** Writes an event into the outbox, inside the caller's transaction. */
+/**
+ * Writes an event into the outbox, inside the caller's transaction, with the trace context of
+ * a publish span under the current one: the async hop links back to what caused it.
+ */
 export async function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope) {
-  await tx.insert(table).values({
-    id: event.id,
-    subject: event.type,
-    payload: JSON.stringify(event),
-  });
+  const carrier = recordCarrier();
+  await inMessagingSpan(
+    { operation: "publish", destination: event.type, kind: SpanKind.PRODUCER, messageId: event.id },
+    context.active(),
+    async () => {
+      injectTraceContext(carrier);
+      await tx.insert(table).values({
+        id: event.id,
+        subject: event.type,
+        payload: JSON.stringify(event),
+        headers: Object.keys(carrier.record).length ? JSON.stringify(carrier.record) : null,
+      });
+    },
+  );
+}
+
+function natsHeaders(stored: string | null) {
+  if (!stored) return undefined;
+  const h = headers();
+  for (const [name, value] of Object.entries(JSON.parse(stored) as Record<string, string>)) {
+    h.set(name, value);
+  }
+  return h;
 }
 
 export interface OutboxRelay {
@@ -46,11 +74,20 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   let stopped = false;
 
   async function publishBatch(): Promise<number> {
-    const rows = await db.select({ id: table.id, subject: table.subject, payload: table.payload })
+    const rows = await db.select({
+      id: table.id,
+      subject: table.subject,
+      payload: table.payload,
+      headers: table.headers,
+    })
       .from(table).where(isNull(table.publishedAt)).orderBy(asc(table.seq)).limit(batchSize);
     if (rows.length === 0) return 0;
     // Sent back to back on one connection, so the stream stores them in this order.
-    await Promise.all(rows.map((row) => js.publish(row.subject, row.payload, { msgID: row.id })));
+    await Promise.all(
+      rows.map((row) =>
+        js.publish(row.subject, row.payload, { msgID: row.id, headers: natsHeaders(row.headers) })
+      ),
+    );
     await db.update(table).set({ publishedAt: new Date() })
       .where(inArray(table.id, rows.map((row) => row.id)));
     return rows.length;

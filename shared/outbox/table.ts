@@ -14,6 +14,8 @@ export function outboxTable(schema: PgSchema) {
     subject: text("subject").notNull(),
     /** The envelope as JSON text, published byte for byte. */
     payload: text("payload").notNull(),
+    /** The trace context of the change that caused it (traceparent...), as JSON headers. */
+    headers: text("headers"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp("published_at", { withTimezone: true }),
   }, (t) => [index("outbox_unpublished").on(t.seq).where(sql`${t.publishedAt} is null`)]);

@@ -1,0 +1,99 @@
+/**
+ * Tracing with `@opentelemetry/api`, exported by Deno's built-in OpenTelemetry (OTEL_DENO=true
+ * and the standard OTEL_* variables; off, every call here is a no-op). The W3C trace context
+ * travels in NATS headers on every request and every JetStream publish; span names and
+ * attributes follow OpenTelemetry's messaging conventions.
+ */
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+
+export const tracer = trace.getTracer("platform");
+export { context, SpanKind };
+
+/** Something that holds headers by name: NATS headers, or a plain object kept in the outbox. */
+export interface HeaderCarrier {
+  get(name: string): string | undefined;
+  set(name: string, value: string): void;
+}
+
+/** Writes the active trace context (traceparent, tracestate) into `carrier`. */
+export function injectTraceContext(carrier: HeaderCarrier, from: Context = context.active()) {
+  propagation.inject(from, carrier, { set: (c, key, value) => c.set(key, value) });
+}
+
+/** The trace context `carrier` brings, to parent the spans of its handling. */
+export function extractTraceContext(carrier: HeaderCarrier | undefined): Context {
+  if (!carrier) return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, carrier, {
+    get: (c, key) => c.get(key) || undefined,
+    keys: () => ["traceparent", "tracestate"],
+  });
+}
+
+/** A plain object as a carrier: what the outbox stores beside an event. */
+export function recordCarrier(record: Record<string, string> = {}): HeaderCarrier & {
+  record: Record<string, string>;
+} {
+  return {
+    record,
+    get: (name) => record[name],
+    set: (name, value) => void (record[name] = value),
+  };
+}
+
+export interface MessagingSpan {
+  /** send (request, publish) or process (handle). */
+  operation: "send" | "process" | "publish";
+  destination: string;
+  kind: SpanKind;
+  messageId?: string;
+  consumerGroup?: string;
+}
+
+/** Runs `work` in a span named `<operation> <destination>`, ended (and marked) when it settles. */
+export function inMessagingSpan<T>(
+  span: MessagingSpan,
+  parent: Context,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer.startActiveSpan(
+    `${span.operation} ${span.destination}`,
+    {
+      kind: span.kind,
+      attributes: {
+        "messaging.system": "nats",
+        "messaging.operation.type": span.operation,
+        "messaging.destination.name": span.destination,
+        ...(span.messageId ? { "messaging.message.id": span.messageId } : {}),
+        ...(span.consumerGroup ? { "messaging.consumer.group.name": span.consumerGroup } : {}),
+      },
+    },
+    parent,
+    async (active) => {
+      try {
+        return await work(active);
+      } catch (error) {
+        active.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        throw error;
+      } finally {
+        active.end();
+      }
+    },
+  );
+}
+
+/** The ids of the active span, for log lines; empty when nothing is traced. */
+export function activeTraceIds(): { traceId?: string; spanId?: string } {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return traceFlags === 0 && /^0+$/.test(traceId) ? {} : { traceId, spanId };
+}
