@@ -1,5 +1,6 @@
 /** The gateway's public HTTP API: the only entry clients use. Routes as in ../shared/api.md. */
 import { swaggerUI } from "@hono/swagger-ui";
+import { trace } from "@opentelemetry/api";
 import { Hono } from "hono";
 import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
@@ -55,6 +56,8 @@ export function createGatewayApp(deps: GatewayDeps) {
       c.set("log", deps.log.child({ correlationId: c.var.requestId }));
       c.set("deadline", Date.now() + deps.requestBudgetMs);
       await next();
+      // Deno names its server span after the method alone; the route says what was asked.
+      trace.getActiveSpan()?.updateName(`${c.req.method} ${c.req.routePath}`);
       // Probes come every few seconds; they are worth a line only when debugging.
       const probe = ["/health", "/ready", "/metrics"].includes(c.req.path);
       c.var.log[probe ? "debug" : "info"]("request", {

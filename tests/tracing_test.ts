@@ -1,0 +1,144 @@
+/**
+ * One trace per order: a small OTLP receiver in this process, every service a process of its
+ * own exporting to it with Deno's built-in OpenTelemetry, one order placed through the
+ * gateway's HTTP port. One trace id must cover spans of the gateway, orders, payments, catalog
+ * and notifications, linked across a request-reply hop and a JetStream hop.
+ */
+import assert from "node:assert/strict";
+import { services } from "../infra/services.ts";
+import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
+import { adminUrl, testDatabases } from "./harness/databases.ts";
+import { freePort, startNatsServer } from "./harness/nats_server.ts";
+import { jwtSecret } from "./harness/stack.ts";
+
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+}
+
+const kind = { server: 2, client: 3, producer: 4, consumer: 5 };
+const kindNumber = (value: unknown) =>
+  typeof value === "number"
+    ? value
+    : { SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5 }[
+      String(value)
+    ] ?? 0;
+
+/** Receives OTLP/HTTP JSON; keeps the spans, accepts and drops logs and metrics. */
+function otlpReceiver(port: number, spans: ReceivedSpan[]) {
+  return Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
+    const body = await request.json().catch(() => ({}));
+    if (new URL(request.url).pathname === "/v1/traces") {
+      for (const resourceSpans of body.resourceSpans ?? []) {
+        const service = (resourceSpans.resource?.attributes ?? [])
+          .find((a: { key: string }) => a.key === "service.name")?.value?.stringValue ?? "?";
+        for (const scope of resourceSpans.scopeSpans ?? []) {
+          for (const span of scope.spans ?? []) {
+            spans.push({
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId || undefined,
+              name: span.name,
+              kind: kindNumber(span.kind),
+            });
+          }
+        }
+      }
+    }
+    return Response.json({});
+  });
+}
+
+Deno.test({
+  name: "tracing: one trace covers the order across HTTP, request-reply and JetStream",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const spans: ReceivedSpan[] = [];
+    const receiverPort = freePort();
+    const receiver = otlpReceiver(receiverPort, spans);
+    const nats = await startNatsServer();
+    const databases = adminUrl ? await testDatabases() : null;
+    const dataDir = await Deno.makeTempDir({ prefix: "tracing-" });
+    const gatewayPort = freePort();
+    const children = services.map(({ name }) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", `services/${name}/main.ts`],
+        env: {
+          OTEL_DENO: "true",
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+          OTEL_SERVICE_NAME: name,
+          NATS_URL: nats.url,
+          JWT_SECRET: jwtSecret,
+          DATA_DIR: dataDir,
+          LOG_LEVEL: "error",
+          ...(databases ? { DATABASE_URL: databases.url! } : {}),
+          ...(name === "gateway" ? { HTTP_PORT: String(gatewayPort) } : {}),
+        },
+        stdout: "null",
+        stderr: "null",
+      }).spawn()
+    );
+    try {
+      const gateway = {
+        request: (path: string, init?: RequestInit) =>
+          fetch(`http://127.0.0.1:${gatewayPort}${path}`, init),
+      };
+      const until = Date.now() + 90_000;
+      while (
+        !(await gateway.request("/ready").then((r) => r.text().then(() => r.ok), () => false))
+      ) {
+        if (Date.now() > until) throw new Error("the stack did not get ready");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const user = await signUp(gateway);
+      const mug = await productBySku(gateway, "MUG-001");
+      const placed = await placeOrder(gateway, user, [{ productId: mug.id, quantity: 1 }]);
+      const orderId = (await placed.json()).orderId;
+      assert.equal((await settledOrder(gateway, user, orderId)).status, "confirmed");
+      // Give notifications its moment, then stop everyone: exporters flush on the way out.
+      await new Promise((r) => setTimeout(r, 500));
+      for (const child of children) child.kill("SIGTERM");
+      await Promise.all(children.map((child) => child.status));
+
+      const placeSpan = spans.find((s) =>
+        s.service === "gateway" && s.kind === kind.server && s.name === "POST /orders"
+      );
+      assert.ok(placeSpan, `no POST /orders span from the gateway among ${spans.length}`);
+      const trace = spans.filter((s) => s.traceId === placeSpan.traceId);
+      const byId = new Map(trace.map((s) => [s.spanId, s]));
+      const servicesInTrace = new Set(trace.map((s) => s.service));
+      for (const name of ["gateway", "orders", "payments", "catalog", "notifications"]) {
+        assert.ok(
+          servicesInTrace.has(name),
+          `${name} missing from the trace: ${[...servicesInTrace]}`,
+        );
+      }
+      const crossing = (child: number, parent: number) =>
+        trace.some((s) => {
+          const p = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+          return s.kind === child && p?.kind === parent && p.service !== s.service;
+        });
+      assert.ok(crossing(kind.server, kind.client), "a request-reply hop links two services");
+      assert.ok(crossing(kind.consumer, kind.producer), "a JetStream hop links two services");
+    } finally {
+      for (const child of children) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await receiver.shutdown();
+      await databases?.close();
+      await nats.dispose();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
