@@ -87,7 +87,7 @@ async function throughOutbox(count: number, driver: string, options: BenchOption
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => resolveDone = resolve);
   await ensureStream(nc, usersStream);
-  const relay = startOutboxRelay({ db: producer.db, table: outbox, nc, log });
+  const relay = startOutboxRelay({ service: "bench", db: producer.db, table: outbox, nc, log });
   const consumer = await startEventConsumer({
     nc,
     service: "bench",

@@ -60,6 +60,25 @@ Deno.test("the order saga, by choreography", async (t) => {
       },
     );
 
+    await t.step(
+      "metrics: events handled, consumer lag, outbox backlog, every instance's stats",
+      async () => {
+        const text = await (await stack.request("/metrics")).text();
+        assert.match(
+          text,
+          /events_handled_total\{service="payments",event="orders.order.placed",outcome="applied"\} [1-9]/,
+        );
+        assert.match(text, /event_handle_duration_seconds_bucket\{[^}]*service="catalog"/);
+        assert.match(text, /consumer_pending_messages\{service="payments",stream="ORDERS"\} \d+/);
+        assert.match(text, /outbox_backlog_events\{service="orders"\} \d+/);
+        const stats = await (await stack.request("/metrics/services")).text();
+        assert.match(
+          stats,
+          /nats_service_requests_total\{service="orders",[^}]*endpoint="rpc.orders.placeOrder"\} [1-9]/,
+        );
+      },
+    );
+
     await t.step("payment declined: cancelled with its reason; stock untouched", async () => {
       const user = await signUp(stack);
       const lamp = await productBySku(stack, "LMP-012");

@@ -37,6 +37,8 @@ export interface GatewayDeps {
   readiness: Record<string, ReadinessCheck>;
   /** The breakers before the services, shown in /ready. */
   breakers: BreakerRegistry;
+  /** Every service instance's request stats, as Prometheus text (see service_stats.ts). */
+  serviceStats: () => Promise<string>;
   jwtSecret: string;
   rateLimits: TokenBuckets;
   requestBudgetMs: number;
@@ -78,6 +80,10 @@ export function createGatewayApp(deps: GatewayDeps) {
       );
     })
     .get("/metrics", httpMetrics.printMetrics)
+    .get("/metrics/services", async (c) => {
+      c.header("content-type", "text/plain; version=0.0.4");
+      return c.body(await deps.serviceStats());
+    })
     .get("/openapi.json", (c) => c.json(document))
     .get("/docs", swaggerUI({ url: "/openapi.json" }))
     .use("/auth/*", limited)

@@ -138,6 +138,12 @@ export const operations: Record<string, Record<string, Operation & { params?: ob
     },
   },
   "/metrics": { get: { summary: "Prometheus text", ok: { status: 200 } } },
+  "/metrics/services": {
+    get: {
+      summary: "Every service instance's requests, errors and time, gathered over NATS",
+      ok: { status: 200 },
+    },
+  },
   "/openapi.json": { get: { summary: "This document", ok: { status: 200 } } },
   "/docs": { get: { summary: "This document, readable", ok: { status: 200 } } },
 };

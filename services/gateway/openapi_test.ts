@@ -15,6 +15,7 @@ const app = createGatewayApp(
     notifications: unused,
     readiness: {},
     breakers: new BreakerRegistry(),
+    serviceStats: () => Promise.resolve(""),
     jwtSecret: "x".repeat(32),
     rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
     requestBudgetMs: 1000,

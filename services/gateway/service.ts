@@ -14,6 +14,7 @@ import { BreakerRegistry, defaultRetryPolicy } from "../../shared/resilience/mod
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import type { RunningService } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
+import { serviceStatsText } from "./service_stats.ts";
 import { TokenBuckets } from "./rate_limit.ts";
 import type { GatewayConfig } from "./config.ts";
 
@@ -56,6 +57,7 @@ export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningS
       ),
     },
     breakers,
+    serviceStats: () => serviceStatsText(nc),
     jwtSecret: config.JWT_SECRET,
     rateLimits: new TokenBuckets({
       burst: config.RATE_LIMIT_BURST,

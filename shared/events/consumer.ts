@@ -18,7 +18,14 @@ import type { Database } from "../../db/client.ts";
 import { ensureStream } from "../bus/mod.ts";
 import { envelope, type StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
+import {
+  eventHandleDuration,
+  eventsHandled,
+  extractTraceContext,
+  inMessagingSpan,
+  reportReading,
+  SpanKind,
+} from "../telemetry/mod.ts";
 import { sendToDeadLetters } from "./dead_letters.ts";
 import { deadLettersStream } from "./dead_letters.ts";
 import type { EventHandler } from "./handler.ts";
@@ -87,16 +94,31 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   }
 
   const consumer = await jetstream(nc).consumers.get(stream.name, service);
+  const stopReporting = reportReading(
+    "consumer_pending_messages",
+    { service, stream: stream.name },
+    async () => {
+      const info = await jsm.consumers.info(stream.name, service);
+      return info.num_pending + info.num_ack_pending;
+    },
+  );
   const messages = await consumer.consume({ max_messages: 64 });
 
   async function handle(message: JsMsg): Promise<void> {
     const parsed = envelope.safeParse(safeJson(message));
-    if (!parsed.success) return deadLetter(message, `not an event: ${issues(parsed.error)}`);
+    if (!parsed.success) {
+      eventsHandled.inc({ service, event: message.subject, outcome: "dead" });
+      return deadLetter(message, `not an event: ${issues(parsed.error)}`);
+    }
     const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
     // Someone else's fact, or a version this consumer does not read: not its business.
-    if (!handler) return message.ack();
+    if (!handler) {
+      eventsHandled.inc({ service, event: parsed.data.type, outcome: "ignored" });
+      return message.ack();
+    }
     const event = handler.event.schema.safeParse(parsed.data);
     if (!event.success) {
+      eventsHandled.inc({ service, event: parsed.data.type, outcome: "dead" });
       return deadLetter(message, `invalid ${parsed.data.type}: ${issues(event.error)}`);
     }
     const eventLog = log.child({
@@ -104,6 +126,9 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       eventId: parsed.data.id,
       eventType: parsed.data.type,
     });
+    const started = performance.now();
+    const counted = (outcome: string) =>
+      eventsHandled.inc({ service, event: parsed.data.type, outcome });
     try {
       const outcome = await inMessagingSpan(
         {
@@ -125,13 +150,21 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       if (outcome === "applied") options.afterCommit?.();
       else eventLog.debug("duplicate event skipped");
       message.ack();
+      counted(outcome);
     } catch (error) {
       const attempt = message.info.deliveryCount;
       if (attempt >= maxDeliver) {
+        counted("dead");
         return deadLetter(message, `failed ${attempt} times: ${errorText(error)}`);
       }
+      counted("retry");
       eventLog.warn("event handler failed; will retry", { error, attempt });
       message.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
+    } finally {
+      eventHandleDuration.observe(
+        { service, event: parsed.data.type },
+        (performance.now() - started) / 1000,
+      );
     }
   }
 
@@ -173,6 +206,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
 
   return {
     stop: async () => {
+      stopReporting();
       await messages.close();
       await loop;
       await Promise.all(inHand);

@@ -1,6 +1,6 @@
 import { jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
-import { asc, inArray, isNull } from "drizzle-orm";
+import { asc, count, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -9,6 +9,7 @@ import {
   injectTraceContext,
   inMessagingSpan,
   recordCarrier,
+  reportReading,
   SpanKind,
 } from "../telemetry/mod.ts";
 import type { OutboxTable } from "./table.ts";
@@ -52,6 +53,8 @@ export interface OutboxRelay {
 }
 
 export interface RelayOptions {
+  /** The publishing service, for its metrics. */
+  service: string;
   db: Database;
   table: OutboxTable;
   nc: NatsConnection;
@@ -117,6 +120,11 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     return running;
   }
 
+  const stopReporting = reportReading(
+    "outbox_backlog_events",
+    { service: options.service },
+    async () => (await db.select({ n: count() }).from(table).where(isNull(table.publishedAt)))[0].n,
+  );
   const timer = setInterval(wake, options.pollMs ?? 1000);
   wake();
 
@@ -128,6 +136,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     },
     stop: async () => {
       stopped = true;
+      stopReporting();
       clearInterval(timer);
       await running;
     },

@@ -26,7 +26,7 @@ Deno.test("outbox relay", async (t) => {
   const jsm = await jetstreamManager(nc);
   const messages = async () => (await jsm.streams.info(usersStream.name)).state.messages;
   const log = createLogger({ service: "users", level: "error" });
-  const relay = startOutboxRelay({ db, table: outbox, nc, log, pollMs: 100 });
+  const relay = startOutboxRelay({ service: "users", db, table: outbox, nc, log, pollMs: 100 });
   try {
     await t.step("publishes committed events in commit order, once each", async () => {
       const events = [newEvent(), newEvent(), newEvent()];

@@ -53,7 +53,7 @@ export async function runService<E extends RpcEndpoints>(
   let relay: OutboxRelay | null = null;
   if (definition.publishes) {
     await ensureStream(nc, definition.publishes.stream);
-    relay = startOutboxRelay({ db, table: definition.publishes.outbox, nc, log });
+    relay = startOutboxRelay({ service, db, table: definition.publishes.outbox, nc, log });
   }
 
   const consumers: RunningConsumer[] = [];

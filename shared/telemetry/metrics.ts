@@ -1,26 +1,64 @@
 /**
- * Process-wide RED metrics in Prometheus form. One registry per process: in tests several
+ * Process-wide RED metrics in Prometheus form, recorded through the OpenTelemetry API too, so
+ * they are exported over OTLP when tracing is on. One registry per process: in tests several
  * services share a process, so their series differ by the `service` label.
  */
+import { metrics } from "@opentelemetry/api";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { BreakerRegistry, BreakerState } from "../resilience/mod.ts";
 
 export const registry = new Registry();
+const meter = metrics.getMeter("platform");
 
-export const rpcServerRequests = new Counter({
-  name: "rpc_server_requests_total",
-  help: "RPC requests handled, by endpoint and outcome (ok or an error kind).",
-  labelNames: ["service", "endpoint", "outcome"],
-  registers: [registry],
-});
+type Labels = Record<string, string>;
 
-export const rpcServerDuration = new Histogram({
-  name: "rpc_server_duration_seconds",
-  help: "Time to answer an RPC request.",
-  labelNames: ["service", "endpoint"],
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-  registers: [registry],
-});
+/** A counter in /metrics and over OTLP. */
+function counter(name: string, help: string, labelNames: string[]) {
+  const prom = new Counter({ name, help, labelNames, registers: [registry] });
+  const otel = meter.createCounter(name, { description: help });
+  return { inc: (labels: Labels) => (prom.inc(labels), otel.add(1, labels)) };
+}
+
+/** A histogram of seconds in /metrics and over OTLP. */
+function histogram(name: string, help: string, labelNames: string[]) {
+  const prom = new Histogram({
+    name,
+    help,
+    labelNames,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const otel = meter.createHistogram(name, { description: help, unit: "s" });
+  return {
+    observe: (labels: Labels, seconds: number) => (
+      prom.observe(labels, seconds), otel.record(seconds, labels)
+    ),
+  };
+}
+
+export const rpcServerRequests = counter(
+  "rpc_server_requests_total",
+  "RPC requests handled, by endpoint and outcome (ok or an error kind).",
+  ["service", "endpoint", "outcome"],
+);
+
+export const rpcServerDuration = histogram(
+  "rpc_server_duration_seconds",
+  "Time to answer an RPC request.",
+  ["service", "endpoint"],
+);
+
+export const eventsHandled = counter(
+  "events_handled_total",
+  "Events taken from a stream, by type and outcome (applied, duplicate, ignored, retry, dead).",
+  ["service", "event", "outcome"],
+);
+
+export const eventHandleDuration = histogram(
+  "event_handle_duration_seconds",
+  "Time to handle an event, its transaction included.",
+  ["service", "event"],
+);
 
 const breakerRegistries = new Set<{ service: string; breakers: BreakerRegistry }>();
 const stateCode: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -43,4 +81,51 @@ export const circuitBreakerState = new Gauge({
 /** Reports a service's breakers in /metrics. */
 export function reportBreakers(service: string, breakers: BreakerRegistry) {
   breakerRegistries.add({ service, breakers });
+}
+
+/** A figure read when metrics are scraped: consumer lag, outbox backlog. */
+export type Reading = () => Promise<number>;
+
+const readings = new Map<string, { name: string; labels: Labels; read: Reading }>();
+
+function readingGauge(name: string, help: string, labelNames: string[]) {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const reading of readings.values()) {
+        if (reading.name !== name) continue;
+        const value = await reading.read().catch(() => NaN);
+        if (!Number.isNaN(value)) this.set(reading.labels, value);
+      }
+    },
+  });
+  meter.createObservableGauge(name, { description: help }).addCallback(async (result) => {
+    for (const reading of readings.values()) {
+      if (reading.name !== name) continue;
+      const value = await reading.read().catch(() => NaN);
+      if (!Number.isNaN(value)) result.observe(value, reading.labels);
+    }
+  });
+}
+
+readingGauge(
+  "consumer_pending_messages",
+  "Messages of a stream a durable consumer has not yet been given or has not yet acknowledged.",
+  ["service", "stream"],
+);
+readingGauge(
+  "outbox_backlog_events",
+  "Events committed to the outbox and not yet published.",
+  ["service"],
+);
+
+/** Registers a reading; the returned function stops it (a consumer or relay that stopped). */
+export function reportReading(name: string, labels: Labels, read: Reading): () => void {
+  const key = `${name}${JSON.stringify(labels)}`;
+  readings.set(key, { name, labels, read });
+  return () => readings.delete(key);
 }

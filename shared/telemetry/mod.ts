@@ -1,7 +1,10 @@
 export {
   circuitBreakerState,
+  eventHandleDuration,
+  eventsHandled,
   registry,
   reportBreakers,
+  reportReading,
   rpcServerDuration,
   rpcServerRequests,
 } from "./metrics.ts";
