@@ -43,6 +43,12 @@ if (!Deno.env.get("JWT_SECRET")) {
   say("JWT_SECRET is unset: using a dev-only secret");
 }
 env.NATS_URL = Deno.env.get("NATS_URL") || await startNats();
+// One variable points the stack at a trace viewer: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
+const tracing = Boolean(Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT"));
+if (tracing) {
+  env.OTEL_DENO = "true";
+  say(`tracing on: OTLP to ${Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT")}`);
+}
 
 for (const service of services) {
   const port = service.port + portOffset;
@@ -50,7 +56,7 @@ for (const service of services) {
     "run",
     ...servicePermissions,
     `services/${service.name}/main.ts`,
-  ], { HTTP_PORT: String(port) });
+  ], { HTTP_PORT: String(port), ...(tracing ? { OTEL_SERVICE_NAME: service.name } : {}) });
 }
 
 const gateway = services.find((service) => service.name === "gateway");
