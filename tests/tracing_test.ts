@@ -77,14 +77,16 @@ Deno.test({
           NATS_URL: nats.url,
           JWT_SECRET: jwtSecret,
           DATA_DIR: dataDir,
-          LOG_LEVEL: "error",
+          LOG_LEVEL: name === "orders" ? "info" : "error",
           ...(databases ? { DATABASE_URL: databases.url! } : {}),
           ...(name === "gateway" ? { HTTP_PORT: String(gatewayPort) } : {}),
         },
-        stdout: "null",
+        stdout: name === "orders" ? "piped" : "null",
         stderr: "null",
       }).spawn()
     );
+    const ordersLog = new Response(children[services.findIndex((s) => s.name === "orders")].stdout)
+      .text();
     try {
       const gateway = {
         request: (path: string, init?: RequestInit) =>
@@ -127,6 +129,13 @@ Deno.test({
         });
       assert.ok(crossing(kind.server, kind.client), "a request-reply hop links two services");
       assert.ok(crossing(kind.consumer, kind.producer), "a JetStream hop links two services");
+
+      const lines = (await ordersLog).trim().split("\n").map((line) => JSON.parse(line));
+      const confirmed = lines.find((line) => line.msg === "order confirmed");
+      assert.ok(confirmed, "orders logged the confirmation");
+      assert.equal(confirmed.traceId, placeSpan.traceId, "the log line is in the order's trace");
+      assert.ok(confirmed.spanId && confirmed.correlationId);
+      assert.equal(confirmed.orderId, orderId);
     } finally {
       for (const child of children) {
         try {

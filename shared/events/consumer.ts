@@ -121,10 +121,12 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       eventsHandled.inc({ service, event: parsed.data.type, outcome: "dead" });
       return deadLetter(message, `invalid ${parsed.data.type}: ${issues(event.error)}`);
     }
+    const orderId = (event.data.data as { orderId?: unknown }).orderId;
     const eventLog = log.child({
       correlationId: parsed.data.correlationId,
       eventId: parsed.data.id,
       eventType: parsed.data.type,
+      ...(typeof orderId === "string" ? { orderId } : {}),
     });
     const started = performance.now();
     const counted = (outcome: string) =>

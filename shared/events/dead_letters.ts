@@ -33,6 +33,9 @@ export async function sendToDeadLetters(
   h.set(deadLetterHeaders.subject, message.subject);
   // Header values are one line.
   h.set(deadLetterHeaders.reason, reason.replace(/\s+/g, " ").slice(0, 1000));
+  // The dead letter stays in the trace of the message it copies.
+  const traceparent = message.headers?.get("traceparent");
+  if (traceparent) h.set("traceparent", traceparent);
   await jetstream(nc).publish(`deadletter.${service}.${message.subject}`, message.data, {
     headers: h,
     // One dead letter per (service, message), however often this runs.
