@@ -26,6 +26,7 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
     processes.push(child);
   };
   const rows: Row[] = [];
+  let sink: Deno.HttpServer | null = null;
   try {
     options.progress("gateway: starting catalog, the gateway and the bare baseline");
     start(["services/catalog/main.ts"], database ? { DATABASE_URL: database.url } : {});
@@ -34,6 +35,22 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
       HTTP_PORT: String(gatewayPort),
       RATE_LIMIT_BURST: "1000000000",
       RATE_LIMIT_PER_SECOND: "1000000000",
+    });
+    // The same gateway with tracing on, exporting every span to a sink in this process.
+    const sinkPort = freePort();
+    sink = Deno.serve({ port: sinkPort, hostname: "127.0.0.1", onListen: () => {} }, async (r) => {
+      await r.arrayBuffer();
+      return new Response("{}");
+    });
+    const tracedPort = freePort();
+    start(["services/gateway/main.ts"], {
+      HTTP_PORT: String(tracedPort),
+      RATE_LIMIT_BURST: "1000000000",
+      RATE_LIMIT_PER_SECOND: "1000000000",
+      OTEL_DENO: "true",
+      OTEL_SERVICE_NAME: "gateway",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
     });
     const barePort = freePort();
     start(["bench/bare_gateway.ts"], { HTTP_PORT: String(barePort) });
@@ -57,6 +74,13 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
         seconds,
         { authorization: `Bearer ${token}` },
       );
+      options.progress(`gateway: the gateway with tracing on, ${connections} connections`);
+      const traced = await load(
+        `http://127.0.0.1:${tracedPort}/products/${productId}`,
+        connections,
+        seconds,
+        { authorization: `Bearer ${token}` },
+      );
       rows.push({
         name: `${connections} connection(s)`,
         "bare req/s": bare.perSecond,
@@ -66,7 +90,10 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
         "gateway p50 ms": gateway.p50,
         "bare p99 ms": bare.p99,
         "gateway p99 ms": gateway.p99,
-        "gateway non-2xx": gateway.errors,
+        "traced req/s": traced.perSecond,
+        "traced ratio": traced.perSecond / bare.perSecond,
+        "traced p99 ms": traced.p99,
+        "non-2xx": gateway.errors + traced.errors,
       });
     }
   } finally {
@@ -74,6 +101,7 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
       child.kill("SIGTERM");
       await child.status;
     }
+    await sink?.shutdown();
     await nats.dispose();
     await database?.drop();
     await Deno.remove(dataDir, { recursive: true });
@@ -82,8 +110,9 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
     suite: "Gateway: GET /products/:id vs a bare Hono app making the same NATS request",
     rows,
     notes: [
-      "Target: gateway at least 60% of the bare baseline (ratio >= 0.6). Tracing: not built yet" +
-      " (issue 5), so only 'off' is measured. Catalog on " + (database ? "Postgres." : "PGlite."),
+      "Target: gateway at least 60% of the bare baseline (ratio >= 0.6). 'traced': the same" +
+      " gateway with OTEL_DENO=true, every span exported over OTLP to a sink. Catalog on " +
+      (database ? "Postgres." : "PGlite."),
     ],
   };
 }
