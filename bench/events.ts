@@ -73,11 +73,7 @@ async function raw(count: number, options: BenchOptions): Promise<Row> {
 }
 
 async function throughOutbox(count: number, driver: string, options: BenchOptions): Promise<Row> {
-  const saved = Deno.env.get("DATABASE_URL");
-  if (driver === "postgres") Deno.env.set("DATABASE_URL", options.databaseUrl!);
-  else Deno.env.delete("DATABASE_URL");
-  const databases = await testDatabases();
-  if (saved) Deno.env.set("DATABASE_URL", saved);
+  const databases = await testDatabases(driver === "postgres" ? options.databaseUrl : undefined);
   const producer = await databases.open("users");
   const consumerDb = await databases.open("notifications");
   const nats = await startNatsServer();

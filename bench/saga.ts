@@ -44,13 +44,10 @@ async function distributed(
   options: BenchOptions,
 ): Promise<Row> {
   options.progress(`saga: starting the services on ${driver}`);
-  const saved = Deno.env.get("DATABASE_URL");
-  if (driver === "postgres") Deno.env.set("DATABASE_URL", options.databaseUrl!);
-  else Deno.env.delete("DATABASE_URL");
   const stack = await startStack({
     env: { STARTING_BALANCE_CENTS: "1000000000", LOG_LEVEL: "error" },
+    databaseUrl: driver === "postgres" ? options.databaseUrl : null,
   });
-  if (saved) Deno.env.set("DATABASE_URL", saved);
   try {
     const catalogDb = (await stack.database("catalog")).db;
     await catalogDb.update(products).set({ stock: 1_000_000_000 });
@@ -88,7 +85,9 @@ async function distributed(
     await untilNonePending(ordersDb, options, driver);
     const rows = await ordersDb.select({
       ms: sql<number>`extract(epoch from (${orders.updatedAt} - ${orders.createdAt})) * 1000`,
-    }).from(orders).where(sql`${orders.createdAt} >= ${since} and ${orders.status} = 'confirmed'`);
+    }).from(orders).where(
+      sql`${orders.createdAt} >= ${since.toISOString()}::timestamptz and ${orders.status} = 'confirmed'`,
+    );
     const latencies = rows.map((row) => Number(row.ms));
     return {
       name: `distributed (${driver})`,

@@ -18,11 +18,12 @@ export interface TestDatabases {
 
 export const adminUrl = Deno.env.get("DATABASE_URL");
 
-export async function testDatabases(): Promise<TestDatabases> {
+/** `url`: the Postgres to make the suite's database on; by default DATABASE_URL, none for PGlite. */
+export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
   const opened: ServiceDatabase[] = [];
   const track = (database: ServiceDatabase) => (opened.push(database), database);
 
-  if (!adminUrl) {
+  if (!url) {
     const pglite = await PGlite.create();
     return {
       driver: "pglite",
@@ -36,15 +37,19 @@ export async function testDatabases(): Promise<TestDatabases> {
   }
 
   const name = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
-  const url = withDatabase(adminUrl, name);
+  const suiteUrl = withDatabase(url, name);
   return {
     driver: "postgres",
-    url,
+    url: suiteUrl,
     open: async (service, serviceUrl) =>
       track(
-        await openDatabase({ service, migrations: migrationsOf[service], url: serviceUrl ?? url }),
+        await openDatabase({
+          service,
+          migrations: migrationsOf[service],
+          url: serviceUrl ?? suiteUrl,
+        }),
       ),
     close: async () => {
       await Promise.all(opened.map((database) => database.close()));

@@ -20,7 +20,7 @@ import { startPayments } from "../../services/payments/service.ts";
 import { usersConfig } from "../../services/users/config.ts";
 import { startUsers } from "../../services/users/service.ts";
 import { openDatabase } from "../../db/client.ts";
-import { type TestDatabases, testDatabases } from "./databases.ts";
+import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
 import { migrationsOf } from "./migrations.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
@@ -56,11 +56,15 @@ export interface StackOptions {
   /** Services started as processes of their own, which a test can kill. */
   processes?: BackendService[];
   env?: Record<string, string>;
+  /** Postgres to run on (default DATABASE_URL); `null` for PGlite whatever the environment. */
+  databaseUrl?: string | null;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const nats = await startNatsServer();
-  const databases = await testDatabases();
+  const databases = await testDatabases(
+    options.databaseUrl === undefined ? adminUrl : options.databaseUrl ?? undefined,
+  );
   const processes = new Map<string, ServiceProcess>();
   const processDataDir = await Deno.makeTempDir({ prefix: "services-" });
   const leftBehind: ServiceDatabase[] = [];
