@@ -13,23 +13,15 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { z } from "zod";
 import type { Database } from "../../db/client.ts";
 import { ensureStream } from "../bus/mod.ts";
 import { envelope, type StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import {
-  eventHandleDuration,
-  eventsHandled,
-  extractTraceContext,
-  inMessagingSpan,
-  reportReading,
-  SpanKind,
-} from "../telemetry/mod.ts";
-import { sendToDeadLetters } from "./dead_letters.ts";
-import { deadLettersStream } from "./dead_letters.ts";
+import { eventHandleDuration, eventsHandled, reportReading } from "../telemetry/mod.ts";
+import { deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
+import { eventDispatcher } from "./dispatch.ts";
 import type { EventHandler } from "./handler.ts";
-import { handleOnce, type InboxTable } from "./inbox.ts";
+import type { InboxTable } from "./inbox.ts";
 
 export interface ConsumerOptions {
   nc: NatsConnection;
@@ -70,9 +62,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   const { nc, service, stream, log } = options;
   const maxDeliver = options.maxDeliver ?? 5;
   const backoff = options.backoffMs ?? [250, 1000, 5000, 15000];
-  // By type and version: a v2 of a fact is another contract, which an old consumer ignores
-  // while the producer publishes both (see README, "Event versions").
-  const handlers = new Map(options.handlers.map((h) => [`${h.event.type}@${h.event.version}`, h]));
+  const dispatcher = eventDispatcher(options);
 
   await ensureStream(nc, stream);
   await ensureStream(nc, deadLettersStream);
@@ -105,68 +95,34 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   const messages = await consumer.consume({ max_messages: 64 });
 
   async function handle(message: JsMsg): Promise<void> {
-    const parsed = envelope.safeParse(safeJson(message));
-    if (!parsed.success) {
-      eventsHandled.inc({ service, event: message.subject, outcome: "dead" });
-      return deadLetter(message, `not an event: ${issues(parsed.error)}`);
-    }
-    const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
-    // Someone else's fact, or a version this consumer does not read: not its business.
-    if (!handler) {
-      eventsHandled.inc({ service, event: parsed.data.type, outcome: "ignored" });
-      return message.ack();
-    }
-    const event = handler.event.schema.safeParse(parsed.data);
-    if (!event.success) {
-      eventsHandled.inc({ service, event: parsed.data.type, outcome: "dead" });
-      return deadLetter(message, `invalid ${parsed.data.type}: ${issues(event.error)}`);
-    }
-    const orderId = (event.data.data as { orderId?: unknown }).orderId;
-    const eventLog = log.child({
-      correlationId: parsed.data.correlationId,
-      eventId: parsed.data.id,
-      eventType: parsed.data.type,
-      ...(typeof orderId === "string" ? { orderId } : {}),
-    });
     const started = performance.now();
-    const counted = (outcome: string) =>
-      eventsHandled.inc({ service, event: parsed.data.type, outcome });
+    let type = message.subject;
     try {
-      const outcome = await inMessagingSpan(
-        {
-          operation: "process",
-          destination: message.subject,
-          kind: SpanKind.CONSUMER,
-          messageId: parsed.data.id,
-          consumerGroup: service,
-        },
-        extractTraceContext(message.headers),
-        () =>
-          handleOnce(
-            options.db,
-            options.inbox,
-            parsed.data,
-            (tx) => handler.handle(event.data, { tx, log: eventLog }),
-          ),
-      );
-      if (outcome === "applied") options.afterCommit?.();
-      else eventLog.debug("duplicate event skipped");
+      const delivery = await dispatcher.deliver(message);
+      type = delivery.event?.type ?? type;
+      if (delivery.outcome === "invalid") {
+        eventsHandled.inc({ service, event: type, outcome: "dead" });
+        return deadLetter(message, delivery.reason);
+      }
+      if (delivery.outcome === "applied") options.afterCommit?.();
       message.ack();
-      counted(outcome);
+      eventsHandled.inc({ service, event: type, outcome: delivery.outcome });
     } catch (error) {
       const attempt = message.info.deliveryCount;
       if (attempt >= maxDeliver) {
-        counted("dead");
+        eventsHandled.inc({ service, event: type, outcome: "dead" });
         return deadLetter(message, `failed ${attempt} times: ${errorText(error)}`);
       }
-      counted("retry");
-      eventLog.warn("event handler failed; will retry", { error, attempt });
+      eventsHandled.inc({ service, event: type, outcome: "retry" });
+      log.warn("event handler failed; will retry", {
+        error,
+        attempt,
+        subject: message.subject,
+        seq: message.seq,
+      });
       message.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
     } finally {
-      eventHandleDuration.observe(
-        { service, event: parsed.data.type },
-        (performance.now() - started) / 1000,
-      );
+      eventHandleDuration.observe({ service, event: type }, (performance.now() - started) / 1000);
     }
   }
 
@@ -223,8 +179,5 @@ function safeJson(message: JsMsg): unknown {
     return undefined;
   }
 }
-
-const issues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ");
 
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);

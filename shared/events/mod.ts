@@ -7,3 +7,11 @@ export {
 export { deadLetterHeaders, deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
 export { type EventHandler, type HandlerContext, on } from "./handler.ts";
 export { handleOnce, type HandleOutcome, type InboxTable, inboxTable } from "./inbox.ts";
+export {
+  type Delivery,
+  type Dispatcher,
+  eventDispatcher,
+  type Plan,
+  type StreamMessage,
+} from "./dispatch.ts";
+export { type ReplayOptions, replayRange } from "./replay.ts";

@@ -1,0 +1,135 @@
+/**
+ * From a stream message to a service's handler, once: parse the envelope, pick the handler by
+ * type and version, validate, and run it in one transaction with the inbox row. The live
+ * consumer, a replay, a rebuild and a dead letter's re-drive all deliver through this, so a
+ * replayed event meets exactly the rules a live one does.
+ */
+import type { MsgHdrs } from "@nats-io/nats-core";
+import { eq } from "drizzle-orm";
+import type { z } from "zod";
+import type { Database } from "../../db/client.ts";
+import { type Envelope, envelope } from "../contracts/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
+import type { EventHandler } from "./handler.ts";
+import { handleOnce, type InboxTable } from "./inbox.ts";
+
+/** What a stream message offers, whether consumed, fetched by sequence or copied. */
+export interface StreamMessage {
+  subject: string;
+  data: Uint8Array;
+  headers?: MsgHdrs;
+  json<T>(): T;
+}
+
+/** What became of one delivery. */
+export type Delivery =
+  | { outcome: "applied" | "duplicate"; event: Envelope }
+  /** Someone else's fact, or a version this service does not read. */
+  | { outcome: "ignored"; event: Envelope }
+  /** Not a valid event for this service: handling it again cannot help. */
+  | { outcome: "invalid"; reason: string; event?: Envelope };
+
+/** What a delivery would do, without doing it (a dry run). */
+export type Plan = "apply" | "skip" | "ignore" | "invalid";
+
+export interface DispatcherOptions {
+  service: string;
+  handlers: EventHandler[];
+  db: Database;
+  inbox: InboxTable;
+  log: Logger;
+}
+
+export interface Dispatcher {
+  /** Delivers `message` to its handler once; throws what the handler threw. */
+  deliver(message: StreamMessage, options?: { db?: Database }): Promise<Delivery>;
+  /** Says what `deliver` would do with `message` now. */
+  plan(message: StreamMessage): Promise<{ plan: Plan; event?: Envelope; reason?: string }>;
+}
+
+export function eventDispatcher(options: DispatcherOptions): Dispatcher {
+  const { service, db, inbox, log } = options;
+  // By type and version: a v2 of a fact is another contract, which an old consumer ignores
+  // while the producer publishes both (see README, "Event versions").
+  const handlers = new Map(options.handlers.map((h) => [`${h.event.type}@${h.event.version}`, h]));
+
+  type Resolved =
+    | { kind: "invalid"; reason: string; envelope?: Envelope }
+    | { kind: "ignored"; envelope: Envelope }
+    | { kind: "handled"; envelope: Envelope; handler: EventHandler; event: unknown };
+
+  function resolve(message: StreamMessage): Resolved {
+    const parsed = envelope.safeParse(safeJson(message));
+    if (!parsed.success) {
+      return { kind: "invalid", reason: `not an event: ${issues(parsed.error)}` };
+    }
+    const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
+    if (!handler) return { kind: "ignored", envelope: parsed.data };
+    const event = handler.event.schema.safeParse(parsed.data);
+    if (!event.success) {
+      const reason = `invalid ${parsed.data.type}: ${issues(event.error)}`;
+      return { kind: "invalid", reason, envelope: parsed.data };
+    }
+    return { kind: "handled", handler, envelope: parsed.data, event: event.data };
+  }
+
+  return {
+    async deliver(message, { db: within = db } = {}) {
+      const resolved = resolve(message);
+      if (resolved.kind === "invalid") {
+        return { outcome: "invalid", reason: resolved.reason, event: resolved.envelope };
+      }
+      if (resolved.kind === "ignored") return { outcome: "ignored", event: resolved.envelope };
+      const { handler, envelope, event } = resolved;
+      const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
+      const eventLog = log.child({
+        correlationId: envelope.correlationId,
+        eventId: envelope.id,
+        eventType: envelope.type,
+        ...(typeof orderId === "string" ? { orderId } : {}),
+      });
+      const outcome = await inMessagingSpan(
+        {
+          operation: "process",
+          destination: message.subject,
+          kind: SpanKind.CONSUMER,
+          messageId: envelope.id,
+          consumerGroup: service,
+        },
+        extractTraceContext(message.headers),
+        () =>
+          handleOnce(
+            within,
+            inbox,
+            envelope,
+            (tx) => handler.handle(event as never, { tx, log: eventLog }),
+          ),
+      );
+      if (outcome === "duplicate") eventLog.debug("duplicate event skipped");
+      return { outcome, event: envelope };
+    },
+
+    async plan(message) {
+      const resolved = resolve(message);
+      if (resolved.kind === "invalid") {
+        return { plan: "invalid", reason: resolved.reason, event: resolved.envelope };
+      }
+      if (resolved.kind === "ignored") return { plan: "ignore", event: resolved.envelope };
+      const [seen] = await db.select({ id: inbox.eventId }).from(inbox)
+        .where(eq(inbox.eventId, resolved.envelope.id));
+      return { plan: seen ? "skip" : "apply", event: resolved.envelope };
+    },
+  };
+}
+
+function safeJson(message: StreamMessage): unknown {
+  try {
+    return message.json();
+  } catch {
+    return undefined;
+  }
+}
+
+const issues = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ");

@@ -1,0 +1,146 @@
+/**
+ * Re-delivers a range of a stream to this service's handlers, through the same dispatcher as
+ * the live consumer: every event goes through the inbox, so a replay applies only what was
+ * never applied and skips the rest. Reads with an ordered consumer of its own, so the durable
+ * consumer's position is untouched and the live flow goes on beside it.
+ */
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { OrderedConsumerOptions } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Database } from "../../db/client.ts";
+import type { ReplayProgress, ReplayRange, ReplayReport } from "../contracts/mod.ts";
+import { ServiceError } from "../errors/mod.ts";
+import type { Dispatcher, StreamMessage } from "./dispatch.ts";
+
+export interface ReplayOptions {
+  nc: NatsConnection;
+  dispatcher: Dispatcher;
+  range: ReplayRange;
+  /** Only say what would happen. */
+  dryRun?: boolean;
+  /** Deliver within this transaction (a rebuild); a failure then aborts the whole replay. */
+  within?: Database;
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Planned deliveries a dry run lists; the counts cover all of them. */
+  listLimit?: number;
+}
+
+const batchSize = 256;
+
+export async function replayRange(options: ReplayOptions): Promise<ReplayReport> {
+  const { nc, dispatcher, range } = options;
+  const started = performance.now();
+  const report: ReplayReport = {
+    stream: range.stream,
+    dryRun: options.dryRun ?? false,
+    firstSeq: null,
+    lastSeq: null,
+    read: 0,
+    applied: 0,
+    skipped: 0,
+    notHandled: 0,
+    invalid: 0,
+    failed: 0,
+    failures: [],
+    planned: [],
+    ms: 0,
+  };
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info(range.stream).catch(() => {
+    throw new ServiceError("not_found", `no stream ${range.stream}`);
+  });
+  // "To now" is the stream's end when the replay starts; what comes later is the live flow's.
+  const end = Math.min(range.toSeq ?? state.last_seq, state.last_seq);
+  const from = range.fromSeq ?? 1;
+  if (end === 0 || (range.fromSeq !== undefined && from > end)) return finish();
+
+  const consumer = await jetstream(nc).consumers.get(range.stream, consumerOptions(range));
+  const total = range.fromSeq !== undefined ? end - from + 1 : end;
+  const progress = () =>
+    options.onProgress?.({
+      stream: range.stream,
+      read: report.read,
+      total,
+      applied: report.applied,
+      skipped: report.skipped + report.notHandled,
+    });
+
+  let done = false;
+  while (!done) {
+    const batch = await consumer.fetch({ max_messages: batchSize, expires: 2_000 });
+    let got = 0;
+    for await (const message of batch) {
+      got++;
+      if (message.seq > end) {
+        done = true;
+        break;
+      }
+      report.firstSeq ??= message.seq;
+      report.lastSeq = message.seq;
+      report.read++;
+      await take(message, message.seq);
+      if (message.seq >= end || message.info.pending === 0) {
+        done = true;
+        break;
+      }
+    }
+    if (got === 0) done = true;
+    progress();
+  }
+  await consumer.delete().catch(() => {});
+  return finish();
+
+  async function take(message: StreamMessage, seq: number) {
+    if (options.dryRun) {
+      const { plan, event, reason } = await dispatcher.plan(message);
+      if (plan === "apply") report.applied++;
+      else if (plan === "skip") report.skipped++;
+      else if (plan === "ignore") report.notHandled++;
+      else report.invalid++;
+      if (report.planned.length < (options.listLimit ?? 100)) {
+        report.planned.push({
+          seq,
+          type: event?.type ?? message.subject,
+          id: event?.id,
+          plan,
+          reason,
+        });
+      }
+      return;
+    }
+    try {
+      const delivery = await dispatcher.deliver(message, { db: options.within });
+      if (delivery.outcome === "invalid") {
+        report.invalid++;
+        note(seq, message.subject, delivery.reason);
+      } else if (delivery.outcome === "applied") report.applied++;
+      else if (delivery.outcome === "duplicate") report.skipped++;
+      else report.notHandled++;
+    } catch (error) {
+      // In a rebuild one failure spoils the whole: the transaction must roll back.
+      if (options.within) throw error;
+      report.failed++;
+      note(seq, message.subject, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  function note(seq: number, subject: string, error: string) {
+    if (report.failures.length < 20) report.failures.push({ seq, subject, error });
+  }
+
+  function finish(): ReplayReport {
+    report.ms = Math.round(performance.now() - started);
+    return report;
+  }
+}
+
+function consumerOptions(range: ReplayRange): Partial<OrderedConsumerOptions> {
+  const filter = range.subject ? { filter_subjects: range.subject } : {};
+  if (range.fromSeq !== undefined) {
+    return { ...filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.fromSeq };
+  }
+  if (range.fromTime !== undefined) {
+    return { ...filter, deliver_policy: DeliverPolicy.StartTime, opt_start_time: range.fromTime };
+  }
+  return { ...filter, deliver_policy: DeliverPolicy.All };
+}
