@@ -1,8 +1,20 @@
-import { catalogApi, stockRejected, stockReleased, stockReserved } from "./catalog.ts";
+import {
+  catalogApi,
+  catalogStream,
+  stockRejected,
+  stockReleased,
+  stockReserved,
+} from "./catalog.ts";
 import { notificationsApi } from "./notifications.ts";
-import { orderCancelled, orderConfirmed, orderPlaced, ordersApi } from "./orders.ts";
-import { paymentCharged, paymentDeclined, paymentRefunded, paymentsApi } from "./payments.ts";
-import { userRegistered, usersApi } from "./users.ts";
+import { orderCancelled, orderConfirmed, orderPlaced, ordersApi, ordersStream } from "./orders.ts";
+import {
+  paymentCharged,
+  paymentDeclined,
+  paymentRefunded,
+  paymentsApi,
+  paymentsStream,
+} from "./payments.ts";
+import { userRegistered, usersApi, usersStream } from "./users.ts";
 
 export * from "./rpc.ts";
 export * from "./envelope.ts";
@@ -11,6 +23,7 @@ export * from "./catalog.ts";
 export * from "./orders.ts";
 export * from "./payments.ts";
 export * from "./notifications.ts";
+export * from "./ops.ts";
 
 /** Every event of the platform: contract tests walk this list, so none escapes them. */
 export const allEvents = [
@@ -28,3 +41,6 @@ export const allEvents = [
 
 /** Every RPC service of the platform. */
 export const allRpcServices = [usersApi, catalogApi, ordersApi, paymentsApi, notificationsApi];
+
+/** Every stream of facts, one per owning service. */
+export const eventStreams = [usersStream, catalogStream, ordersStream, paymentsStream];

@@ -5,10 +5,17 @@
  * what is its own.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
+import type { PgTable } from "drizzle-orm/pg-core";
 import type { ServiceDatabase } from "../../db/client.ts";
 import { ensureStream, natsAnswers, type RpcHandlers, serveRpc } from "../bus/mod.ts";
-import type { RpcEndpoints, RpcService, StreamDefinition } from "../contracts/mod.ts";
 import {
+  opsApi,
+  type RpcEndpoints,
+  type RpcService,
+  type StreamDefinition,
+} from "../contracts/mod.ts";
+import {
+  eventDispatcher,
   type EventHandler,
   type InboxTable,
   type RunningConsumer,
@@ -18,6 +25,7 @@ import { opsRoutes } from "../health/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
 import type { RunningService } from "./mod.ts";
+import { operations } from "./operations.ts";
 
 export interface ServiceDefinition<E extends RpcEndpoints> {
   api: RpcService<E>;
@@ -30,6 +38,12 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
     inbox: InboxTable;
     streams: { stream: StreamDefinition; handlers: EventHandler[] }[];
   };
+  /**
+   * Tables built only from the events this service reacts to (a read model). With it, the
+   * operator's `replay --rebuild` empties them and the inbox, then replays every stream in
+   * `reactsTo` from the start, in one transaction.
+   */
+  readModel?: { tables: PgTable[] };
   /** The endpoints; `relay.wake()` after a commit that wrote events publishes them at once. */
   endpoints(context: { relay: Pick<OutboxRelay, "wake"> }): RpcHandlers<E>;
   /** Work before serving, e.g. seeding data. */
@@ -72,8 +86,27 @@ export async function runService<E extends RpcEndpoints>(
     );
   }
 
+  const dispatchers = new Map(
+    (definition.reactsTo?.streams ?? []).map(({ stream, handlers }) => [
+      stream.name,
+      eventDispatcher({ service, handlers, db, inbox: definition.reactsTo!.inbox, log }),
+    ]),
+  );
+  const operator = operations({
+    nc,
+    service,
+    db,
+    dispatchers,
+    inbox: definition.reactsTo?.inbox,
+    readModel: definition.readModel,
+    afterApply: relay?.wake,
+  });
   const endpoints = definition.endpoints({ relay: relay ?? { wake: () => {} } });
-  const rpc = await serveRpc(nc, definition.api, endpoints, {
+  const api = {
+    name: service,
+    endpoints: { ...definition.api.endpoints, ...opsApi(service).endpoints },
+  };
+  const rpc = await serveRpc(nc, api, { ...endpoints, ...operator }, {
     version: definition.version,
     log,
     description: definition.description,

@@ -1,0 +1,145 @@
+/**
+ * A service's answers to its operator (see contracts/ops.ts): replay a range of a stream to its
+ * handlers, rebuild its read model from the start, re-drive its dead letters. Each goes through
+ * the same dispatcher as the live consumer, so the inbox decides what is applied.
+ */
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { getTableName, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Database } from "../../db/client.ts";
+import type { RpcHandlers } from "../bus/mod.ts";
+import type { OpsEndpoints, RedriveResult, ReplayProgress } from "../contracts/mod.ts";
+import { ServiceError } from "../errors/mod.ts";
+import {
+  deadLetterHeaders,
+  deadLettersStream,
+  type Dispatcher,
+  type InboxTable,
+  replayRange,
+} from "../events/mod.ts";
+
+export interface OperationsOptions {
+  nc: NatsConnection;
+  service: string;
+  db: Database;
+  /** A dispatcher per stream the service reacts to, by stream name. */
+  dispatchers: Map<string, Dispatcher>;
+  inbox?: InboxTable;
+  readModel?: { tables: PgTable[] };
+  /** Called after something was applied (e.g. to wake the outbox relay). */
+  afterApply?: () => void;
+}
+
+export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints> {
+  const { nc, service, db, dispatchers } = options;
+
+  function dispatcherOf(stream: string): Dispatcher {
+    const dispatcher = dispatchers.get(stream);
+    if (dispatcher) return dispatcher;
+    const known = [...dispatchers.keys()];
+    throw new ServiceError(
+      "invalid",
+      `${service} does not react to ${stream}` +
+        (known.length ? `; it reads ${known.join(", ")}` : "; it reacts to no stream"),
+    );
+  }
+
+  /** Publishes progress at most four times a second: enough for a bar, little for the bus. */
+  function progressTo(subject: string | undefined) {
+    let last = 0;
+    return (progress: ReplayProgress) => {
+      if (!subject || performance.now() - last < 250) return;
+      last = performance.now();
+      nc.publish(subject, JSON.stringify(progress));
+    };
+  }
+
+  return {
+    replayEvents: async ({ range, dryRun, progressSubject }, ctx) => {
+      const dispatcher = dispatcherOf(range.stream);
+      ctx.log.info("replay started", { range, dryRun });
+      const report = await replayRange({
+        nc,
+        dispatcher,
+        range,
+        dryRun,
+        onProgress: progressTo(progressSubject),
+      });
+      if (report.applied > 0 && !dryRun) options.afterApply?.();
+      ctx.log.info("replay finished", { ...report, planned: undefined });
+      return report;
+    },
+
+    rebuildReadModel: async ({ progressSubject }, ctx) => {
+      if (!options.readModel || !options.inbox) {
+        throw new ServiceError("unprocessable", `${service} keeps no read model to rebuild`);
+      }
+      const tables = [...options.readModel.tables, options.inbox];
+      const names = tables.map((table) => getTableName(table));
+      ctx.log.info("rebuild started", { tables: names });
+      const onProgress = progressTo(progressSubject);
+      // One transaction: readers see the old model until the new one is whole, and the live
+      // consumer waits on the truncated tables, then finds its events in the inbox.
+      const streams = await db.transaction(async (tx) => {
+        await tx.execute(sql`truncate table ${sql.join(tables.map((t) => sql`${t}`), sql`, `)}`);
+        const reports = [];
+        for (const [stream, dispatcher] of dispatchers) {
+          reports.push(
+            await replayRange({ nc, dispatcher, range: { stream }, within: tx, onProgress }),
+          );
+        }
+        return reports;
+      });
+      ctx.log.info("rebuild finished", {
+        tables: names,
+        applied: streams.reduce((sum, r) => sum + r.applied, 0),
+      });
+      return { tables: names, streams };
+    },
+
+    redriveDeadLetters: async ({ sequences }, ctx) => {
+      const jsm = await jetstreamManager(nc);
+      const results: RedriveResult[] = [];
+      for (const seq of sequences) {
+        results.push(await redrive(seq));
+      }
+      if (results.some((r) => r.outcome === "applied")) options.afterApply?.();
+      return { results };
+
+      async function redrive(seq: number): Promise<RedriveResult> {
+        const letter = await jsm.streams.getMessage(deadLettersStream.name, { seq })
+          .catch(() => null);
+        const owner = letter?.header?.get(deadLetterHeaders.service);
+        if (!letter || owner !== service) {
+          return {
+            seq,
+            outcome: "not_found",
+            error: letter ? `dead letter of ${owner}, not ${service}` : "no such dead letter",
+          };
+        }
+        const stream = letter.header.get(deadLetterHeaders.stream);
+        const original = {
+          subject: letter.header.get(deadLetterHeaders.subject),
+          data: letter.data,
+          headers: letter.header,
+          json: <T>() => letter.json<T>(),
+        };
+        try {
+          const delivery = await dispatcherOf(stream).deliver(original);
+          if (delivery.outcome === "invalid") {
+            return { seq, outcome: "invalid", error: delivery.reason };
+          }
+          // Handled (or found handled): the letter has done its work.
+          await jsm.streams.deleteMessage(deadLettersStream.name, seq);
+          ctx.log.info("dead letter re-driven", { seq, outcome: delivery.outcome, stream });
+          return { seq, outcome: delivery.outcome };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          ctx.log.warn("dead letter failed again", { seq, error: message });
+          return { seq, outcome: "failed", error: message };
+        }
+      }
+    },
+  };
+}
