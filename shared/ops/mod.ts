@@ -1,0 +1,22 @@
+/**
+ * The operator's toolbox, shared by the `deno task ops` CLI and the gateway's admin routes:
+ * read streams, replay to a service, rebuild a read model, handle dead letters, discover
+ * service instances. Every action that changes something is recorded (see audit.ts).
+ */
+export { type OperatorAction, recordAction } from "./audit.ts";
+export {
+  type DeadLetter,
+  discardDeadLetter,
+  listDeadLetters,
+  redriveDeadLetters,
+  showDeadLetter,
+} from "./dead_letters.ts";
+export { discoverServices, type ServiceInstance } from "./discovery.ts";
+export { describeRange, rebuildReadModel, type ReplayRequest, replayToService } from "./replay.ts";
+export {
+  readEntry,
+  readStream,
+  resolveStream,
+  type StreamEntry,
+  type StreamQuery,
+} from "./stream_reader.ts";

@@ -1,0 +1,101 @@
+/**
+ * Asks one service to replay a range of a stream to its handlers, or to rebuild its read
+ * model, and passes on the progress it publishes while it works.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { createInbox } from "@nats-io/nats-core";
+import { rpcClient } from "../bus/mod.ts";
+import {
+  opsApi,
+  type ReplayProgress,
+  replayProgress,
+  type ReplayRange,
+  type ReplayReport,
+} from "../contracts/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { recordAction } from "./audit.ts";
+
+/** A replay may run long; the service answers when it is done. */
+const replayTimeoutMs = 30 * 60_000;
+
+export interface ReplayRequest {
+  service: string;
+  range: ReplayRange;
+  dryRun?: boolean;
+  actor: string;
+  log: Logger;
+  onProgress?: (progress: ReplayProgress) => void;
+}
+
+export async function replayToService(
+  nc: NatsConnection,
+  request: ReplayRequest,
+): Promise<ReplayReport> {
+  const client = rpcClient(nc, opsApi(request.service), { timeoutMs: replayTimeoutMs });
+  const report = await withProgress(
+    nc,
+    request.onProgress,
+    (progressSubject) =>
+      client.replayEvents({
+        range: request.range,
+        dryRun: request.dryRun ?? false,
+        progressSubject,
+      }),
+  );
+  if (!report.dryRun) {
+    await recordAction(nc, request.log, {
+      actor: request.actor,
+      action: "replay",
+      target: `${request.service} ← ${describeRange(request.range)}`,
+      outcome: `applied ${report.applied}, skipped ${report.skipped}, ` +
+        `not handled ${report.notHandled}, invalid ${report.invalid}, failed ${report.failed}`,
+    });
+  }
+  return report;
+}
+
+export async function rebuildReadModel(
+  nc: NatsConnection,
+  request: Omit<ReplayRequest, "range" | "dryRun">,
+): Promise<{ tables: string[]; streams: ReplayReport[] }> {
+  const client = rpcClient(nc, opsApi(request.service), { timeoutMs: replayTimeoutMs });
+  const result = await withProgress(
+    nc,
+    request.onProgress,
+    (progressSubject) => client.rebuildReadModel({ progressSubject }),
+  );
+  await recordAction(nc, request.log, {
+    actor: request.actor,
+    action: "rebuild",
+    target: `${request.service}: ${result.tables.join(", ")}`,
+    outcome: `applied ${result.streams.reduce((sum, s) => sum + s.applied, 0)} events`,
+  });
+  return result;
+}
+
+export function describeRange(range: ReplayRange): string {
+  const from = range.fromSeq ? `#${range.fromSeq}` : range.fromTime ?? "the start";
+  const to = range.toSeq ? `#${range.toSeq}` : "now";
+  return `${range.stream}${range.subject ? ` (${range.subject})` : ""} from ${from} to ${to}`;
+}
+
+async function withProgress<T>(
+  nc: NatsConnection,
+  onProgress: ((progress: ReplayProgress) => void) | undefined,
+  call: (progressSubject?: string) => Promise<T>,
+): Promise<T> {
+  if (!onProgress) return call();
+  const subject = createInbox();
+  const subscription = nc.subscribe(subject, {
+    callback: (_error, message) => {
+      const progress = replayProgress.safeParse(message.json());
+      if (progress.success) onProgress(progress.data);
+    },
+  });
+  await nc.flush();
+  try {
+    return await call(subject);
+  } finally {
+    subscription.unsubscribe();
+  }
+}
