@@ -1,0 +1,74 @@
+/** `deadletters list | show | redrive | discard`. */
+import {
+  discardDeadLetter,
+  listDeadLetters,
+  redriveDeadLetters,
+  showDeadLetter,
+} from "../../shared/ops/mod.ts";
+import { type Cli, sequenceOption, UsageError } from "../cli.ts";
+import { deadLetterLine } from "../format.ts";
+
+export interface DeadLetterOptions {
+  service?: string;
+  all?: boolean;
+  reason?: string;
+}
+
+export async function deadLetters(
+  cli: Cli,
+  action: string | undefined,
+  args: string[],
+  options: DeadLetterOptions,
+) {
+  switch (action) {
+    case "list": {
+      const letters = await listDeadLetters(cli.nc, { service: options.service });
+      if (cli.json) return cli.print(JSON.stringify(letters));
+      if (letters.length === 0) return cli.print("no dead letters");
+      return letters.forEach((letter) => cli.print(deadLetterLine(letter)));
+    }
+    case "show": {
+      const letter = await showDeadLetter(cli.nc, sequenceOption(args[0], "seq") ?? usage());
+      return cli.print(JSON.stringify(letter, null, cli.json ? 0 : 2));
+    }
+    case "redrive": {
+      const sequences = args.map((arg) => sequenceOption(arg, "seq")!);
+      if (sequences.length === 0 && !options.all) {
+        throw new UsageError("deadletters redrive <seq...> | --all [--service name]");
+      }
+      const results = await redriveDeadLetters(cli.nc, {
+        sequences,
+        service: options.service,
+        actor: cli.actor,
+        log: cli.log,
+      });
+      if (cli.json) return cli.print(JSON.stringify(results));
+      if (results.length === 0) return cli.print("no dead letters to re-drive");
+      for (const result of results) {
+        cli.print(`#${result.seq}  ${result.outcome}${result.error ? `  ${result.error}` : ""}`);
+      }
+      return;
+    }
+    case "discard": {
+      const seq = sequenceOption(args[0], "seq") ?? usage();
+      if (!options.reason) throw new UsageError('deadletters discard <seq> --reason "why"');
+      const letter = await discardDeadLetter(cli.nc, {
+        seq,
+        reason: options.reason,
+        actor: cli.actor,
+        log: cli.log,
+      });
+      return cli.print(
+        `discarded #${letter.seq} (${letter.service}, ${letter.subject}): ${options.reason}`,
+      );
+    }
+    default:
+      usage();
+  }
+}
+
+function usage(): never {
+  throw new UsageError(
+    "deadletters list | show <seq> | redrive <seq...>|--all | discard <seq> --reason",
+  );
+}

@@ -1,0 +1,65 @@
+/** `replay`: a range of a stream to one service's handlers; `--rebuild` its read model. */
+import type { ReplayProgress } from "../../shared/contracts/mod.ts";
+import { rebuildReadModel, replayToService, resolveStream } from "../../shared/ops/mod.ts";
+import { type Cli, sequenceOption, sinceOption, UsageError } from "../cli.ts";
+import { progressLine, replaySummary } from "../format.ts";
+
+export interface ReplayOptions {
+  "from-seq"?: string;
+  since?: string;
+  "to-seq"?: string;
+  "dry-run"?: boolean;
+  rebuild?: boolean;
+}
+
+export async function replay(
+  cli: Cli,
+  service: string | undefined,
+  target: string | undefined,
+  options: ReplayOptions,
+) {
+  if (!service) {
+    throw new UsageError("replay <service> <stream or subject> | replay <service> --rebuild");
+  }
+  const started = performance.now();
+  const onProgress = (progress: ReplayProgress) =>
+    cli.status(progressLine(progress, performance.now() - started));
+
+  if (options.rebuild) {
+    const result = await rebuildReadModel(cli.nc, {
+      service,
+      actor: cli.actor,
+      log: cli.log,
+      onProgress,
+    });
+    cli.status("");
+    if (cli.json) return cli.print(JSON.stringify(result));
+    cli.print(
+      `rebuilt ${service}: emptied ${result.tables.join(", ")}, then replayed from the start`,
+    );
+    for (const report of result.streams) replaySummary(service, report).forEach(cli.print);
+    return;
+  }
+
+  if (!target) {
+    throw new UsageError("replay <service> <stream or subject> [--from-seq N | --since T]");
+  }
+  const stream = await resolveStream(cli.nc, target);
+  const report = await replayToService(cli.nc, {
+    service,
+    range: {
+      stream,
+      subject: target === stream ? undefined : target,
+      fromSeq: sequenceOption(options["from-seq"], "from-seq"),
+      fromTime: sinceOption(options.since),
+      toSeq: sequenceOption(options["to-seq"], "to-seq"),
+    },
+    dryRun: options["dry-run"],
+    actor: cli.actor,
+    log: cli.log,
+    onProgress,
+  });
+  cli.status("");
+  if (cli.json) return cli.print(JSON.stringify(report));
+  replaySummary(service, report).forEach(cli.print);
+}

@@ -1,0 +1,102 @@
+/** How the operator's CLI prints things: one readable line per thing, or JSON with --json. */
+import type { ReplayProgress, ReplayReport } from "../shared/contracts/mod.ts";
+import type { DeadLetter, ServiceInstance, StreamEntry } from "../shared/ops/mod.ts";
+
+const short = (id: string) => id.slice(0, 8);
+
+/** `#42  2026-11-22T10:31:05.123Z  orders.order.placed@1  order=…  {…}` */
+export function eventLine(entry: StreamEntry): string {
+  const head = `#${entry.seq}`.padEnd(7) + ` ${entry.time}  `;
+  if (!entry.event) return head + `${entry.subject}  (not an event) ${clip(entry.raw ?? "", 80)}`;
+  const { event } = entry;
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const keys = ["orderId", "userId", "productId"]
+    .filter((key) => typeof data[key] === "string")
+    .map((key) => `${key.replace(/Id$/, "")}=${short(data[key] as string)}`);
+  const rest = Object.fromEntries(
+    Object.entries(data).filter(([key]) => !["orderId", "userId", "productId"].includes(key)),
+  );
+  return head + [
+    `${event.type}@${event.version}`.padEnd(26),
+    `id=${short(event.id)}`,
+    ...keys,
+    clip(JSON.stringify(rest), 90),
+  ].join("  ");
+}
+
+export function deadLetterLine(letter: DeadLetter): string {
+  return [
+    `#${letter.seq}`.padEnd(6),
+    letter.at,
+    letter.service.padEnd(13),
+    `${letter.stream}#${letter.streamSeq}`.padEnd(12),
+    letter.subject.padEnd(24),
+    clip(letter.reason, 100),
+  ].join("  ");
+}
+
+export function serviceLines(instances: ServiceInstance[]): string[] {
+  if (instances.length === 0) return ["no service answered"];
+  const lines = [
+    ["SERVICE", "VERSION", "INSTANCE", "STARTED", "REQUESTS", "ERRORS", "ENDPOINTS"].join("  "),
+  ];
+  for (const instance of instances) {
+    const requests = instance.endpoints.reduce((sum, e) => sum + e.requests, 0);
+    const errors = instance.endpoints.reduce((sum, e) => sum + e.errors, 0);
+    const busy = instance.endpoints.filter((e) => e.requests > 0)
+      .map((e) => `${e.name} ${e.requests}× ${e.averageMs.toFixed(2)}ms`);
+    lines.push([
+      instance.name.padEnd(13),
+      instance.version.padEnd(7),
+      instance.id.padEnd(22),
+      instance.started.slice(0, 19),
+      String(requests).padStart(8),
+      String(errors).padStart(6),
+      `${instance.endpoints.length} (${busy.join(", ") || "none called yet"})`,
+    ].join("  "));
+  }
+  return lines;
+}
+
+export function replaySummary(service: string, report: ReplayReport): string[] {
+  const range = report.firstSeq === null
+    ? "nothing in range"
+    : `#${report.firstSeq}..#${report.lastSeq}`;
+  const seconds = report.ms / 1000;
+  const rate = seconds > 0 ? Math.round(report.read / seconds) : report.read;
+  const lines = [
+    `${report.dryRun ? "dry run: " : ""}${report.stream} ${range} → ${service}: ` +
+    `${report.read} read in ${seconds.toFixed(2)}s (${rate}/s)`,
+    report.dryRun
+      ? `  would apply ${report.applied}, would skip ${report.skipped} (already applied), ` +
+        `${report.notHandled} not handled by ${service}, ${report.invalid} invalid`
+      : `  applied ${report.applied}, skipped ${report.skipped} (already applied), ` +
+        `${report.notHandled} not handled by ${service}, ${report.invalid} invalid, ` +
+        `${report.failed} failed`,
+  ];
+  for (const planned of report.planned) {
+    lines.push(
+      `  #${planned.seq}`.padEnd(9) + ` ${planned.plan.padEnd(7)} ${planned.type}` +
+        (planned.id ? `  id=${short(planned.id)}` : "") +
+        (planned.reason ? `  ${planned.reason}` : ""),
+    );
+  }
+  for (const failure of report.failures) {
+    lines.push(`  #${failure.seq} ${failure.subject}: ${failure.error}`);
+  }
+  return lines;
+}
+
+/** `[#########-----------]  45% 4500/10000  1520/s  applied 12 skipped 4488` */
+export function progressLine(progress: ReplayProgress, elapsedMs: number, width = 24): string {
+  const share = progress.total > 0 ? Math.min(1, progress.read / progress.total) : 1;
+  const filled = Math.round(share * width);
+  const rate = elapsedMs > 0 ? Math.round(progress.read / (elapsedMs / 1000)) : 0;
+  return `${progress.stream} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ` +
+    `${String(Math.round(share * 100)).padStart(3)}% ${progress.read}/${progress.total}  ` +
+    `${rate}/s  applied ${progress.applied} skipped ${progress.skipped}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+}

@@ -1,0 +1,170 @@
+/**
+ * The operator's toolbox against a running stack: replays change nothing that was applied,
+ * the CLI reads streams and finds every instance, dead letters are re-driven once.
+ */
+import assert from "node:assert/strict";
+import { count } from "drizzle-orm";
+import { products, reservations } from "../db/catalog/schema.ts";
+import { notifications } from "../db/notifications/schema.ts";
+import { orders } from "../db/orders/schema.ts";
+import { charges, refunds, wallets } from "../db/payments/schema.ts";
+import { startCatalog } from "../services/catalog/service.ts";
+import { connectNats } from "../shared/bus/mod.ts";
+import type { ReplayReport } from "../shared/contracts/mod.ts";
+import { createLogger } from "../shared/log/mod.ts";
+import { replayToService } from "../shared/ops/mod.ts";
+import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
+import { type Stack, startStack } from "./harness/stack.ts";
+
+const log = createLogger({ service: "ops-test", level: "error" });
+
+/** Everything a replay could wrongly change: money, stock, notifications, orders. */
+async function platformState(stack: Stack) {
+  const payments = (await stack.database("payments")).db;
+  const catalog = (await stack.database("catalog")).db;
+  const byId = <T extends { id?: string; orderId?: string; userId?: string }>(rows: T[]) =>
+    rows.map((row) => JSON.stringify(row)).sort();
+  return {
+    wallets: byId(await payments.select().from(wallets)),
+    charges: byId(await payments.select().from(charges)),
+    refunds: byId(await payments.select().from(refunds)),
+    stock: byId(await catalog.select({ id: products.id, stock: products.stock }).from(products)),
+    reservations: byId(await catalog.select().from(reservations)),
+    orders: byId(
+      await (await stack.database("orders")).db.select({ id: orders.id, status: orders.status })
+        .from(orders),
+    ),
+    notifications: (await (await stack.database("notifications")).db.select({ n: count() })
+      .from(notifications))[0].n,
+  };
+}
+
+/** Runs the operator's CLI as an operator would, against the stack's NATS. */
+async function ops(stack: Stack, ...args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "ops", ...args],
+    env: { NATS_URL: stack.nats.url, USER: "test-operator" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  assert.ok(output.success, `ops ${args.join(" ")}: ${text(output.stderr)}`);
+  return text(output.stdout);
+}
+
+/** Who reacts to which stream: every (service, stream) pair a replay can target. */
+const consumers: [string, string][] = [
+  ["payments", "USERS"],
+  ["payments", "ORDERS"],
+  ["payments", "CATALOG"],
+  ["catalog", "PAYMENTS"],
+  ["catalog", "ORDERS"],
+  ["orders", "PAYMENTS"],
+  ["orders", "CATALOG"],
+  ["notifications", "ORDERS"],
+];
+
+Deno.test("the operator's toolbox", async (t) => {
+  const stack = await startStack();
+  try {
+    const user = await signUp(stack);
+    const mug = await productBySku(stack, "MUG-001");
+    const confirmed = await (await placeOrder(stack, user, [{ productId: mug.id, quantity: 1 }]))
+      .json();
+    // More than the starting balance: declined, then cancelled.
+    const declined = await (await placeOrder(stack, user, [{ productId: mug.id, quantity: 90 }]))
+      .json();
+    assert.equal((await settledOrder(stack, user, confirmed.orderId)).status, "confirmed");
+    assert.equal((await settledOrder(stack, user, declined.orderId)).status, "cancelled");
+    // The last handlers (notifications) run after the order settles.
+    await waitFor(async () => (await platformState(stack)).notifications === 2);
+
+    await t.step("a replay of what was processed changes nothing and skips it all", async () => {
+      const before = await platformState(stack);
+      const reports: ReplayReport[] = [];
+      for (const [service, stream] of consumers) {
+        const report = await replayToService(stack.nc, {
+          service,
+          range: { stream },
+          actor: "test",
+          log,
+        });
+        assert.equal(report.applied, 0, `${service} ← ${stream} applied something`);
+        assert.equal(report.failed + report.invalid, 0);
+        assert.equal(report.skipped + report.notHandled, report.read);
+        reports.push(report);
+      }
+      // Every charge, reservation, confirmation and notification was offered again.
+      assert.ok(reports.every((r) => r.read > 0));
+      assert.ok(reports.reduce((sum, r) => sum + r.skipped, 0) >= 10);
+      assert.deepEqual(await platformState(stack), before);
+    });
+
+    await t.step("a dry run says what a replay would do, and does nothing", async () => {
+      const out = await ops(stack, "replay", "payments", "orders.order.placed", "--dry-run");
+      assert.match(out, /^dry run: ORDERS #\d+\.\.#\d+ → payments: 2 read/m);
+      assert.match(out, /would apply 0, would skip 2 \(already applied\)/);
+      assert.equal(out.match(/ skip +orders\.order\.placed/g)?.length, 2);
+    });
+
+    await t.step("the CLI replays from a sequence and sums up", async () => {
+      const out = await ops(stack, "replay", "notifications", "ORDERS", "--from-seq", "2");
+      assert.match(out, /ORDERS #2\.\.#\d+ → notifications: \d+ read/);
+      assert.match(out, /applied 0, skipped 2 \(already applied\), \d+ not handled/);
+    });
+
+    await t.step("events tail and show print the stream", async () => {
+      const tail = await ops(stack, "events", "tail", "orders.order.placed", "-n", "100");
+      assert.equal(tail.trim().split("\n").length, 2);
+      assert.match(
+        tail,
+        new RegExp(`orders\\.order\\.placed@1 .*order=${confirmed.orderId.slice(0, 8)}`),
+      );
+      const [first] = tail.split("\n");
+      const seq = first.match(/^#(\d+)/)![1];
+      const shown = JSON.parse(await ops(stack, "events", "show", "ORDERS", seq, "--json"));
+      assert.equal(shown.event.type, "orders.order.placed");
+      assert.equal(shown.seq, Number(seq));
+      const range = await ops(stack, "events", "show", "ORDERS", "--from-seq", "1", "--json");
+      const entries = range.trim().split("\n").map((line) => JSON.parse(line));
+      assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1));
+      assert.ok(entries.every((e) => e.event.type.startsWith("orders.order.")));
+    });
+
+    await t.step("services lists two instances when a service runs twice", async () => {
+      const secondNc = await connectNats(stack.nats.url, "catalog-2");
+      const second = await startCatalog({
+        nc: secondNc,
+        database: await stack.database("catalog"),
+        log,
+      });
+      try {
+        const instances = JSON.parse(await ops(stack, "services", "--json"));
+        const catalogs = instances.filter((i: { name: string }) => i.name === "catalog");
+        assert.equal(catalogs.length, 2);
+        assert.notEqual(catalogs[0].id, catalogs[1].id);
+        assert.ok(catalogs.every((c: { version: string }) => c.version === "0.1.0"));
+        const names = new Set(instances.map((i: { name: string }) => i.name));
+        for (const name of ["users", "orders", "payments", "notifications"]) {
+          assert.ok(names.has(name), `${name} not listed`);
+        }
+        const table = await ops(stack, "services");
+        assert.equal(table.split("\n").filter((line) => line.startsWith("catalog ")).length, 2);
+        assert.match(table, /quote \d+×/);
+      } finally {
+        await second.stop();
+        await secondNc.close();
+      }
+    });
+  } finally {
+    await stack.close();
+  }
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
