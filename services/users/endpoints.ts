@@ -12,7 +12,10 @@ import { issueToken } from "./token.ts";
 export interface UsersEndpointDeps {
   db: Database;
   relay: Pick<OutboxRelay, "wake">;
-  config: Pick<UsersConfig, "JWT_SECRET" | "JWT_TTL_SECONDS" | "PASSWORD_ITERATIONS">;
+  config: Pick<
+    UsersConfig,
+    "JWT_SECRET" | "JWT_TTL_SECONDS" | "PASSWORD_ITERATIONS" | "ADMIN_EMAILS"
+  >;
 }
 
 export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof usersApi.endpoints> {
@@ -39,7 +42,11 @@ export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof user
       const valid = await verifyPassword(password, account?.passwordHash ?? await decoy);
       if (!account || !valid) throw new ServiceError("unauthorized", "wrong email or password");
       return issueToken(
-        { userId: account.id, email: account.email },
+        {
+          userId: account.id,
+          email: account.email,
+          role: config.ADMIN_EMAILS.has(account.email) ? "admin" : "user",
+        },
         config.JWT_SECRET,
         config.JWT_TTL_SECONDS,
       );

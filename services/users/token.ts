@@ -1,9 +1,12 @@
 /** Access tokens: HS256 JWTs the gateway verifies with the same secret. */
 import { sign } from "hono/jwt";
 
+export type Role = "user" | "admin";
+
 export interface TokenSubject {
   userId: string;
   email: string;
+  role: Role;
 }
 
 export interface IssuedToken {
@@ -20,7 +23,7 @@ export async function issueToken(
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + ttlSeconds;
   const token = await sign(
-    { sub: subject.userId, email: subject.email, role: "user", iat, exp },
+    { sub: subject.userId, email: subject.email, role: subject.role, iat, exp },
     secret,
     "HS256",
   );

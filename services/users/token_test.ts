@@ -7,7 +7,7 @@ const secret = "test-secret-that-is-at-least-32-characters";
 Deno.test("token: an HS256 JWT naming the user, expiring after the ttl", async () => {
   const now = new Date("2026-01-01T00:00:00Z");
   const { token, expiresAt } = await issueToken(
-    { userId: "u1", email: "a@example.com" },
+    { userId: "u1", email: "a@example.com", role: "user" },
     secret,
     600,
     now,
@@ -23,7 +23,11 @@ Deno.test("token: an HS256 JWT naming the user, expiring after the ttl", async (
 });
 
 Deno.test("token: verifies with the secret, not with another", async () => {
-  const { token } = await issueToken({ userId: "u1", email: "a@example.com" }, secret, 600);
+  const { token } = await issueToken(
+    { userId: "u1", email: "a@example.com", role: "user" },
+    secret,
+    600,
+  );
   assert.equal((await verify(token, secret, "HS256")).sub, "u1");
   await assert.rejects(() => verify(token, "another-secret-of-32-characters!!", "HS256"));
 });

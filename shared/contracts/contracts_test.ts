@@ -34,6 +34,13 @@ const eventData: Record<string, unknown> = {
   "catalog.stock.reserved": { orderId, userId, items: [line] },
   "catalog.stock.rejected": { orderId, userId, shortages: [{ ...line, available: 1 }] },
   "catalog.stock.released": { orderId, items: [line] },
+  "audit.operator.acted": {
+    actor: "ada@example.com",
+    action: "deadletter.discard",
+    target: "DEADLETTERS#3",
+    reason: "a test order",
+    outcome: "discarded",
+  },
 };
 
 const rpcExamples: Record<string, { request: unknown; reply: unknown }> = {

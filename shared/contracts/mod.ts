@@ -15,6 +15,7 @@ import {
   paymentsStream,
 } from "./payments.ts";
 import { userRegistered, usersApi, usersStream } from "./users.ts";
+import { operatorActed } from "./ops.ts";
 
 export * from "./rpc.ts";
 export * from "./envelope.ts";
@@ -37,6 +38,7 @@ export const allEvents = [
   stockReserved,
   stockRejected,
   stockReleased,
+  operatorActed,
 ];
 
 /** Every RPC service of the platform. */
