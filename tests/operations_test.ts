@@ -15,6 +15,7 @@ import { createLogger } from "../shared/log/mod.ts";
 import { replayToService } from "../shared/ops/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { type Stack, startStack } from "./harness/stack.ts";
+import { ops } from "./harness/ops_cli.ts";
 
 const log = createLogger({ service: "ops-test", level: "error" });
 
@@ -37,19 +38,6 @@ async function platformState(stack: Stack) {
     notifications: (await (await stack.database("notifications")).db.select({ n: count() })
       .from(notifications))[0].n,
   };
-}
-
-/** Runs the operator's CLI as an operator would, against the stack's NATS. */
-async function ops(stack: Stack, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "ops", ...args],
-    env: { NATS_URL: stack.nats.url, USER: "test-operator" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  assert.ok(output.success, `ops ${args.join(" ")}: ${text(output.stderr)}`);
-  return text(output.stdout);
 }
 
 /** Who reacts to which stream: every (service, stream) pair a replay can target. */

@@ -1,5 +1,6 @@
 /** The gateway's public HTTP API: the only entry clients use. Routes as in ../shared/api.md. */
 import { swaggerUI } from "@hono/swagger-ui";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import { Hono } from "hono";
 import { jwt } from "hono/jwt";
@@ -21,6 +22,7 @@ import { httpMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { errorToProblem, problem } from "./problem.ts";
 import { rateLimit, type TokenBuckets } from "./rate_limit.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -37,6 +39,8 @@ export interface GatewayDeps {
   readiness: Record<string, ReadinessCheck>;
   /** The breakers before the services, shown in /ready. */
   breakers: BreakerRegistry;
+  /** NATS itself, for the admin routes: streams, dead letters, the services' ops endpoints. */
+  nc: NatsConnection;
   /** Every service instance's request stats, as Prometheus text (see service_stats.ts). */
   serviceStats: () => Promise<string>;
   jwtSecret: string;
@@ -91,11 +95,13 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use("/orders/*", limited)
     .use("/wallet/*", limited)
     .use("/notifications/*", limited)
+    .use("/admin/*", limited)
     .route("/auth", authRoutes(deps.users, authenticated))
     .route("/products", productRoutes(deps.catalog, new CatalogSnapshot()))
     .route("/orders", orderRoutes(deps.orders, authenticated))
     .route("/wallet", walletRoutes(deps.payments, authenticated))
-    .route("/notifications", notificationRoutes(deps.notifications, authenticated));
+    .route("/notifications", notificationRoutes(deps.notifications, authenticated))
+    .route("/admin", adminRoutes(deps.nc, authenticated));
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError(errorToProblem);

@@ -9,8 +9,10 @@ import {
   notificationsApi,
   ordersApi,
   paymentsApi,
+  replayReport,
   usersApi,
 } from "../../shared/contracts/mod.ts";
+import { discardBody, eventsQuery, rebuildBody, redriveBody, replayBody } from "./routes/admin.ts";
 import { placeOrderBody } from "./routes/orders.ts";
 import { depositBody } from "./routes/wallet.ts";
 
@@ -24,9 +26,13 @@ const problem = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+type PathParam = string | { description: string; schema: Record<string, unknown> };
+
 interface Operation {
   summary: string;
   auth?: boolean;
+  params?: Record<string, PathParam>;
+  query?: z.ZodObject;
   body?: z.ZodType;
   headers?: Record<string, string>;
   ok: { status: number; schema?: z.ZodType; description?: string };
@@ -35,7 +41,12 @@ interface Operation {
 
 const idParam = { id: "the resource's id (a UUID)" };
 
-export const operations: Record<string, Record<string, Operation & { params?: object }>> = {
+const seqParam = {
+  seq: { description: "the dead letter's sequence in DEADLETTERS", schema: { type: "integer" } },
+};
+const admin = { auth: true, errors: [400, 403] };
+
+export const operations: Record<string, Record<string, Operation>> = {
   "/auth/register": {
     post: {
       summary: "Register a user",
@@ -144,6 +155,87 @@ export const operations: Record<string, Record<string, Operation & { params?: ob
       ok: { status: 200 },
     },
   },
+  "/admin/services": {
+    get: {
+      ...admin,
+      summary: "Admin: every running service instance, its version, endpoints and stats",
+      ok: { status: 200 },
+    },
+  },
+  "/admin/events": {
+    get: {
+      ...admin,
+      summary: "Admin: a stream's messages, by subject, sequence or time",
+      query: eventsQuery,
+      ok: { status: 200 },
+      errors: [400, 403, 404],
+    },
+  },
+  "/admin/events/{stream}/{seq}": {
+    get: {
+      ...admin,
+      summary: "Admin: one message of a stream, with its headers",
+      params: {
+        stream: { description: "a stream's name, such as ORDERS", schema: { type: "string" } },
+        seq: { description: "the message's sequence", schema: { type: "integer" } },
+      },
+      ok: { status: 200 },
+      errors: [403, 404],
+    },
+  },
+  "/admin/replay": {
+    post: {
+      ...admin,
+      summary: "Admin: replay a range of a stream to one service's handlers (or a dry run)",
+      body: replayBody,
+      ok: { status: 200, schema: replayReport },
+      errors: [400, 403, 404],
+    },
+  },
+  "/admin/rebuild": {
+    post: {
+      ...admin,
+      summary: "Admin: empty a service's read model and replay its streams from the start",
+      body: rebuildBody,
+      ok: { status: 200 },
+      errors: [400, 403, 422],
+    },
+  },
+  "/admin/deadletters": {
+    get: {
+      ...admin,
+      summary: "Admin: the dead letters, of every service or one",
+      query: z.object({ service: z.string().optional() }),
+      ok: { status: 200 },
+    },
+  },
+  "/admin/deadletters/{seq}": {
+    get: {
+      ...admin,
+      summary: "Admin: one dead letter, with why and where from",
+      params: seqParam,
+      ok: { status: 200 },
+      errors: [403, 404],
+    },
+  },
+  "/admin/deadletters/redrive": {
+    post: {
+      ...admin,
+      summary: "Admin: re-drive dead letters (named, or all) to the services that gave up",
+      body: redriveBody,
+      ok: { status: 200 },
+    },
+  },
+  "/admin/deadletters/{seq}/discard": {
+    post: {
+      ...admin,
+      summary: "Admin: discard a dead letter, with a reason (audited)",
+      params: seqParam,
+      body: discardBody,
+      ok: { status: 200 },
+      errors: [400, 403, 404],
+    },
+  },
   "/openapi.json": { get: { summary: "This document", ok: { status: 200 } } },
   "/docs": { get: { summary: "This document, readable", ok: { status: 200 } } },
 };
@@ -158,12 +250,18 @@ export function openApiDocument(): Record<string, unknown> {
     paths[path] = {};
     for (const [method, op] of Object.entries(methods)) {
       const parameters = [
-        ...Object.entries(op.params ?? {}).map(([name, description]) => ({
+        ...Object.entries(op.params ?? {}).map(([name, param]) => ({
           name,
           in: "path",
           required: true,
-          description,
-          schema: { type: "string", format: "uuid" },
+          description: typeof param === "string" ? param : param.description,
+          schema: typeof param === "string" ? { type: "string", format: "uuid" } : param.schema,
+        })),
+        ...Object.entries(op.query?.shape ?? {}).map(([name, schema]) => ({
+          name,
+          in: "query",
+          required: !(schema as z.ZodType).safeParse(undefined).success,
+          schema: z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }),
         })),
         ...Object.entries(op.headers ?? {}).map(([name, description]) => ({
           name,

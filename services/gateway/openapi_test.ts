@@ -16,6 +16,7 @@ const app = createGatewayApp(
     readiness: {},
     breakers: new BreakerRegistry(),
     serviceStats: () => Promise.resolve(""),
+    nc: unused,
     jwtSecret: "x".repeat(32),
     rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
     requestBudgetMs: 1000,

@@ -11,6 +11,7 @@ import type { GatewayEnv } from "./env.ts";
 const titles: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
   422: "Unprocessable Content",

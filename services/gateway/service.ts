@@ -58,6 +58,7 @@ export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningS
     },
     breakers,
     serviceStats: () => serviceStatsText(nc),
+    nc,
     jwtSecret: config.JWT_SECRET,
     rateLimits: new TokenBuckets({
       burst: config.RATE_LIMIT_BURST,

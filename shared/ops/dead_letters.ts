@@ -57,11 +57,18 @@ export async function redriveDeadLetters(
   nc: NatsConnection,
   options: { sequences?: number[]; service?: string; actor: string; log: Logger },
 ): Promise<RedriveResult[]> {
-  const letters = options.sequences?.length
-    ? await Promise.all(options.sequences.map((seq) => showDeadLetter(nc, seq)))
-    : await listDeadLetters(nc, { service: options.service });
-  const byService = Map.groupBy(letters, (letter) => letter.service);
   const results: RedriveResult[] = [];
+  let letters: DeadLetter[];
+  if (options.sequences?.length) {
+    const found = await Promise.all(
+      options.sequences.map((seq) => showDeadLetter(nc, seq).catch(() => seq)),
+    );
+    letters = found.filter((letter) => typeof letter !== "number");
+    for (const seq of found.filter((letter) => typeof letter === "number")) {
+      results.push({ seq, outcome: "not_found", error: "no such dead letter" });
+    }
+  } else letters = await listDeadLetters(nc, { service: options.service });
+  const byService = Map.groupBy(letters, (letter) => letter.service);
   for (const [service, own] of byService) {
     const client = rpcClient(nc, opsApi(service), { timeoutMs: 60_000 });
     const { results: answered } = await client.redriveDeadLetters({

@@ -54,11 +54,13 @@ export interface ServiceResources {
   nc: NatsConnection;
   database: ServiceDatabase;
   log: Logger;
+  /** How often, and how far apart, a failing event is retried before it is a dead letter. */
+  delivery?: { maxDeliver?: number; backoffMs?: number[] };
 }
 
 export async function runService<E extends RpcEndpoints>(
   definition: ServiceDefinition<E>,
-  { nc, database, log }: ServiceResources,
+  { nc, database, log, delivery }: ServiceResources,
 ): Promise<RunningService> {
   const { db } = database;
   const service = definition.api.name;
@@ -82,6 +84,7 @@ export async function runService<E extends RpcEndpoints>(
         inbox: definition.reactsTo!.inbox,
         log,
         afterCommit: relay?.wake,
+        ...delivery,
       }),
     );
   }

@@ -8,7 +8,7 @@ import type { ServiceDatabase } from "../../db/client.ts";
 import { connectNats } from "../../shared/bus/mod.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
 import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
-import type { RunningService } from "../../shared/runtime/mod.ts";
+import type { RunningService, ServiceResources } from "../../shared/runtime/mod.ts";
 import { startCatalog } from "../../services/catalog/service.ts";
 import { gatewayConfig } from "../../services/gateway/config.ts";
 import { startGateway } from "../../services/gateway/service.ts";
@@ -58,6 +58,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Postgres to run on (default DATABASE_URL); `null` for PGlite whatever the environment. */
   databaseUrl?: string | null;
+  /** Retries before a dead letter, for the services started in this process. */
+  delivery?: ServiceResources["delivery"];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -105,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   const log = (service: string) => createLogger({ service, level: logLevel });
+  const delivery = options.delivery;
 
   const starters: Record<BackendService, (nc: NatsConnection) => Promise<RunningService>> = {
     users: async (nc) =>
@@ -113,15 +116,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         nc,
         database: await database("users"),
         log: log("users"),
+        delivery,
       }),
     catalog: async (nc) =>
-      startCatalog({ nc, database: await database("catalog"), log: log("catalog") }),
+      startCatalog({ nc, database: await database("catalog"), log: log("catalog"), delivery }),
     orders: async (nc) =>
       startOrders({
         config: parseConfig("orders", ordersConfig, env),
         nc,
         database: await database("orders"),
         log: log("orders"),
+        delivery,
       }),
     payments: async (nc) =>
       startPayments({
@@ -129,12 +134,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         nc,
         database: await database("payments"),
         log: log("payments"),
+        delivery,
       }),
     notifications: async (nc) =>
       startNotifications({
         nc,
         database: await database("notifications"),
         log: log("notifications"),
+        delivery,
       }),
   };
 

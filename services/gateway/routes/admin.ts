@@ -1,0 +1,148 @@
+/**
+ * The operator's toolbox over HTTP, for an access token with the admin role: the same shared
+ * functions as `deno task ops`, so both act and audit alike. A user token gets 403.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { replayRange } from "../../../shared/contracts/mod.ts";
+import {
+  discardDeadLetter,
+  discoverServices,
+  listDeadLetters,
+  readEntry,
+  readStream,
+  rebuildReadModel,
+  redriveDeadLetters,
+  replayToService,
+  resolveStream,
+  showDeadLetter,
+  type StreamEntry,
+} from "../../../shared/ops/mod.ts";
+import type { GatewayEnv } from "../env.ts";
+import { problem } from "../problem.ts";
+import { validated } from "../validation.ts";
+
+const sequence = z.coerce.number().int().positive();
+const serviceName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a service's name, such as orders");
+
+export const eventsQuery = z.object({
+  /** A stream's name (ORDERS) or a subject inside one (orders.order.placed). */
+  from: z.string().min(1),
+  fromSeq: sequence.optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  toSeq: sequence.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const replayBody = z.object({
+  service: serviceName,
+  /** A stream's name or a subject inside one. */
+  from: z.string().min(1),
+  fromSeq: sequence.optional(),
+  fromTime: z.iso.datetime({ offset: true }).optional(),
+  toSeq: sequence.optional(),
+  dryRun: z.boolean().default(false),
+});
+
+export const rebuildBody = z.object({ service: serviceName });
+
+export const redriveBody = z.object({
+  /** The letters to re-drive; without them, all (of `service`, when given). */
+  sequences: z.array(sequence).max(1000).optional(),
+  service: serviceName.optional(),
+});
+
+export const discardBody = z.object({ reason: z.string().trim().min(3).max(500) });
+
+export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler<GatewayEnv>) {
+  const adminOnly: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+    if (c.var.jwtPayload.role !== "admin") return problem(c, 403, "this needs the admin role");
+    await next();
+  };
+  const actorOf = (c: { var: GatewayEnv["Variables"] }) =>
+    `${c.var.jwtPayload.email} (${c.var.jwtPayload.sub})`;
+  const audit = (c: { var: GatewayEnv["Variables"] }) => ({ actor: actorOf(c), log: c.var.log });
+
+  return new Hono<GatewayEnv>()
+    .use(authenticated)
+    .use(adminOnly)
+    .get("/services", async (c) => c.json({ items: await discoverServices(nc) }))
+    .get("/events", validated("query", eventsQuery), async (c) => {
+      const query = c.req.valid("query");
+      const stream = await resolveStream(nc, query.from);
+      const items: StreamEntry[] = [];
+      const entries = readStream(nc, {
+        stream,
+        subject: stream === query.from ? undefined : query.from,
+        fromSeq: query.fromSeq,
+        fromTime: query.since,
+        toSeq: query.toSeq,
+        limit: query.limit,
+      });
+      for await (const entry of entries) items.push(entry);
+      return c.json({ stream, items });
+    })
+    .get("/events/:stream/:seq", async (c) => {
+      const seq = sequence.safeParse(c.req.param("seq"));
+      if (!seq.success) return problem(c, 404, "no such message");
+      return c.json(await readEntry(nc, c.req.param("stream"), seq.data));
+    })
+    .post("/replay", validated("json", replayBody), async (c) => {
+      const body = c.req.valid("json");
+      const stream = await resolveStream(nc, body.from);
+      const range = replayRange.safeParse({
+        stream,
+        subject: stream === body.from ? undefined : body.from,
+        fromSeq: body.fromSeq,
+        fromTime: body.fromTime,
+        toSeq: body.toSeq,
+      });
+      if (!range.success) {
+        const errors = range.error.issues.map((i) => ({
+          path: i.path.join("."),
+          message: i.message,
+        }));
+        return problem(c, 400, "the range is not valid", { kind: "invalid", errors });
+      }
+      return c.json(
+        await replayToService(nc, {
+          service: body.service,
+          range: range.data,
+          dryRun: body.dryRun,
+          ...audit(c),
+        }),
+      );
+    })
+    .post("/rebuild", validated("json", rebuildBody), async (c) => {
+      return c.json(
+        await rebuildReadModel(nc, { service: c.req.valid("json").service, ...audit(c) }),
+      );
+    })
+    .get(
+      "/deadletters",
+      validated("query", z.object({ service: serviceName.optional() })),
+      async (c) => {
+        return c.json({ items: await listDeadLetters(nc, c.req.valid("query")) });
+      },
+    )
+    .get("/deadletters/:seq", async (c) => {
+      const seq = sequence.safeParse(c.req.param("seq"));
+      if (!seq.success) return problem(c, 404, "no such dead letter");
+      return c.json(await showDeadLetter(nc, seq.data));
+    })
+    .post("/deadletters/redrive", validated("json", redriveBody), async (c) => {
+      const body = c.req.valid("json");
+      return c.json({ results: await redriveDeadLetters(nc, { ...body, ...audit(c) }) });
+    })
+    .post("/deadletters/:seq/discard", validated("json", discardBody), async (c) => {
+      const seq = sequence.safeParse(c.req.param("seq"));
+      if (!seq.success) return problem(c, 404, "no such dead letter");
+      const letter = await discardDeadLetter(nc, {
+        seq: seq.data,
+        reason: c.req.valid("json").reason,
+        ...audit(c),
+      });
+      return c.json({ discarded: letter.seq, reason: c.req.valid("json").reason });
+    });
+}

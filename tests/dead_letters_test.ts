@@ -1,0 +1,218 @@
+/**
+ * Dead letters end to end: a handler that fails for a real reason (its table is gone) sends
+ * the event to DEADLETTERS; after the fix a re-drive applies it once; a poison message is
+ * discarded with a reason; every action is on the AUDIT stream; the gateway's admin routes do
+ * the same for an admin token only.
+ */
+import assert from "node:assert/strict";
+import { eq, sql } from "drizzle-orm";
+import { notifications } from "../db/notifications/schema.ts";
+import { jetstream } from "@nats-io/jetstream";
+import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
+import { json, type Stack, startStack } from "./harness/stack.ts";
+import { ops, testOperator } from "./harness/ops_cli.ts";
+
+const adminEmail = "ops@example.com";
+
+const letters = async (stack: Stack, ...filter: string[]) =>
+  JSON.parse(await ops(stack, "deadletters", "list", "--json", ...filter)) as {
+    seq: number;
+    service: string;
+    subject: string;
+    reason: string;
+  }[];
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (true) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes", async (t) => {
+  const stack = await startStack({
+    env: { ADMIN_EMAILS: adminEmail },
+    delivery: { maxDeliver: 2, backoffMs: [50] },
+  });
+  const notificationsDb = (await stack.database("notifications")).db;
+  const notificationsOf = (orderId: string) =>
+    notificationsDb.select().from(notifications).where(eq(notifications.orderId, orderId));
+  try {
+    const user = await signUp(stack);
+    const mug = await productBySku(stack, "MUG-001");
+    let orderId = "";
+
+    await t.step("a handler that keeps failing leaves a dead letter", async () => {
+      // The cause: the notifications table is gone (a botched migration, say).
+      await notificationsDb.execute(
+        sql`alter table notifications.notifications rename to notifications_moved`,
+      );
+      const placed = await placeOrder(stack, user, [{ productId: mug.id, quantity: 1 }]);
+      orderId = (await placed.json()).orderId;
+      assert.equal((await settledOrder(stack, user, orderId)).status, "confirmed");
+      const [letter] = await waitFor(async () => {
+        const found = await letters(stack, "--service", "notifications");
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(letter.subject, "orders.order.confirmed");
+      assert.match(letter.reason, /^failed 2 times: /);
+      const shown = JSON.parse(await ops(stack, "deadletters", "show", String(letter.seq)));
+      assert.equal(shown.entry.event.data.orderId, orderId);
+    });
+
+    await t.step("re-driven before the fix, it fails again and stays", async () => {
+      const [letter] = await letters(stack, "--service", "notifications");
+      const out = await ops(stack, "deadletters", "redrive", String(letter.seq));
+      assert.match(out, new RegExp(`^#${letter.seq}  failed  `));
+      assert.equal((await letters(stack, "--service", "notifications")).length, 1);
+    });
+
+    await t.step("re-driven after the fix, it is applied once", async () => {
+      await notificationsDb.execute(
+        sql`alter table notifications.notifications_moved rename to notifications`,
+      );
+      const [letter] = await letters(stack, "--service", "notifications");
+      const out = await ops(stack, "deadletters", "redrive", "--all");
+      assert.equal(out.trim(), `#${letter.seq}  applied`);
+      assert.deepEqual(await letters(stack, "--service", "notifications"), []);
+      assert.deepEqual((await notificationsOf(orderId)).map((n) => n.kind), ["order_confirmed"]);
+      // Once more, and a replay of the whole stream: still one notification.
+      assert.match(
+        await ops(stack, "deadletters", "redrive", String(letter.seq)),
+        /not_found {2}no such dead letter/,
+      );
+      assert.match(
+        await ops(stack, "replay", "notifications", "ORDERS"),
+        /applied 0, skipped 1 \(already applied\)/,
+      );
+      assert.equal((await notificationsOf(orderId)).length, 1);
+    });
+
+    await t.step(
+      "a poison message is discarded with a reason, and the audit says who",
+      async () => {
+        await jetstream(stack.nc).publish("orders.order.placed", "not json at all");
+        const poisoned = await waitFor(async () => {
+          const found = (await letters(stack)).filter((l) => l.reason.startsWith("not an event"));
+          // Every consumer of ORDERS but orders: payments, catalog, notifications (history).
+          return found.length >= 3 ? found : undefined;
+        }).then(async () => {
+          await new Promise((r) => setTimeout(r, 500));
+          return (await letters(stack)).filter((l) => l.reason.startsWith("not an event"));
+        });
+        const redriven = await ops(stack, "deadletters", "redrive", String(poisoned[0].seq));
+        assert.match(redriven, /invalid {2}not an event/);
+        for (const letter of poisoned) {
+          const out = await ops(
+            stack,
+            "deadletters",
+            "discard",
+            String(letter.seq),
+            "--reason",
+            "a test publish, not a fact",
+          );
+          assert.match(out, new RegExp(`^discarded #${letter.seq} \\(${letter.service}, `));
+        }
+        assert.equal((await letters(stack)).length, 0);
+        const audit = (await ops(stack, "events", "show", "AUDIT", "--json")).trim().split("\n")
+          .map((line) => JSON.parse(line).event.data);
+        const discards = audit.filter((a) => a.action === "deadletter.discard");
+        assert.equal(discards.length, poisoned.length);
+        assert.ok(discards.every((a) => a.actor === testOperator));
+        assert.ok(discards.every((a) => a.reason === "a test publish, not a fact"));
+        assert.ok(audit.some((a) => a.action === "deadletter.redrive" && a.outcome === "applied"));
+        assert.ok(audit.some((a) => a.action === "replay"));
+      },
+    );
+
+    await t.step(
+      "admin routes: 401 without a token, 403 for a user, 200 for an admin",
+      async () => {
+        assert.equal((await stack.request("/admin/services")).status, 401);
+        const asUser = await stack.request("/admin/services", { headers: user.headers });
+        assert.equal(asUser.status, 403);
+        assert.equal((await asUser.json()).detail, "this needs the admin role");
+
+        const password = "a long enough password";
+        await stack.request(
+          "/auth/register",
+          json("POST", { email: adminEmail, password, name: "Ops" }),
+        );
+        const login = await stack.request(
+          "/auth/login",
+          json("POST", { email: adminEmail, password }),
+        );
+        const admin = { authorization: `Bearer ${(await login.json()).token}` };
+
+        const services = await (await stack.request("/admin/services", { headers: admin })).json();
+        assert.ok(services.items.some((s: { name: string }) => s.name === "orders"));
+
+        const events = await stack.request("/admin/events?from=orders.order.confirmed", {
+          headers: admin,
+        });
+        assert.equal(events.status, 200);
+        const { stream, items } = await events.json();
+        assert.equal(stream, "ORDERS");
+        assert.deepEqual(
+          items.map((e: { event: { data: { orderId: string } } }) => e.event.data.orderId),
+          [
+            orderId,
+          ],
+        );
+
+        const bad = await stack.request(
+          "/admin/replay",
+          json("POST", { service: "notifications", from: "ORDERS", fromSeq: 0 }, admin),
+        );
+        assert.equal(bad.status, 400);
+        assert.equal((await bad.json()).errors[0].path, "fromSeq");
+
+        const unknown = await stack.request(
+          "/admin/replay",
+          json("POST", { service: "notifications", from: "NOPE" }, admin),
+        );
+        assert.equal(unknown.status, 404);
+        await unknown.body?.cancel();
+
+        const dry = await stack.request(
+          "/admin/replay",
+          json("POST", { service: "payments", from: "orders.order.placed", dryRun: true }, admin),
+        );
+        assert.equal(dry.status, 200);
+        const report = await dry.json();
+        assert.equal(report.dryRun, true);
+        assert.equal(report.applied, 0);
+        assert.equal(report.planned[0].plan, "skip");
+
+        const wrongStream = await stack.request(
+          "/admin/replay",
+          json("POST", { service: "notifications", from: "PAYMENTS" }, admin),
+        );
+        assert.equal(wrongStream.status, 400);
+        assert.match((await wrongStream.json()).detail, /notifications does not react to PAYMENTS/);
+
+        const noReadModel = await stack.request(
+          "/admin/rebuild",
+          json("POST", { service: "payments" }, admin),
+        );
+        assert.equal(noReadModel.status, 422);
+        await noReadModel.body?.cancel();
+
+        const discardWithout = await stack.request(
+          "/admin/deadletters/1/discard",
+          json("POST", {}, admin),
+        );
+        assert.equal(discardWithout.status, 400);
+        await discardWithout.body?.cancel();
+
+        const listed = await stack.request("/admin/deadletters", { headers: admin });
+        assert.deepEqual(await listed.json(), { items: [] });
+      },
+    );
+  } finally {
+    await stack.close();
+  }
+});
