@@ -5,6 +5,7 @@ import {
   stockReleased,
   stockReserved,
 } from "./catalog.ts";
+import { historyApi } from "./history.ts";
 import { notificationsApi } from "./notifications.ts";
 import { orderCancelled, orderConfirmed, orderPlaced, ordersApi, ordersStream } from "./orders.ts";
 import {
@@ -24,6 +25,7 @@ export * from "./catalog.ts";
 export * from "./orders.ts";
 export * from "./payments.ts";
 export * from "./notifications.ts";
+export * from "./history.ts";
 export * from "./ops.ts";
 
 /** Every event of the platform: contract tests walk this list, so none escapes them. */
@@ -42,7 +44,14 @@ export const allEvents = [
 ];
 
 /** Every RPC service of the platform. */
-export const allRpcServices = [usersApi, catalogApi, ordersApi, paymentsApi, notificationsApi];
+export const allRpcServices = [
+  usersApi,
+  catalogApi,
+  ordersApi,
+  paymentsApi,
+  notificationsApi,
+  historyApi,
+];
 
 /** Every stream of facts, one per owning service. */
 export const eventStreams = [usersStream, catalogStream, ordersStream, paymentsStream];

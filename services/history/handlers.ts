@@ -1,0 +1,14 @@
+/** What history does when an order's fact arrives: folds it into the order's row. */
+import { orderCancelled, orderConfirmed, orderPlaced } from "../../shared/contracts/mod.ts";
+import { on } from "../../shared/events/mod.ts";
+import type { HandlerContext } from "../../shared/events/mod.ts";
+import { findRow, saveRow } from "./history.ts";
+import { type OrderEvent, project } from "./projection.ts";
+
+async function fold(event: OrderEvent, { tx }: HandlerContext) {
+  await saveRow(tx, project(await findRow(tx, event.data.orderId), event));
+}
+
+export const historyHandlers = {
+  orders: [on(orderPlaced, fold), on(orderConfirmed, fold), on(orderCancelled, fold)],
+};

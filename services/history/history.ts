@@ -1,0 +1,41 @@
+/** The order_history table: a row per order, read and written as the projection says. */
+import { desc, eq } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
+import { orderHistory } from "../../db/history/schema.ts";
+import type { CancelReason, OrderHistoryEntry } from "../../shared/contracts/mod.ts";
+import type { HistoryRow } from "./projection.ts";
+
+type Stored = typeof orderHistory.$inferSelect;
+
+const rowOf = (stored: Stored): HistoryRow => ({
+  orderId: stored.orderId,
+  userId: stored.userId,
+  status: stored.status as HistoryRow["status"],
+  reason: stored.reason as CancelReason | null,
+  totalCents: stored.totalCents,
+  itemCount: stored.itemCount,
+  placedAt: stored.placedAt.toISOString(),
+  updatedAt: stored.updatedAt.toISOString(),
+});
+
+export async function findRow(tx: Database, orderId: string): Promise<HistoryRow | undefined> {
+  const [stored] = await tx.select().from(orderHistory).where(eq(orderHistory.orderId, orderId))
+    .for("update");
+  return stored ? rowOf(stored) : undefined;
+}
+
+export async function saveRow(tx: Database, row: HistoryRow): Promise<void> {
+  const values = { ...row, placedAt: new Date(row.placedAt), updatedAt: new Date(row.updatedAt) };
+  await tx.insert(orderHistory).values(values)
+    .onConflictDoUpdate({ target: orderHistory.orderId, set: values });
+}
+
+/** A user's orders, newest first. */
+export async function historyOf(db: Database, userId: string): Promise<OrderHistoryEntry[]> {
+  const stored = await db.select().from(orderHistory).where(eq(orderHistory.userId, userId))
+    .orderBy(desc(orderHistory.placedAt), desc(orderHistory.orderId));
+  return stored.map(rowOf).map(({ userId: _, reason, ...entry }) => ({
+    ...entry,
+    ...(reason ? { reason } : {}),
+  }));
+}

@@ -1,0 +1,32 @@
+/**
+ * The history service: each user's order history, a read model built only from the ORDERS
+ * stream. It owns nothing else, so it can be emptied and rebuilt from the stream at any time.
+ */
+import { inbox, orderHistory } from "../../db/history/schema.ts";
+import { historyApi, ordersStream } from "../../shared/contracts/mod.ts";
+import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { historyHandlers } from "./handlers.ts";
+import { historyOf } from "./history.ts";
+import { totalsOf } from "./projection.ts";
+
+export const version = "0.1.0";
+
+export function startHistory(resources: ServiceResources) {
+  const { db } = resources.database;
+  return runService({
+    api: historyApi,
+    version,
+    description: "order history per user, a read model rebuilt from ORDERS",
+    reactsTo: {
+      inbox,
+      streams: [{ stream: ordersStream, handlers: historyHandlers.orders }], // placed, confirmed, cancelled
+    },
+    readModel: { tables: [orderHistory] },
+    endpoints: () => ({
+      orderHistory: async ({ userId }) => {
+        const orders = await historyOf(db, userId);
+        return { orders, totals: totalsOf(orders) };
+      },
+    }),
+  }, resources);
+}

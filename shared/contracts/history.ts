@@ -1,0 +1,34 @@
+/** What the history service serves: a user's order history, a read model built from events. */
+import { z } from "zod";
+import { cancelReason, orderStatus } from "./orders.ts";
+import { defineRpcService } from "./rpc.ts";
+
+export const orderHistoryEntry = z.object({
+  orderId: z.uuid(),
+  status: orderStatus,
+  reason: cancelReason.optional(),
+  totalCents: z.number().int().nonnegative(),
+  itemCount: z.number().int().nonnegative(),
+  placedAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type OrderHistoryEntry = z.infer<typeof orderHistoryEntry>;
+
+export const historyApi = defineRpcService("history", {
+  /** The user's orders, newest first, with what they add up to. */
+  orderHistory: {
+    request: z.object({ userId: z.uuid() }),
+    reply: z.object({
+      orders: z.array(orderHistoryEntry),
+      totals: z.object({
+        orders: z.number().int().nonnegative(),
+        pending: z.number().int().nonnegative(),
+        confirmed: z.number().int().nonnegative(),
+        cancelled: z.number().int().nonnegative(),
+        /** What the confirmed orders cost. */
+        confirmedCents: z.number().int().nonnegative(),
+      }),
+    }),
+    idempotent: true,
+  },
+});
