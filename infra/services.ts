@@ -5,6 +5,7 @@ export const services = [
   { name: "orders", port: 8083 },
   { name: "payments", port: 8084 },
   { name: "notifications", port: 8085 },
+  { name: "history", port: 8086 },
   { name: "gateway", port: 8080 },
 ] as const;
 

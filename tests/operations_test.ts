@@ -50,6 +50,7 @@ const consumers: [string, string][] = [
   ["orders", "PAYMENTS"],
   ["orders", "CATALOG"],
   ["notifications", "ORDERS"],
+  ["history", "ORDERS"],
 ];
 
 Deno.test("the operator's toolbox", async (t) => {
@@ -133,7 +134,7 @@ Deno.test("the operator's toolbox", async (t) => {
         assert.notEqual(catalogs[0].id, catalogs[1].id);
         assert.ok(catalogs.every((c: { version: string }) => c.version === "0.1.0"));
         const names = new Set(instances.map((i: { name: string }) => i.name));
-        for (const name of ["users", "orders", "payments", "notifications"]) {
+        for (const name of ["users", "orders", "payments", "notifications", "history"]) {
           assert.ok(names.has(name), `${name} not listed`);
         }
         const table = await ops(stack, "services");

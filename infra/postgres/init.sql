@@ -16,7 +16,7 @@ DO $$
 DECLARE
   service text;
 BEGIN
-  FOREACH service IN ARRAY ARRAY['users', 'catalog', 'orders', 'payments', 'notifications'] LOOP
+  FOREACH service IN ARRAY ARRAY['users', 'catalog', 'orders', 'payments', 'notifications', 'history'] LOOP
     -- Roles are cluster-wide: another database (or a concurrent run) may have made it already.
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = service) THEN
       BEGIN

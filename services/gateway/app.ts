@@ -8,6 +8,7 @@ import { requestId } from "hono/request-id";
 import type { RpcClient } from "../../shared/bus/mod.ts";
 import type {
   catalogApi,
+  historyApi,
   notificationsApi,
   ordersApi,
   paymentsApi,
@@ -24,6 +25,7 @@ import { errorToProblem, problem } from "./problem.ts";
 import { rateLimit, type TokenBuckets } from "./rate_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { historyRoutes } from "./routes/history.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
@@ -35,6 +37,7 @@ export interface GatewayDeps {
   orders: RpcClient<typeof ordersApi.endpoints>;
   payments: RpcClient<typeof paymentsApi.endpoints>;
   notifications: RpcClient<typeof notificationsApi.endpoints>;
+  history: RpcClient<typeof historyApi.endpoints>;
   /** NATS and every service the gateway routes to. */
   readiness: Record<string, ReadinessCheck>;
   /** The breakers before the services, shown in /ready. */
@@ -95,12 +98,14 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use("/orders/*", limited)
     .use("/wallet/*", limited)
     .use("/notifications/*", limited)
+    .use("/history", limited)
     .use("/admin/*", limited)
     .route("/auth", authRoutes(deps.users, authenticated))
     .route("/products", productRoutes(deps.catalog, new CatalogSnapshot()))
     .route("/orders", orderRoutes(deps.orders, authenticated))
     .route("/wallet", walletRoutes(deps.payments, authenticated))
     .route("/notifications", notificationRoutes(deps.notifications, authenticated))
+    .route("/history", historyRoutes(deps.history, authenticated))
     .route("/admin", adminRoutes(deps.nc, authenticated));
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import {
   catalogApi,
+  historyApi,
   notificationsApi,
   ordersApi,
   paymentsApi,
@@ -138,6 +139,13 @@ export const operations: Record<string, Record<string, Operation>> = {
       summary: "The user's notifications, newest first",
       auth: true,
       ok: { status: 200, schema: notificationsApi.endpoints.listNotifications.reply },
+    },
+  },
+  "/history": {
+    get: {
+      summary: "The user's order history with totals (a read model built from events)",
+      auth: true,
+      ok: { status: 200, schema: historyApi.endpoints.orderHistory.reply },
     },
   },
   "/health": { get: { summary: "200 while the process lives", ok: { status: 200 } } },

@@ -13,6 +13,7 @@ const app = createGatewayApp(
     orders: unused,
     payments: unused,
     notifications: unused,
+    history: unused,
     readiness: {},
     breakers: new BreakerRegistry(),
     serviceStats: () => Promise.resolve(""),

@@ -2,11 +2,12 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { natsAnswers, rpcClient, serviceAnswers } from "../../shared/bus/mod.ts";
 import {
+  allRpcServices,
   catalogApi,
+  historyApi,
   notificationsApi,
   ordersApi,
   paymentsApi,
-  type RpcService,
   usersApi,
 } from "../../shared/contracts/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
@@ -23,15 +24,6 @@ export interface GatewayDeps {
   nc: NatsConnection;
   log: Logger;
 }
-
-/** Every service the gateway routes to: /ready asks each of them. */
-const routedServices: RpcService[] = [
-  usersApi,
-  catalogApi,
-  ordersApi,
-  paymentsApi,
-  notificationsApi,
-];
 
 export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningService> {
   const breakers = new BreakerRegistry({
@@ -50,10 +42,12 @@ export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningS
     orders: rpcClient(nc, ordersApi, clients),
     payments: rpcClient(nc, paymentsApi, clients),
     notifications: rpcClient(nc, notificationsApi, clients),
+    history: rpcClient(nc, historyApi, clients),
     readiness: {
       nats: () => natsAnswers(nc),
+      // The gateway routes to every service: /ready asks each of them.
       ...Object.fromEntries(
-        routedServices.map((s) => [s.name, () => serviceAnswers(nc, s.name)]),
+        allRpcServices.map((s) => [s.name, () => serviceAnswers(nc, s.name)]),
       ),
     },
     breakers,

@@ -12,6 +12,7 @@ import type { RunningService, ServiceResources } from "../../shared/runtime/mod.
 import { startCatalog } from "../../services/catalog/service.ts";
 import { gatewayConfig } from "../../services/gateway/config.ts";
 import { startGateway } from "../../services/gateway/service.ts";
+import { startHistory } from "../../services/history/service.ts";
 import { startNotifications } from "../../services/notifications/service.ts";
 import { ordersConfig } from "../../services/orders/config.ts";
 import { startOrders } from "../../services/orders/service.ts";
@@ -27,7 +28,14 @@ import { type NatsServer, startNatsServer } from "./nats_server.ts";
 
 export const jwtSecret = "test-secret-that-is-at-least-32-characters";
 
-export const backendServices = ["users", "catalog", "orders", "payments", "notifications"] as const;
+export const backendServices = [
+  "users",
+  "catalog",
+  "orders",
+  "payments",
+  "notifications",
+  "history",
+] as const;
 export type BackendService = (typeof backendServices)[number];
 
 export interface Stack {
@@ -143,6 +151,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         log: log("notifications"),
         delivery,
       }),
+    history: async (nc) =>
+      startHistory({ nc, database: await database("history"), log: log("history"), delivery }),
   };
 
   async function stop(name: string) {

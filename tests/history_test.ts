@@ -1,0 +1,110 @@
+/**
+ * The order-history read model: built from ORDERS alone, served at GET /history, and rebuilt
+ * from the stream (deleted first, or while orders keep coming) into the state it had.
+ */
+import assert from "node:assert/strict";
+import { asc, eq } from "drizzle-orm";
+import { orderHistory } from "../db/history/schema.ts";
+import { orders } from "../db/orders/schema.ts";
+import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
+import { ops } from "./harness/ops_cli.ts";
+import { type Stack, startStack } from "./harness/stack.ts";
+
+const projection = async (stack: Stack) =>
+  await (await stack.database("history")).db.select().from(orderHistory)
+    .orderBy(asc(orderHistory.orderId));
+
+/** Waits until history has seen every order end as the orders service says it ended. */
+async function caughtUp(stack: Stack) {
+  const ordersDb = (await stack.database("orders")).db;
+  const until = Date.now() + 15_000;
+  while (true) {
+    const truth = await ordersDb.select({ id: orders.id, status: orders.status }).from(orders)
+      .orderBy(asc(orders.id));
+    const rows = await projection(stack);
+    const seen = rows.map((row) => ({ id: row.orderId, status: row.status }));
+    if (JSON.stringify(seen) === JSON.stringify(truth)) return rows;
+    if (Date.now() > until) assert.deepEqual(seen, truth, "history never caught up");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("order history: a read model built from events, rebuilt from the stream", async (t) => {
+  const stack = await startStack();
+  try {
+    const user = await signUp(stack);
+    const other = await signUp(stack);
+    const mug = await productBySku(stack, "MUG-001");
+    const order = async (who = user, quantity = 1) => {
+      const placed = await (await placeOrder(stack, who, [{ productId: mug.id, quantity }]))
+        .json();
+      return settledOrder(stack, who, placed.orderId);
+    };
+
+    await t.step("GET /history: the user's orders with status and totals", async () => {
+      const confirmed = await order(user, 2);
+      // More than the starting balance: declined.
+      const cancelled = await order(user, 90);
+      await order(other);
+      await caughtUp(stack);
+      const history = await getJson(stack, user, "/history");
+      assert.deepEqual(
+        history.orders.map((o: { orderId: string; status: string; reason?: string }) => [
+          o.orderId,
+          o.status,
+          o.reason,
+        ]),
+        [
+          [cancelled.id, "cancelled", "payment_declined"],
+          [confirmed.id, "confirmed", undefined],
+        ],
+      );
+      assert.equal(history.orders[1].totalCents, 2 * mug.priceCents);
+      assert.equal(history.orders[1].itemCount, 2);
+      assert.deepEqual(history.totals, {
+        orders: 2,
+        pending: 0,
+        confirmed: 1,
+        cancelled: 1,
+        confirmedCents: 2 * mug.priceCents,
+      });
+      assert.equal((await getJson(stack, other, "/history")).totals.orders, 1);
+      assert.equal((await stack.request("/history")).status, 401);
+    });
+
+    await t.step("deleted, then rebuilt: the same state as before", async () => {
+      const before = await projection(stack);
+      assert.equal(before.length, 3);
+      await (await stack.database("history")).db.delete(orderHistory);
+      assert.equal((await projection(stack)).length, 0);
+      const out = await ops(stack, "replay", "history", "--rebuild");
+      assert.match(out, /^rebuilt history: emptied order_history, inbox/);
+      assert.match(out, /ORDERS #1\.\.#\d+ → history: \d+ read/);
+      assert.match(out, /applied \d+, skipped 0/);
+      assert.deepEqual(await projection(stack), before);
+    });
+
+    await t.step("rebuilt while orders keep coming: equal to the live truth", async () => {
+      const placing = Promise.all(Array.from({ length: 6 }, (_, i) => order(user, i % 2 ? 90 : 1)));
+      const rebuilt = await ops(stack, "replay", "history", "--rebuild", "--json");
+      assert.equal(JSON.parse(rebuilt).tables.length, 2);
+      const placed = await placing;
+      const rows = await caughtUp(stack);
+      assert.equal(rows.length, 9);
+      for (const settled of placed) {
+        const [row] = rows.filter((r) => r.orderId === settled.id);
+        assert.equal(row.status, settled.status);
+        assert.equal(row.totalCents, settled.totalCents);
+      }
+      // And one more rebuild, now quiet, changes nothing at all.
+      const live = await projection(stack);
+      await ops(stack, "replay", "history", "--rebuild");
+      assert.deepEqual(await projection(stack), live);
+      const [one] = await (await stack.database("history")).db.select().from(orderHistory)
+        .where(eq(orderHistory.orderId, placed[0].id));
+      assert.equal(one.userId, user.userId);
+    });
+  } finally {
+    await stack.close();
+  }
+});
