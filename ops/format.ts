@@ -1,8 +1,14 @@
 /** How the operator's CLI prints things: one readable line per thing, or JSON with --json. */
-import type { ReplayProgress, ReplayReport } from "../shared/contracts/mod.ts";
+import {
+  type EventData,
+  operatorActed,
+  type ReplayProgress,
+  type ReplayReport,
+} from "../shared/contracts/mod.ts";
 import type { DeadLetter, ServiceInstance, StreamEntry } from "../shared/ops/mod.ts";
 
-const short = (id: string) => id.slice(0, 8);
+/** The random end of an id: a UUIDv7 starts with its time, the same for events a moment apart. */
+const short = (id: string) => id.slice(-8);
 
 /** `#42  2026-11-22T10:31:05.123Z  orders.order.placed@1  order=…  {…}` */
 export function eventLine(entry: StreamEntry): string {
@@ -10,6 +16,15 @@ export function eventLine(entry: StreamEntry): string {
   if (!entry.event) return head + `${entry.subject}  (not an event) ${clip(entry.raw ?? "", 80)}`;
   const { event } = entry;
   const data = (event.data ?? {}) as Record<string, unknown>;
+  if (event.type === operatorActed.type) {
+    const action = data as EventData<typeof operatorActed>;
+    return head + [
+      `${event.type}@${event.version}`.padEnd(28),
+      `${action.actor}: ${action.action} ${action.target}`,
+      action.reason ? `because "${action.reason}"` : "",
+      `→ ${clip(action.outcome, 100)}`,
+    ].filter(Boolean).join("  ");
+  }
   const keys = ["orderId", "userId", "productId"]
     .filter((key) => typeof data[key] === "string")
     .map((key) => `${key.replace(/Id$/, "")}=${short(data[key] as string)}`);
@@ -17,7 +32,7 @@ export function eventLine(entry: StreamEntry): string {
     Object.entries(data).filter(([key]) => !["orderId", "userId", "productId"].includes(key)),
   );
   return head + [
-    `${event.type}@${event.version}`.padEnd(26),
+    `${event.type}@${event.version}`.padEnd(28),
     `id=${short(event.id)}`,
     ...keys,
     clip(JSON.stringify(rest), 90),
@@ -37,25 +52,33 @@ export function deadLetterLine(letter: DeadLetter): string {
 
 export function serviceLines(instances: ServiceInstance[]): string[] {
   if (instances.length === 0) return ["no service answered"];
-  const lines = [
-    ["SERVICE", "VERSION", "INSTANCE", "STARTED", "REQUESTS", "ERRORS", "ENDPOINTS"].join("  "),
-  ];
-  for (const instance of instances) {
+  const rows = instances.map((instance) => {
     const requests = instance.endpoints.reduce((sum, e) => sum + e.requests, 0);
     const errors = instance.endpoints.reduce((sum, e) => sum + e.errors, 0);
     const busy = instance.endpoints.filter((e) => e.requests > 0)
       .map((e) => `${e.name} ${e.requests}× ${e.averageMs.toFixed(2)}ms`);
-    lines.push([
-      instance.name.padEnd(13),
-      instance.version.padEnd(7),
-      instance.id.padEnd(22),
+    return [
+      instance.name,
+      instance.version,
+      instance.id,
       instance.started.slice(0, 19),
-      String(requests).padStart(8),
-      String(errors).padStart(6),
-      `${instance.endpoints.length} (${busy.join(", ") || "none called yet"})`,
-    ].join("  "));
-  }
-  return lines;
+      String(requests),
+      String(errors),
+      `${instance.endpoints.length}: ${busy.join(", ") || "none called yet"}`,
+    ];
+  });
+  const header = ["SERVICE", "VERSION", "INSTANCE", "STARTED", "REQUESTS", "ERRORS", "ENDPOINTS"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const numeric = new Set([4, 5]);
+  return [header, ...rows].map((row) =>
+    row.map((cell, i) =>
+      i === row.length - 1
+        ? cell
+        : numeric.has(i)
+        ? cell.padStart(widths[i])
+        : cell.padEnd(widths[i])
+    ).join("  ")
+  );
 }
 
 export function replaySummary(service: string, report: ReplayReport): string[] {

@@ -22,7 +22,7 @@ const usage = `usage: deno task ops <command>
   deadletters list [--service name]
   deadletters show <seq>
   deadletters redrive <seq...> | --all [--service name]
-  deadletters discard <seq> --reason "why"
+  deadletters discard <seq...> --reason "why"
   services [name]
 
   every command: --json (machine-readable), --actor name (for the audit; default $USER)

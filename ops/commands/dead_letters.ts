@@ -50,17 +50,22 @@ export async function deadLetters(
       return;
     }
     case "discard": {
-      const seq = sequenceOption(args[0], "seq") ?? usage();
-      if (!options.reason) throw new UsageError('deadletters discard <seq> --reason "why"');
-      const letter = await discardDeadLetter(cli.nc, {
-        seq,
-        reason: options.reason,
-        actor: cli.actor,
-        log: cli.log,
-      });
-      return cli.print(
-        `discarded #${letter.seq} (${letter.service}, ${letter.subject}): ${options.reason}`,
-      );
+      const sequences = args.map((arg) => sequenceOption(arg, "seq")!);
+      if (sequences.length === 0 || !options.reason) {
+        throw new UsageError('deadletters discard <seq...> --reason "why"');
+      }
+      for (const seq of sequences) {
+        const letter = await discardDeadLetter(cli.nc, {
+          seq,
+          reason: options.reason,
+          actor: cli.actor,
+          log: cli.log,
+        });
+        cli.print(
+          `discarded #${letter.seq} (${letter.service}, ${letter.subject}): ${options.reason}`,
+        );
+      }
+      return;
     }
     default:
       usage();
@@ -69,6 +74,6 @@ export async function deadLetters(
 
 function usage(): never {
   throw new UsageError(
-    "deadletters list | show <seq> | redrive <seq...>|--all | discard <seq> --reason",
+    "deadletters list | show <seq> | redrive <seq...>|--all | discard <seq...> --reason",
   );
 }

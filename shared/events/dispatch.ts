@@ -131,5 +131,11 @@ function safeJson(message: StreamMessage): unknown {
   }
 }
 
-const issues = (error: z.ZodError) =>
-  error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ");
+/** `missing id, type; data.totalCents: Too small: ...`: what an operator needs, briefly. */
+function issues(error: z.ZodError): string {
+  const missing = error.issues.filter((issue) => /received undefined$/.test(issue.message))
+    .map((issue) => issue.path.join("."));
+  const other = error.issues.filter((issue) => !/received undefined$/.test(issue.message))
+    .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  return [...(missing.length ? [`missing ${missing.join(", ")}`] : []), ...other].join("; ");
+}
