@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { embedMigrations } from "./embed_migrations.ts";
 
-const services = ["users", "catalog", "orders", "payments", "notifications"];
+const services = ["users", "catalog", "orders", "payments", "notifications", "history"];
 
 Deno.test("embedded migrations are what drizzle reads from the folders, and up to date", async () => {
   for (const service of services) {

@@ -107,7 +107,7 @@ Deno.test("the operator's toolbox", async (t) => {
       assert.equal(tail.trim().split("\n").length, 2);
       assert.match(
         tail,
-        new RegExp(`orders\\.order\\.placed@1 .*order=${confirmed.orderId.slice(0, 8)}`),
+        new RegExp(`orders\\.order\\.placed@1 .*order=${confirmed.orderId.slice(-8)}`),
       );
       const [first] = tail.split("\n");
       const seq = first.match(/^#(\d+)/)![1];

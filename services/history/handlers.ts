@@ -2,11 +2,15 @@
 import { orderCancelled, orderConfirmed, orderPlaced } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
 import type { HandlerContext } from "../../shared/events/mod.ts";
-import { findRow, saveRow } from "./history.ts";
+import { findRow, insertRow, updateRow } from "./history.ts";
 import { type OrderEvent, project } from "./projection.ts";
 
 async function fold(event: OrderEvent, { tx }: HandlerContext) {
-  await saveRow(tx, project(await findRow(tx, event.data.orderId), event));
+  const current = await findRow(tx, event.data.orderId);
+  if (current) return await updateRow(tx, project(current, event));
+  if (await insertRow(tx, project(undefined, event))) return;
+  // Another writer (a second instance) created the row meanwhile: fold into it, never over it.
+  await updateRow(tx, project(await findRow(tx, event.data.orderId), event));
 }
 
 export const historyHandlers = {

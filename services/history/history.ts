@@ -24,10 +24,21 @@ export async function findRow(tx: Database, orderId: string): Promise<HistoryRow
   return stored ? rowOf(stored) : undefined;
 }
 
-export async function saveRow(tx: Database, row: HistoryRow): Promise<void> {
-  const values = { ...row, placedAt: new Date(row.placedAt), updatedAt: new Date(row.updatedAt) };
-  await tx.insert(orderHistory).values(values)
-    .onConflictDoUpdate({ target: orderHistory.orderId, set: values });
+const columnsOf = (row: HistoryRow) => ({
+  ...row,
+  placedAt: new Date(row.placedAt),
+  updatedAt: new Date(row.updatedAt),
+});
+
+/** False when the row exists already: another writer created it first. */
+export async function insertRow(tx: Database, row: HistoryRow): Promise<boolean> {
+  const inserted = await tx.insert(orderHistory).values(columnsOf(row)).onConflictDoNothing()
+    .returning({ orderId: orderHistory.orderId });
+  return inserted.length > 0;
+}
+
+export async function updateRow(tx: Database, row: HistoryRow): Promise<void> {
+  await tx.update(orderHistory).set(columnsOf(row)).where(eq(orderHistory.orderId, row.orderId));
 }
 
 /** A user's orders, newest first. */

@@ -93,6 +93,31 @@ const rpcExamples: Record<string, { request: unknown; reply: unknown }> = {
       items: [{ id: id(), orderId, kind: "order_confirmed", message: "Confirmed.", at }],
     },
   },
+  "rpc.history.orderHistory": {
+    request: { userId },
+    reply: {
+      orders: [
+        {
+          orderId,
+          status: "cancelled",
+          reason: "payment_declined",
+          totalCents: 2400,
+          itemCount: 2,
+          placedAt: at,
+          updatedAt: at,
+        },
+        {
+          orderId: id(),
+          status: "confirmed",
+          totalCents: 1200,
+          itemCount: 1,
+          placedAt: at,
+          updatedAt: at,
+        },
+      ],
+      totals: { orders: 2, pending: 0, confirmed: 1, cancelled: 1, confirmedCents: 1200 },
+    },
+  },
 };
 
 function roundTrips(schema: z.ZodType, value: unknown) {
