@@ -10,7 +10,7 @@ import { orders } from "../db/orders/schema.ts";
 import { charges, refunds, wallets } from "../db/payments/schema.ts";
 import { startCatalog } from "../services/catalog/service.ts";
 import { connectNats } from "../shared/bus/mod.ts";
-import type { ReplayReport } from "../shared/contracts/mod.ts";
+import type { ReplayProgress, ReplayReport } from "../shared/contracts/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { replayToService } from "../shared/ops/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
@@ -71,12 +71,14 @@ Deno.test("the operator's toolbox", async (t) => {
     await t.step("a replay of what was processed changes nothing and skips it all", async () => {
       const before = await platformState(stack);
       const reports: ReplayReport[] = [];
+      const progress: ReplayProgress[] = [];
       for (const [service, stream] of consumers) {
         const report = await replayToService(stack.nc, {
           service,
           range: { stream },
           actor: "test",
           log,
+          onProgress: (p) => progress.push(p),
         });
         assert.equal(report.applied, 0, `${service} ← ${stream} applied something`);
         assert.equal(report.failed + report.invalid, 0);
@@ -87,6 +89,9 @@ Deno.test("the operator's toolbox", async (t) => {
       assert.ok(reports.every((r) => r.read > 0));
       assert.ok(reports.reduce((sum, r) => sum + r.skipped, 0) >= 10);
       assert.deepEqual(await platformState(stack), before);
+      // The service reports as it goes (at most four times a second): the bar's counts.
+      assert.ok(progress.length > 0);
+      assert.ok(progress.every((p) => p.read <= p.total && p.applied === 0 && p.skipped <= p.read));
     });
 
     await t.step("a dry run says what a replay would do, and does nothing", async () => {

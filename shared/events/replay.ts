@@ -79,13 +79,13 @@ export async function replayRange(options: ReplayOptions): Promise<ReplayReport>
       report.lastSeq = message.seq;
       report.read++;
       await take(message, message.seq);
+      progress();
       if (message.seq >= end || message.info.pending === 0) {
         done = true;
         break;
       }
     }
     if (got === 0) done = true;
-    progress();
   }
   await consumer.delete().catch(() => {});
   return finish();
