@@ -4,3 +4,4 @@ export { type RpcContext, type RpcHandlers, type ServeOptions, serveRpc } from "
 export { type CallOptions, type RpcClient, rpcClient } from "./rpc_client.ts";
 export { duplicateWindowMs, ensureStream } from "./streams.ts";
 export { serviceAnswers } from "./discovery.ts";
+export { type OpenRange, openRange, type StreamRange } from "./stream_range.ts";

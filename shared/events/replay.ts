@@ -4,12 +4,10 @@
  * never applied and skips the rest. Reads with an ordered consumer of its own, so the durable
  * consumer's position is untouched and the live flow goes on beside it.
  */
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { OrderedConsumerOptions } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Database } from "../../db/client.ts";
+import { openRange } from "../bus/mod.ts";
 import type { ReplayProgress, ReplayRange, ReplayReport } from "../contracts/mod.ts";
-import { ServiceError } from "../errors/mod.ts";
 import type { Dispatcher, StreamMessage } from "./dispatch.ts";
 
 export interface ReplayOptions {
@@ -24,8 +22,6 @@ export interface ReplayOptions {
   /** Planned deliveries a dry run lists; the counts cover all of them. */
   listLimit?: number;
 }
-
-const batchSize = 256;
 
 export async function replayRange(options: ReplayOptions): Promise<ReplayReport> {
   const { nc, dispatcher, range } = options;
@@ -45,17 +41,9 @@ export async function replayRange(options: ReplayOptions): Promise<ReplayReport>
     planned: [],
     ms: 0,
   };
-  const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(range.stream).catch(() => {
-    throw new ServiceError("not_found", `no stream ${range.stream}`);
-  });
   // "To now" is the stream's end when the replay starts; what comes later is the live flow's.
-  const end = Math.min(range.toSeq ?? state.last_seq, state.last_seq);
-  const from = range.fromSeq ?? 1;
-  if (end === 0 || (range.fromSeq !== undefined && from > end)) return finish();
-
-  const consumer = await jetstream(nc).consumers.get(range.stream, consumerOptions(range));
-  const total = range.fromSeq !== undefined ? end - from + 1 : end;
+  const { end, messages } = await openRange(nc, range);
+  const total = range.fromSeq !== undefined ? end - range.fromSeq + 1 : end;
   const progress = () =>
     options.onProgress?.({
       stream: range.stream,
@@ -65,29 +53,13 @@ export async function replayRange(options: ReplayOptions): Promise<ReplayReport>
       skipped: report.skipped + report.notHandled,
     });
 
-  let done = false;
-  while (!done) {
-    const batch = await consumer.fetch({ max_messages: batchSize, expires: 2_000 });
-    let got = 0;
-    for await (const message of batch) {
-      got++;
-      if (message.seq > end) {
-        done = true;
-        break;
-      }
-      report.firstSeq ??= message.seq;
-      report.lastSeq = message.seq;
-      report.read++;
-      await take(message, message.seq);
-      progress();
-      if (message.seq >= end || message.info.pending === 0) {
-        done = true;
-        break;
-      }
-    }
-    if (got === 0) done = true;
+  for await (const message of messages) {
+    report.firstSeq ??= message.seq;
+    report.lastSeq = message.seq;
+    report.read++;
+    await take(message, message.seq);
+    progress();
   }
-  await consumer.delete().catch(() => {});
   return finish();
 
   async function take(message: StreamMessage, seq: number) {
@@ -132,15 +104,4 @@ export async function replayRange(options: ReplayOptions): Promise<ReplayReport>
     report.ms = Math.round(performance.now() - started);
     return report;
   }
-}
-
-function consumerOptions(range: ReplayRange): Partial<OrderedConsumerOptions> {
-  const filter = range.subject ? { filter_subjects: range.subject } : {};
-  if (range.fromSeq !== undefined) {
-    return { ...filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.fromSeq };
-  }
-  if (range.fromTime !== undefined) {
-    return { ...filter, deliver_policy: DeliverPolicy.StartTime, opt_start_time: range.fromTime };
-  }
-  return { ...filter, deliver_policy: DeliverPolicy.All };
 }
