@@ -5,7 +5,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { replayRange } from "../../../shared/contracts/mod.ts";
 import {
   discardDeadLetter,
   discoverServices,
@@ -91,24 +90,18 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
     .post("/replay", validated("json", replayBody), async (c) => {
       const body = c.req.valid("json");
       const stream = await resolveStream(nc, body.from);
-      const range = replayRange.safeParse({
-        stream,
-        subject: stream === body.from ? undefined : body.from,
-        fromSeq: body.fromSeq,
-        fromTime: body.fromTime,
-        toSeq: body.toSeq,
-      });
-      if (!range.success) {
-        const errors = range.error.issues.map((i) => ({
-          path: i.path.join("."),
-          message: i.message,
-        }));
-        return problem(c, 400, "the range is not valid", { kind: "invalid", errors });
-      }
+      // The range's own rules (fromSeq or fromTime, not both; from before to) are the
+      // contract's: the client checks them before sending, a 400 naming the field.
       return c.json(
         await replayToService(nc, {
           service: body.service,
-          range: range.data,
+          range: {
+            stream,
+            subject: stream === body.from ? undefined : body.from,
+            fromSeq: body.fromSeq,
+            fromTime: body.fromTime,
+            toSeq: body.toSeq,
+          },
           dryRun: body.dryRun,
           ...audit(c),
         }),
