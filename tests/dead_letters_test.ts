@@ -10,6 +10,7 @@ import { notifications } from "../db/notifications/schema.ts";
 import { jetstream } from "@nats-io/jetstream";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { json, type Stack, startStack } from "./harness/stack.ts";
+import { eventually } from "./harness/eventually.ts";
 import { ops, testOperator } from "./harness/ops_cli.ts";
 
 const adminEmail = "ops@example.com";
@@ -21,16 +22,6 @@ const letters = async (stack: Stack, ...filter: string[]) =>
     subject: string;
     reason: string;
   }[];
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (true) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes", async (t) => {
   const stack = await startStack({
@@ -53,7 +44,7 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
       const placed = await placeOrder(stack, user, [{ productId: mug.id, quantity: 1 }]);
       orderId = (await placed.json()).orderId;
       assert.equal((await settledOrder(stack, user, orderId)).status, "confirmed");
-      const [letter] = await waitFor(async () => {
+      const [letter] = await eventually(async () => {
         const found = await letters(stack, "--service", "notifications");
         return found.length > 0 ? found : undefined;
       });
@@ -95,7 +86,7 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
       "a poison message is discarded with a reason, and the audit says who",
       async () => {
         await jetstream(stack.nc).publish("orders.order.placed", "not json at all");
-        const poisoned = await waitFor(async () => {
+        const poisoned = await eventually(async () => {
           const found = (await letters(stack)).filter((l) => l.reason.startsWith("not an event"));
           // Every consumer of ORDERS but orders: payments, catalog, notifications (history).
           return found.length >= 3 ? found : undefined;

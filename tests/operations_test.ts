@@ -15,6 +15,7 @@ import { createLogger } from "../shared/log/mod.ts";
 import { replayToService } from "../shared/ops/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { type Stack, startStack } from "./harness/stack.ts";
+import { eventually } from "./harness/eventually.ts";
 import { ops } from "./harness/ops_cli.ts";
 
 const log = createLogger({ service: "ops-test", level: "error" });
@@ -66,7 +67,7 @@ Deno.test("the operator's toolbox", async (t) => {
     assert.equal((await settledOrder(stack, user, confirmed.orderId)).status, "confirmed");
     assert.equal((await settledOrder(stack, user, declined.orderId)).status, "cancelled");
     // The last handlers (notifications) run after the order settles.
-    await waitFor(async () => (await platformState(stack)).notifications === 2);
+    await eventually(async () => (await platformState(stack)).notifications === 2 || undefined);
 
     await t.step("a replay of what was processed changes nothing and skips it all", async () => {
       const before = await platformState(stack);
@@ -154,11 +155,3 @@ Deno.test("the operator's toolbox", async (t) => {
     await stack.close();
   }
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
