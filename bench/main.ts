@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick]`: how fast the platform is and what its distribution costs, in one
+ * `deno task bench [--quick] [--only rpc,saga]`: how fast the platform is and what its distribution costs, in one
  * run on one machine. Each suite prints a table; all of them are written to
  * bench/results/<time>.json so runs can be compared. Postgres comes from DATABASE_URL, or the
  * local one at postgres://postgres@127.0.0.1:5432/test when it answers.
@@ -12,9 +12,25 @@ import { rpcRoundTrips } from "./rpc.ts";
 import { sagaThroughput } from "./saga.ts";
 import { type BenchOptions, type SuiteResult, table } from "./report.ts";
 
-const suites = [rpcRoundTrips, gatewayThroughput, eventsThroughput, sagaThroughput, coldStart];
+const suites = {
+  rpc: rpcRoundTrips,
+  gateway: gatewayThroughput,
+  events: eventsThroughput,
+  saga: sagaThroughput,
+  "cold-start": coldStart,
+};
+type SuiteName = keyof typeof suites;
 
-const { values } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean" }, only: { type: "string" } },
+});
+const chosen = (values.only?.split(",") ?? Object.keys(suites)) as SuiteName[];
+const unknown = chosen.filter((name) => !(name in suites));
+if (unknown.length) {
+  console.error(`unknown suite ${unknown.join(", ")}; the suites: ${Object.keys(suites).join(", ")}`);
+  Deno.exit(2);
+}
 const options: BenchOptions = {
   quick: values.quick ?? false,
   databaseUrl: Deno.env.get("DATABASE_URL") ?? await localPostgres(),
@@ -26,8 +42,8 @@ const options: BenchOptions = {
 
 const started = performance.now();
 const results: SuiteResult[] = [];
-for (const suite of suites) {
-  const result = await suite(options);
+for (const name of chosen) {
+  const result = await suites[name](options);
   Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
   console.log(`${table(result)}\n`);
   results.push(result);
@@ -43,7 +59,11 @@ const file = `bench/results/${new Date().toISOString().replaceAll(":", "-")}.jso
 await Deno.mkdir("bench/results", { recursive: true });
 await Deno.writeTextFile(
   file,
-  JSON.stringify({ at: new Date().toISOString(), quick: options.quick, machine, results }, null, 2),
+  JSON.stringify(
+    { at: new Date().toISOString(), quick: options.quick, suites: chosen, machine, results },
+    null,
+    2,
+  ),
 );
 console.log(
   `${results.length} suites in ${((performance.now() - started) / 1000).toFixed(0)} s; ${file}`,

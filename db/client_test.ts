@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { sql } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { adminUrl, testDatabases } from "../tests/harness/databases.ts";
 import { openDatabase } from "./client.ts";
 import { migrations } from "./orders/migrations.ts";
+import { orders } from "./orders/schema.ts";
 
 if (!adminUrl) console.log("concurrent migrations: skipped, set DATABASE_URL to run on Postgres");
 
@@ -30,6 +31,51 @@ Deno.test({
       assert.deepEqual(hashes.map((row) => row.hash), migrations.map((m) => m.hash));
     } finally {
       await Promise.all(opened.map((database) => database.close()));
+      await databases.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "queries run as prepared statements, in transactions too, unless the URL says not to",
+  ignore: !adminUrl,
+  fn: async (t) => {
+    const databases = await testDatabases();
+    const preparedIn = async (url: string) => {
+      const database = await openDatabase({ service: "orders", migrations, url });
+      try {
+        // pg_prepared_statements is per connection: ask on the transaction's own.
+        return await database.db.transaction(async (tx) => {
+          await tx.select().from(orders).where(eq(orders.id, crypto.randomUUID()));
+          await tx.transaction((nested) =>
+            nested.select({ n: count() }).from(orders).where(eq(orders.status, "pending"))
+          );
+          const rows = await tx.execute(sql`select statement from pg_prepared_statements`);
+          return (rows as unknown as { statement: string }[]).map((row) => row.statement);
+        });
+      } finally {
+        await database.close();
+      }
+    };
+    try {
+      await t.step("by default", async () => {
+        const statements = await preparedIn(databases.url!);
+        assert.ok(
+          statements.some((s) =>
+            /from "orders"."orders" where "orders"."orders"."id" = \$1/.test(s)
+          ),
+          statements.join("\n"),
+        );
+        assert.ok(
+          statements.some((s) => /select count\(\*\) from "orders"."orders"/.test(s)),
+          statements.join("\n"),
+        );
+      });
+      await t.step("?prepare=false (a transaction-mode pooler)", async () => {
+        const statements = await preparedIn(`${databases.url}?prepare=false`);
+        assert.deepEqual(statements.filter((s) => s.includes('"orders"."orders"')), []);
+      });
+    } finally {
       await databases.close();
     }
   },
