@@ -1,6 +1,6 @@
 import { jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
-import { asc, count, inArray, isNull } from "drizzle-orm";
+import { and, asc, count, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -66,7 +66,9 @@ export interface RelayOptions {
 
 /**
  * Publishes the outbox in commit order with `Nats-Msg-Id` = event id, then marks the rows.
- * A crash between publish and mark republishes the same ids, which the stream drops.
+ * A crash between publish and mark republishes the same ids, which the stream drops. The marks
+ * ride on the next batch's query (one statement per batch, not two): until then the published
+ * rows are left out of the query by id.
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const { db, table, log } = options;
@@ -75,15 +77,39 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  /** Published, not yet marked. */
+  let unmarked: string[] = [];
 
-  async function publishBatch(): Promise<number> {
-    const rows = await db.select({
+  const ids = (list: string[]) => sql`${sql.param(list)}::uuid[]`;
+
+  async function nextBatch() {
+    const marking = unmarked;
+    const columns = {
       id: table.id,
       subject: table.subject,
       payload: table.payload,
       headers: table.headers,
-    })
-      .from(table).where(isNull(table.publishedAt)).orderBy(asc(table.seq)).limit(batchSize);
+    };
+    const unpublished = isNull(table.publishedAt);
+    const rows = marking.length === 0
+      ? await db.select(columns).from(table).where(unpublished)
+        .orderBy(asc(table.seq)).limit(batchSize)
+      : await db.with(markPublished(marking)).select(columns).from(table)
+        .where(and(unpublished, sql`${table.id} <> all(${ids(marking)})`))
+        .orderBy(asc(table.seq)).limit(batchSize);
+    forget(marking);
+    return rows;
+  }
+
+  function markPublished(list: string[]) {
+    return db.$with("marked").as(
+      db.update(table).set({ publishedAt: new Date() })
+        .where(sql`${table.id} = any(${ids(list)})`).returning({ id: table.id }),
+    );
+  }
+
+  async function publishBatch(): Promise<number> {
+    const rows = await nextBatch();
     if (rows.length === 0) return 0;
     // Sent back to back on one connection, so the stream stores them in this order.
     await Promise.all(
@@ -91,9 +117,22 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
         js.publish(row.subject, row.payload, { msgID: row.id, headers: natsHeaders(row.headers) })
       ),
     );
-    await db.update(table).set({ publishedAt: new Date() })
-      .where(inArray(table.id, rows.map((row) => row.id)));
+    unmarked.push(...rows.map((row) => row.id));
     return rows.length;
+  }
+
+  /** Writes the marks still held (flush, stop): nothing is published twice needlessly. */
+  async function markHeld() {
+    const marking = unmarked;
+    if (marking.length === 0) return;
+    await db.update(table).set({ publishedAt: new Date() })
+      .where(sql`${table.id} = any(${ids(marking)})`);
+    forget(marking);
+  }
+
+  function forget(marked: string[]) {
+    const done = new Set(marked);
+    unmarked = unmarked.filter((id) => !done.has(id));
   }
 
   async function drain(): Promise<void> {
@@ -133,12 +172,14 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     flush: async () => {
       await running;
       await wake();
+      await markHeld();
     },
     stop: async () => {
       stopped = true;
       stopReporting();
       clearInterval(timer);
       await running;
+      await markHeld().catch((error) => log.warn("outbox marks not written", { error }));
     },
   };
 }

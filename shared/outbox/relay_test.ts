@@ -4,6 +4,7 @@ import { isNull } from "drizzle-orm";
 import { outbox } from "../../db/users/schema.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
+import { eventually } from "../../tests/harness/eventually.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
 import { userRegistered, usersStream } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
@@ -68,6 +69,25 @@ Deno.test("outbox relay", async (t) => {
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(await messages(), 4);
+    });
+
+    await t.step("each event is sent once, and marked by the relay's next query", async () => {
+      // A core subscription sees every publish, even one the stream would drop as a duplicate.
+      const sent: string[] = [];
+      const sub = nc.subscribe("users.>", {
+        callback: (_error, msg) => void sent.push(msg.headers?.get("Nats-Msg-Id") ?? ""),
+      });
+      const events = [newEvent(), newEvent(), newEvent()];
+      for (const event of events) {
+        await db.transaction((tx) => enqueueEvent(tx, outbox, event));
+        relay.wake();
+      }
+      await eventually(async () =>
+        (await db.select().from(outbox).where(isNull(outbox.publishedAt))).length === 0 || undefined
+      );
+      await new Promise((r) => setTimeout(r, 300)); // three more polls: none sends again
+      sub.unsubscribe();
+      assert.deepEqual(sent.sort(), events.map((event) => event.id).sort());
     });
   } finally {
     await relay.stop();
