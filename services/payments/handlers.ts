@@ -21,9 +21,13 @@ export function paymentsHandlers(startingBalanceCents: number) {
     orders: [
       on(orderPlaced, async (event, { tx, log }) => {
         const { orderId, userId, totalCents, items } = event.data;
-        // The order may arrive before the registration does: streams are not ordered together.
-        await openWallet(tx, userId, startingBalanceCents);
-        const result = await chargeOrder(tx, { orderId, userId, amountCents: totalCents });
+        const charge = { orderId, userId, amountCents: totalCents };
+        let result = await chargeOrder(tx, charge);
+        if (!result.charged && result.balanceCents === null) {
+          // The order arrived before the registration did: streams are not ordered together.
+          await openWallet(tx, userId, startingBalanceCents);
+          result = await chargeOrder(tx, charge);
+        }
         const origin = causedBy(event, source);
         const outcome = result.charged
           ? createEvent(paymentCharged, {
@@ -36,7 +40,7 @@ export function paymentsHandlers(startingBalanceCents: number) {
             orderId,
             userId,
             amountCents: totalCents,
-            balanceCents: result.balanceCents,
+            balanceCents: result.balanceCents ?? 0,
           }, origin);
         await enqueueEvent(tx, outbox, outcome);
         log.info(result.charged ? "order charged" : "payment declined", { orderId });

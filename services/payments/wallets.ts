@@ -34,7 +34,8 @@ export async function deposit(tx: Database, userId: string, amountCents: number)
 
 export type ChargeResult =
   | { charged: true; balanceCents: number }
-  | { charged: false; balanceCents: number };
+  /** `balanceCents` null: the user has no wallet yet. */
+  | { charged: false; balanceCents: number | null };
 
 /** Takes the amount if the balance covers it, in one conditional update: no overdraft race. */
 export async function chargeOrder(
@@ -45,7 +46,7 @@ export async function chargeOrder(
     .set({ balanceCents: sql`${wallets.balanceCents} - ${charge.amountCents}` })
     .where(and(eq(wallets.userId, charge.userId), gte(wallets.balanceCents, charge.amountCents)))
     .returning({ balanceCents: wallets.balanceCents });
-  if (!after) return { charged: false, balanceCents: (await balanceOf(tx, charge.userId)) ?? 0 };
+  if (!after) return { charged: false, balanceCents: await balanceOf(tx, charge.userId) };
   await tx.insert(charges).values(charge);
   return { charged: true, balanceCents: after.balanceCents };
 }
