@@ -130,9 +130,11 @@ function transportFailure(error: unknown, service: string): ServiceError {
   });
 }
 
+const decoder = new TextDecoder();
+
 function safeJson(data: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(data));
+    return JSON.parse(decoder.decode(data));
   } catch {
     return undefined;
   }

@@ -7,7 +7,9 @@
 import {
   type Context,
   context,
+  INVALID_SPAN_CONTEXT,
   propagation,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -58,12 +60,20 @@ export interface MessagingSpan {
   consumerGroup?: string;
 }
 
+/**
+ * Whether spans go anywhere. With no provider registered (Deno's OTEL_DENO off) the API answers
+ * with its proxy and every span is a no-op: not worth building per request.
+ */
+const tracing = () => !(trace.getTracerProvider() instanceof ProxyTracerProvider);
+const untraced = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** Runs `work` in a span named `<operation> <destination>`, ended (and marked) when it settles. */
 export function inMessagingSpan<T>(
   span: MessagingSpan,
   parent: Context,
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!tracing()) return work(untraced);
   return tracer.startActiveSpan(
     `${span.operation} ${span.destination}`,
     {
