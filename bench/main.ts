@@ -28,7 +28,9 @@ const { values } = parseArgs({
 const chosen = (values.only?.split(",") ?? Object.keys(suites)) as SuiteName[];
 const unknown = chosen.filter((name) => !(name in suites));
 if (unknown.length) {
-  console.error(`unknown suite ${unknown.join(", ")}; the suites: ${Object.keys(suites).join(", ")}`);
+  console.error(
+    `unknown suite ${unknown.join(", ")}; the suites: ${Object.keys(suites).join(", ")}`,
+  );
   Deno.exit(2);
 }
 const options: BenchOptions = {

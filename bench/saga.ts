@@ -3,12 +3,19 @@
  * confirmed latency at a fixed offered load, with Postgres and with PGlite; the same domain as
  * a modular monolith (monolith.ts) is the reference. The services run in this process, each
  * with its own NATS connection and schema, as the test harness runs them: what is measured is
- * the cost of the hops (request-reply, JetStream, outbox, inbox), not of process boundaries.
+ * the cost of the hops (request-reply, JetStream, outbox, inbox). On Postgres they also run as
+ * processes of their own, as deployed, so that the work spreads over the cores.
  */
 import { sql } from "drizzle-orm";
 import { products } from "../db/catalog/schema.ts";
 import { orders } from "../db/orders/schema.ts";
-import { json, type Stack, startStack } from "../tests/harness/stack.ts";
+import {
+  type BackendService,
+  backendServices,
+  json,
+  type Stack,
+  startStack,
+} from "../tests/harness/stack.ts";
 import { signUp, type TestUser } from "../tests/harness/clients.ts";
 import { drive } from "./rpc.ts";
 import { type Monolith, pgliteMonolith, postgresMonolith } from "./monolith.ts";
@@ -25,6 +32,10 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
   for (const driver of ["postgres", "pglite"] as const) {
     if (driver === "postgres" && !options.databaseUrl) continue;
     rows.push(await distributed(driver, total, offeredSeconds, options));
+    // As deployed: each service a Deno process of its own, so the work spreads over the cores.
+    if (driver === "postgres" && !options.quick) {
+      rows.push(await distributed(driver, total, offeredSeconds, options, backendServices));
+    }
     rows.push(await monolith(driver, total, offeredSeconds, options));
   }
   return {
@@ -42,11 +53,14 @@ async function distributed(
   total: number,
   offeredSeconds: number,
   options: BenchOptions,
+  processes: readonly BackendService[] = [],
 ): Promise<Row> {
-  options.progress(`saga: starting the services on ${driver}`);
+  const name = `distributed (${driver}${processes.length ? ", a process each" : ""})`;
+  options.progress(`saga: starting the services for ${name}`);
   const stack = await startStack({
     env: { STARTING_BALANCE_CENTS: "1000000000", LOG_LEVEL: "error" },
     databaseUrl: driver === "postgres" ? options.databaseUrl : null,
+    processes: [...processes],
   });
   try {
     const catalogDb = (await stack.database("catalog")).db;
@@ -66,15 +80,15 @@ async function distributed(
     await drive(
       async () => {
         await place();
-        if (++placed % 100 === 0) options.progress(`saga (${driver}): placed ${placed}/${total}`);
+        if (++placed % 100 === 0) options.progress(`${name}: placed ${placed}/${total}`);
       },
       inFlight,
       total,
     );
-    await untilNonePending(ordersDb, options, driver);
+    await untilNonePending(ordersDb, options, name);
     const perSecond = (await confirmedCount(ordersDb)) / ((performance.now() - started) / 1000);
 
-    options.progress(`saga (${driver}): ${offeredPerSecond}/s offered for ${offeredSeconds} s`);
+    options.progress(`${name}: ${offeredPerSecond}/s offered for ${offeredSeconds} s`);
     const since = new Date();
     const pending: Promise<void>[] = [];
     for (let i = 0; i < offeredPerSecond * offeredSeconds; i++) {
@@ -82,7 +96,7 @@ async function distributed(
       await new Promise((r) => setTimeout(r, 1000 / offeredPerSecond));
     }
     await Promise.all(pending);
-    await untilNonePending(ordersDb, options, driver);
+    await untilNonePending(ordersDb, options, name);
     const rows = await ordersDb.select({
       ms: sql<number>`extract(epoch from (${orders.updatedAt} - ${orders.createdAt})) * 1000`,
     }).from(orders).where(
@@ -90,7 +104,7 @@ async function distributed(
     );
     const latencies = rows.map((row) => Number(row.ms));
     return {
-      name: `distributed (${driver})`,
+      name,
       "confirmed/s": perSecond,
       "p50 ms": percentile(latencies, 50),
       "p95 ms": percentile(latencies, 95),
@@ -110,12 +124,12 @@ function placeOrder(stack: Stack, user: TestUser, productId: string) {
 
 type OrdersDb = Awaited<ReturnType<Stack["database"]>>["db"];
 
-async function untilNonePending(db: OrdersDb, options: BenchOptions, driver: string) {
+async function untilNonePending(db: OrdersDb, options: BenchOptions, label: string) {
   while (true) {
     const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(orders)
       .where(sql`${orders.status} = 'pending'`);
     if (Number(n) === 0) return;
-    options.progress(`saga (${driver}): ${n} orders still pending`);
+    options.progress(`${label}: ${n} orders still pending`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
