@@ -1,8 +1,8 @@
 /**
- * `deno task bench [--quick] [--only rpc,saga]`: how fast the platform is and what its distribution costs, in one
- * run on one machine. Each suite prints a table; all of them are written to
- * bench/results/<time>.json so runs can be compared. Postgres comes from DATABASE_URL, or the
- * local one at postgres://postgres@127.0.0.1:5432/test when it answers.
+ * `deno task bench [--quick] [--only rpc,saga]`: how fast the platform is and what its
+ * distribution costs, in one run on one machine. Each suite prints a table; all of them are
+ * written to bench/results/<time>.json so runs can be compared. Postgres comes from
+ * DATABASE_URL, or the local one at postgres://postgres@127.0.0.1:5432/test when it answers.
  */
 import { parseArgs } from "node:util";
 import { coldStart } from "./cold_start.ts";

@@ -94,7 +94,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     const rows = marking.length === 0
       ? await db.select(columns).from(table).where(unpublished)
         .orderBy(asc(table.seq)).limit(batchSize)
-      : await db.with(markPublished(marking)).select(columns).from(table)
+      : await db.with(db.$with("marked").as(markPublished(marking))).select(columns).from(table)
         .where(and(unpublished, sql`${table.id} <> all(${ids(marking)})`))
         .orderBy(asc(table.seq)).limit(batchSize);
     forget(marking);
@@ -102,10 +102,8 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   }
 
   function markPublished(list: string[]) {
-    return db.$with("marked").as(
-      db.update(table).set({ publishedAt: new Date() })
-        .where(sql`${table.id} = any(${ids(list)})`).returning({ id: table.id }),
-    );
+    return db.update(table).set({ publishedAt: new Date() })
+      .where(sql`${table.id} = any(${ids(list)})`).returning({ id: table.id });
   }
 
   async function publishBatch(): Promise<number> {
@@ -125,8 +123,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   async function markHeld() {
     const marking = unmarked;
     if (marking.length === 0) return;
-    await db.update(table).set({ publishedAt: new Date() })
-      .where(sql`${table.id} = any(${ids(marking)})`);
+    await markPublished(marking);
     forget(marking);
   }
 
