@@ -129,7 +129,9 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   async function deadLetter(message: JsMsg, reason: string) {
     log.error("event sent to dead letters", { subject: message.subject, reason });
     await sendToDeadLetters(nc, service, message, reason);
-    message.term(reason);
+    // Without a reason: nats-server 2.9 does not read "+TERM <reason>" and would redeliver the
+    // message after the ack wait. The reason travels in the dead letter's headers.
+    message.term();
   }
 
   const safely = async (message: JsMsg) => {

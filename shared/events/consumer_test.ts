@@ -60,6 +60,8 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
     log,
     maxDeliver: 3,
     backoffMs: [50],
+    // Longer than `until` waits: a dead letter must be terminated, not left to time out.
+    ackWaitMs: 30_000,
     afterCommit: () => {
       if (failCommits > 0) {
         failCommits--;
@@ -124,6 +126,10 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
       assert.equal(letter.header.get(deadLetterHeaders.stream), ordersStream.name);
       assert.match(letter.header.get(deadLetterHeaders.reason), /^not an event/);
       assert.equal(new TextDecoder().decode(letter.data), "this is not JSON");
+      await until(async () => {
+        const info = await jsm.consumers.info(ordersStream.name, "notifications");
+        return info.num_ack_pending === 0;
+      }, "the dead letters to be terminated");
     });
 
     await t.step("a handler that keeps failing: dead letter after max deliveries", async () => {
