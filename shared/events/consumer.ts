@@ -2,8 +2,9 @@
  * A service's durable pull consumer on one stream: explicit ack, bounded redelivery with
  * backoff, dead letters for what cannot be handled, and every handler run once per event id
  * through the inbox. Events that share an ordering key (the order's id, else the user's) are
- * handled one after another in stream order; events of different keys run side by side, up to
- * `concurrency` at once.
+ * handled one after another in stream order; events of different keys run side by side, in up
+ * to `concurrency` transactions at once. Under load, the events waiting in a lane are applied
+ * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them).
  */
 import {
   AckPolicy,
@@ -15,11 +16,11 @@ import {
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Database } from "../../db/client.ts";
 import { ensureStream } from "../bus/mod.ts";
-import { envelope, type StreamDefinition } from "../contracts/mod.ts";
+import type { StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { eventHandleDuration, eventsHandled, reportReading } from "../telemetry/mod.ts";
 import { deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
-import { eventDispatcher } from "./dispatch.ts";
+import { type Delivery, eventDispatcher } from "./dispatch.ts";
 import type { EventHandler } from "./handler.ts";
 import type { InboxTable } from "./inbox.ts";
 
@@ -40,8 +41,10 @@ export interface ConsumerOptions {
   backoffMs?: number[];
   /** How long an unacknowledged delivery waits before the server redelivers it (a crash). */
   ackWaitMs?: number;
-  /** Messages in hand at once, across ordering keys. */
+  /** Transactions at once: events are spread over this many lanes by their ordering key. */
   concurrency?: number;
+  /** Events applied in one transaction at most, when that many wait in a lane. */
+  batchSize?: number;
 }
 
 /** What must happen in order: all facts of one order, else of one user, else the event alone. */
@@ -94,26 +97,34 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   );
   const messages = await consumer.consume({ max_messages: 64 });
 
-  async function handle(message: JsMsg): Promise<void> {
-    const started = performance.now();
-    let type = message.subject;
+  /** Acks what was handled (or dead-letters what never can be), with its metrics. */
+  async function settle(message: JsMsg, delivery: Delivery, started: number) {
+    const type = delivery.event?.type ?? message.subject;
     try {
-      const delivery = await dispatcher.deliver(message);
-      type = delivery.event?.type ?? type;
       if (delivery.outcome === "invalid") {
         eventsHandled.inc({ service, event: type, outcome: "dead" });
-        return deadLetter(message, delivery.reason);
+        return await deadLetter(message, delivery.reason);
       }
-      if (delivery.outcome === "applied") options.afterCommit?.();
       message.ack();
       eventsHandled.inc({ service, event: type, outcome: delivery.outcome });
+    } finally {
+      eventHandleDuration.observe({ service, event: type }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** One message in its own transaction; a failure is retried later, then dead-lettered. */
+  async function handleOne(message: JsMsg): Promise<void> {
+    const started = performance.now();
+    let delivery: Delivery;
+    try {
+      delivery = await dispatcher.deliver(message);
     } catch (error) {
       const attempt = message.info.deliveryCount;
       if (attempt >= maxDeliver) {
-        eventsHandled.inc({ service, event: type, outcome: "dead" });
+        eventsHandled.inc({ service, event: message.subject, outcome: "dead" });
         return deadLetter(message, `failed ${attempt} times: ${errorText(error)}`);
       }
-      eventsHandled.inc({ service, event: type, outcome: "retry" });
+      eventsHandled.inc({ service, event: message.subject, outcome: "retry" });
       log.warn("event handler failed; will retry", {
         error,
         attempt,
@@ -121,8 +132,33 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
         seq: message.seq,
       });
       message.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
-    } finally {
-      eventHandleDuration.observe({ service, event: type }, (performance.now() - started) / 1000);
+      return;
+    }
+    if (delivery.outcome === "applied") options.afterCommit?.();
+    await settle(message, delivery, started);
+  }
+
+  /**
+   * The messages waiting in a lane, in one transaction. If one of them fails, none was
+   * applied: each is then handled alone, so only the failing one is retried.
+   */
+  async function handleBatch(batch: JsMsg[]): Promise<void> {
+    if (batch.length === 1) return safely(() => handleOne(batch[0]), batch[0]);
+    const started = performance.now();
+    let deliveries: Delivery[];
+    try {
+      deliveries = await dispatcher.deliverAll(batch);
+    } catch (error) {
+      log.debug("a batch failed; its events are handled one by one", {
+        error,
+        events: batch.length,
+      });
+      for (const message of batch) await safely(() => handleOne(message), message);
+      return;
+    }
+    if (deliveries.some((delivery) => delivery.outcome === "applied")) options.afterCommit?.();
+    for (const [i, message] of batch.entries()) {
+      await safely(() => settle(message, deliveries[i], started), message);
     }
   }
 
@@ -134,9 +170,9 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     message.term();
   }
 
-  const safely = async (message: JsMsg) => {
+  const safely = async (work: () => Promise<void>, message: JsMsg) => {
     try {
-      await handle(message);
+      await work();
     } catch (error) {
       // Could not even dead-letter it (NATS away): let the server redeliver it later.
       log.error("event could not be handled", { error, subject: message.subject });
@@ -144,23 +180,41 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     }
   };
 
-  const limit = options.concurrency ?? 16;
-  const inHand = new Set<Promise<void>>();
-  // The last handling queued for each key: the next one with that key waits for it.
-  const tails = new Map<string, Promise<void>>();
+  // Events go to lanes by ordering key: a lane applies what waits in it in stream order, in
+  // one transaction per batch, while other lanes run side by side.
+  const lanes = Array.from({ length: Math.max(1, options.concurrency ?? 4) }, () => ({
+    waiting: [] as JsMsg[],
+    running: false,
+  }));
+  const batchSize = Math.max(1, options.batchSize ?? 32);
+  const lanesDone = new Set<Promise<void>>();
+  let inHand = 0;
+  let room: (() => void) | null = null;
+
+  async function drainLane(lane: (typeof lanes)[number]) {
+    lane.running = true;
+    while (lane.waiting.length > 0) {
+      const batch = lane.waiting.splice(0, batchSize);
+      await handleBatch(batch);
+      inHand -= batch.length;
+      const wake = room;
+      room = null;
+      wake?.();
+    }
+    lane.running = false;
+  }
+
   const loop = (async () => {
     for await (const message of messages) {
-      while (inHand.size >= limit) await Promise.race(inHand);
-      const parsed = envelope.safeParse(safeJson(message));
-      const key = parsed.success ? orderingKey(parsed.data) : `poison:${message.seq}`;
-      const previous = tails.get(key) ?? Promise.resolve();
-      const handling = previous.then(() => safely(message));
-      tails.set(key, handling);
-      inHand.add(handling);
-      handling.finally(() => {
-        inHand.delete(handling);
-        if (tails.get(key) === handling) tails.delete(key);
-      });
+      while (inHand >= lanes.length * batchSize) await new Promise<void>((r) => room = r);
+      const lane = lanes[laneOf(message, lanes.length)];
+      lane.waiting.push(message);
+      inHand++;
+      if (!lane.running) {
+        const draining = drainLane(lane);
+        lanesDone.add(draining);
+        draining.finally(() => lanesDone.delete(draining));
+      }
     }
   })();
 
@@ -169,9 +223,20 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       stopReporting();
       await messages.close();
       await loop;
-      await Promise.all(inHand);
+      await Promise.all(lanesDone);
     },
   };
+}
+
+/** The lane of a message: all events of one ordering key go to the same lane. */
+function laneOf(message: JsMsg, lanes: number): number {
+  const event = safeJson(message) as { id?: unknown; data?: unknown } | undefined;
+  const key = typeof event?.id === "string"
+    ? orderingKey({ id: event.id, data: event.data })
+    : `poison:${message.seq}`;
+  let hash = 2166136261; // FNV-1a: cheap, and spreads UUIDs evenly
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619);
+  return (hash >>> 0) % lanes;
 }
 
 function safeJson(message: JsMsg): unknown {

@@ -1,8 +1,9 @@
 /**
  * From a stream message to a service's handler, once: parse the envelope, pick the handler by
- * type and version, validate, and run it in one transaction with the inbox row. The live
- * consumer, a replay, a rebuild and a dead letter's re-drive all deliver through this, so a
- * replayed event meets exactly the rules a live one does.
+ * type and version, validate, and run it in one transaction with the inbox row (a batch of
+ * events: one transaction for all of them). The live consumer, a replay, a rebuild and a dead
+ * letter's re-drive all deliver through this, so a replayed event meets exactly the rules a
+ * live one does.
  */
 import type { MsgHdrs } from "@nats-io/nats-core";
 import { eq } from "drizzle-orm";
@@ -12,7 +13,7 @@ import { type Envelope, envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
 import type { EventHandler } from "./handler.ts";
-import { handleOnce, type InboxTable } from "./inbox.ts";
+import { handleEachOnce, type InboxTable } from "./inbox.ts";
 
 /** What a stream message offers, whether consumed, fetched by sequence or copied. */
 export interface StreamMessage {
@@ -44,6 +45,11 @@ export interface DispatcherOptions {
 export interface Dispatcher {
   /** Delivers `message` to its handler once; throws what the handler threw. */
   deliver(message: StreamMessage, options?: { db?: Database }): Promise<Delivery>;
+  /**
+   * Delivers each message to its handler once, in the given order, all in one transaction:
+   * one delivery per message, or the first handler's error, and then nothing was applied.
+   */
+  deliverAll(messages: StreamMessage[], options?: { db?: Database }): Promise<Delivery[]>;
   /** Says what `deliver` would do with `message` now. */
   plan(message: StreamMessage): Promise<{ plan: Plan; event?: Envelope; reason?: string }>;
 }
@@ -54,10 +60,11 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
   // while the producer publishes both (see README, "Event versions").
   const handlers = new Map(options.handlers.map((h) => [`${h.event.type}@${h.event.version}`, h]));
 
+  type Handled = { kind: "handled"; envelope: Envelope; handler: EventHandler; event: unknown };
   type Resolved =
     | { kind: "invalid"; reason: string; envelope?: Envelope }
     | { kind: "ignored"; envelope: Envelope }
-    | { kind: "handled"; envelope: Envelope; handler: EventHandler; event: unknown };
+    | Handled;
 
   function resolve(message: StreamMessage): Resolved {
     const parsed = envelope.safeParse(safeJson(message));
@@ -74,40 +81,75 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
     return { kind: "handled", handler, envelope: parsed.data, event: event.data };
   }
 
-  return {
-    async deliver(message, { db: within = db } = {}) {
+  /** Runs one event's handler in the batch's transaction, in a span under its producer's. */
+  function apply(tx: Database, item: Handled, message: StreamMessage): Promise<void> {
+    const { envelope } = item;
+    const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
+    const eventLog = log.child({
+      correlationId: envelope.correlationId,
+      eventId: envelope.id,
+      eventType: envelope.type,
+      ...(typeof orderId === "string" ? { orderId } : {}),
+    });
+    return inMessagingSpan(
+      {
+        operation: "process",
+        destination: message.subject,
+        kind: SpanKind.CONSUMER,
+        messageId: envelope.id,
+        consumerGroup: service,
+      },
+      extractTraceContext(message.headers),
+      () => item.handler.handle(item.event as never, { tx, log: eventLog }),
+    );
+  }
+
+  async function deliverAll(
+    messages: StreamMessage[],
+    { db: within = db }: { db?: Database } = {},
+  ): Promise<Delivery[]> {
+    const deliveries: Delivery[] = [];
+    const handled: (Handled & { id: string; type: string; index: number })[] = [];
+    messages.forEach((message, index) => {
       const resolved = resolve(message);
       if (resolved.kind === "invalid") {
-        return { outcome: "invalid", reason: resolved.reason, event: resolved.envelope };
+        deliveries[index] = {
+          outcome: "invalid",
+          reason: resolved.reason,
+          event: resolved.envelope,
+        };
+      } else if (resolved.kind === "ignored") {
+        deliveries[index] = { outcome: "ignored", event: resolved.envelope };
+      } else {
+        handled.push({
+          ...resolved,
+          id: resolved.envelope.id,
+          type: resolved.envelope.type,
+          index,
+        });
       }
-      if (resolved.kind === "ignored") return { outcome: "ignored", event: resolved.envelope };
-      const { handler, envelope, event } = resolved;
-      const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
-      const eventLog = log.child({
-        correlationId: envelope.correlationId,
-        eventId: envelope.id,
-        eventType: envelope.type,
-        ...(typeof orderId === "string" ? { orderId } : {}),
-      });
-      const outcome = await inMessagingSpan(
-        {
-          operation: "process",
-          destination: message.subject,
-          kind: SpanKind.CONSUMER,
-          messageId: envelope.id,
-          consumerGroup: service,
-        },
-        extractTraceContext(message.headers),
-        () =>
-          handleOnce(
-            within,
-            inbox,
-            envelope,
-            (tx) => handler.handle(event as never, { tx, log: eventLog }),
-          ),
-      );
-      if (outcome === "duplicate") eventLog.debug("duplicate event skipped");
-      return { outcome, event: envelope };
+    });
+    if (handled.length === 0) return deliveries;
+    const outcomes = await handleEachOnce(
+      within,
+      inbox,
+      handled,
+      (tx, item) => apply(tx, item, messages[item.index]),
+    );
+    handled.forEach((item, n) => {
+      if (outcomes[n] === "duplicate") {
+        log.debug("duplicate event skipped", { eventId: item.id, eventType: item.type });
+      }
+      deliveries[item.index] = { outcome: outcomes[n], event: item.envelope };
+    });
+    return deliveries;
+  }
+
+  return {
+    deliverAll,
+    async deliver(message, options) {
+      const [delivery] = await deliverAll([message], options);
+      return delivery;
     },
 
     async plan(message) {
