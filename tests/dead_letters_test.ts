@@ -88,12 +88,17 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
         await jetstream(stack.nc).publish("orders.order.placed", "not json at all");
         const poisoned = await eventually(async () => {
           const found = (await letters(stack)).filter((l) => l.reason.startsWith("not an event"));
-          // Every consumer of ORDERS but orders: payments, catalog, notifications (history).
+          // The consumers that read placed orders: payments, notifications, history. Catalog
+          // reads only cancellations, so the server never sends it this subject.
           return found.length >= 3 ? found : undefined;
         }).then(async () => {
           await new Promise((r) => setTimeout(r, 500));
           return (await letters(stack)).filter((l) => l.reason.startsWith("not an event"));
         });
+        assert.deepEqual(
+          poisoned.map((letter) => letter.service).sort(),
+          ["history", "notifications", "payments"],
+        );
         const redriven = await ops(stack, "deadletters", "redrive", String(poisoned[0].seq));
         assert.match(redriven, /invalid {2}not an event/);
         for (const letter of poisoned) {

@@ -76,7 +76,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     deliver_policy: DeliverPolicy.All,
     max_deliver: maxDeliver,
     ack_wait: nanos(options.ackWaitMs ?? 10_000),
-    filter_subject: stream.subjects[0],
+    filter_subject: filterSubject(stream, options.handlers),
   };
   try {
     await jsm.consumers.add(stream.name, config);
@@ -226,6 +226,16 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       await Promise.all(lanesDone);
     },
   };
+}
+
+/**
+ * What the durable consumer reads: the one event type its handlers know, else the whole stream.
+ * The server then keeps the other facts off the wire instead of sending each to be ignored
+ * (nats-server 2.9 takes one filter subject, not a list).
+ */
+export function filterSubject(stream: StreamDefinition, handlers: EventHandler[]): string {
+  const subjects = new Set(handlers.map((handler) => handler.event.subject));
+  return subjects.size === 1 ? [...subjects][0] : stream.subjects[0];
 }
 
 /** The lane of a message: all events of one ordering key go to the same lane. */

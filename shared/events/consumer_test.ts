@@ -10,6 +10,7 @@ import { orderCancelled, orderConfirmed, ordersStream } from "../contracts/mod.t
 import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
 import { deadLetterHeaders, deadLettersStream, on, startEventConsumer } from "./mod.ts";
+import { filterSubject } from "./consumer.ts";
 
 const log = createLogger({ service: "notifications", level: "error" });
 const confirmed = (orderId = crypto.randomUUID()) =>
@@ -17,6 +18,14 @@ const confirmed = (orderId = crypto.randomUUID()) =>
     source: "orders",
     correlationId: "c",
   });
+
+Deno.test("consumer filter: the one type its handlers know, else the whole stream", () => {
+  const handle = () => Promise.resolve();
+  const cancelledOnly = [on(orderCancelled, handle)];
+  assert.equal(filterSubject(ordersStream, cancelledOnly), "orders.order.cancelled");
+  const both = [on(orderCancelled, handle), on(orderConfirmed, handle)];
+  assert.equal(filterSubject(ordersStream, both), "orders.>");
+});
 
 Deno.test("event consumer: once per event, dead letters, never blocked", async (t) => {
   const server = await startNatsServer();
