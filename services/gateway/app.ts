@@ -46,17 +46,18 @@ export interface GatewayDeps {
   nc: NatsConnection;
   /** Every service instance's request stats, as Prometheus text (see service_stats.ts). */
   serviceStats: () => Promise<string>;
-  jwtSecret: string;
+  /** The key tokens are checked with (see token_key.ts). */
+  tokenKey: CryptoKey;
   rateLimits: TokenBuckets;
   requestBudgetMs: number;
   log: Logger;
 }
 
 export function createGatewayApp(deps: GatewayDeps) {
-  const authenticated = jwt({ secret: deps.jwtSecret, alg: "HS256" });
+  const authenticated = jwt({ secret: deps.tokenKey, alg: "HS256" });
   const document = openApiDocument();
   // Health, readiness and metrics stay outside: probes must never be refused.
-  const limited = rateLimit(deps.rateLimits, deps.jwtSecret);
+  const limited = rateLimit(deps.rateLimits, deps.tokenKey);
 
   const app = new Hono<GatewayEnv>()
     .use(requestId())

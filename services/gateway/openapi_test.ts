@@ -3,6 +3,7 @@ import { BreakerRegistry } from "../../shared/resilience/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { createGatewayApp, type GatewayDeps } from "./app.ts";
 import { TokenBuckets } from "./rate_limit.ts";
+import { tokenKey } from "./token_key.ts";
 
 // Only the routing table is read here; no request reaches a downstream service.
 const unused = {} as never;
@@ -18,7 +19,7 @@ const app = createGatewayApp(
     breakers: new BreakerRegistry(),
     serviceStats: () => Promise.resolve(""),
     nc: unused,
-    jwtSecret: "x".repeat(32),
+    tokenKey: await tokenKey("x".repeat(32)),
     rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
     requestBudgetMs: 1000,
     log: createLogger({ service: "gateway", level: "error" }),

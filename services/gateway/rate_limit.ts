@@ -44,20 +44,23 @@ export class TokenBuckets {
   }
 }
 
-export function rateLimit(buckets: TokenBuckets, jwtSecret: string): MiddlewareHandler<GatewayEnv> {
+export function rateLimit(
+  buckets: TokenBuckets,
+  tokenKey: CryptoKey,
+): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const waitMs = buckets.take(await clientKey(c, jwtSecret));
+    const waitMs = buckets.take(await clientKey(c, tokenKey));
     if (waitMs === 0) return next();
     c.header("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
     return problem(c, 429, "too many requests; slow down", { kind: "rate_limited" });
   };
 }
 
-async function clientKey(c: Context<GatewayEnv>, jwtSecret: string): Promise<string> {
+async function clientKey(c: Context<GatewayEnv>, tokenKey: CryptoKey): Promise<string> {
   const token = c.req.header("authorization")?.match(/^Bearer (.+)$/)?.[1];
   if (token) {
     try {
-      return `user:${(await verify(token, jwtSecret, "HS256")).sub}`;
+      return `user:${(await verify(token, tokenKey, "HS256")).sub}`;
     } catch {
       // A bad token is limited by address; the route will refuse it anyway.
     }

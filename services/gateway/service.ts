@@ -17,6 +17,7 @@ import type { RunningService } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
 import { serviceStatsText } from "./service_stats.ts";
 import { TokenBuckets } from "./rate_limit.ts";
+import { tokenKey } from "./token_key.ts";
 import type { GatewayConfig } from "./config.ts";
 
 export interface GatewayDeps {
@@ -25,7 +26,7 @@ export interface GatewayDeps {
   log: Logger;
 }
 
-export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningService> {
+export async function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningService> {
   const breakers = new BreakerRegistry({
     failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
     coolDownMs: config.BREAKER_COOL_DOWN_MS,
@@ -53,7 +54,7 @@ export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningS
     breakers,
     serviceStats: () => serviceStatsText(nc),
     nc,
-    jwtSecret: config.JWT_SECRET,
+    tokenKey: await tokenKey(config.JWT_SECRET),
     rateLimits: new TokenBuckets({
       burst: config.RATE_LIMIT_BURST,
       perSecond: config.RATE_LIMIT_PER_SECOND,
@@ -61,5 +62,5 @@ export function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningS
     requestBudgetMs: config.REQUEST_BUDGET_MS,
     log,
   });
-  return Promise.resolve({ fetch: app.fetch, stop: () => Promise.resolve() });
+  return { fetch: app.fetch, stop: () => Promise.resolve() };
 }
