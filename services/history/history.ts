@@ -1,6 +1,7 @@
 /** The order_history table: a row per order, read and written as the projection says. */
 import { desc, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
+import { type Placeholders, statement } from "../../db/statement.ts";
 import { orderHistory } from "../../db/history/schema.ts";
 import type { CancelReason, OrderHistoryEntry } from "../../shared/contracts/mod.ts";
 import type { HistoryRow } from "./projection.ts";
@@ -19,8 +20,7 @@ const rowOf = (stored: Stored): HistoryRow => ({
 });
 
 export async function findRow(tx: Database, orderId: string): Promise<HistoryRow | undefined> {
-  const [stored] = await tx.select().from(orderHistory).where(eq(orderHistory.orderId, orderId))
-    .for("update");
+  const [stored] = await rowForUpdate(tx, { orderId });
   return stored ? rowOf(stored) : undefined;
 }
 
@@ -32,14 +32,40 @@ const columnsOf = (row: HistoryRow) => ({
 
 /** False when the row exists already: another writer created it first. */
 export async function insertRow(tx: Database, row: HistoryRow): Promise<boolean> {
-  const inserted = await tx.insert(orderHistory).values(columnsOf(row)).onConflictDoNothing()
-    .returning({ orderId: orderHistory.orderId });
+  const inserted = await insertIfNew(tx, columnsOf(row));
   return inserted.length > 0;
 }
 
 export async function updateRow(tx: Database, row: HistoryRow): Promise<void> {
-  await tx.update(orderHistory).set(columnsOf(row)).where(eq(orderHistory.orderId, row.orderId));
+  await update(tx, columnsOf(row));
 }
+
+// The statements of each event's fold, built once (see db/statement.ts).
+const rowForUpdate = statement(
+  "history_row_for_update",
+  (db, p) =>
+    db.select().from(orderHistory).where(eq(orderHistory.orderId, p.orderId)).for("update"),
+);
+const columns = (p: Placeholders) => ({
+  orderId: p.orderId,
+  userId: p.userId,
+  status: p.status,
+  reason: p.reason,
+  totalCents: p.totalCents,
+  itemCount: p.itemCount,
+  placedAt: p.placedAt,
+  updatedAt: p.updatedAt,
+});
+const insertIfNew = statement(
+  "history_insert",
+  (db, p) =>
+    db.insert(orderHistory).values(columns(p)).onConflictDoNothing()
+      .returning({ orderId: orderHistory.orderId }),
+);
+const update = statement(
+  "history_update",
+  (db, p) => db.update(orderHistory).set(columns(p)).where(eq(orderHistory.orderId, p.orderId)),
+);
 
 /** A user's orders, newest first. */
 export async function historyOf(db: Database, userId: string): Promise<OrderHistoryEntry[]> {

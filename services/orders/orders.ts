@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, inArray, TransactionRollbackError } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
+import { statement } from "../../db/statement.ts";
 import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
 import {
   type CancelReason,
@@ -14,6 +15,31 @@ import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox
 import { nextStatus, type OrderChange, type OrderStatus } from "./domain.ts";
 
 const source = "orders";
+
+// The statements of the saga's hot path, built once (see db/statement.ts).
+const insertOrder = statement("orders_insert", (db, p) =>
+  db.insert(orders).values({
+    id: p.id,
+    userId: p.userId,
+    status: "pending",
+    totalCents: p.totalCents,
+  }));
+const insertStep = statement(
+  "orders_insert_step",
+  (db, p) =>
+    db.insert(timeline).values({ orderId: p.orderId, type: p.type, source: p.source, at: p.at })
+      .onConflictDoNothing(),
+);
+const orderForUpdate = statement(
+  "orders_for_update",
+  (db, p) => db.select().from(orders).where(eq(orders.id, p.orderId)).for("update"),
+);
+const updateStatus = statement(
+  "orders_update_status",
+  (db, p) =>
+    db.update(orders).set({ status: p.status, reason: p.reason, updatedAt: p.updatedAt })
+      .where(eq(orders.id, p.orderId)),
+);
 
 export interface NewOrder {
   userId: string;
@@ -33,12 +59,7 @@ export type PlaceResult =
 export function placeOrder(db: Database, order: NewOrder, origin: EventOrigin) {
   return db.transaction(async (tx): Promise<PlaceResult> => {
     const orderId = uuidv7();
-    await tx.insert(orders).values({
-      id: orderId,
-      userId: order.userId,
-      status: "pending",
-      totalCents: order.totalCents,
-    });
+    await insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents });
     if (order.idempotency) {
       const [claimed] = await tx.insert(idempotencyKeys).values({
         userId: order.userId,
@@ -82,7 +103,7 @@ export async function recordStep(
   tx: Database,
   step: { orderId: string; type: string; source: string; at: string },
 ) {
-  await tx.insert(timeline).values({ ...step, at: new Date(step.at) }).onConflictDoNothing();
+  await insertStep(tx, { ...step, at: new Date(step.at) });
 }
 
 /**
@@ -95,13 +116,12 @@ export async function changeStatus(
   change: OrderChange,
   origin: EventOrigin,
 ): Promise<boolean> {
-  const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for("update");
+  const [current] = await orderForUpdate(tx, { orderId });
   if (!current) return false;
   const status = nextStatus(current.status as OrderStatus, change);
   if (!status) return false;
   const reason = change.to === "cancelled" ? change.reason : null;
-  await tx.update(orders).set({ status, reason, updatedAt: new Date() })
-    .where(eq(orders.id, orderId));
+  await updateStatus(tx, { orderId, status, reason, updatedAt: new Date() });
   const event = change.to === "confirmed"
     ? createEvent(orderConfirmed, {
       orderId,

@@ -2,7 +2,20 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
+import { statement } from "../../db/statement.ts";
 import { charges, deposits, refunds, wallets } from "../../db/payments/schema.ts";
+
+// The statements of the saga's hot path, built once (see db/statement.ts).
+const takeFromWallet = statement("payments_take_from_wallet", (db, p) =>
+  db.update(wallets)
+    .set({ balanceCents: sql`${wallets.balanceCents} - ${p.amountCents}` })
+    .where(and(eq(wallets.userId, p.userId), gte(wallets.balanceCents, p.amountCents)))
+    .returning({ balanceCents: wallets.balanceCents }));
+const insertCharge = statement(
+  "payments_insert_charge",
+  (db, p) =>
+    db.insert(charges).values({ orderId: p.orderId, userId: p.userId, amountCents: p.amountCents }),
+);
 
 /** Opens the user's wallet with the starting balance, once; later calls change nothing. */
 export async function openWallet(tx: Database, userId: string, startingCents: number) {
@@ -42,12 +55,9 @@ export async function chargeOrder(
   tx: Database,
   charge: { orderId: string; userId: string; amountCents: number },
 ): Promise<ChargeResult> {
-  const [after] = await tx.update(wallets)
-    .set({ balanceCents: sql`${wallets.balanceCents} - ${charge.amountCents}` })
-    .where(and(eq(wallets.userId, charge.userId), gte(wallets.balanceCents, charge.amountCents)))
-    .returning({ balanceCents: wallets.balanceCents });
+  const [after] = await takeFromWallet(tx, charge);
   if (!after) return { charged: false, balanceCents: await balanceOf(tx, charge.userId) };
-  await tx.insert(charges).values(charge);
+  await insertCharge(tx, charge);
   return { charged: true, balanceCents: after.balanceCents };
 }
 

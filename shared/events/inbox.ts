@@ -5,6 +5,7 @@
  */
 import { type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
+import { type Statement, statement } from "../../db/statement.ts";
 
 export function inboxTable(schema: PgSchema) {
   return schema.table("inbox", {
@@ -42,9 +43,11 @@ export function handleEachOnce<E extends { id: string; type: string }>(
   effects: (tx: Database, event: E) => Promise<void>,
 ): Promise<HandleOutcome[]> {
   return db.transaction(async (tx) => {
-    const rows = [...new Map(events.map((e) => [e.id, { eventId: e.id, type: e.type }])).values()];
-    const inserted = await tx.insert(inbox).values(rows).onConflictDoNothing()
-      .returning({ eventId: inbox.eventId });
+    const rows = [...new Map(events.map((e) => [e.id, e.type])).entries()];
+    const values = Object.fromEntries(
+      rows.flatMap(([id, type], i) => [[`id${i}`, id], [`type${i}`, type]]),
+    );
+    const inserted = await insertRows(inbox, rows.length)(tx, values);
     // An id the insert did not return was applied before; an id twice in the batch, once.
     const fresh = new Set(inserted.map((row) => row.eventId));
     const outcomes: HandleOutcome[] = [];
@@ -58,4 +61,26 @@ export function handleEachOnce<E extends { id: string; type: string }>(
     }
     return outcomes;
   });
+}
+
+// A statement per inbox and number of rows: the SQL names every row's parameters.
+const inserts = new WeakMap<InboxTable, Map<number, Statement<{ eventId: string }[]>>>();
+
+function insertRows(inbox: InboxTable, count: number) {
+  const bySize = inserts.get(inbox) ?? inserts.set(inbox, new Map()).get(inbox)!;
+  if (!bySize.has(count)) {
+    bySize.set(
+      count,
+      statement(`inbox_insert_${count}`, (db, p) =>
+        db.insert(inbox)
+          .values(
+            Array.from(
+              { length: count },
+              (_, i) => ({ eventId: p[`id${i}`], type: p[`type${i}`] }),
+            ),
+          )
+          .onConflictDoNothing().returning({ eventId: inbox.eventId })),
+    );
+  }
+  return bySize.get(count)!;
 }

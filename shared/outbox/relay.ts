@@ -2,6 +2,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { and, asc, count, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
+import { type Statement, statement } from "../../db/statement.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -25,7 +26,7 @@ export async function enqueueEvent(tx: Database, table: OutboxTable, event: Enve
     context.active(),
     async () => {
       injectTraceContext(carrier);
-      await tx.insert(table).values({
+      await insertInto(table)(tx, {
         id: event.id,
         subject: event.type,
         payload: JSON.stringify(event),
@@ -33,6 +34,24 @@ export async function enqueueEvent(tx: Database, table: OutboxTable, event: Enve
       });
     },
   );
+}
+
+const inserts = new WeakMap<OutboxTable, Statement<unknown>>();
+
+function insertInto(table: OutboxTable) {
+  if (!inserts.has(table)) {
+    inserts.set(
+      table,
+      statement("outbox_insert", (db, p) =>
+        db.insert(table).values({
+          id: p.id,
+          subject: p.subject,
+          payload: p.payload,
+          headers: p.headers,
+        })),
+    );
+  }
+  return inserts.get(table)!;
 }
 
 function natsHeaders(stored: string | null) {
