@@ -141,6 +141,23 @@ Deno.test("the order saga, by choreography", async (t) => {
       assert.equal((await getJson(stack, user, "/orders")).items.length, 1);
     });
 
+    await t.step("the same Idempotency-Key sent five times at once: one order", async () => {
+      const user = await signUp(stack);
+      const pin = await productBySku(stack, "PIN-011");
+      const items = [{ productId: pin.id, quantity: 1 }];
+      // All five pass the endpoint's lookup; the key's row decides, and the others roll back.
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => placeOrder(stack, user, items, "key-at-once")),
+      );
+      assert.deepEqual(answers.map((res) => res.status), [201, 201, 201, 201, 201]);
+      const orderIds = new Set(
+        await Promise.all(answers.map(async (res) => (await res.json()).orderId)),
+      );
+      assert.equal(orderIds.size, 1);
+      await settledOrder(stack, user, [...orderIds][0]);
+      assert.equal((await getJson(stack, user, "/orders")).items.length, 1);
+    });
+
     await t.step("bad orders are 400: unknown product, quantity below 1, no items", async () => {
       const user = await signUp(stack);
       const mug = await productBySku(stack, "MUG-001");

@@ -59,29 +59,21 @@ export type PlaceResult =
 export function placeOrder(db: Database, order: NewOrder, origin: EventOrigin) {
   return db.transaction(async (tx): Promise<PlaceResult> => {
     const orderId = uuidv7();
-    await insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents });
-    if (order.idempotency) {
-      const [claimed] = await tx.insert(idempotencyKeys).values({
-        userId: order.userId,
-        key: order.idempotency.key,
-        requestHash: order.idempotency.fingerprint,
-        orderId,
-      }).onConflictDoNothing().returning();
-      if (!claimed) {
-        tx.rollback();
-      }
-    }
-    await tx.insert(orderLines).values(
-      order.items.map((item, line) => ({ orderId, line, ...item })),
-    );
     const event = createEvent(orderPlaced, {
       orderId,
       userId: order.userId,
       items: order.items,
       totalCents: order.totalCents,
     }, origin);
-    await enqueueEvent(tx, outbox, event);
-    await recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt });
+    await insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents });
+    // What refers to the order, sent together: one round trip (see "Pipelined statements").
+    const [claimed] = await Promise.all([
+      order.idempotency ? claimKey(tx, order.userId, order.idempotency, orderId) : true,
+      tx.insert(orderLines).values(order.items.map((item, line) => ({ orderId, line, ...item }))),
+      enqueueEvent(tx, outbox, event),
+      recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
+    ]);
+    if (!claimed) tx.rollback();
     return { placed: true, orderId };
   }).catch(async (error) => {
     // Rolled back because the key was taken: answer with the order the key made before.
@@ -90,6 +82,22 @@ export function placeOrder(db: Database, order: NewOrder, origin: EventOrigin) {
     if (!earlier) throw error;
     return { placed: false, orderId: earlier.orderId, fingerprint: earlier.requestHash };
   });
+}
+
+/** False when the user used this key before. */
+async function claimKey(
+  tx: Database,
+  userId: string,
+  idempotency: { key: string; fingerprint: string },
+  orderId: string,
+): Promise<boolean> {
+  const claimed = await tx.insert(idempotencyKeys).values({
+    userId,
+    key: idempotency.key,
+    requestHash: idempotency.fingerprint,
+    orderId,
+  }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+  return claimed.length > 0;
 }
 
 export async function findByKey(db: Database, userId: string, key: string) {
@@ -121,7 +129,6 @@ export async function changeStatus(
   const status = nextStatus(current.status as OrderStatus, change);
   if (!status) return false;
   const reason = change.to === "cancelled" ? change.reason : null;
-  await updateStatus(tx, { orderId, status, reason, updatedAt: new Date() });
   const event = change.to === "confirmed"
     ? createEvent(orderConfirmed, {
       orderId,
@@ -133,8 +140,11 @@ export async function changeStatus(
       userId: current.userId,
       reason: reason as CancelReason,
     }, origin);
-  await enqueueEvent(tx, outbox, event);
-  await recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt });
+  await Promise.all([
+    updateStatus(tx, { orderId, status, reason, updatedAt: new Date() }),
+    enqueueEvent(tx, outbox, event),
+    recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
+  ]);
   return true;
 }
 
