@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
 import { verify } from "hono/jwt";
-import type { GatewayEnv } from "./env.ts";
+import type { AccessClaims, GatewayEnv } from "./env.ts";
 import { problem } from "./problem.ts";
 
 export interface BucketOptions {
@@ -60,7 +60,10 @@ async function clientKey(c: Context<GatewayEnv>, tokenKey: CryptoKey): Promise<s
   const token = c.req.header("authorization")?.match(/^Bearer (.+)$/)?.[1];
   if (token) {
     try {
-      return `user:${(await verify(token, tokenKey, "HS256")).sub}`;
+      const claims = await verify(token, tokenKey, "HS256");
+      // As jwt() would set it: the route's authentication need not verify the token again.
+      c.set("jwtPayload", claims as unknown as AccessClaims);
+      return `user:${claims.sub}`;
     } catch {
       // A bad token is limited by address; the route will refuse it anyway.
     }
