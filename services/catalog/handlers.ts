@@ -41,7 +41,7 @@ export const catalogHandlers = {
         outbox,
         createEvent(
           stockReleased,
-          { orderId: event.data.orderId, items: lines },
+          { orderId: event.data.orderId, userId: event.data.userId, items: lines },
           causedBy(event, source),
         ),
       );

@@ -60,7 +60,9 @@ export const stockRejected = defineEvent(
 export const stockReleased = defineEvent(
   "catalog.stock.released",
   1,
-  z.object({ orderId: z.uuid(), items: z.array(stockItem) }),
+  // userId: as every fact of an order, so consumers keep one user's facts in order. Optional:
+  // the first releases were published without it.
+  z.object({ orderId: z.uuid(), userId: z.uuid().optional(), items: z.array(stockItem) }),
 );
 
 export const catalogStream: StreamDefinition = { name: "CATALOG", subjects: ["catalog.>"] };

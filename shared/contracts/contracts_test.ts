@@ -33,7 +33,7 @@ const eventData: Record<string, unknown> = {
   "payments.payment.refunded": { orderId, userId, amountCents: 2400 },
   "catalog.stock.reserved": { orderId, userId, items: [line] },
   "catalog.stock.rejected": { orderId, userId, shortages: [{ ...line, available: 1 }] },
-  "catalog.stock.released": { orderId, items: [line] },
+  "catalog.stock.released": { orderId, userId, items: [line] },
   "audit.operator.acted": {
     actor: "ada@example.com",
     action: "deadletter.discard",

@@ -2,13 +2,15 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
 import { inbox, notifications } from "../../db/notifications/schema.ts";
+import { charges, inbox as paymentsInbox } from "../../db/payments/schema.ts";
+import { paymentsHandlers } from "../../services/payments/handlers.ts";
 import { notificationsHandlers } from "../../services/notifications/handlers.ts";
 import type { Database } from "../../db/client.ts";
-import { testDatabases } from "../../tests/harness/databases.ts";
+import { adminUrl, testDatabases } from "../../tests/harness/databases.ts";
 import { eventually } from "../../tests/harness/eventually.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
-import { orderConfirmed, ordersStream } from "../contracts/mod.ts";
+import { orderConfirmed, orderPlaced, ordersStream } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
 import { deadLettersStream, on, startEventConsumer } from "./mod.ts";
@@ -84,4 +86,57 @@ Deno.test("consumer batches: waiting events share a transaction, a failure spoil
     await databases.close();
     await server.dispose();
   }
+});
+
+Deno.test({
+  name: "consumer batches: one user's facts stay in one lane, so batches never deadlock",
+  // PGlite runs one transaction at a time: nothing to deadlock.
+  ignore: !adminUrl,
+  fn: async () => {
+    const server = await startNatsServer();
+    const databases = await testDatabases();
+    const { db } = await databases.open("payments");
+    const nc = await connectNats(server.url, "lanes-test");
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    await ensureStream(nc, ordersStream);
+
+    // Six users, ten orders each, waiting in the stream: every batch charges several wallets.
+    const users = Array.from({ length: 6 }, () => crypto.randomUUID());
+    for (let i = 0; i < 60; i++) {
+      const event = createEvent(orderPlaced, {
+        orderId: crypto.randomUUID(),
+        userId: users[i % users.length],
+        items: [{ productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 100 }],
+        totalCents: 100,
+      }, { source: "orders", correlationId: "c" });
+      await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
+    }
+    const lines: string[] = [];
+    const consumer = await startEventConsumer({
+      nc,
+      service: "payments",
+      stream: ordersStream,
+      handlers: paymentsHandlers(10_000).orders,
+      db,
+      inbox: paymentsInbox,
+      log: createLogger({ service: "payments", level: "debug", write: (l) => lines.push(l) }),
+      concurrency: 4,
+    });
+    try {
+      await eventually(async () => {
+        const info = await jsm.consumers.info(ordersStream.name, "payments");
+        return info.num_pending === 0 && info.num_ack_pending === 0 || undefined;
+      });
+      const [{ n }] = await db.select({ n: count() }).from(charges);
+      assert.equal(n, 60);
+      const failed = lines.filter((line) => line.includes("a batch failed"));
+      assert.deepEqual(failed, [], "no batch failed (a deadlock between lanes would fail one)");
+    } finally {
+      await consumer.stop();
+      await nc.close();
+      await databases.close();
+      await server.dispose();
+    }
+  },
 });

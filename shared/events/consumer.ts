@@ -47,11 +47,16 @@ export interface ConsumerOptions {
   batchSize?: number;
 }
 
-/** What must happen in order: all facts of one order, else of one user, else the event alone. */
+/**
+ * What must happen in order: all facts of one user, so of each of their orders (every fact of an
+ * order names its user), else of one order, else the event alone. By user rather than by order:
+ * a user's facts touch the same rows (their wallet), and two batches in two lanes that lock them
+ * in different orders would deadlock.
+ */
 export function orderingKey(event: { id: string; data: unknown }): string {
   const data = (event.data ?? {}) as { orderId?: unknown; userId?: unknown };
-  if (typeof data.orderId === "string") return `order:${data.orderId}`;
   if (typeof data.userId === "string") return `user:${data.userId}`;
+  if (typeof data.orderId === "string") return `order:${data.orderId}`;
   return `event:${event.id}`;
 }
 

@@ -9,9 +9,9 @@ import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
 import { on, orderingKey, startEventConsumer } from "./mod.ts";
 
-Deno.test("ordering key: the order, else the user, else the event itself", () => {
-  assert.equal(orderingKey({ id: "e", data: { orderId: "o", userId: "u" } }), "order:o");
-  assert.equal(orderingKey({ id: "e", data: { userId: "u" } }), "user:u");
+Deno.test("ordering key: the user, else the order, else the event itself", () => {
+  assert.equal(orderingKey({ id: "e", data: { orderId: "o", userId: "u" } }), "user:u");
+  assert.equal(orderingKey({ id: "e", data: { orderId: "o" } }), "order:o");
   assert.equal(orderingKey({ id: "e", data: {} }), "event:e");
 });
 
@@ -43,13 +43,14 @@ Deno.test("consumer: one order's events in stream order, different orders side b
   });
   try {
     const js = jetstream(nc);
-    // Eight orders over eight lanes: the chance that all share one lane is 8^-7.
+    // Eight users' orders over eight lanes: the chance that all share one lane is 8^-7.
     const orders = Array.from({ length: 8 }, () => crypto.randomUUID());
+    const userOf = new Map(orders.map((orderId) => [orderId, crypto.randomUUID()]));
     for (let step = 0; step < 10; step++) {
       for (const orderId of orders) {
         const event = createEvent(orderConfirmed, {
           orderId,
-          userId: crypto.randomUUID(),
+          userId: userOf.get(orderId)!,
           totalCents: step,
         }, { source: "orders", correlationId: "c" });
         await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
