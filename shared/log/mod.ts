@@ -25,28 +25,62 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
-  const threshold = rank[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => console.log(line));
-  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => {
-    if (rank[level] < threshold) return;
+  return new JsonLogger(
+    options.service,
+    rank[options.level ?? "info"],
+    options.write ?? ((line: string) => console.log(line)),
+    bound,
+  );
+}
+
+/**
+ * Methods on the prototype and `child` only remembering its fields: servers build a child per
+ * request, and most requests log nothing.
+ */
+class JsonLogger implements Logger {
+  constructor(
+    readonly service: string,
+    readonly threshold: number,
+    readonly write: (line: string) => void,
+    readonly bound: LogFields,
+    readonly parent?: JsonLogger,
+  ) {}
+
+  debug(msg: string, fields?: LogFields) {
+    this.#emit("debug", msg, fields);
+  }
+  info(msg: string, fields?: LogFields) {
+    this.#emit("info", msg, fields);
+  }
+  warn(msg: string, fields?: LogFields) {
+    this.#emit("warn", msg, fields);
+  }
+  error(msg: string, fields?: LogFields) {
+    this.#emit("error", msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.service, this.threshold, this.write, fields, this);
+  }
+
+  /** The fields of this logger and its parents, the nearest winning. */
+  #allBound(): LogFields {
+    return this.parent ? { ...this.parent.#allBound(), ...this.bound } : this.bound;
+  }
+
+  #emit(level: LogLevel, msg: string, fields?: LogFields) {
+    if (rank[level] < this.threshold) return;
     const line = {
       time: new Date().toISOString(),
       level,
-      service: options.service,
+      service: this.service,
       msg,
       ...activeTraceIds(),
-      ...bound,
+      ...this.#allBound(),
       ...(fields && serializable(fields)),
     };
-    write(JSON.stringify(line));
-  };
-  return {
-    debug: emit("debug"),
-    info: emit("info"),
-    warn: emit("warn"),
-    error: emit("error"),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
-  };
+    this.write(JSON.stringify(line));
+  }
 }
 
 /** Errors do not survive JSON.stringify; keep their name and message. */
