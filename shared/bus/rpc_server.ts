@@ -9,8 +9,8 @@ import type {
 } from "../contracts/mod.ts";
 import { invalidFields, ServiceError, statusOf } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { rpcServerDuration, rpcServerRequests } from "../telemetry/metrics.ts";
-import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/tracing.ts";
+import { type RpcServerMetrics, rpcServerMetrics } from "../telemetry/metrics.ts";
+import { extractTraceContext, inMessagingSpan, SpanKind, tracing } from "../telemetry/tracing.ts";
 import { budgetHeader, correlationHeader } from "./headers.ts";
 
 export interface RpcContext {
@@ -51,7 +51,12 @@ export async function serveRpc<E extends RpcEndpoints>(
   handlers: RpcHandlers<E>,
   options: ServeOptions,
 ): Promise<RpcServer> {
-  const inFlight = new Set<Promise<void>>();
+  // Requests being answered, counted rather than kept as promises: no extra promise per request.
+  let inFlight = 0;
+  let drained: PromiseWithResolvers<void> | undefined;
+  const settled = () => {
+    if (--inFlight === 0) drained?.resolve();
+  };
   const service = await new Svcm(nc).add({
     name: contract.name,
     version: options.version,
@@ -60,22 +65,32 @@ export async function serveRpc<E extends RpcEndpoints>(
   });
   for (const [method, endpoint] of Object.entries(contract.endpoints)) {
     const handler = handlers[method as keyof E] as (r: unknown, c: RpcContext) => Promise<unknown>;
+    const route: Route = {
+      endpoint,
+      handler,
+      metrics: rpcServerMetrics(contract.name, endpoint.subject),
+    };
     service.addEndpoint(method, {
       subject: endpoint.subject,
       metadata: { idempotent: String(endpoint.idempotent) },
       handler: (_error, msg) => {
-        const answering = inMessagingSpan(
+        // With tracing off no span is built, not even a no-op one: this runs on every request.
+        if (!tracing()) {
+          inFlight++;
+          return void answer(msg, route, options, settled);
+        }
+        const parent = extractTraceContext(msg.headers);
+        inFlight++; // only once nothing can throw before `answer` runs, which always settles
+        inMessagingSpan(
           {
             operation: "process",
             destination: endpoint.subject,
             kind: SpanKind.SERVER,
             consumerGroup: contract.name,
           },
-          extractTraceContext(msg.headers),
-          () => answer(msg, endpoint, handler, contract.name, options),
+          parent,
+          () => answer(msg, route, options, settled),
         );
-        inFlight.add(answering);
-        answering.finally(() => inFlight.delete(answering));
       },
     });
   }
@@ -85,25 +100,38 @@ export async function serveRpc<E extends RpcEndpoints>(
     service,
     stop: async () => {
       await service.stop();
-      await Promise.all(inFlight);
+      if (inFlight === 0) return;
+      drained ??= Promise.withResolvers();
+      await drained.promise;
     },
   };
 }
 
+/** What an endpoint's requests need, built once rather than per request. */
+interface Route {
+  endpoint: RpcEndpoint;
+  handler: (request: unknown, ctx: RpcContext) => Promise<unknown>;
+  metrics: RpcServerMetrics;
+}
+
+/** Answers one request, whatever happens; `settled` is called once it is answered or dropped. */
 async function answer(
   msg: ServiceMsg,
-  endpoint: RpcEndpoint,
-  handler: (request: unknown, ctx: RpcContext) => Promise<unknown>,
-  service: string,
+  { endpoint, handler, metrics }: Route,
   options: ServeOptions,
+  settled: () => void,
 ): Promise<void> {
   const started = performance.now();
-  const correlationId = msg.headers?.get(correlationHeader) || crypto.randomUUID();
-  const log = options.log.child({ correlationId, subject: endpoint.subject });
-  const budget = Number(msg.headers?.get(budgetHeader) || options.defaultBudgetMs || 5000);
-  const deadline = Date.now() + budget;
   let outcome = "ok";
+  let log = options.log;
+  // Everything inside the try, header decoding included: `settled` must run whatever happens.
   try {
+    const headers = msg.headers;
+    const correlationId = headers?.get(correlationHeader) || crypto.randomUUID();
+    // Cheap: its fields are merged only when a line is written, and most requests log nothing.
+    log = options.log.child({ correlationId, subject: endpoint.subject });
+    const budget = Number(headers?.get(budgetHeader) || options.defaultBudgetMs || 5000);
+    const deadline = Date.now() + budget;
     if (!(budget > 0)) {
       log.warn("dropped an expired request", { budgetMs: budget });
       throw new ServiceError("deadline", "the request's deadline had passed on arrival");
@@ -123,9 +151,8 @@ async function answer(
     outcome = failure.kind;
     msg.respondError(statusOf[failure.kind], failure.message, JSON.stringify(failure.toBody()));
   } finally {
-    const labels = { service, endpoint: endpoint.subject };
-    rpcServerRequests.inc({ ...labels, outcome });
-    rpcServerDuration.observe(labels, (performance.now() - started) / 1000);
+    metrics.record(outcome, (performance.now() - started) / 1000);
+    settled();
   }
 }
 

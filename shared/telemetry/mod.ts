@@ -6,6 +6,8 @@ export {
   reportBreakers,
   reportReading,
   rpcServerDuration,
+  type RpcServerMetrics,
+  rpcServerMetrics,
   rpcServerRequests,
 } from "./metrics.ts";
 export {
@@ -18,4 +20,5 @@ export {
   recordCarrier,
   SpanKind,
   tracer,
+  tracing,
 } from "./tracing.ts";

@@ -26,18 +26,22 @@ export interface HeaderCarrier {
   set(name: string, value: string): void;
 }
 
+// Built once: injecting runs on every request and publish.
+const setter = { set: (c: HeaderCarrier, key: string, value: string) => c.set(key, value) };
+const getter = {
+  get: (c: HeaderCarrier, key: string) => c.get(key) || undefined,
+  keys: () => ["traceparent", "tracestate"],
+};
+
 /** Writes the active trace context (traceparent, tracestate) into `carrier`. */
 export function injectTraceContext(carrier: HeaderCarrier, from: Context = context.active()) {
-  propagation.inject(from, carrier, { set: (c, key, value) => c.set(key, value) });
+  propagation.inject(from, carrier, setter);
 }
 
 /** The trace context `carrier` brings, to parent the spans of its handling. */
 export function extractTraceContext(carrier: HeaderCarrier | undefined): Context {
   if (!carrier) return ROOT_CONTEXT;
-  return propagation.extract(ROOT_CONTEXT, carrier, {
-    get: (c, key) => c.get(key) || undefined,
-    keys: () => ["traceparent", "tracestate"],
-  });
+  return propagation.extract(ROOT_CONTEXT, carrier, getter);
 }
 
 /** A plain object as a carrier: what the outbox stores beside an event. */
@@ -64,7 +68,7 @@ export interface MessagingSpan {
  * Whether spans go anywhere. With no provider registered (Deno's OTEL_DENO off) the API answers
  * with its proxy and every span is a no-op: not worth building per request.
  */
-const tracing = () => !(trace.getTracerProvider() instanceof ProxyTracerProvider);
+export const tracing = () => !(trace.getTracerProvider() instanceof ProxyTracerProvider);
 const untraced = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Runs `work` in a span named `<operation> <destination>`, ended (and marked) when it settles. */
