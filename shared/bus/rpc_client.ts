@@ -1,4 +1,11 @@
-import { errors, headers, type NatsConnection } from "@nats-io/nats-core";
+import {
+  createInbox,
+  errors,
+  headers,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+} from "@nats-io/nats-core";
 import type {
   ReplyOf,
   RequestOf,
@@ -9,11 +16,18 @@ import type {
 import { errorBody, invalidFields, ServiceError } from "../errors/mod.ts";
 import {
   type BreakerRegistry,
+  type CircuitBreaker,
   isTransient,
   type RetryPolicy,
   withRetry,
 } from "../resilience/mod.ts";
-import { context, injectTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
+import {
+  context,
+  injectTraceContext,
+  inMessagingSpan,
+  SpanKind,
+  tracing,
+} from "../telemetry/mod.ts";
 import { budgetHeader, correlationHeader } from "./headers.ts";
 
 export interface CallOptions {
@@ -39,7 +53,7 @@ export interface ClientOptions {
 /**
  * A typed client for a contract: replies are checked against it, failures are ServiceErrors.
  * Calls go through the service's circuit breaker; idempotent ones are retried within the
- * deadline, the others never.
+ * deadline, the others never. Replies come back on one subscription per connection (`Replies`).
  */
 export function rpcClient<E extends RpcEndpoints>(
   nc: NatsConnection,
@@ -48,10 +62,25 @@ export function rpcClient<E extends RpcEndpoints>(
 ): RpcClient<E> {
   const client: Record<string, unknown> = {};
   for (const [method, endpoint] of Object.entries(contract.endpoints)) {
-    client[method] = (request: unknown, call: CallOptions = {}) =>
+    client[method] = (request: unknown, call: CallOptions = noCallOptions) =>
       callEndpoint(nc, contract.name, endpoint, request, options, call);
   }
   return client as RpcClient<E>;
+}
+
+const noCallOptions: CallOptions = {};
+
+/** One call's fixed parts, shared by its attempts. */
+interface Call {
+  nc: NatsConnection;
+  service: string;
+  endpoint: RpcEndpoint;
+  /** The checked request, encoded once for every attempt. */
+  body: string;
+  attemptTimeout: number;
+  deadline: number;
+  correlationId?: string;
+  breaker?: CircuitBreaker;
 }
 
 function callEndpoint(
@@ -65,46 +94,67 @@ function callEndpoint(
   const checked = endpoint.request.safeParse(request);
   if (!checked.success) return Promise.reject(invalidFields(checked.error));
   const attemptTimeout = call.timeoutMs ?? options.timeoutMs;
-  const deadline = call.deadline ?? Date.now() + attemptTimeout;
-  const breaker = options.breakers?.for(service);
-  const attempt = () => {
-    const once = () =>
+  const outgoing: Call = {
+    nc,
+    service,
+    endpoint,
+    body: JSON.stringify(checked.data),
+    attemptTimeout,
+    deadline: call.deadline ?? Date.now() + attemptTimeout,
+    correlationId: call.correlationId,
+    breaker: options.breakers?.for(service),
+  };
+  // With tracing off no span is built, not even a no-op one: this runs on every request.
+  const attempt = tracing()
+    ? () =>
       inMessagingSpan(
         { operation: "send", destination: endpoint.subject, kind: SpanKind.CLIENT },
         context.active(),
-        () => requestOnce(nc, service, endpoint, checked.data, attemptTimeout, deadline, call),
-      );
-    return breaker ? breaker.call(once, isTransient) : once();
-  };
+        () => requestOnce(outgoing),
+      )
+    : () => requestOnce(outgoing);
   return endpoint.idempotent && options.retry
-    ? withRetry(attempt, options.retry, deadline)
+    ? withRetry(attempt, options.retry, outgoing.deadline)
     : attempt();
 }
 
-async function requestOnce(
-  nc: NatsConnection,
-  service: string,
-  endpoint: RpcEndpoint,
-  request: unknown,
-  attemptTimeout: number,
-  deadline: number,
-  call: CallOptions,
-): Promise<unknown> {
-  const timeout = Math.min(attemptTimeout, deadline - Date.now());
-  if (timeout <= 0) throw new ServiceError("deadline", `no time left to call ${service}`);
-  const h = headers();
-  h.set(correlationHeader, call.correlationId ?? crypto.randomUUID());
-  h.set(budgetHeader, String(Math.floor(timeout)));
-  injectTraceContext(h);
-  let reply;
+/**
+ * One attempt, through the breaker: `enter`/`leave` rather than `breaker.call`, one await
+ * fewer per request. Every outcome but a refusal by the breaker is recorded.
+ */
+async function requestOnce(call: Call): Promise<unknown> {
+  const { nc, service, endpoint, breaker } = call;
+  const trial = breaker?.enter() ?? false;
   try {
-    reply = await nc.request(endpoint.subject, JSON.stringify(request), {
-      timeout,
-      headers: h,
-    });
+    const { timeout, headers } = requestOptions(call);
+    let reply: Msg;
+    try {
+      reply = await repliesOn(nc).request(endpoint.subject, call.body, headers, timeout);
+    } catch (error) {
+      throw transportFailure(error, service);
+    }
+    const result = checkedReply(reply, service, endpoint);
+    breaker?.leave(trial, false);
+    return result;
   } catch (error) {
-    throw transportFailure(error, service);
+    breaker?.leave(trial, isTransient(error));
+    throw error;
   }
+}
+
+/** The attempt's wait and headers: the correlation id and the budget left, trace context. */
+function requestOptions(call: Call): { timeout: number; headers: MsgHdrs } {
+  const timeout = Math.min(call.attemptTimeout, call.deadline - Date.now());
+  if (timeout <= 0) throw new ServiceError("deadline", `no time left to call ${call.service}`);
+  // A fresh set: append, not set, which first looks for the name to replace.
+  const h = headers();
+  h.append(correlationHeader, call.correlationId ?? crypto.randomUUID());
+  h.append(budgetHeader, String(Math.floor(timeout)));
+  injectTraceContext(h);
+  return { timeout, headers: h };
+}
+
+function checkedReply(reply: Msg, service: string, endpoint: RpcEndpoint): unknown {
   if (reply.headers?.get("Nats-Service-Error-Code")) {
     const body = errorBody.safeParse(safeJson(reply.data));
     throw body.success
@@ -118,11 +168,119 @@ async function requestOnce(
   return parsed.data;
 }
 
+/**
+ * Request-reply over one inbox subscription per connection and a map of the calls waiting on
+ * it, as `nc.request` does, without its per-call costs: on every reply it builds an Error with a
+ * stack trace (RequestOne.cancel), and each call has a timer of its own and three promises.
+ * Measured here, about 20 µs per call, a third of the platform's whole round trip.
+ */
+class Replies {
+  readonly #prefix = `${createInbox()}.`;
+  readonly #waiting = new Map<string, Waiting>();
+  #next = 0;
+  /** One timer for all the calls waiting, due at the earliest expiry: one per call costs ~4 µs. */
+  #timer?: ReturnType<typeof setTimeout>;
+  #timerAt = Infinity;
+
+  constructor(readonly nc: NatsConnection, onClosed: () => void) {
+    const sub = nc.subscribe(`${this.#prefix}*`, {
+      callback: (_error, msg) => {
+        if (msg) this.#arrived(msg);
+      },
+    });
+    // Nothing will answer on a closed subscription: fail the calls still waiting, at once.
+    const closed = () => {
+      onClosed();
+      for (const token of [...this.#waiting.keys()]) {
+        this.#settle(token, new errors.ClosedConnectionError());
+      }
+    };
+    sub.closed.then(closed, closed);
+  }
+
+  request(subject: string, body: string, headers: MsgHdrs, timeout: number): Promise<Msg> {
+    const token = (this.#next++).toString(36);
+    // Throws (closed connection, bad subject) before anything waits; no reply arrives before
+    // the promise below is registered, replies come in a later task.
+    this.nc.publish(subject, body, { reply: this.#prefix + token, headers });
+    const expiresAt = performance.now() + timeout;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(token, { subject, resolve, reject, expiresAt });
+      if (expiresAt < this.#timerAt) this.#arm(expiresAt);
+    });
+  }
+
+  #arrived(msg: Msg) {
+    const token = msg.subject.slice(this.#prefix.length);
+    const waiting = this.#waiting.get(token);
+    if (!waiting) return; // timed out already
+    // The server's answer when nobody listens on the subject: a 503 status and no body.
+    const noResponders = msg.data.length === 0 && msg.headers?.code === 503;
+    this.#settle(token, noResponders ? new errors.NoRespondersError(waiting.subject) : msg);
+  }
+
+  #settle(token: string, outcome: Msg | Error) {
+    const waiting = this.#waiting.get(token);
+    if (!waiting) return;
+    this.#waiting.delete(token);
+    if (this.#waiting.size === 0) this.#disarm(); // no timer left behind when nothing waits
+    if (outcome instanceof Error) waiting.reject(outcome);
+    else waiting.resolve(outcome);
+  }
+
+  /** Times out the calls due; the timer is then set for the next expiry, if any. */
+  #expire() {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [token, waiting] of this.#waiting) {
+      if (waiting.expiresAt <= now) this.#settle(token, new errors.TimeoutError());
+      else next = Math.min(next, waiting.expiresAt);
+    }
+    if (next < Infinity) this.#arm(next);
+  }
+
+  #arm(at: number) {
+    this.#disarm();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#expire(), Math.ceil(at - performance.now()));
+  }
+
+  #disarm() {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+}
+
+interface Waiting {
+  subject: string;
+  resolve: (reply: Msg) => void;
+  reject: (error: Error) => void;
+  /** performance.now() after which the call has timed out. */
+  expiresAt: number;
+}
+
+const replies = new WeakMap<NatsConnection, Replies>();
+
+/** The connection's `Replies`, made at its first call; made again if its subscription closed. */
+function repliesOn(nc: NatsConnection): Replies {
+  let found = replies.get(nc);
+  if (!found) {
+    const made = new Replies(nc, () => {
+      if (replies.get(nc) === made) replies.delete(nc);
+    });
+    replies.set(nc, found = made);
+  }
+  return found;
+}
+
 function transportFailure(error: unknown, service: string): ServiceError {
   if (error instanceof errors.TimeoutError) {
     return new ServiceError("deadline", `${service} did not answer in time`);
   }
-  if (error instanceof errors.RequestError && error.isNoResponders()) {
+  if (error instanceof errors.NoRespondersError) {
     return new ServiceError("unavailable", `${service} is not running`);
   }
   return new ServiceError("unavailable", `${service} could not be reached`, {

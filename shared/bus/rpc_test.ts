@@ -6,6 +6,7 @@ import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { defineRpcService } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 import { createLogger } from "../log/mod.ts";
+import { registry } from "../telemetry/metrics.ts";
 import { budgetHeader, connectNats, rpcClient, serveRpc } from "./mod.ts";
 
 const echoApi = defineRpcService("echo", {
@@ -125,6 +126,122 @@ Deno.test("typed request-reply over a real nats-server", async (t) => {
     });
   } finally {
     await Promise.all(connections.map((nc) => nc.close()));
+    await server.dispose();
+  }
+});
+
+Deno.test("RED metrics by outcome, and stop() waits for the requests being answered", async () => {
+  const server = await startNatsServer();
+  const serverNc = await connectNats(server.url, "test");
+  const callerNc = await connectNats(server.url, "test");
+  const api = defineRpcService("redecho", {
+    shout: {
+      request: z.object({ text: z.string().min(1) }),
+      reply: z.object({ text: z.string() }),
+      idempotent: true,
+    },
+  });
+  let finished = false;
+  const rpc = await serveRpc(serverNc, api, {
+    shout: async ({ text }) => {
+      await new Promise((r) => setTimeout(r, 150));
+      finished = true;
+      return { text };
+    },
+  }, { version: "1.0.0", log: createLogger({ service: "redecho", level: "error" }) });
+  const client = rpcClient(callerNc, api, { timeoutMs: 1000 });
+  const series = async (name: string) =>
+    (await registry.getSingleMetricAsString(name)).split("\n").filter((l) =>
+      l.includes('service="redecho"')
+    );
+  try {
+    await client.shout({ text: "a" });
+    await callerNc.request(api.endpoints.shout.subject, '{"text":""}');
+    assert.deepEqual((await series("rpc_server_requests_total")).sort(), [
+      'rpc_server_requests_total{service="redecho",endpoint="rpc.redecho.shout",outcome="invalid"} 1',
+      'rpc_server_requests_total{service="redecho",endpoint="rpc.redecho.shout",outcome="ok"} 1',
+    ]);
+    assert.ok(
+      (await series("rpc_server_duration_seconds")).includes(
+        'rpc_server_duration_seconds_count{service="redecho",endpoint="rpc.redecho.shout"} 2',
+      ),
+    );
+
+    finished = false;
+    const pending = client.shout({ text: "b" });
+    await new Promise((r) => setTimeout(r, 50));
+    await rpc.stop();
+    assert.ok(finished, "stop() returned before the request being handled was answered");
+    assert.deepEqual(await pending, { text: "b" });
+  } finally {
+    await callerNc.close();
+    await serverNc.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("a call waiting when its connection closes fails at once, `unavailable`", async () => {
+  const server = await startNatsServer();
+  const serverNc = await connectNats(server.url, "test");
+  const callerNc = await connectNats(server.url, "test");
+  const api = defineRpcService("slowecho", {
+    wait: { request: z.object({}), reply: z.object({}), idempotent: true },
+  });
+  const rpc = await serveRpc(serverNc, api, {
+    wait: () => new Promise((r) => setTimeout(() => r({}), 2000)),
+  }, { version: "1.0.0", log: createLogger({ service: "slowecho", level: "error" }) });
+  const client = rpcClient(callerNc, api, { timeoutMs: 5000 });
+  try {
+    assert.deepEqual(await client.wait({}), {});
+    const started = performance.now();
+    const waiting = client.wait({}).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await callerNc.close();
+    const error = await waiting;
+    assert.ok(error instanceof ServiceError);
+    assert.equal(error.kind, "unavailable");
+    // Not after the 5 s timeout, nor when the reply would have come: at once.
+    assert.ok(performance.now() - started < 1000);
+  } finally {
+    await rpc.stop();
+    await serverNc.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("calls waiting together time out each at its own time; others are answered", async () => {
+  const server = await startNatsServer();
+  const serverNc = await connectNats(server.url, "test");
+  const callerNc = await connectNats(server.url, "test");
+  const api = defineRpcService("timedecho", {
+    wait: { request: z.object({ ms: z.number() }), reply: z.object({}), idempotent: true },
+  });
+  const rpc = await serveRpc(serverNc, api, {
+    wait: ({ ms }) => new Promise((r) => setTimeout(() => r({}), ms)),
+  }, { version: "1.0.0", log: createLogger({ service: "timedecho", level: "error" }) });
+  const client = rpcClient(callerNc, api, { timeoutMs: 5000 });
+  const timed = (ms: number, timeoutMs: number) => {
+    const started = performance.now();
+    return client.wait({ ms }, { timeoutMs }).then(
+      () => ({ outcome: "ok", after: performance.now() - started }),
+      (e) => ({ outcome: e.kind, after: performance.now() - started }),
+    );
+  };
+  try {
+    const [late, early, answered] = await Promise.all([
+      timed(2500, 1200),
+      timed(2500, 300),
+      timed(50, 3000),
+    ]);
+    assert.equal(early.outcome, "deadline");
+    assert.ok(early.after >= 295 && early.after < 1200, `early after ${early.after}`);
+    assert.equal(late.outcome, "deadline");
+    assert.ok(late.after >= 1195 && late.after < 2500, `late after ${late.after}`);
+    assert.equal(answered.outcome, "ok");
+  } finally {
+    await rpc.stop();
+    await callerNc.close();
+    await serverNc.close();
     await server.dispose();
   }
 });
