@@ -33,8 +33,8 @@ export interface ConsumerOptions {
   db: Database;
   inbox: InboxTable;
   log: Logger;
-  /** Called after a handler's transaction committed (e.g. to wake the outbox relay). */
-  afterCommit?: () => void;
+  /** Told of each transaction that applied events (the relay publishes what it wrote). */
+  afterCommit?: (tx: Database) => void;
   /** Deliveries before a failing message becomes a dead letter. */
   maxDeliver?: number;
   /** Wait before each redelivery after a failure; the last one repeats. */
@@ -139,7 +139,6 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       message.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
       return;
     }
-    if (delivery.outcome === "applied") options.afterCommit?.();
     await settle(message, delivery, started);
   }
 
@@ -161,7 +160,6 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       for (const message of batch) await safely(() => handleOne(message), message);
       return;
     }
-    if (deliveries.some((delivery) => delivery.outcome === "applied")) options.afterCommit?.();
     for (const [i, message] of batch.entries()) {
       await safely(() => settle(message, deliveries[i], started), message);
     }

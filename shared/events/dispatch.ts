@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   db: Database;
   inbox: InboxTable;
   log: Logger;
+  /** Told of each transaction that applied events (to publish what it wrote to the outbox). */
+  afterCommit?: (tx: Database) => void;
 }
 
 export interface Dispatcher {
@@ -135,6 +137,8 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
       inbox,
       handled,
       (tx, item) => apply(tx, item, messages[item.index]),
+      // Only a transaction of our own commits: one `within` another is a savepoint.
+      within === db ? options.afterCommit : undefined,
     );
     handled.forEach((item, n) => {
       if (outcomes[n] === "duplicate") {

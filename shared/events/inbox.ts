@@ -34,15 +34,18 @@ export async function handleOnce(
  * Runs `effects` for each event, in the given order, once per event id, all in one
  * transaction with their inbox rows (one insert for all of them): a batch costs one BEGIN, one
  * inbox statement and one COMMIT instead of that many per event. If any effect throws, nothing
- * of the batch is applied.
+ * of the batch is applied. `committed` hears of the transaction once it committed something.
  */
-export function handleEachOnce<E extends { id: string; type: string }>(
+export async function handleEachOnce<E extends { id: string; type: string }>(
   db: Database,
   inbox: InboxTable,
   events: E[],
   effects: (tx: Database, event: E) => Promise<void>,
+  committed?: (tx: Database) => void,
 ): Promise<HandleOutcome[]> {
-  return db.transaction(async (tx) => {
+  let transaction: Database | undefined;
+  const outcomes = await db.transaction(async (tx) => {
+    transaction = tx;
     const rows = [...new Map(events.map((e) => [e.id, e.type])).entries()];
     const values = Object.fromEntries(
       rows.flatMap(([id, type], i) => [[`id${i}`, id], [`type${i}`, type]]),
@@ -61,6 +64,8 @@ export function handleEachOnce<E extends { id: string; type: string }>(
     }
     return outcomes;
   });
+  if (transaction && outcomes.includes("applied")) committed?.(transaction);
+  return outcomes;
 }
 
 // A statement per inbox and number of rows: the SQL names every row's parameters.

@@ -26,15 +26,28 @@ export async function enqueueEvent(tx: Database, table: OutboxTable, event: Enve
     context.active(),
     async () => {
       injectTraceContext(carrier);
-      await insertInto(table)(tx, {
+      const row: OutboxRow = {
         id: event.id,
         subject: event.type,
         payload: JSON.stringify(event),
         headers: Object.keys(carrier.record).length ? JSON.stringify(carrier.record) : null,
-      });
+      };
+      await insertInto(table)(tx, row);
+      const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
+      rows.push({ ...row, table });
     },
   );
 }
+
+type OutboxRow = {
+  id: string;
+  subject: string;
+  payload: string;
+  headers: string | null;
+};
+
+/** What each transaction wrote to an outbox: a relay told of its commit publishes it at once. */
+const written = new WeakMap<Database, (OutboxRow & { table: OutboxTable })[]>();
 
 const inserts = new WeakMap<OutboxTable, Statement<unknown>>();
 
@@ -66,6 +79,11 @@ function natsHeaders(stored: string | null) {
 export interface OutboxRelay {
   /** Publish now: call after a commit that wrote to the outbox. */
   wake(): void;
+  /**
+   * `tx` committed: publishes what it wrote to the outbox straight away, without reading the
+   * table back. Only for a transaction that really committed (not a savepoint).
+   */
+  committed(tx: Database): void;
   /** Resolves once everything written so far was published (tests, shutdown). */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -87,7 +105,8 @@ export interface RelayOptions {
  * Publishes the outbox in commit order with `Nats-Msg-Id` = event id, then marks the rows.
  * A crash between publish and mark republishes the same ids, which the stream drops. The marks
  * ride on the next batch's query (one statement per batch, not two): until then the published
- * rows are left out of the query by id.
+ * rows are left out of the query by id. What a transaction the relay is told of (`committed`)
+ * wrote is published at once, from memory; the query, on a wake and on a poll, finds the rest.
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const { db, table, log } = options;
@@ -98,24 +117,29 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   let stopped = false;
   /** Published, not yet marked. */
   let unmarked: string[] = [];
+  /** Being published, by either path. */
+  const sending = new Set<string>();
+  const publishing = new Set<Promise<void>>();
 
   const ids = (list: string[]) => sql`${sql.param(list)}::uuid[]`;
 
   async function nextBatch() {
-    const marking = unmarked;
+    const marking = [...unmarked]; // a copy: a commit's publish may add to `unmarked` meanwhile
     const columns = {
       id: table.id,
       subject: table.subject,
       payload: table.payload,
       headers: table.headers,
     };
-    const unpublished = isNull(table.publishedAt);
+    const skipped = sending.size > 0 ? [...marking, ...sending] : marking;
+    const unpublished = skipped.length === 0
+      ? isNull(table.publishedAt)
+      : and(isNull(table.publishedAt), sql`${table.id} <> all(${ids(skipped)})`);
     const rows = marking.length === 0
       ? await db.select(columns).from(table).where(unpublished)
         .orderBy(asc(table.seq)).limit(batchSize)
       : await db.with(db.$with("marked").as(markPublished(marking))).select(columns).from(table)
-        .where(and(unpublished, sql`${table.id} <> all(${ids(marking)})`))
-        .orderBy(asc(table.seq)).limit(batchSize);
+        .where(unpublished).orderBy(asc(table.seq)).limit(batchSize);
     forget(marking);
     return rows;
   }
@@ -125,22 +149,42 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       .where(sql`${table.id} = any(${ids(list)})`).returning({ id: table.id });
   }
 
+  /** Sent back to back on one connection, so the stream stores them in this order. */
+  async function publish(rows: OutboxRow[]) {
+    // A query may have read a row the moment it committed: what is sent or sending is not resent.
+    const fresh = rows.filter((row) => !sending.has(row.id) && !unmarked.includes(row.id));
+    for (const row of fresh) sending.add(row.id);
+    try {
+      await Promise.all(
+        fresh.map((row) =>
+          js.publish(row.subject, row.payload, { msgID: row.id, headers: natsHeaders(row.headers) })
+        ),
+      );
+      unmarked.push(...fresh.map((row) => row.id));
+    } finally {
+      for (const row of fresh) sending.delete(row.id);
+    }
+  }
+
   async function publishBatch(): Promise<number> {
     const rows = await nextBatch();
-    if (rows.length === 0) return 0;
-    // Sent back to back on one connection, so the stream stores them in this order.
-    await Promise.all(
-      rows.map((row) =>
-        js.publish(row.subject, row.payload, { msgID: row.id, headers: natsHeaders(row.headers) })
-      ),
-    );
-    unmarked.push(...rows.map((row) => row.id));
+    if (rows.length > 0) await publish(rows);
     return rows.length;
+  }
+
+  function committed(tx: Database) {
+    const rows = written.get(tx)?.filter((row) => row.table === table);
+    written.delete(tx);
+    if (!rows?.length || stopped) return;
+    const sent = publish(rows)
+      .catch((error) => log.warn("outbox publish failed; the relay's poll will retry", { error }))
+      .finally(() => publishing.delete(sent));
+    publishing.add(sent);
   }
 
   /** Writes the marks still held (flush, stop): nothing is published twice needlessly. */
   async function markHeld() {
-    const marking = unmarked;
+    const marking = [...unmarked]; // a copy: a commit's publish may add to `unmarked` meanwhile
     if (marking.length === 0) return;
     await markPublished(marking);
     forget(marking);
@@ -185,7 +229,9 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
 
   return {
     wake: () => void wake(),
+    committed,
     flush: async () => {
+      await Promise.all(publishing);
       await running;
       await wake();
       await markHeld();
@@ -194,6 +240,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       stopped = true;
       stopReporting();
       clearInterval(timer);
+      await Promise.all(publishing);
       await running;
       await markHeld().catch((error) => log.warn("outbox marks not written", { error }));
     },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { isNull } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
 import { outbox } from "../../db/users/schema.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
@@ -88,6 +89,28 @@ Deno.test("outbox relay", async (t) => {
       await new Promise((r) => setTimeout(r, 300)); // three more polls: none sends again
       sub.unsubscribe();
       assert.deepEqual(sent.sort(), events.map((event) => event.id).sort());
+    });
+    await t.step("told of a commit, it publishes what the transaction wrote, once", async () => {
+      const sent: string[] = [];
+      const sub = nc.subscribe("users.>", {
+        callback: (_error, msg) => void sent.push(msg.headers?.get("Nats-Msg-Id") ?? ""),
+      });
+      const events = [newEvent(), newEvent()];
+      let committedTx: Database | undefined;
+      await db.transaction(async (tx) => {
+        for (const event of events) await enqueueEvent(tx, outbox, event);
+        committedTx = tx;
+      });
+      const before = await messages();
+      // A wake at the same time reads the table: neither sends what the other is sending.
+      relay.committed(committedTx!);
+      relay.wake();
+      await relay.flush();
+      await new Promise((r) => setTimeout(r, 300));
+      sub.unsubscribe();
+      assert.equal(await messages(), before + 2);
+      assert.deepEqual(sent, events.map((event) => event.id));
+      assert.equal((await db.select().from(outbox).where(isNull(outbox.publishedAt))).length, 0);
     });
   } finally {
     await relay.stop();

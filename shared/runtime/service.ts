@@ -83,7 +83,7 @@ export async function runService<E extends RpcEndpoints>(
         db,
         inbox: definition.reactsTo!.inbox,
         log,
-        afterCommit: relay?.wake,
+        afterCommit: relay?.committed,
         ...delivery,
       }),
     );
