@@ -10,7 +10,7 @@ import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./orde
 export interface OrdersEndpointDeps {
   db: Database;
   catalog: RpcClient<typeof catalogApi.endpoints>;
-  relay: Pick<OutboxRelay, "wake">;
+  relay: Pick<OutboxRelay, "committed">;
 }
 
 export function ordersEndpoints(
@@ -35,16 +35,20 @@ export function ordersEndpoints(
         correlationId: ctx.correlationId,
         deadline: ctx.deadline,
       });
-      const result = await placeOrder(db, {
-        userId,
-        items: quote.items,
-        totalCents: quote.totalCents,
-        idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
-      }, { source: "orders", correlationId: ctx.correlationId });
+      const result = await placeOrder(
+        db,
+        {
+          userId,
+          items: quote.items,
+          totalCents: quote.totalCents,
+          idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
+        },
+        { source: "orders", correlationId: ctx.correlationId },
+        relay.committed,
+      );
       if (!result.placed) {
         return earlierOrder(userId, result.orderId, result.fingerprint, fingerprint);
       }
-      relay.wake();
       ctx.log.info("order placed", { orderId: result.orderId, totalCents: quote.totalCents });
       return { orderId: result.orderId, status: "pending" };
     },

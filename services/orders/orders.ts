@@ -55,9 +55,17 @@ export type PlaceResult =
 /**
  * Stores the order, its lines, its key and `orders.order.placed` in one transaction. When the
  * key was used before, nothing is written and the earlier order is returned instead.
+ * `committed` hears of the transaction once the order is stored (the relay publishes its event).
  */
-export function placeOrder(db: Database, order: NewOrder, origin: EventOrigin) {
+export function placeOrder(
+  db: Database,
+  order: NewOrder,
+  origin: EventOrigin,
+  committed?: (tx: Database) => void,
+) {
+  let transaction: Database | undefined;
   return db.transaction(async (tx): Promise<PlaceResult> => {
+    transaction = tx;
     const orderId = uuidv7();
     const event = createEvent(orderPlaced, {
       orderId,
@@ -75,7 +83,10 @@ export function placeOrder(db: Database, order: NewOrder, origin: EventOrigin) {
     ]);
     if (!claimed) tx.rollback();
     return { placed: true, orderId };
-  }).catch(async (error) => {
+  }).then((result) => {
+    committed?.(transaction!);
+    return result;
+  }, async (error) => {
     // Rolled back because the key was taken: answer with the order the key made before.
     if (!order.idempotency || !(error instanceof TransactionRollbackError)) throw error;
     const earlier = await findByKey(db, order.userId, order.idempotency.key);

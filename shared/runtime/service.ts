@@ -44,8 +44,11 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
    * `reactsTo` from the start, in one transaction.
    */
   readModel?: { tables: PgTable[] };
-  /** The endpoints; `relay.wake()` after a commit that wrote events publishes them at once. */
-  endpoints(context: { relay: Pick<OutboxRelay, "wake"> }): RpcHandlers<E>;
+  /**
+   * The endpoints; after a commit that wrote events, `relay.committed(tx)` publishes them at
+   * once (`relay.wake()` has the relay look for them).
+   */
+  endpoints(context: { relay: Pick<OutboxRelay, "wake" | "committed"> }): RpcHandlers<E>;
   /** Work before serving, e.g. seeding data. */
   prepare?(database: ServiceDatabase): Promise<void>;
 }
@@ -104,7 +107,9 @@ export async function runService<E extends RpcEndpoints>(
     readModel: definition.readModel,
     afterApply: relay?.wake,
   });
-  const endpoints = definition.endpoints({ relay: relay ?? { wake: () => {} } });
+  const endpoints = definition.endpoints({
+    relay: relay ?? { wake: () => {}, committed: () => {} },
+  });
   const api = {
     name: service,
     endpoints: { ...definition.api.endpoints, ...opsApi(service).endpoints },
