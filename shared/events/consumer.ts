@@ -160,9 +160,11 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       for (const message of batch) await safely(() => handleOne(message), message);
       return;
     }
-    for (const [i, message] of batch.entries()) {
-      await safely(() => settle(message, deliveries[i], started), message);
-    }
+    // Settled side by side: the acks go out in the same tick, and nats.js sends what was queued
+    // in one tick in one write.
+    await Promise.all(
+      batch.map((message, i) => safely(() => settle(message, deliveries[i], started), message)),
+    );
   }
 
   async function deadLetter(message: JsMsg, reason: string) {
