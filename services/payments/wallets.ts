@@ -56,7 +56,12 @@ export async function chargeOrder(
   charge: { orderId: string; userId: string; amountCents: number },
 ): Promise<ChargeResult> {
   const [after] = await takeFromWallet(tx, charge);
-  if (!after) return { charged: false, balanceCents: await balanceOf(tx, charge.userId) };
+  if (!after) {
+    const balanceCents = await balanceOf(tx, charge.userId);
+    // The registration's transaction committed the wallet after the update looked: charge it.
+    if (balanceCents !== null && balanceCents >= charge.amountCents) return chargeOrder(tx, charge);
+    return { charged: false, balanceCents };
+  }
   await insertCharge(tx, charge);
   return { charged: true, balanceCents: after.balanceCents };
 }
