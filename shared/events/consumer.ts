@@ -200,7 +200,10 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     lane.running = true;
     while (lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0, batchSize);
-      await handleBatch(batch);
+      await handleBatch(batch).catch((error) => {
+        // Not even a nak went out (the connection is gone): the server redelivers after the wait.
+        log.error("events could not be settled", { error, events: batch.length });
+      });
       inHand -= batch.length;
       const wake = room;
       room = null;
