@@ -19,17 +19,6 @@ export type InboxTable = ReturnType<typeof inboxTable>;
 
 export type HandleOutcome = "applied" | "duplicate";
 
-/** Runs `effects` once per event id: inside one transaction with the inbox row. */
-export async function handleOnce(
-  db: Database,
-  inbox: InboxTable,
-  event: { id: string; type: string },
-  effects: (tx: Database) => Promise<void>,
-): Promise<HandleOutcome> {
-  const [outcome] = await handleEachOnce(db, inbox, [event], (tx) => effects(tx));
-  return outcome;
-}
-
 /**
  * Runs `effects` for each event, in the given order, once per event id, all in one
  * transaction with their inbox rows (one insert for all of them): a batch costs one BEGIN, one

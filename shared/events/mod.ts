@@ -6,7 +6,7 @@ export {
 } from "./consumer.ts";
 export { deadLetterHeaders, deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
 export { type EventHandler, type HandlerContext, on } from "./handler.ts";
-export { handleOnce, type HandleOutcome, type InboxTable, inboxTable } from "./inbox.ts";
+export { handleEachOnce, type HandleOutcome, type InboxTable, inboxTable } from "./inbox.ts";
 export {
   type Delivery,
   type Dispatcher,
