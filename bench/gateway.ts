@@ -59,7 +59,7 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
       { sub: crypto.randomUUID(), exp: Date.now() / 1000 + 3600 },
       jwtSecret,
     );
-    const seconds = options.quick ? 2 : 10;
+    const seconds = options.quick ? 1 : 10;
     for (const connections of [1, 64]) {
       options.progress(`gateway: bare Hono + NATS, ${connections} connections, ${seconds} s`);
       const bare = await load(

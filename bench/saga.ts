@@ -27,7 +27,7 @@ const offeredPerSecond = 50;
 
 export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult> {
   const total = options.quick ? 200 : 2000;
-  const offeredSeconds = options.quick ? 2 : 10;
+  const offeredSeconds = options.quick ? 1 : 10;
   const rows: Row[] = [];
   for (const driver of ["postgres", "pglite"] as const) {
     if (driver === "postgres" && !options.databaseUrl) continue;
