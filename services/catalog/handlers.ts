@@ -12,7 +12,7 @@ import {
 } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
-import { releaseStock, reserveStock } from "./reservations.ts";
+import { checkStock, holdStock, releaseStock } from "./reservations.ts";
 
 const source = "catalog";
 
@@ -20,16 +20,20 @@ export const catalogHandlers = {
   payments: [
     on(paymentCharged, async (event, { tx, log }) => {
       const { orderId, userId, items } = event.data;
-      const result = await reserveStock(tx, orderId, items);
+      const stock = await checkStock(tx, items);
       const origin = causedBy(event, source);
-      await enqueueEvent(
-        tx,
-        outbox,
-        result.reserved
-          ? createEvent(stockReserved, { orderId, userId, items: result.lines }, origin)
-          : createEvent(stockRejected, { orderId, userId, shortages: result.shortages }, origin),
-      );
-      log.info(result.reserved ? "stock reserved" : "stock rejected", { orderId });
+      // The stock taken and the event that says so, sent together (see "Pipelined statements").
+      await Promise.all([
+        stock.covered && holdStock(tx, orderId, stock.lines),
+        enqueueEvent(
+          tx,
+          outbox,
+          stock.covered
+            ? createEvent(stockReserved, { orderId, userId, items: stock.lines }, origin)
+            : createEvent(stockRejected, { orderId, userId, shortages: stock.shortages }, origin),
+        ),
+      ]);
+      log.info(stock.covered ? "stock reserved" : "stock rejected", { orderId });
     }),
   ],
   orders: [

@@ -1,5 +1,6 @@
 /** The products table, read as the contract's `Product`. */
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
+import { statement } from "../../db/statement.ts";
 import type { Database } from "../../db/client.ts";
 import { products } from "../../db/catalog/schema.ts";
 import type { Product } from "../../shared/contracts/mod.ts";
@@ -21,6 +22,12 @@ export async function findProduct(db: Database, id: string): Promise<Product | n
   return product ?? null;
 }
 
+/** Built once (see db/statement.ts): every order's quote runs it. */
+const productsByIds = statement(
+  "catalog_products_by_ids",
+  (db, p) => db.select(asProduct).from(products).where(sql`${products.id} = any(${p.ids}::uuid[])`),
+);
+
 export function findProducts(db: Database, ids: string[]): Promise<Product[]> {
-  return db.select(asProduct).from(products).where(inArray(products.id, ids));
+  return productsByIds(db, { ids });
 }

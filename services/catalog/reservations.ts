@@ -1,36 +1,67 @@
 /** Stock reservations: all lines of an order or none, and their release. */
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
+import { statement } from "../../db/statement.ts";
 import { products, reservationLines, reservations } from "../../db/catalog/schema.ts";
 import { findShortages, mergeLines, type StockLine } from "./domain.ts";
 
-export type ReserveResult =
-  | { reserved: true; lines: StockLine[] }
-  | { reserved: false; shortages: (StockLine & { available: number })[] };
+export type StockCheck =
+  | { covered: true; lines: StockLine[] }
+  | { covered: false; shortages: (StockLine & { available: number })[] };
 
-export async function reserveStock(
-  tx: Database,
-  orderId: string,
-  lines: StockLine[],
-): Promise<ReserveResult> {
-  const merged = mergeLines(lines);
-  const ids = merged.map((line) => line.productId).sort();
-  // Row locks taken in id order: two orders for the same products cannot deadlock.
-  const rows = await tx.select({ id: products.id, stock: products.stock }).from(products)
-    .where(inArray(products.id, ids)).orderBy(asc(products.id)).for("update");
-  const shortages = findShortages(new Map(rows.map((row) => [row.id, row.stock])), merged);
-  if (shortages.length > 0) return { reserved: false, shortages };
-  // Sent together, one round trip (see "Pipelined statements"); Postgres runs them in this
-  // order, so the reservation exists before its lines.
-  await Promise.all([
-    ...merged.sort((a, b) => a.productId.localeCompare(b.productId)).map((line) =>
-      tx.update(products).set({ stock: sql`${products.stock} - ${line.quantity}` })
-        .where(eq(products.id, line.productId))
+// The statements of the saga's hot path, built once (see db/statement.ts). Products go in as
+// arrays, so one statement serves an order of any length.
+const lockProducts = statement(
+  "catalog_lock_products",
+  (db, p) =>
+    db.select({ id: products.id, stock: products.stock }).from(products)
+      .where(sql`${products.id} = any(${p.ids}::uuid[])`)
+      // Row locks taken in id order: two orders for the same products cannot deadlock.
+      .orderBy(asc(products.id)).for("update"),
+);
+const takeStock = statement(
+  "catalog_take_stock",
+  (db, p) =>
+    db.update(products).set({ stock: sql`${products.stock} - wanted.quantity` })
+      .from(sql`unnest(${p.ids}::uuid[], ${p.quantities}::int[]) as wanted(id, quantity)`)
+      .where(sql`${products.id} = wanted.id`),
+);
+const insertReservation = statement(
+  "catalog_insert_reservation",
+  (db, p) => db.insert(reservations).values({ orderId: p.orderId, status: "reserved" }),
+);
+const insertReservationLines = statement(
+  "catalog_insert_reservation_lines",
+  (db, p) =>
+    db.insert(reservationLines).select(
+      sql`select ${p.orderId}::uuid, id, quantity
+        from unnest(${p.ids}::uuid[], ${p.quantities}::int[]) as wanted(id, quantity)`,
     ),
-    tx.insert(reservations).values({ orderId, status: "reserved" }),
-    tx.insert(reservationLines).values(merged.map((line) => ({ orderId, ...line }))),
+);
+
+/**
+ * Locks the order's products (until the transaction ends) and says whether their stock covers
+ * it. Nothing is taken yet: `holdStock` does that, so the caller can send it together with
+ * the event that states the outcome (see "Pipelined statements").
+ */
+export async function checkStock(tx: Database, lines: StockLine[]): Promise<StockCheck> {
+  const merged = mergeLines(lines).sort((a, b) => a.productId.localeCompare(b.productId));
+  const rows = await lockProducts(tx, { ids: merged.map((line) => line.productId) });
+  const shortages = findShortages(new Map(rows.map((row) => [row.id, row.stock])), merged);
+  return shortages.length > 0 ? { covered: false, shortages } : { covered: true, lines: merged };
+}
+
+/** Takes the stock `checkStock` found covered and records the reservation of the order. */
+export async function holdStock(tx: Database, orderId: string, lines: StockLine[]) {
+  const ids = lines.map((line) => line.productId);
+  const quantities = lines.map((line) => line.quantity);
+  // Sent together, one round trip; Postgres runs them in this order, so the reservation exists
+  // before its lines.
+  await Promise.all([
+    takeStock(tx, { ids, quantities }),
+    insertReservation(tx, { orderId }),
+    insertReservationLines(tx, { orderId, ids, quantities }),
   ]);
-  return { reserved: true, lines: merged };
 }
 
 /** Puts a reservation's stock back, once. Null when there was none or it was released. */

@@ -1,5 +1,5 @@
 /** The orders tables: placing an order with its event, reading orders, changing status. */
-import { and, asc, desc, eq, inArray, TransactionRollbackError } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql, TransactionRollbackError } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
@@ -24,6 +24,13 @@ const insertOrder = statement("orders_insert", (db, p) =>
     status: "pending",
     totalCents: p.totalCents,
   }));
+// The lines go in as arrays, so one statement serves an order of any length.
+const insertLines = statement("orders_insert_lines", (db, p) =>
+  db.insert(orderLines).select(
+    sql`select ${p.orderId}::uuid, line::int - 1, product_id, quantity, unit_price_cents
+        from unnest(${p.productIds}::uuid[], ${p.quantities}::int[], ${p.unitPrices}::int[])
+        with ordinality as items(product_id, quantity, unit_price_cents, line)`,
+  ));
 const insertStep = statement(
   "orders_insert_step",
   (db, p) =>
@@ -77,7 +84,12 @@ export function placeOrder(
     // What refers to the order, sent together: one round trip (see "Pipelined statements").
     const [claimed] = await Promise.all([
       order.idempotency ? claimKey(tx, order.userId, order.idempotency, orderId) : true,
-      tx.insert(orderLines).values(order.items.map((item, line) => ({ orderId, line, ...item }))),
+      insertLines(tx, {
+        orderId,
+        productIds: order.items.map((item) => item.productId),
+        quantities: order.items.map((item) => item.quantity),
+        unitPrices: order.items.map((item) => item.unitPriceCents),
+      }),
       enqueueEvent(tx, outbox, event),
       recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
     ]);

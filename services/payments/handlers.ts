@@ -7,7 +7,7 @@ import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
 import { outbox } from "../../db/payments/schema.ts";
-import { chargeOrder, openWallet, refundOrder } from "./wallets.ts";
+import { openWallet, recordCharge, refundOrder, takePayment } from "./wallets.ts";
 
 const source = "payments";
 
@@ -22,11 +22,11 @@ export function paymentsHandlers(startingBalanceCents: number) {
       on(orderPlaced, async (event, { tx, log }) => {
         const { orderId, userId, totalCents, items } = event.data;
         const charge = { orderId, userId, amountCents: totalCents };
-        let result = await chargeOrder(tx, charge);
+        let result = await takePayment(tx, charge);
         if (!result.charged && result.balanceCents === null) {
           // The order arrived before the registration did: streams are not ordered together.
           await openWallet(tx, userId, startingBalanceCents);
-          result = await chargeOrder(tx, charge);
+          result = await takePayment(tx, charge);
         }
         const origin = causedBy(event, source);
         const outcome = result.charged
@@ -42,7 +42,11 @@ export function paymentsHandlers(startingBalanceCents: number) {
             amountCents: totalCents,
             balanceCents: result.balanceCents ?? 0,
           }, origin);
-        await enqueueEvent(tx, outbox, outcome);
+        // The charge and the event that states it, sent together (see "Pipelined statements").
+        await Promise.all([
+          result.charged && recordCharge(tx, charge),
+          enqueueEvent(tx, outbox, outcome),
+        ]);
         log.info(result.charged ? "order charged" : "payment declined", { orderId });
       }),
     ],

@@ -50,20 +50,29 @@ export type ChargeResult =
   /** `balanceCents` null: the user has no wallet yet. */
   | { charged: false; balanceCents: number | null };
 
-/** Takes the amount if the balance covers it, in one conditional update: no overdraft race. */
-export async function chargeOrder(
+/**
+ * Takes the amount if the balance covers it, in one conditional update: no overdraft race.
+ * The charge itself is written by `recordCharge`, which the caller sends together with the
+ * event that states it (see "Pipelined statements").
+ */
+export async function takePayment(
   tx: Database,
-  charge: { orderId: string; userId: string; amountCents: number },
+  charge: { userId: string; amountCents: number },
 ): Promise<ChargeResult> {
   const [after] = await takeFromWallet(tx, charge);
-  if (!after) {
-    const balanceCents = await balanceOf(tx, charge.userId);
-    // The registration's transaction committed the wallet after the update looked: charge it.
-    if (balanceCents !== null && balanceCents >= charge.amountCents) return chargeOrder(tx, charge);
-    return { charged: false, balanceCents };
-  }
+  if (after) return { charged: true, balanceCents: after.balanceCents };
+  const balanceCents = await balanceOf(tx, charge.userId);
+  // The registration's transaction committed the wallet after the update looked: charge it.
+  if (balanceCents !== null && balanceCents >= charge.amountCents) return takePayment(tx, charge);
+  return { charged: false, balanceCents };
+}
+
+/** The charge of an order whose payment `takePayment` took. */
+export async function recordCharge(
+  tx: Database,
+  charge: { orderId: string; userId: string; amountCents: number },
+) {
   await insertCharge(tx, charge);
-  return { charged: true, balanceCents: after.balanceCents };
 }
 
 /** Gives back the order's charge, once. Null when there was no charge or it was refunded. */
