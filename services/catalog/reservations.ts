@@ -19,25 +19,21 @@ const lockProducts = statement(
       // Row locks taken in id order: two orders for the same products cannot deadlock.
       .orderBy(asc(products.id)).for("update"),
 );
-const takeStock = statement(
-  "catalog_take_stock",
-  (db, p) =>
-    db.update(products).set({ stock: sql`${products.stock} - wanted.quantity` })
-      .from(sql`unnest(${p.ids}::uuid[], ${p.quantities}::int[]) as wanted(id, quantity)`)
-      .where(sql`${products.id} = wanted.id`),
-);
-const insertReservation = statement(
-  "catalog_insert_reservation",
-  (db, p) => db.insert(reservations).values({ orderId: p.orderId, status: "reserved" }),
-);
-const insertReservationLines = statement(
-  "catalog_insert_reservation_lines",
-  (db, p) =>
-    db.insert(reservationLines).select(
-      sql`select ${p.orderId}::uuid, id, quantity
-        from unnest(${p.ids}::uuid[], ${p.quantities}::int[]) as wanted(id, quantity)`,
-    ),
-);
+// Takes the stock and records the reservation with its lines, in one statement: its parts run
+// on the same snapshot, and the lines' reference to the reservation is checked at its end.
+const takeAndReserve = statement("catalog_take_and_reserve", (db, p) => {
+  const wanted = sql`unnest(${p.ids}::uuid[], ${p.quantities}::int[]) as wanted(id, quantity)`;
+  const taken = db.$with("taken").as(
+    db.update(products).set({ stock: sql`${products.stock} - wanted.quantity` }).from(wanted)
+      .where(sql`${products.id} = wanted.id`).returning({ id: products.id }),
+  );
+  const reservation = db.$with("reservation").as(
+    db.insert(reservations).values({ orderId: p.orderId, status: "reserved" })
+      .returning({ orderId: reservations.orderId }),
+  );
+  return db.with(taken, reservation).insert(reservationLines)
+    .select(sql`select ${p.orderId}::uuid, id, quantity from ${wanted}`);
+});
 
 /**
  * Locks the order's products (until the transaction ends) and says whether their stock covers
@@ -53,15 +49,11 @@ export async function checkStock(tx: Database, lines: StockLine[]): Promise<Stoc
 
 /** Takes the stock `checkStock` found covered and records the reservation of the order. */
 export async function holdStock(tx: Database, orderId: string, lines: StockLine[]) {
-  const ids = lines.map((line) => line.productId);
-  const quantities = lines.map((line) => line.quantity);
-  // Sent together, one round trip; Postgres runs them in this order, so the reservation exists
-  // before its lines.
-  await Promise.all([
-    takeStock(tx, { ids, quantities }),
-    insertReservation(tx, { orderId }),
-    insertReservationLines(tx, { orderId, ids, quantities }),
-  ]);
+  await takeAndReserve(tx, {
+    orderId,
+    ids: lines.map((line) => line.productId),
+    quantities: lines.map((line) => line.quantity),
+  });
 }
 
 /** Puts a reservation's stock back, once. Null when there was none or it was released. */

@@ -1,7 +1,8 @@
 /** Order rules, pure: how an order's status may change, and what makes two requests the same. */
 import type { CancelReason } from "../../shared/contracts/mod.ts";
 
-export type OrderStatus = "pending" | "confirmed" | "cancelled";
+export const orderStatuses = ["pending", "confirmed", "cancelled"] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
 
 export type OrderChange =
   | { to: "confirmed" }
@@ -10,6 +11,14 @@ export type OrderChange =
 /** The order's next status, or null when the change does not apply (it already ended). */
 export function nextStatus(current: OrderStatus, change: OrderChange): OrderStatus | null {
   return current === "pending" ? change.to : null;
+}
+
+/**
+ * The statuses from which `change` applies, each of them leading to `change.to`: what the
+ * conditional update that changes a status checks, so it needs no read before it.
+ */
+export function statusesAllowing(change: OrderChange): OrderStatus[] {
+  return orderStatuses.filter((status) => nextStatus(status, change) !== null);
 }
 
 /**

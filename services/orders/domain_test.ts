@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { nextStatus, requestFingerprint } from "./domain.ts";
+import { nextStatus, orderStatuses, requestFingerprint, statusesAllowing } from "./domain.ts";
 
 Deno.test("order status: only a pending order is confirmed or cancelled", () => {
   assert.equal(nextStatus("pending", { to: "confirmed" }), "confirmed");
@@ -7,6 +7,19 @@ Deno.test("order status: only a pending order is confirmed or cancelled", () => 
   for (const ended of ["confirmed", "cancelled"] as const) {
     assert.equal(nextStatus(ended, { to: "confirmed" }), null);
     assert.equal(nextStatus(ended, { to: "cancelled", reason: "payment_declined" }), null);
+  }
+});
+
+Deno.test("order status: the statuses a change applies from are those the rule allows", () => {
+  const changes = [{ to: "confirmed" }, { to: "cancelled", reason: "out_of_stock" }] as const;
+  for (const change of changes) {
+    const allowing = statusesAllowing(change);
+    assert.deepEqual(allowing, ["pending"]);
+    // Each leads to the change's status: the conditional update can set that one.
+    for (const status of allowing) assert.equal(nextStatus(status, change), change.to);
+    for (const status of orderStatuses.filter((s) => !allowing.includes(s))) {
+      assert.equal(nextStatus(status, change), null);
+    }
   }
 });
 

@@ -12,7 +12,7 @@ import {
   orderPlaced,
 } from "../../shared/contracts/mod.ts";
 import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
-import { nextStatus, type OrderChange, type OrderStatus } from "./domain.ts";
+import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
 
 const source = "orders";
 
@@ -37,15 +37,13 @@ const insertStep = statement(
     db.insert(timeline).values({ orderId: p.orderId, type: p.type, source: p.source, at: p.at })
       .onConflictDoNothing(),
 );
-const orderForUpdate = statement(
-  "orders_for_update",
-  (db, p) => db.select().from(orders).where(eq(orders.id, p.orderId)).for("update"),
-);
-const updateStatus = statement(
-  "orders_update_status",
+// Changes the status only from one the rule allows (see `statusesAllowing`): no read first.
+const changeStatusFrom = statement(
+  "orders_change_status",
   (db, p) =>
     db.update(orders).set({ status: p.status, reason: p.reason, updatedAt: p.updatedAt })
-      .where(eq(orders.id, p.orderId)),
+      .where(and(eq(orders.id, p.orderId), sql`${orders.status} = any(${p.from}::text[])`))
+      .returning({ userId: orders.userId, totalCents: orders.totalCents }),
 );
 
 export interface NewOrder {
@@ -80,9 +78,10 @@ export function placeOrder(
       items: order.items,
       totalCents: order.totalCents,
     }, origin);
-    await insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents });
-    // What refers to the order, sent together: one round trip (see "Pipelined statements").
-    const [claimed] = await Promise.all([
+    // The order and what refers to it, sent together: one round trip (see "Pipelined
+    // statements"). Postgres runs them in this order, so the order exists before its lines.
+    const [, claimed] = await Promise.all([
+      insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents }),
       order.idempotency ? claimKey(tx, order.userId, order.idempotency, orderId) : true,
       insertLines(tx, {
         orderId,
@@ -147,24 +146,27 @@ export async function changeStatus(
   change: OrderChange,
   origin: EventOrigin,
 ): Promise<boolean> {
-  const [current] = await orderForUpdate(tx, { orderId });
-  if (!current) return false;
-  const status = nextStatus(current.status as OrderStatus, change);
-  if (!status) return false;
   const reason = change.to === "cancelled" ? change.reason : null;
+  const [changed] = await changeStatusFrom(tx, {
+    orderId,
+    from: statusesAllowing(change),
+    status: change.to,
+    reason,
+    updatedAt: new Date(),
+  });
+  if (!changed) return false; // no such order, or it already ended
   const event = change.to === "confirmed"
     ? createEvent(orderConfirmed, {
       orderId,
-      userId: current.userId,
-      totalCents: current.totalCents,
+      userId: changed.userId,
+      totalCents: changed.totalCents,
     }, origin)
     : createEvent(orderCancelled, {
       orderId,
-      userId: current.userId,
+      userId: changed.userId,
       reason: reason as CancelReason,
     }, origin);
   await Promise.all([
-    updateStatus(tx, { orderId, status, reason, updatedAt: new Date() }),
     enqueueEvent(tx, outbox, event),
     recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
   ]);
