@@ -22,6 +22,8 @@ export function startCatalog(resources: ServiceResources) {
     publishes: { stream: catalogStream, outbox },
     reactsTo: {
       inbox,
+      // Not independent keys: orders of different users take the same products' stock, and
+      // a reservation decides on the stock it read.
       streams: [
         { stream: paymentsStream, handlers: catalogHandlers.payments }, // charged: reserve
         { stream: ordersStream, handlers: catalogHandlers.orders }, // cancelled: release

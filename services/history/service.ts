@@ -19,7 +19,10 @@ export function startHistory(resources: ServiceResources) {
     description: "order history per user, a read model rebuilt from ORDERS",
     reactsTo: {
       inbox,
-      streams: [{ stream: ordersStream, handlers: historyHandlers.orders }], // placed, confirmed, cancelled
+      streams: [
+        // placed, confirmed, cancelled; a row per order
+        { stream: ordersStream, handlers: historyHandlers.orders, independentKeys: true },
+      ],
     },
     readModel: { tables: [orderHistory] },
     endpoints: () => ({

@@ -15,7 +15,10 @@ export function startNotifications(resources: ServiceResources) {
     description: "notifications sent to users",
     reactsTo: {
       inbox,
-      streams: [{ stream: ordersStream, handlers: notificationsHandlers.orders }], // confirmed, cancelled
+      streams: [
+        // confirmed, cancelled; a notification per event
+        { stream: ordersStream, handlers: notificationsHandlers.orders, independentKeys: true },
+      ],
     },
     endpoints: () => ({
       listNotifications: async ({ userId }) => ({ items: await notificationsFor(db, userId) }),

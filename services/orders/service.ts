@@ -39,9 +39,12 @@ export function startOrders(
     publishes: { stream: ordersStream, outbox },
     reactsTo: {
       inbox,
+      // Each event touches its own order's rows: different orders go side by side in a batch.
       streams: [
-        { stream: paymentsStream, handlers: ordersHandlers.payments }, // charged, declined, refunded
-        { stream: catalogStream, handlers: ordersHandlers.catalog }, // reserved, rejected
+        // charged, declined, refunded
+        { stream: paymentsStream, handlers: ordersHandlers.payments, independentKeys: true },
+        // reserved, rejected
+        { stream: catalogStream, handlers: ordersHandlers.catalog, independentKeys: true },
       ],
     },
     endpoints: ({ relay }) => ordersEndpoints({ db: resources.database.db, catalog, relay }),

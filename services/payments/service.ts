@@ -29,10 +29,15 @@ export function startPayments(
     publishes: { stream: paymentsStream, outbox },
     reactsTo: {
       inbox,
+      // Each event touches its own user's wallet and its own order's charge: different users
+      // go side by side in a batch.
       streams: [
-        { stream: usersStream, handlers: handlers.users }, // registered: open a wallet
-        { stream: ordersStream, handlers: handlers.orders }, // placed: charge or decline
-        { stream: catalogStream, handlers: handlers.catalog }, // rejected: refund
+        // registered: open a wallet
+        { stream: usersStream, handlers: handlers.users, independentKeys: true },
+        // placed: charge or decline
+        { stream: ordersStream, handlers: handlers.orders, independentKeys: true },
+        // rejected: refund
+        { stream: catalogStream, handlers: handlers.catalog, independentKeys: true },
       ],
     },
     endpoints: () => paymentsEndpoints(resources.database.db, starting),

@@ -22,7 +22,13 @@ const confirmed = (totalCents: number) =>
     totalCents,
   }, { source: "orders", correlationId: "c" });
 
-Deno.test("consumer batches: waiting events share a transaction, a failure spoils none", async () => {
+for (const independentKeys of [false, true]) {
+  const name = "consumer batches: waiting events share a transaction, a failure spoils none" +
+    (independentKeys ? " (keys side by side)" : "");
+  Deno.test(name, () => batchesSpoilNothing(independentKeys));
+}
+
+async function batchesSpoilNothing(independentKeys: boolean) {
   const server = await startNatsServer();
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
@@ -62,6 +68,7 @@ Deno.test("consumer batches: waiting events share a transaction, a failure spoil
     maxDeliver: 2,
     backoffMs: [20],
     concurrency: 2,
+    independentKeys,
     // Longer than the wait below: a dead letter must be terminated, not left to time out.
     ackWaitMs: 30_000,
   });
@@ -86,7 +93,7 @@ Deno.test("consumer batches: waiting events share a transaction, a failure spoil
     await databases.close();
     await server.dispose();
   }
-});
+}
 
 Deno.test({
   name: "consumer batches: one user's facts stay in one lane, so batches never deadlock",

@@ -4,7 +4,8 @@
  * through the inbox. Events that share an ordering key (the order's id, else the user's) are
  * handled one after another in stream order; events of different keys run side by side, in up
  * to `concurrency` transactions at once. Under load, the events waiting in a lane are applied
- * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them).
+ * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them); with
+ * `independentKeys`, the batch's keys go side by side in it, their statements sent together.
  */
 import {
   AckPolicy,
@@ -23,6 +24,7 @@ import { deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
 import { type Delivery, eventDispatcher } from "./dispatch.ts";
 import type { EventHandler } from "./handler.ts";
 import type { InboxTable } from "./inbox.ts";
+import { orderingKey } from "./ordering.ts";
 
 export interface ConsumerOptions {
   nc: NatsConnection;
@@ -35,6 +37,8 @@ export interface ConsumerOptions {
   log: Logger;
   /** Told of each transaction that applied events (the relay publishes what it wrote). */
   afterCommit?: (tx: Database) => void;
+  /** A batch applies events of different ordering keys side by side (see the dispatcher's). */
+  independentKeys?: boolean;
   /** Deliveries before a failing message becomes a dead letter. */
   maxDeliver?: number;
   /** Wait before each redelivery after a failure; the last one repeats. */
@@ -45,19 +49,6 @@ export interface ConsumerOptions {
   concurrency?: number;
   /** Events applied in one transaction at most, when that many wait in a lane. */
   batchSize?: number;
-}
-
-/**
- * What must happen in order: all facts of one user, so of each of their orders (every fact of an
- * order names its user), else of one order, else the event alone. By user rather than by order:
- * a user's facts touch the same rows (their wallet), and two batches in two lanes that lock them
- * in different orders would deadlock.
- */
-export function orderingKey(event: { id: string; data: unknown }): string {
-  const data = (event.data ?? {}) as { orderId?: unknown; userId?: unknown };
-  if (typeof data.userId === "string") return `user:${data.userId}`;
-  if (typeof data.orderId === "string") return `order:${data.orderId}`;
-  return `event:${event.id}`;
 }
 
 export interface RunningConsumer {

@@ -14,6 +14,7 @@ import type { Logger } from "../log/mod.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
 import type { EventHandler } from "./handler.ts";
 import { handleEachOnce, type InboxTable } from "./inbox.ts";
+import { orderingKey } from "./ordering.ts";
 
 /** What a stream message offers, whether consumed, fetched by sequence or copied. */
 export interface StreamMessage {
@@ -42,6 +43,13 @@ export interface DispatcherOptions {
   log: Logger;
   /** Told of each transaction that applied events (to publish what it wrote to the outbox). */
   afterCommit?: (tx: Database) => void;
+  /**
+   * The handlers, given events of different ordering keys, never touch the same rows: a batch
+   * then applies the keys side by side in its transaction, their statements sent together.
+   * Leave it off when a handler reads what another key's event writes (catalog's stock): one
+   * transaction's statements do not wait for each other's row locks.
+   */
+  independentKeys?: boolean;
 }
 
 export interface Dispatcher {
@@ -139,6 +147,7 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
       (tx, item) => apply(tx, item, messages[item.index]),
       // Only a transaction of our own commits: one `within` another is a savepoint.
       within === db ? options.afterCommit : undefined,
+      options.independentKeys ? (item) => orderingKey(item.envelope) : undefined,
     );
     handled.forEach((item, n) => {
       if (outcomes[n] === "duplicate") {

@@ -6,6 +6,7 @@
 import { type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
 import { type Statement, statement } from "../../db/statement.ts";
+import { eachInKeyOrder } from "./ordering.ts";
 
 export function inboxTable(schema: PgSchema) {
   return schema.table("inbox", {
@@ -24,6 +25,8 @@ export type HandleOutcome = "applied" | "duplicate";
  * transaction with their inbox rows (one insert for all of them): a batch costs one BEGIN, one
  * inbox statement and one COMMIT instead of that many per event. If any effect throws, nothing
  * of the batch is applied. `committed` hears of the transaction once it committed something.
+ * With `keyOf`, only events of one key run one after another: the keys go side by side, so
+ * their statements travel together (see "Pipelined statements").
  */
 export async function handleEachOnce<E extends { id: string; type: string }>(
   db: Database,
@@ -31,6 +34,7 @@ export async function handleEachOnce<E extends { id: string; type: string }>(
   events: E[],
   effects: (tx: Database, event: E) => Promise<void>,
   committed?: (tx: Database) => void,
+  keyOf: (event: E) => string = () => "",
 ): Promise<HandleOutcome[]> {
   let transaction: Database | undefined;
   const outcomes = await db.transaction(async (tx) => {
@@ -42,15 +46,11 @@ export async function handleEachOnce<E extends { id: string; type: string }>(
     const inserted = await insertRows(inbox, rows.length)(tx, values);
     // An id the insert did not return was applied before; an id twice in the batch, once.
     const fresh = new Set(inserted.map((row) => row.eventId));
-    const outcomes: HandleOutcome[] = [];
-    for (const event of events) {
-      if (!fresh.delete(event.id)) {
-        outcomes.push("duplicate");
-        continue;
-      }
-      await effects(tx, event);
-      outcomes.push("applied");
-    }
+    const outcomes = events.map((event): HandleOutcome =>
+      fresh.delete(event.id) ? "applied" : "duplicate"
+    );
+    const applying = events.filter((_, i) => outcomes[i] === "applied");
+    await eachInKeyOrder(applying, keyOf, (event) => effects(tx, event));
     return outcomes;
   });
   if (transaction && outcomes.includes("applied")) committed?.(transaction);

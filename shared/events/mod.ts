@@ -1,9 +1,5 @@
-export {
-  type ConsumerOptions,
-  orderingKey,
-  type RunningConsumer,
-  startEventConsumer,
-} from "./consumer.ts";
+export { type ConsumerOptions, type RunningConsumer, startEventConsumer } from "./consumer.ts";
+export { orderingKey } from "./ordering.ts";
 export { deadLetterHeaders, deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
 export { type EventHandler, type HandlerContext, on } from "./handler.ts";
 export { handleEachOnce, type HandleOutcome, type InboxTable, inboxTable } from "./inbox.ts";

@@ -15,7 +15,11 @@ Deno.test("ordering key: the user, else the order, else the event itself", () =>
   assert.equal(orderingKey({ id: "e", data: {} }), "event:e");
 });
 
-Deno.test("consumer: one order's events in stream order, different orders side by side", async () => {
+/**
+ * Eight users' orders, ten events each, through a consumer with `options`: the order each
+ * order's events were handled in, and how many handlers ran at once at most.
+ */
+async function consumeOrders(options: { concurrency: number; independentKeys?: boolean }) {
   const server = await startNatsServer();
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
@@ -24,6 +28,20 @@ Deno.test("consumer: one order's events in stream order, different orders side b
   const seen = new Map<string, number[]>();
   let running = 0;
   let mostAtOnce = 0;
+  const js = jetstream(nc);
+  const orders = Array.from({ length: 8 }, () => crypto.randomUUID());
+  const userOf = new Map(orders.map((orderId) => [orderId, crypto.randomUUID()]));
+  // Published before the consumer starts, so that its lanes find batches waiting.
+  for (let step = 0; step < 10; step++) {
+    for (const orderId of orders) {
+      const event = createEvent(orderConfirmed, {
+        orderId,
+        userId: userOf.get(orderId)!,
+        totalCents: step,
+      }, { source: "orders", correlationId: "c" });
+      await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
+    }
+  }
   const consumer = await startEventConsumer({
     nc,
     service: "ordering",
@@ -39,38 +57,47 @@ Deno.test("consumer: one order's events in stream order, different orders side b
     db,
     inbox,
     log: createLogger({ service: "test", level: "error" }),
-    concurrency: 8,
+    ...options,
   });
   try {
-    const js = jetstream(nc);
-    // Eight users' orders over eight lanes: the chance that all share one lane is 8^-7.
-    const orders = Array.from({ length: 8 }, () => crypto.randomUUID());
-    const userOf = new Map(orders.map((orderId) => [orderId, crypto.randomUUID()]));
-    for (let step = 0; step < 10; step++) {
-      for (const orderId of orders) {
-        const event = createEvent(orderConfirmed, {
-          orderId,
-          userId: userOf.get(orderId)!,
-          totalCents: step,
-        }, { source: "orders", correlationId: "c" });
-        await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
-      }
-    }
     const until = Date.now() + 10_000;
     while ([...seen.values()].flat().length < 80 && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    for (const orderId of orders) {
-      assert.deepEqual(seen.get(orderId), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], orderId);
-    }
-    // Handlers run inside their transaction, and PGlite runs one transaction at a time.
-    if (databases.driver === "postgres") {
-      assert.ok(mostAtOnce > 1, "events of different orders ran side by side");
-    } else assert.equal(mostAtOnce, 1);
+    return { orders, seen, mostAtOnce, driver: databases.driver };
   } finally {
     await consumer.stop();
     await nc.close();
     await databases.close();
     await server.dispose();
   }
+}
+
+const inStreamOrder = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+Deno.test("consumer: one order's events in stream order, different orders side by side", async () => {
+  // Eight users' orders over eight lanes: the chance that all share one lane is 8^-7.
+  const { orders, seen, mostAtOnce, driver } = await consumeOrders({ concurrency: 8 });
+  for (const orderId of orders) assert.deepEqual(seen.get(orderId), inStreamOrder, orderId);
+  // Handlers run inside their transaction, and PGlite runs one transaction at a time.
+  if (driver === "postgres") {
+    assert.ok(mostAtOnce > 1, "events of different orders ran side by side");
+  } else assert.equal(mostAtOnce, 1);
+});
+
+Deno.test("consumer: one lane applies a batch one event after another", async () => {
+  const { orders, seen, mostAtOnce } = await consumeOrders({ concurrency: 1 });
+  for (const orderId of orders) assert.deepEqual(seen.get(orderId), inStreamOrder, orderId);
+  assert.equal(mostAtOnce, 1);
+});
+
+Deno.test("consumer: with independent keys, a batch applies different users side by side", async () => {
+  const { orders, seen, mostAtOnce } = await consumeOrders({
+    concurrency: 1,
+    independentKeys: true,
+  });
+  for (const orderId of orders) assert.deepEqual(seen.get(orderId), inStreamOrder, orderId);
+  // One lane, so one transaction at a time, on either driver: the handlers inside it overlap.
+  assert.ok(mostAtOnce > 1, `at most ${mostAtOnce} at once`);
+  assert.ok(mostAtOnce <= orders.length, "no more than one handler per user at once");
 });

@@ -33,10 +33,14 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
   description: string;
   /** The stream of the events this service states, and the outbox they go through. */
   publishes?: { stream: StreamDefinition; outbox: OutboxTable };
-  /** The streams this service reacts to, each with its handlers, and the inbox they share. */
+  /**
+   * The streams this service reacts to, each with its handlers, and the inbox they share.
+   * `independentKeys`: the handlers never touch rows that events of another ordering key touch,
+   * so a batch may apply those side by side (see the event dispatcher).
+   */
   reactsTo?: {
     inbox: InboxTable;
-    streams: { stream: StreamDefinition; handlers: EventHandler[] }[];
+    streams: { stream: StreamDefinition; handlers: EventHandler[]; independentKeys?: boolean }[];
   };
   /**
    * Tables built only from the events this service reacts to (a read model). With it, the
@@ -76,13 +80,14 @@ export async function runService<E extends RpcEndpoints>(
   }
 
   const consumers: RunningConsumer[] = [];
-  for (const { stream, handlers } of definition.reactsTo?.streams ?? []) {
+  for (const { stream, handlers, independentKeys } of definition.reactsTo?.streams ?? []) {
     consumers.push(
       await startEventConsumer({
         nc,
         service,
         stream,
         handlers,
+        independentKeys,
         db,
         inbox: definition.reactsTo!.inbox,
         log,
@@ -93,9 +98,16 @@ export async function runService<E extends RpcEndpoints>(
   }
 
   const dispatchers = new Map(
-    (definition.reactsTo?.streams ?? []).map(({ stream, handlers }) => [
+    (definition.reactsTo?.streams ?? []).map(({ stream, handlers, independentKeys }) => [
       stream.name,
-      eventDispatcher({ service, handlers, db, inbox: definition.reactsTo!.inbox, log }),
+      eventDispatcher({
+        service,
+        handlers,
+        db,
+        inbox: definition.reactsTo!.inbox,
+        log,
+        independentKeys,
+      }),
     ]),
   );
   const operator = operations({
