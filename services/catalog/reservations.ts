@@ -36,14 +36,27 @@ const takeAndReserve = statement("catalog_take_and_reserve", (db, p) => {
 });
 
 /**
+ * The stock of the products a transaction has locked. Nobody else can change it until that
+ * transaction ends, and within it only `holdStock` and `releaseStock` do, which keep it here:
+ * the later events of a batch decide on it without reading the rows again. (A catalog batch
+ * runs its events one after another, never side by side.)
+ */
+const lockedStock = new WeakMap<Database, Map<string, number>>();
+
+/**
  * Locks the order's products (until the transaction ends) and says whether their stock covers
  * it. Nothing is taken yet: `holdStock` does that, so the caller can send it together with
  * the event that states the outcome (see "Pipelined statements").
  */
 export async function checkStock(tx: Database, lines: StockLine[]): Promise<StockCheck> {
   const merged = mergeLines(lines).sort((a, b) => a.productId.localeCompare(b.productId));
-  const rows = await lockProducts(tx, { ids: merged.map((line) => line.productId) });
-  const shortages = findShortages(new Map(rows.map((row) => [row.id, row.stock])), merged);
+  const stock = lockedStock.get(tx) ?? new Map<string, number>();
+  const unlocked = merged.map((line) => line.productId).filter((id) => !stock.has(id));
+  if (unlocked.length > 0) {
+    for (const row of await lockProducts(tx, { ids: unlocked })) stock.set(row.id, row.stock);
+    lockedStock.set(tx, stock);
+  }
+  const shortages = findShortages(stock, merged);
   return shortages.length > 0 ? { covered: false, shortages } : { covered: true, lines: merged };
 }
 
@@ -54,6 +67,16 @@ export async function holdStock(tx: Database, orderId: string, lines: StockLine[
     ids: lines.map((line) => line.productId),
     quantities: lines.map((line) => line.quantity),
   });
+  adjustLocked(tx, lines, -1);
+}
+
+/** Keeps the stock this transaction locked in step with what it changed. */
+function adjustLocked(tx: Database, lines: StockLine[], sign: 1 | -1) {
+  const stock = lockedStock.get(tx);
+  for (const line of lines) {
+    const known = stock?.get(line.productId);
+    if (known !== undefined) stock!.set(line.productId, known + sign * line.quantity);
+  }
 }
 
 /** Puts a reservation's stock back, once. Null when there was none or it was released. */
@@ -73,5 +96,6 @@ export async function releaseStock(tx: Database, orderId: string): Promise<Stock
     await tx.update(products).set({ stock: sql`${products.stock} + ${line.quantity}` })
       .where(eq(products.id, line.productId));
   }
+  adjustLocked(tx, lines, 1);
   return lines;
 }
