@@ -1,9 +1,9 @@
 /**
  * A service's durable pull consumer on one stream: explicit ack, bounded redelivery with
  * backoff, dead letters for what cannot be handled, and every handler run once per event id
- * through the inbox. Events that share an ordering key (the order's id, else the user's) are
+ * through the inbox. Events that share an ordering key (the user's, else the order's) are
  * handled one after another in stream order; events of different keys run side by side, in up
- * to `concurrency` transactions at once. Under load, the events waiting in a lane are applied
+ * to `concurrency` (2) transactions at once. Under load, the events waiting in a lane are applied
  * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them); with
  * `independentKeys`, the batch's keys go side by side in it, their statements sent together.
  */
@@ -45,7 +45,11 @@ export interface ConsumerOptions {
   backoffMs?: number[];
   /** How long an unacknowledged delivery waits before the server redelivers it (a crash). */
   ackWaitMs?: number;
-  /** Transactions at once: events are spread over this many lanes by their ordering key. */
+  /**
+   * Transactions at once: events are spread over this many lanes by their ordering key. Two by
+   * default: more lanes make smaller batches, so more transactions for the same events (on two
+   * cores, 4 lanes did about a fifth fewer orders per second than 2; see README, "Benchmarks").
+   */
   concurrency?: number;
   /** Events applied in one transaction at most, when that many wait in a lane. */
   batchSize?: number;
@@ -178,7 +182,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
 
   // Events go to lanes by ordering key: a lane applies what waits in it in stream order, in
   // one transaction per batch, while other lanes run side by side.
-  const lanes = Array.from({ length: Math.max(1, options.concurrency ?? 4) }, () => ({
+  const lanes = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () => ({
     waiting: [] as JsMsg[],
     running: false,
   }));
