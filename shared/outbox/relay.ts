@@ -115,8 +115,8 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
-  /** Published, not yet marked. */
-  let unmarked: string[] = [];
+  /** Published, not yet marked (a set: every publish looks ids up in it). */
+  const unmarked = new Set<string>();
   /** Being published, by either path. */
   const sending = new Set<string>();
   const publishing = new Set<Promise<void>>();
@@ -152,7 +152,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   /** Sent back to back on one connection, so the stream stores them in this order. */
   async function publish(rows: OutboxRow[]) {
     // A query may have read a row the moment it committed: what is sent or sending is not resent.
-    const fresh = rows.filter((row) => !sending.has(row.id) && !unmarked.includes(row.id));
+    const fresh = rows.filter((row) => !sending.has(row.id) && !unmarked.has(row.id));
     for (const row of fresh) sending.add(row.id);
     try {
       await Promise.all(
@@ -160,7 +160,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
           js.publish(row.subject, row.payload, { msgID: row.id, headers: natsHeaders(row.headers) })
         ),
       );
-      unmarked.push(...fresh.map((row) => row.id));
+      for (const row of fresh) unmarked.add(row.id);
     } finally {
       for (const row of fresh) sending.delete(row.id);
     }
@@ -191,8 +191,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   }
 
   function forget(marked: string[]) {
-    const done = new Set(marked);
-    unmarked = unmarked.filter((id) => !done.has(id));
+    for (const id of marked) unmarked.delete(id);
   }
 
   async function drain(): Promise<void> {
