@@ -13,6 +13,7 @@ import {
 import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { checkStock, holdStock, releaseStock } from "./reservations.ts";
+import { together } from "../../db/together.ts";
 
 const source = "catalog";
 
@@ -23,7 +24,7 @@ export const catalogHandlers = {
       const stock = await checkStock(tx, items);
       const origin = causedBy(event, source);
       // The stock taken and the event that says so, sent together (see "Pipelined statements").
-      await Promise.all([
+      await together([
         stock.covered && holdStock(tx, orderId, stock.lines),
         enqueueEvent(
           tx,

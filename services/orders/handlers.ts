@@ -14,6 +14,7 @@ import {
 import { on } from "../../shared/events/mod.ts";
 import { causedBy } from "../../shared/outbox/mod.ts";
 import { changeStatus, recordStep } from "./orders.ts";
+import { together } from "../../db/together.ts";
 
 const source = "orders";
 
@@ -37,7 +38,7 @@ export const ordersHandlers = {
       await recordStep(tx, stepOf(event));
     }),
     on(paymentDeclined, async (event, { tx, log }) => {
-      const [, changed] = await Promise.all([
+      const [, changed] = await together([
         recordStep(tx, stepOf(event)),
         changeStatus(tx, event.data.orderId, {
           to: "cancelled",
@@ -47,7 +48,7 @@ export const ordersHandlers = {
       if (changed) log.info("order cancelled", { orderId: event.data.orderId });
     }),
     on(paymentRefunded, async (event, { tx, log }) => {
-      const [, changed] = await Promise.all([
+      const [, changed] = await together([
         recordStep(tx, stepOf(event)),
         changeStatus(tx, event.data.orderId, {
           to: "cancelled",
@@ -59,7 +60,7 @@ export const ordersHandlers = {
   ],
   catalog: [
     on(stockReserved, async (event, { tx, log }) => {
-      const [, changed] = await Promise.all([
+      const [, changed] = await together([
         recordStep(tx, stepOf(event)),
         changeStatus(tx, event.data.orderId, { to: "confirmed" }, causedBy(event, source)),
       ]);

@@ -13,6 +13,7 @@ import {
 } from "../../shared/contracts/mod.ts";
 import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
 import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
+import { together } from "../../db/together.ts";
 
 const source = "orders";
 
@@ -79,8 +80,9 @@ export function placeOrder(
       totalCents: order.totalCents,
     }, origin);
     // The order and what refers to it, sent together: one round trip (see "Pipelined
-    // statements"). Postgres runs them in this order, so the order exists before its lines.
-    const [, claimed] = await Promise.all([
+    // statements"). Postgres runs them in the order they are sent, and the order goes first, so
+    // it exists before anything that refers to it.
+    const [, claimed] = await together([
       insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents }),
       order.idempotency ? claimKey(tx, order.userId, order.idempotency, orderId) : true,
       insertLines(tx, {
@@ -166,7 +168,7 @@ export async function changeStatus(
       userId: changed.userId,
       reason: reason as CancelReason,
     }, origin);
-  await Promise.all([
+  await together([
     enqueueEvent(tx, outbox, event),
     recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
   ]);

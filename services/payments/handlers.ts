@@ -8,6 +8,7 @@ import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts"
 import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
 import { outbox } from "../../db/payments/schema.ts";
 import { openWallet, recordCharge, refundOrder, takePayment } from "./wallets.ts";
+import { together } from "../../db/together.ts";
 
 const source = "payments";
 
@@ -43,7 +44,7 @@ export function paymentsHandlers(startingBalanceCents: number) {
             balanceCents: result.balanceCents ?? 0,
           }, origin);
         // The charge and the event that states it, sent together (see "Pipelined statements").
-        await Promise.all([
+        await together([
           result.charged && recordCharge(tx, charge),
           enqueueEvent(tx, outbox, outcome),
         ]);

@@ -56,7 +56,8 @@ export interface Dispatcher {
   /** Delivers `message` to its handler once; throws what the handler threw. */
   deliver(message: StreamMessage, options?: { db?: Database }): Promise<Delivery>;
   /**
-   * Delivers each message to its handler once, in the given order, all in one transaction:
+   * Delivers each message to its handler once, in the given order (with `independentKeys`:
+   * within each ordering key), all in one transaction:
    * one delivery per message, or the first handler's error, and then nothing was applied.
    */
   deliverAll(messages: StreamMessage[], options?: { db?: Database }): Promise<Delivery[]>;

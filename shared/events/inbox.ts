@@ -21,7 +21,8 @@ export type InboxTable = ReturnType<typeof inboxTable>;
 export type HandleOutcome = "applied" | "duplicate";
 
 /**
- * Runs `effects` for each event, in the given order, once per event id, all in one
+ * Runs `effects` for each event, in the given order (with `keyOf`: within each key), once per
+ * event id, all in one
  * transaction with their inbox rows (one insert for all of them): a batch costs one BEGIN, one
  * inbox statement and one COMMIT instead of that many per event. If any effect throws, nothing
  * of the batch is applied. `committed` hears of the transaction once it committed something.

@@ -1,4 +1,5 @@
 /** Which events must be applied one after another, and which may go side by side. */
+import { together } from "../../db/together.ts";
 
 /**
  * What must happen in order: all facts of one user, so of each of their orders (every fact of an
@@ -16,7 +17,7 @@ export function orderingKey(event: { id: string; data: unknown }): string {
 /**
  * Runs `work` for every item: those of one key one after another, in the given order, and the
  * keys side by side. Waits for all of them, even after a failure (nothing may still be running
- * when the caller rolls back), then throws the first error.
+ * when the caller rolls back), then throws what failed first (see `together`).
  */
 export async function eachInKeyOrder<T>(
   items: T[],
@@ -28,11 +29,9 @@ export async function eachInKeyOrder<T>(
     const key = keyOf(item);
     byKey.get(key)?.push(item) ?? byKey.set(key, [item]);
   }
-  const results = await Promise.allSettled(
+  await together(
     [...byKey.values()].map(async (group) => {
       for (const item of group) await work(item);
     }),
   );
-  const failed = results.find((result) => result.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
