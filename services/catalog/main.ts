@@ -6,6 +6,6 @@ import { startCatalog } from "./service.ts";
 export default await bootService(
   "catalog",
   catalogConfig,
-  async ({ nc, log, openDatabase }) =>
-    startCatalog({ nc, log, database: await openDatabase(migrations) }),
+  async ({ nc, log, delivery, openDatabase }) =>
+    startCatalog({ nc, log, delivery, database: await openDatabase(migrations) }),
 );

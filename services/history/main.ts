@@ -6,6 +6,6 @@ import { startHistory } from "./service.ts";
 export default await bootService(
   "history",
   baseConfig,
-  async ({ nc, log, openDatabase }) =>
-    startHistory({ nc, log, database: await openDatabase(migrations) }),
+  async ({ nc, log, delivery, openDatabase }) =>
+    startHistory({ nc, log, delivery, database: await openDatabase(migrations) }),
 );

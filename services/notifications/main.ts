@@ -6,6 +6,6 @@ import { startNotifications } from "./service.ts";
 export default await bootService(
   "notifications",
   baseConfig,
-  async ({ nc, log, openDatabase }) =>
-    startNotifications({ nc, log, database: await openDatabase(migrations) }),
+  async ({ nc, log, delivery, openDatabase }) =>
+    startNotifications({ nc, log, delivery, database: await openDatabase(migrations) }),
 );

@@ -6,6 +6,6 @@ import { startOrders } from "./service.ts";
 export default await bootService(
   "orders",
   ordersConfig,
-  async ({ config, nc, log, openDatabase }) =>
-    startOrders({ config, nc, log, database: await openDatabase(migrations) }),
+  async ({ config, nc, log, delivery, openDatabase }) =>
+    startOrders({ config, nc, log, delivery, database: await openDatabase(migrations) }),
 );

@@ -6,6 +6,6 @@ import { startPayments } from "./service.ts";
 export default await bootService(
   "payments",
   paymentsConfig,
-  async ({ config, nc, log, openDatabase }) =>
-    startPayments({ config, nc, log, database: await openDatabase(migrations) }),
+  async ({ config, nc, log, delivery, openDatabase }) =>
+    startPayments({ config, nc, log, delivery, database: await openDatabase(migrations) }),
 );

@@ -12,6 +12,22 @@ Deno.test("config: defaults fill what is optional", () => {
   assert.equal(config.NATS_URL, "nats://127.0.0.1:4222");
   assert.equal(config.DATA_DIR, ".data");
   assert.equal(config.DATABASE_URL, undefined);
+  assert.equal(config.EVENT_LANES, 2);
+});
+
+Deno.test("config: EVENT_LANES, a whole number of at least one", () => {
+  assert.equal(
+    parseConfig("users", schema, { JWT_SECRET: secret, EVENT_LANES: "8" }).EVENT_LANES,
+    8,
+  );
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: secret, EVENT_LANES: "0" }),
+    new ConfigError("config: EVENT_LANES must be at least 1"),
+  );
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: secret, EVENT_LANES: "two" }),
+    /config: EVENT_LANES/,
+  );
 });
 
 Deno.test("config: a missing variable is one line naming it", () => {

@@ -8,6 +8,7 @@ import { type Migration, openDatabase, type ServiceDatabase } from "../../db/cli
 import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
+import type { ServiceResources } from "./service.ts";
 
 export interface RunningService {
   /** The service's HTTP face: health, readiness and metrics; the gateway's is the public API. */
@@ -20,6 +21,8 @@ export interface BootContext<C> {
   config: C;
   nc: NatsConnection;
   log: Logger;
+  /** How the service's event consumers deliver, from the environment (`EVENT_LANES`). */
+  delivery: NonNullable<ServiceResources["delivery"]>;
   /** Opens the service's own database and applies its migrations; closed again on stop. */
   openDatabase(migrations: Migration[]): Promise<ServiceDatabase>;
 }
@@ -46,6 +49,7 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
       config,
       nc,
       log,
+      delivery: { concurrency: config.EVENT_LANES },
       openDatabase: async (migrations) => {
         const database = await openDatabase({
           service: name,

@@ -61,8 +61,11 @@ export interface ServiceResources {
   nc: NatsConnection;
   database: ServiceDatabase;
   log: Logger;
-  /** How often, and how far apart, a failing event is retried before it is a dead letter. */
-  delivery?: { maxDeliver?: number; backoffMs?: number[] };
+  /**
+   * How often, and how far apart, a failing event is retried before it is a dead letter, and how
+   * many transactions each consumer runs at once.
+   */
+  delivery?: { maxDeliver?: number; backoffMs?: number[]; concurrency?: number };
 }
 
 export async function runService<E extends RpcEndpoints>(
