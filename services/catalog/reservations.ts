@@ -44,8 +44,8 @@ const takeAndReserve = statement("catalog_take_and_reserve", (db, p) => {
 const lockedStock = new WeakMap<Database, Map<string, number>>();
 
 /**
- * Locks the order's products (until the transaction ends) and says whether their stock covers
- * it. Nothing is taken yet: `holdStock` does that, so the caller can send it together with
+ * Locks the order's products (until `tx`, a transaction, ends) and says whether their stock
+ * covers it. Nothing is taken yet: `holdStock` does that, so the caller can send it together with
  * the event that states the outcome (see "Pipelined statements").
  */
 export async function checkStock(tx: Database, lines: StockLine[]): Promise<StockCheck> {
