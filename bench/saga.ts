@@ -20,6 +20,7 @@ import { signUp, type TestUser } from "../tests/harness/clients.ts";
 import { drive } from "./rpc.ts";
 import { type Monolith, pgliteMonolith, postgresMonolith } from "./monolith.ts";
 import { freshDatabase } from "./databases.ts";
+import { cpuPer, readCpu } from "./cpu.ts";
 import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
 
 const inFlight = 32;
@@ -44,6 +45,8 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
     notes: [
       `Throughput: ${total} orders, ${inFlight} in flight. Latency: ${offeredPerSecond} orders/s` +
       ` offered for ${offeredSeconds} s. Targets with Postgres: >= 300 confirmed/s, p50 < 20 ms.`,
+      "CPU ms: process CPU time per confirmed order while the throughput load ran, by program" +
+      " (Deno: every Deno process, so the services and the load; Postgres: all its processes).",
     ],
   };
 }
@@ -75,6 +78,7 @@ async function distributed(
       if (res.status !== 201) throw new Error(`placing an order: ${res.status}`);
     };
 
+    const cpuBefore = readCpu();
     const started = performance.now();
     let placed = 0;
     await drive(
@@ -86,7 +90,9 @@ async function distributed(
       total,
     );
     await untilNonePending(ordersDb, options, name);
-    const perSecond = (await confirmedCount(ordersDb)) / ((performance.now() - started) / 1000);
+    const confirmed = await confirmedCount(ordersDb);
+    const perSecond = confirmed / ((performance.now() - started) / 1000);
+    const cpu = cpuPer(cpuBefore, readCpu(), confirmed);
 
     options.progress(`${name}: ${offeredPerSecond}/s offered for ${offeredSeconds} s`);
     const since = new Date();
@@ -109,6 +115,7 @@ async function distributed(
       "p50 ms": percentile(latencies, 50),
       "p95 ms": percentile(latencies, 95),
       "p99 ms": percentile(latencies, 99),
+      ...cpu,
     };
   } finally {
     await stack.close();
@@ -157,7 +164,9 @@ async function monolith(
       const status = await app.placeOrder((next++ % inFlight) + 1, 1, 1);
       if (status !== "confirmed") throw new Error(`monolith order ${status}`);
     };
+    const cpuBefore = readCpu();
     const throughput = await drive(place, inFlight, total);
+    const cpu = cpuPer(cpuBefore, readCpu(), total);
     const latencies: number[] = [];
     const pending: Promise<void>[] = [];
     for (let i = 0; i < offeredPerSecond * offeredSeconds; i++) {
@@ -172,6 +181,7 @@ async function monolith(
       "p50 ms": percentile(latencies, 50),
       "p95 ms": percentile(latencies, 95),
       "p99 ms": percentile(latencies, 99),
+      ...cpu,
     };
   } finally {
     await app.close();
