@@ -11,8 +11,9 @@ import {
   stockRejected,
   stockReserved,
 } from "../../shared/contracts/mod.ts";
-import { on } from "../../shared/events/mod.ts";
+import { type HandlerContext, on } from "../../shared/events/mod.ts";
 import { causedBy } from "../../shared/outbox/mod.ts";
+import type { OrderChange } from "./domain.ts";
 import { changeStatus, recordStep } from "./orders.ts";
 import { together } from "../../db/together.ts";
 
@@ -32,40 +33,35 @@ const stepOf = (event: Step) => ({
   at: event.occurredAt,
 });
 
+/** Records the event as a step of its order, and the status change it brings, sent together. */
+async function stepThenChange(
+  event: Step & { correlationId: string },
+  change: OrderChange,
+  { tx, log }: HandlerContext,
+) {
+  const [, changed] = await together([
+    recordStep(tx, stepOf(event)),
+    changeStatus(tx, event.data.orderId, change, causedBy(event, source)),
+  ]);
+  if (changed) log.info(`order ${change.to}`, { orderId: event.data.orderId });
+}
+
 export const ordersHandlers = {
   payments: [
     on(paymentCharged, async (event, { tx }) => {
       await recordStep(tx, stepOf(event));
     }),
-    on(paymentDeclined, async (event, { tx, log }) => {
-      const [, changed] = await together([
-        recordStep(tx, stepOf(event)),
-        changeStatus(tx, event.data.orderId, {
-          to: "cancelled",
-          reason: "payment_declined",
-        }, causedBy(event, source)),
-      ]);
-      if (changed) log.info("order cancelled", { orderId: event.data.orderId });
-    }),
-    on(paymentRefunded, async (event, { tx, log }) => {
-      const [, changed] = await together([
-        recordStep(tx, stepOf(event)),
-        changeStatus(tx, event.data.orderId, {
-          to: "cancelled",
-          reason: "out_of_stock",
-        }, causedBy(event, source)),
-      ]);
-      if (changed) log.info("order cancelled", { orderId: event.data.orderId });
-    }),
+    on(
+      paymentDeclined,
+      (event, ctx) => stepThenChange(event, { to: "cancelled", reason: "payment_declined" }, ctx),
+    ),
+    on(
+      paymentRefunded,
+      (event, ctx) => stepThenChange(event, { to: "cancelled", reason: "out_of_stock" }, ctx),
+    ),
   ],
   catalog: [
-    on(stockReserved, async (event, { tx, log }) => {
-      const [, changed] = await together([
-        recordStep(tx, stepOf(event)),
-        changeStatus(tx, event.data.orderId, { to: "confirmed" }, causedBy(event, source)),
-      ]);
-      if (changed) log.info("order confirmed", { orderId: event.data.orderId });
-    }),
+    on(stockReserved, (event, ctx) => stepThenChange(event, { to: "confirmed" }, ctx)),
     on(stockRejected, async (event, { tx }) => {
       await recordStep(tx, stepOf(event));
     }),
