@@ -50,12 +50,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
     const client = postgres(options.url, { max: 10, onnotice: () => {} });
     const db = postgresDrizzle(preparing(client));
     // Instances starting together take turns: the first migrates, the others find it done.
+    // One lock for every service of the database, not one each: they all create the shared
+    // schema of migrations tables, and two `CREATE SCHEMA IF NOT EXISTS` racing make one fail.
     const lock = await client.reserve();
     try {
-      await lock`select pg_advisory_lock(hashtext(${`migrate:${service}`}))`;
+      await lock`select pg_advisory_lock(hashtext('migrate'))`;
       await migrate(db, service, migrations);
     } finally {
-      await lock`select pg_advisory_unlock(hashtext(${`migrate:${service}`}))`.catch(() => {});
+      await lock`select pg_advisory_unlock(hashtext('migrate'))`.catch(() => {});
       lock.release();
     }
     return {

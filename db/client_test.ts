@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { count, eq, sql } from "drizzle-orm";
 import { adminUrl, testDatabases } from "../tests/harness/databases.ts";
+import { migrationsOf } from "../tests/harness/migrations.ts";
 import { openDatabase } from "./client.ts";
 import { migrations } from "./orders/migrations.ts";
 import { orders } from "./orders/schema.ts";
@@ -32,6 +33,34 @@ Deno.test({
     } finally {
       await Promise.all(opened.map((database) => database.close()));
       await databases.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "migrations: every service starting at once on a new database, all of them migrate",
+  ignore: !adminUrl,
+  fn: async () => {
+    // They share the schema of migrations tables: two racing to create it would make one fail
+    // with a duplicate key in pg_namespace. A few fresh databases, as the race is narrow.
+    for (let round = 0; round < 10; round++) {
+      const databases = await testDatabases();
+      try {
+        const opened = await Promise.allSettled(
+          Object.entries(migrationsOf).map(([service, migrations]) =>
+            openDatabase({ service, migrations, url: databases.url })
+          ),
+        );
+        await Promise.all(
+          opened.map((result) => result.status === "fulfilled" && result.value.close()),
+        );
+        assert.deepEqual(
+          opened.flatMap((result) => result.status === "rejected" ? [String(result.reason)] : []),
+          [],
+        );
+      } finally {
+        await databases.close();
+      }
     }
   },
 });

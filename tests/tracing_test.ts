@@ -82,8 +82,12 @@ Deno.test({
           ...(name === "gateway" ? { HTTP_PORT: String(gatewayPort) } : {}),
         },
         stdout: name === "orders" ? "piped" : "null",
-        stderr: "null",
+        stderr: "inherit",
       }).spawn()
+    );
+    const exited: string[] = [];
+    children.forEach((child, i) =>
+      child.status.then(({ code }) => exited.push(`${services[i].name} (exit code ${code})`))
     );
     const ordersLog = new Response(children[services.findIndex((s) => s.name === "orders")].stdout)
       .text();
@@ -96,6 +100,8 @@ Deno.test({
       while (
         !(await gateway.request("/ready").then((r) => r.text().then(() => r.ok), () => false))
       ) {
+        // A service that died at start-up would keep the stack from ever getting ready.
+        if (exited.length) throw new Error(`exited before the stack was ready: ${exited}`);
         if (Date.now() > until) throw new Error("the stack did not get ready");
         await new Promise((r) => setTimeout(r, 250));
       }
