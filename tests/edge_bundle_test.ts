@@ -9,6 +9,7 @@ import { services } from "../infra/services.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
+import { stackReady } from "./harness/processes.ts";
 import { jwtSecret } from "./harness/stack.ts";
 
 if (!adminUrl) {
@@ -45,22 +46,16 @@ Deno.test({
           },
           clearEnv: true,
           stdout: "inherit",
-          stderr: "null",
+          stderr: "inherit",
         }).spawn();
         children.push(child);
       }
       const base = `http://127.0.0.1:${gatewayPort}`;
       const gateway = { request: (path: string, init?: RequestInit) => fetch(base + path, init) };
-      const until = Date.now() + 60_000;
-      while (true) {
-        const ready = await gateway.request("/ready").then(
-          (r) => r.text().then(() => r.ok),
-          () => false,
-        );
-        if (ready) break;
-        if (Date.now() > until) throw new Error("the bundled stack did not get ready");
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await stackReady(
+        base,
+        Object.fromEntries(services.map(({ name }, i) => [name, children[i]])),
+      );
 
       const user = await signUp(gateway);
       const mug = await productBySku(gateway, "MUG-001");

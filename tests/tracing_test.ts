@@ -9,6 +9,7 @@ import { services } from "../infra/services.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
+import { stackReady } from "./harness/processes.ts";
 import { jwtSecret } from "./harness/stack.ts";
 
 interface ReceivedSpan {
@@ -85,10 +86,6 @@ Deno.test({
         stderr: "inherit",
       }).spawn()
     );
-    const exited: string[] = [];
-    children.forEach((child, i) =>
-      child.status.then(({ code }) => exited.push(`${services[i].name} (exit code ${code})`))
-    );
     const ordersLog = new Response(children[services.findIndex((s) => s.name === "orders")].stdout)
       .text();
     try {
@@ -96,15 +93,11 @@ Deno.test({
         request: (path: string, init?: RequestInit) =>
           fetch(`http://127.0.0.1:${gatewayPort}${path}`, init),
       };
-      const until = Date.now() + 90_000;
-      while (
-        !(await gateway.request("/ready").then((r) => r.text().then(() => r.ok), () => false))
-      ) {
-        // A service that died at start-up would keep the stack from ever getting ready.
-        if (exited.length) throw new Error(`exited before the stack was ready: ${exited}`);
-        if (Date.now() > until) throw new Error("the stack did not get ready");
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await stackReady(
+        `http://127.0.0.1:${gatewayPort}`,
+        Object.fromEntries(services.map(({ name }, i) => [name, children[i]])),
+        90_000,
+      );
       const user = await signUp(gateway);
       const mug = await productBySku(gateway, "MUG-001");
       const placed = await placeOrder(gateway, user, [{ productId: mug.id, quantity: 1 }]);

@@ -45,3 +45,24 @@ export function serviceProcess(
     },
   };
 }
+
+/**
+ * Waits until the gateway at `base` says the stack is ready. A service that dies at start-up
+ * keeps it from ever being ready: say which one at once rather than wait out the deadline.
+ */
+export async function stackReady(
+  base: string,
+  processes: Record<string, Deno.ChildProcess>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const exited: string[] = [];
+  for (const [name, child] of Object.entries(processes)) {
+    child.status.then(({ code }) => exited.push(`${name} (exit code ${code})`));
+  }
+  const until = Date.now() + timeoutMs;
+  while (!(await fetch(`${base}/ready`).then((r) => r.text().then(() => r.ok), () => false))) {
+    if (exited.length) throw new Error(`exited before the stack was ready: ${exited.join(", ")}`);
+    if (Date.now() > until) throw new Error(`the stack was not ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
