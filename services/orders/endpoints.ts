@@ -10,7 +10,7 @@ import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./orde
 export interface OrdersEndpointDeps {
   db: Database;
   catalog: RpcClient<typeof catalogApi.endpoints>;
-  relay: Pick<OutboxRelay, "committed">;
+  relay: Pick<OutboxRelay, "stored">;
 }
 
 export function ordersEndpoints(
@@ -44,7 +44,7 @@ export function ordersEndpoints(
           idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
         },
         { source: "orders", correlationId: ctx.correlationId },
-        relay.committed,
+        relay.stored,
       );
       if (!result.placed) {
         return earlierOrder(userId, result.orderId, result.fingerprint, fingerprint);

@@ -1,5 +1,5 @@
 /** The orders tables: placing an order with its event, reading orders, changing status. */
-import { and, asc, desc, eq, inArray, sql, TransactionRollbackError } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
@@ -11,33 +11,66 @@ import {
   orderConfirmed,
   orderPlaced,
 } from "../../shared/contracts/mod.ts";
-import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
+import {
+  createEvent,
+  enqueueEvent,
+  type EventOrigin,
+  insertOutboxRow,
+  type OutboxRow,
+  withOutboxRow,
+} from "../../shared/outbox/mod.ts";
 import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
 import { together } from "../../db/together.ts";
 
 const source = "orders";
 
 // The statements of the saga's hot path, built once (see db/statement.ts).
-const insertOrder = statement("orders_insert", (db, p) =>
-  db.insert(orders).values({
-    id: p.id,
-    userId: p.userId,
-    status: "pending",
-    totalCents: p.totalCents,
-  }));
-// The lines go in as arrays, so one statement serves an order of any length.
-const insertLines = statement("orders_insert_lines", (db, p) =>
-  db.insert(orderLines).select(
-    sql`select ${p.orderId}::uuid, line::int - 1, product_id, quantity, unit_price_cents
-        from unnest(${p.productIds}::uuid[], ${p.quantities}::int[], ${p.unitPrices}::int[])
-        with ordinality as items(product_id, quantity, unit_price_cents, line)`,
-  ));
 const insertStep = statement(
   "orders_insert_step",
   (db, p) =>
     db.insert(timeline).values({ orderId: p.orderId, type: p.type, source: p.source, at: p.at })
       .onConflictDoNothing(),
 );
+/**
+ * A new order with its lines, its event, its first step and, when it came with one, its
+ * Idempotency-Key: one statement (data-modifying CTEs), atomic without BEGIN and COMMIT, so one
+ * round trip in all. A key used before fails the whole statement with a unique violation, and
+ * nothing of it is written. The lines go in as arrays: one statement serves any length.
+ */
+function placing(withKey: boolean) {
+  return statement(withKey ? "orders_place_with_key" : "orders_place", (db, p) => {
+    const order = db.$with("new_order").as(
+      db.insert(orders)
+        .values({ id: p.id, userId: p.userId, status: "pending", totalCents: p.totalCents })
+        .returning({ id: orders.id }),
+    );
+    const lines = db.$with("new_lines").as(
+      db.insert(orderLines).select(
+        sql`select ${p.id}::uuid, line::int - 1, product_id, quantity, unit_price_cents
+            from unnest(${p.productIds}::uuid[], ${p.quantities}::int[], ${p.unitPrices}::int[])
+            with ordinality as items(product_id, quantity, unit_price_cents, line)`,
+      ).returning({ line: orderLines.line }),
+    );
+    const event = db.$with("new_event").as(
+      insertOutboxRow(db, outbox, {
+        id: p.eventId,
+        subject: p.subject,
+        payload: p.payload,
+        headers: p.headers,
+      }).returning({ id: outbox.id }),
+    );
+    const key = db.$with("new_key").as(
+      db.insert(idempotencyKeys)
+        .values({ userId: p.userId, key: p.key, requestHash: p.fingerprint, orderId: p.id })
+        .returning({ key: idempotencyKeys.key }),
+    );
+    return db.with(order, lines, event, ...(withKey ? [key] : []))
+      .insert(timeline).values({ orderId: p.id, type: p.subject, source: p.source, at: p.at });
+  });
+}
+const insertPlaced = placing(false);
+const insertPlacedWithKey = placing(true);
+
 // Changes the status only from one the rule allows (see `statusesAllowing`): no read first.
 const changeStatusFrom = statement(
   "orders_change_status",
@@ -59,69 +92,60 @@ export type PlaceResult =
   | { placed: false; orderId: string; fingerprint: string };
 
 /**
- * Stores the order, its lines, its key and `orders.order.placed` in one transaction. When the
- * key was used before, nothing is written and the earlier order is returned instead.
- * `committed` hears of the transaction once the order is stored (the relay publishes its event).
+ * Stores the order, its lines, its key and `orders.order.placed` at once. When the key was used
+ * before, nothing is written and the earlier order is returned instead. `stored` hears of the
+ * event's outbox row once it is stored (the relay publishes it).
  */
-export function placeOrder(
+export async function placeOrder(
   db: Database,
   order: NewOrder,
   origin: EventOrigin,
-  committed?: (tx: Database) => void,
-) {
-  let transaction: Database | undefined;
-  return db.transaction(async (tx): Promise<PlaceResult> => {
-    transaction = tx;
-    const orderId = uuidv7();
-    const event = createEvent(orderPlaced, {
-      orderId,
-      userId: order.userId,
-      items: order.items,
-      totalCents: order.totalCents,
-    }, origin);
-    // The order and what refers to it, sent together: one round trip (see "Pipelined
-    // statements"). Postgres runs them in the order they are sent, and the order goes first, so
-    // it exists before anything that refers to it.
-    const [, claimed] = await together([
-      insertOrder(tx, { id: orderId, userId: order.userId, totalCents: order.totalCents }),
-      order.idempotency ? claimKey(tx, order.userId, order.idempotency, orderId) : true,
-      insertLines(tx, {
-        orderId,
+  stored?: (rows: OutboxRow[]) => void,
+): Promise<PlaceResult> {
+  const orderId = uuidv7();
+  const event = createEvent(orderPlaced, {
+    orderId,
+    userId: order.userId,
+    items: order.items,
+    totalCents: order.totalCents,
+  }, origin);
+  const { idempotency } = order;
+  try {
+    await withOutboxRow(event, async (row) => {
+      await (idempotency ? insertPlacedWithKey : insertPlaced)(db, {
+        id: orderId,
+        userId: order.userId,
+        totalCents: order.totalCents,
         productIds: order.items.map((item) => item.productId),
         quantities: order.items.map((item) => item.quantity),
         unitPrices: order.items.map((item) => item.unitPriceCents),
-      }),
-      enqueueEvent(tx, outbox, event),
-      recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
-    ]);
-    if (!claimed) tx.rollback();
+        eventId: row.id,
+        subject: row.subject,
+        payload: row.payload,
+        headers: row.headers,
+        source,
+        at: new Date(event.occurredAt),
+        key: idempotency?.key,
+        fingerprint: idempotency?.fingerprint,
+      });
+      stored?.([row]);
+    });
     return { placed: true, orderId };
-  }).then((result) => {
-    committed?.(transaction!);
-    return result;
-  }, async (error) => {
-    // Rolled back because the key was taken: answer with the order the key made before.
-    if (!order.idempotency || !(error instanceof TransactionRollbackError)) throw error;
-    const earlier = await findByKey(db, order.userId, order.idempotency.key);
+  } catch (error) {
+    // The key was taken: answer with the order the key made before.
+    if (!idempotency || !isUniqueViolation(error)) throw error;
+    const earlier = await findByKey(db, order.userId, idempotency.key);
     if (!earlier) throw error;
     return { placed: false, orderId: earlier.orderId, fingerprint: earlier.requestHash };
-  });
+  }
 }
 
-/** False when the user used this key before. */
-async function claimKey(
-  tx: Database,
-  userId: string,
-  idempotency: { key: string; fingerprint: string },
-  orderId: string,
-): Promise<boolean> {
-  const claimed = await tx.insert(idempotencyKeys).values({
-    userId,
-    key: idempotency.key,
-    requestHash: idempotency.fingerprint,
-    orderId,
-  }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
-  return claimed.length > 0;
+/** Postgres's unique_violation, from either driver, as drizzle passes it on (as the cause). */
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
 }
 
 export async function findByKey(db: Database, userId: string, key: string) {

@@ -2,7 +2,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { and, asc, count, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import { type Statement, statement } from "../../db/statement.ts";
+import { type Placeholders, type Statement, statement } from "../../db/statement.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -20,26 +20,37 @@ import type { OutboxTable } from "./table.ts";
  * a publish span under the current one: the async hop links back to what caused it.
  */
 export async function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope) {
+  await withOutboxRow(event, async (row) => {
+    await insertInto(table)(tx, row);
+    const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
+    rows.push({ ...row, table });
+  });
+}
+
+/**
+ * The outbox row of `event`, handed to `write` inside a publish span, for a statement that
+ * writes the row itself together with the change that caused it. Once that statement has
+ * committed, hand the row to the relay's `stored`.
+ */
+export function withOutboxRow<T>(event: Envelope, write: (row: OutboxRow) => Promise<T>) {
   const carrier = recordCarrier();
-  await inMessagingSpan(
+  return inMessagingSpan(
     { operation: "publish", destination: event.type, kind: SpanKind.PRODUCER, messageId: event.id },
     context.active(),
-    async () => {
+    () => {
       injectTraceContext(carrier);
-      const row: OutboxRow = {
+      return write({
         id: event.id,
         subject: event.type,
         payload: JSON.stringify(event),
         headers: Object.keys(carrier.record).length ? JSON.stringify(carrier.record) : null,
-      };
-      await insertInto(table)(tx, row);
-      const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
-      rows.push({ ...row, table });
+      });
     },
   );
 }
 
-type OutboxRow = {
+/** An event as the outbox keeps it. */
+export type OutboxRow = {
   id: string;
   subject: string;
   payload: string;
@@ -55,16 +66,24 @@ function insertInto(table: OutboxTable) {
   if (!inserts.has(table)) {
     inserts.set(
       table,
-      statement("outbox_insert", (db, p) =>
-        db.insert(table).values({
-          id: p.id,
-          subject: p.subject,
-          payload: p.payload,
-          headers: p.headers,
-        })),
+      statement("outbox_insert", (db, p) => insertOutboxRow(db, table, p)),
     );
   }
   return inserts.get(table)!;
+}
+
+/** The insert of one outbox row; a statement that writes other rows too uses it as a CTE. */
+export function insertOutboxRow(
+  db: Database,
+  table: OutboxTable,
+  row: Placeholders,
+) {
+  return db.insert(table).values({
+    id: row.id,
+    subject: row.subject,
+    payload: row.payload,
+    headers: row.headers,
+  });
 }
 
 function natsHeaders(stored: string | null) {
@@ -84,6 +103,8 @@ export interface OutboxRelay {
    * table back. Only for a transaction that really committed (not a savepoint).
    */
   committed(tx: Database): void;
+  /** Rows a committed statement wrote (see `withOutboxRow`): published straight away too. */
+  stored(rows: OutboxRow[]): void;
   /** Resolves once everything written so far was published (tests, shutdown). */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -175,7 +196,11 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   function committed(tx: Database) {
     const rows = written.get(tx)?.filter((row) => row.table === table);
     written.delete(tx);
-    if (!rows?.length || stopped) return;
+    if (rows) stored(rows);
+  }
+
+  function stored(rows: OutboxRow[]) {
+    if (!rows.length || stopped) return;
     const sent = publish(rows)
       .catch((error) => log.warn("outbox publish failed; the relay's poll will retry", { error }))
       .finally(() => publishing.delete(sent));
@@ -229,6 +254,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   return {
     wake: () => void wake(),
     committed,
+    stored,
     flush: async () => {
       await Promise.all(publishing);
       await running;

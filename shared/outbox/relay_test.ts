@@ -9,7 +9,7 @@ import { eventually } from "../../tests/harness/eventually.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
 import { userRegistered, usersStream } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
-import { createEvent, enqueueEvent, startOutboxRelay } from "./mod.ts";
+import { createEvent, enqueueEvent, startOutboxRelay, withOutboxRow } from "./mod.ts";
 
 const origin = { source: "users", correlationId: "c-1" };
 const newEvent = () =>
@@ -112,6 +112,35 @@ Deno.test("outbox relay", async (t) => {
       assert.deepEqual(sent, events.map((event) => event.id));
       assert.equal((await db.select().from(outbox).where(isNull(outbox.publishedAt))).length, 0);
     });
+
+    await t.step(
+      "told of a row a statement of its own stored, it publishes it at once",
+      async () => {
+        await relay.stop(); // its poll would find the row too
+        const quiet = startOutboxRelay({
+          service: "users",
+          db,
+          table: outbox,
+          nc,
+          log,
+          pollMs: 60_000,
+        });
+        try {
+          await quiet.flush();
+          const before = await messages();
+          const event = newEvent();
+          await withOutboxRow(event, async (row) => {
+            await db.insert(outbox).values(row);
+            quiet.stored([row]);
+          });
+          await eventually(async () => (await messages()) === before + 1 || undefined, 5_000);
+          const last = await jsm.streams.getMessage(usersStream.name, { last_by_subj: event.type });
+          assert.equal(last?.json<{ id: string }>().id, event.id);
+        } finally {
+          await quiet.stop();
+        }
+      },
+    );
   } finally {
     await relay.stop();
     await nc.close();

@@ -50,9 +50,12 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
   readModel?: { tables: PgTable[] };
   /**
    * The endpoints; after a commit that wrote events, `relay.committed(tx)` publishes them at
-   * once (`relay.wake()` has the relay look for them).
+   * once (`relay.stored(rows)` after a single statement that wrote them; `relay.wake()` has the
+   * relay look for them).
    */
-  endpoints(context: { relay: Pick<OutboxRelay, "wake" | "committed"> }): RpcHandlers<E>;
+  endpoints(
+    context: { relay: Pick<OutboxRelay, "wake" | "committed" | "stored"> },
+  ): RpcHandlers<E>;
   /** Work before serving, e.g. seeding data. */
   prepare?(database: ServiceDatabase): Promise<void>;
 }
@@ -123,7 +126,7 @@ export async function runService<E extends RpcEndpoints>(
     afterApply: relay?.wake,
   });
   const endpoints = definition.endpoints({
-    relay: relay ?? { wake: () => {}, committed: () => {} },
+    relay: relay ?? { wake: () => {}, committed: () => {}, stored: () => {} },
   });
   const api = {
     name: service,

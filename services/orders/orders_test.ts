@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { count, eq } from "drizzle-orm";
+import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
+import type { OutboxRow } from "../../shared/outbox/mod.ts";
+import { testDatabases } from "../../tests/harness/databases.ts";
+import { type NewOrder, placeOrder } from "./orders.ts";
+
+const origin = { source: "orders", correlationId: "c-1" };
+
+Deno.test("placing an order: one statement writes all of it, or nothing", async (t) => {
+  const databases = await testDatabases();
+  const { db } = await databases.open("orders");
+  const userId = crypto.randomUUID();
+  const order = (totalCents = 300): NewOrder => ({
+    userId,
+    items: [
+      { productId: crypto.randomUUID(), quantity: 2, unitPriceCents: 100 },
+      { productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 100 },
+    ],
+    totalCents,
+  });
+  const rowsOf = async (orderId: string) => ({
+    orders: (await db.select({ n: count() }).from(orders).where(eq(orders.id, orderId)))[0].n,
+    lines: (await db.select().from(orderLines).where(eq(orderLines.orderId, orderId))).length,
+    steps: (await db.select().from(timeline).where(eq(timeline.orderId, orderId))).length,
+  });
+  const keyed = (key: string) => ({ ...order(), idempotency: { key, fingerprint: "f-1" } });
+  try {
+    await t.step(
+      "the order, its lines, its first step and its event; the relay hears of it",
+      async () => {
+        const stored: OutboxRow[] = [];
+        const placed = await placeOrder(db, order(), origin, (rows) => stored.push(...rows));
+        assert.ok(placed.placed);
+        assert.deepEqual(await rowsOf(placed.orderId), { orders: 1, lines: 2, steps: 1 });
+        const [event] = await db.select().from(outbox).where(eq(outbox.id, stored[0].id));
+        assert.equal(event.subject, "orders.order.placed");
+        assert.equal(JSON.parse(event.payload).data.orderId, placed.orderId);
+        assert.equal(stored.length, 1);
+      },
+    );
+
+    await t.step("a key used before: nothing written, the earlier order answered", async () => {
+      const first = await placeOrder(db, keyed("k-1"), origin);
+      const stored: OutboxRow[] = [];
+      const again = await placeOrder(db, keyed("k-1"), origin, (rows) => stored.push(...rows));
+      assert.deepEqual(again, { placed: false, orderId: first.orderId, fingerprint: "f-1" });
+      assert.deepEqual(stored, []);
+      const mine = await db.select({ n: count() }).from(orders).where(eq(orders.userId, userId));
+      const keys = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, "k-1"));
+      assert.equal(keys.length, 1);
+      // The first step's order and k-1's: the second k-1 made none.
+      assert.equal(mine[0].n, 2);
+    });
+
+    await t.step("a statement that fails leaves no line, key or event behind", async () => {
+      const before = (await db.select({ n: count() }).from(outbox))[0].n;
+      // A negative total breaks the order row's check, and with it the whole statement.
+      await assert.rejects(placeOrder(db, { ...keyed("k-2"), totalCents: -1 }, origin));
+      assert.equal((await db.select({ n: count() }).from(outbox))[0].n, before);
+      assert.equal(
+        (await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, "k-2"))).length,
+        0,
+      );
+      assert.equal((await db.select({ n: count() }).from(orderLines))[0].n, 4);
+    });
+  } finally {
+    await databases.close();
+  }
+});
