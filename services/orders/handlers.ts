@@ -1,8 +1,8 @@
 /**
  * What orders does as the saga moves: records every step on the order's timeline, confirms
  * the order once its stock is reserved, cancels it when the payment is declined or, after an
- * out-of-stock rejection, once the refund is done. A step and the status change are sent
- * together (see "Pipelined statements"); the step goes first, so the timeline keeps its order.
+ * out-of-stock rejection, once the refund is done. A step and the status change it brings are
+ * one statement; the step of the change itself follows, so the timeline keeps its order.
  */
 import {
   paymentCharged,
@@ -14,8 +14,7 @@ import {
 import { type HandlerContext, on } from "../../shared/events/mod.ts";
 import { causedBy } from "../../shared/outbox/mod.ts";
 import type { OrderChange } from "./domain.ts";
-import { changeStatus, recordStep } from "./orders.ts";
-import { together } from "../../db/together.ts";
+import { recordStep, stepThenChange } from "./orders.ts";
 
 const source = "orders";
 
@@ -33,17 +32,15 @@ const stepOf = (event: Step) => ({
   at: event.occurredAt,
 });
 
-/** Records the event as a step of its order, and the status change it brings, sent together. */
-async function stepThenChange(
+/** Records the event as a step of its order, with the status change it brings. */
+async function changeOn(
   event: Step & { correlationId: string },
   change: OrderChange,
   { tx, log }: HandlerContext,
 ) {
-  const [, changed] = await together([
-    recordStep(tx, stepOf(event)),
-    changeStatus(tx, event.data.orderId, change, causedBy(event, source)),
-  ]);
-  if (changed) log.info(`order ${change.to}`, { orderId: event.data.orderId });
+  if (await stepThenChange(tx, stepOf(event), change, causedBy(event, source))) {
+    log.info(`order ${change.to}`, { orderId: event.data.orderId });
+  }
 }
 
 export const ordersHandlers = {
@@ -53,15 +50,15 @@ export const ordersHandlers = {
     }),
     on(
       paymentDeclined,
-      (event, ctx) => stepThenChange(event, { to: "cancelled", reason: "payment_declined" }, ctx),
+      (event, ctx) => changeOn(event, { to: "cancelled", reason: "payment_declined" }, ctx),
     ),
     on(
       paymentRefunded,
-      (event, ctx) => stepThenChange(event, { to: "cancelled", reason: "out_of_stock" }, ctx),
+      (event, ctx) => changeOn(event, { to: "cancelled", reason: "out_of_stock" }, ctx),
     ),
   ],
   catalog: [
-    on(stockReserved, (event, ctx) => stepThenChange(event, { to: "confirmed" }, ctx)),
+    on(stockReserved, (event, ctx) => changeOn(event, { to: "confirmed" }, ctx)),
     on(stockRejected, async (event, { tx }) => {
       await recordStep(tx, stepOf(event));
     }),

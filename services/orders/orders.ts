@@ -71,14 +71,18 @@ function placing(withKey: boolean) {
 const insertPlaced = placing(false);
 const insertPlacedWithKey = placing(true);
 
-// Changes the status only from one the rule allows (see `statusesAllowing`): no read first.
-const changeStatusFrom = statement(
-  "orders_change_status",
-  (db, p) =>
-    db.update(orders).set({ status: p.status, reason: p.reason, updatedAt: p.updatedAt })
-      .where(and(eq(orders.id, p.orderId), sql`${orders.status} = any(${p.from}::text[])`))
-      .returning({ userId: orders.userId, totalCents: orders.totalCents }),
-);
+// Records the step that brings a change, and changes the status only from one the rule allows
+// (see `statusesAllowing`): one statement, no read first.
+const stepThenChangeStatus = statement("orders_step_then_change_status", (db, p) => {
+  const step = db.$with("step").as(
+    db.insert(timeline).values({ orderId: p.orderId, type: p.type, source: p.source, at: p.at })
+      .onConflictDoNothing().returning({ seq: timeline.seq }),
+  );
+  return db.with(step).update(orders)
+    .set({ status: p.status, reason: p.reason, updatedAt: p.updatedAt })
+    .where(and(eq(orders.id, p.orderId), sql`${orders.status} = any(${p.from}::text[])`))
+    .returning({ userId: orders.userId, totalCents: orders.totalCents });
+});
 
 export interface NewOrder {
   userId: string;
@@ -163,18 +167,21 @@ export async function recordStep(
 }
 
 /**
- * Confirms or cancels a pending order and states it with an event, in the caller's
- * transaction. Does nothing to an order that already ended.
+ * Records `step` on the order's timeline, and confirms or cancels the order if it is pending,
+ * stating the change with an event, in the caller's transaction. Does nothing more to an order
+ * that already ended.
  */
-export async function changeStatus(
+export async function stepThenChange(
   tx: Database,
-  orderId: string,
+  step: { orderId: string; type: string; source: string; at: string },
   change: OrderChange,
   origin: EventOrigin,
 ): Promise<boolean> {
+  const { orderId } = step;
   const reason = change.to === "cancelled" ? change.reason : null;
-  const [changed] = await changeStatusFrom(tx, {
-    orderId,
+  const [changed] = await stepThenChangeStatus(tx, {
+    ...step,
+    at: new Date(step.at),
     from: statusesAllowing(change),
     status: change.to,
     reason,

@@ -3,11 +3,11 @@ import { count, eq } from "drizzle-orm";
 import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
 import type { OutboxRow } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
-import { type NewOrder, placeOrder } from "./orders.ts";
+import { type NewOrder, placeOrder, stepThenChange, timelineOf } from "./orders.ts";
 
 const origin = { source: "orders", correlationId: "c-1" };
 
-Deno.test("placing an order: one statement writes all of it, or nothing", async (t) => {
+Deno.test("orders: placing an order in one statement, then changing it", async (t) => {
   const databases = await testDatabases();
   const { db } = await databases.open("orders");
   const userId = crypto.randomUUID();
@@ -63,6 +63,37 @@ Deno.test("placing an order: one statement writes all of it, or nothing", async 
         0,
       );
       assert.equal((await db.select({ n: count() }).from(orderLines))[0].n, 4);
+    });
+
+    await t.step("a step and the change it brings, then the change's own step", async () => {
+      const { orderId } = await placeOrder(db, order(), origin);
+      const reserved = { orderId, type: "catalog.stock.reserved", source: "catalog" };
+      const at = new Date().toISOString();
+      const events = async () => (await db.select({ n: count() }).from(outbox))[0].n;
+      const before = await events();
+      assert.ok(await stepThenChange(db, { ...reserved, at }, { to: "confirmed" }, origin));
+      const steps = await timelineOf(db, orderId);
+      assert.deepEqual(steps.map((step) => step.type), [
+        "orders.order.placed",
+        "catalog.stock.reserved",
+        "orders.order.confirmed",
+      ]);
+      assert.equal(
+        (await db.select().from(orders).where(eq(orders.id, orderId)))[0].status,
+        "confirmed",
+      );
+      assert.equal(await events(), before + 1);
+
+      // Ended already: the step is still recorded, the order and the outbox are left alone.
+      const refunded = { orderId, type: "payments.payment.refunded", source: "payments", at };
+      const change = { to: "cancelled", reason: "out_of_stock" } as const;
+      assert.equal(await stepThenChange(db, refunded, change, origin), false);
+      assert.equal((await timelineOf(db, orderId)).length, 4);
+      assert.equal(
+        (await db.select().from(orders).where(eq(orders.id, orderId)))[0].status,
+        "confirmed",
+      );
+      assert.equal(await events(), before + 1);
     });
   } finally {
     await databases.close();

@@ -7,8 +7,7 @@ import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
 import { outbox } from "../../db/payments/schema.ts";
-import { openWallet, recordCharge, refundOrder, takePayment } from "./wallets.ts";
-import { together } from "../../db/together.ts";
+import { openWallet, refundOrder, takePayment } from "./wallets.ts";
 
 const source = "payments";
 
@@ -43,11 +42,7 @@ export function paymentsHandlers(startingBalanceCents: number) {
             amountCents: totalCents,
             balanceCents: result.balanceCents ?? 0,
           }, origin);
-        // The charge and the event that states it, sent together (see "Pipelined statements").
-        await together([
-          result.charged && recordCharge(tx, charge),
-          enqueueEvent(tx, outbox, outcome),
-        ]);
+        await enqueueEvent(tx, outbox, outcome);
         log.info(result.charged ? "order charged" : "payment declined", { orderId });
       }),
     ],

@@ -5,17 +5,22 @@ import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
 import { charges, deposits, refunds, wallets } from "../../db/payments/schema.ts";
 
-// The statements of the saga's hot path, built once (see db/statement.ts).
-const takeFromWallet = statement("payments_take_from_wallet", (db, p) =>
-  db.update(wallets)
-    .set({ balanceCents: sql`${wallets.balanceCents} - ${p.amountCents}` })
-    .where(and(eq(wallets.userId, p.userId), gte(wallets.balanceCents, p.amountCents)))
-    .returning({ balanceCents: wallets.balanceCents }));
-const insertCharge = statement(
-  "payments_insert_charge",
-  (db, p) =>
-    db.insert(charges).values({ orderId: p.orderId, userId: p.userId, amountCents: p.amountCents }),
-);
+// The statement of the saga's hot path, built once (see db/statement.ts). The amount is taken
+// only if the balance covers it (a conditional update: no overdraft race), and the charge is
+// written only if it was taken: one statement, no read first.
+const chargeWallet = statement("payments_charge_wallet", (db, p) => {
+  const taken = db.$with("taken").as(
+    db.update(wallets)
+      .set({ balanceCents: sql`${wallets.balanceCents} - ${p.amountCents}` })
+      .where(and(eq(wallets.userId, p.userId), gte(wallets.balanceCents, p.amountCents)))
+      .returning({ balanceCents: wallets.balanceCents }),
+  );
+  return db.with(taken).insert(charges)
+    .select(
+      sql`select ${p.orderId}::uuid, ${p.userId}::uuid, ${p.amountCents}::int, now() from taken`,
+    )
+    .returning({ balanceCents: sql<number>`(select balance_cents from taken)` });
+});
 
 /** Opens the user's wallet with the starting balance, once; later calls change nothing. */
 export async function openWallet(tx: Database, userId: string, startingCents: number) {
@@ -50,29 +55,17 @@ export type ChargeResult =
   /** `balanceCents` null: the user has no wallet yet. */
   | { charged: false; balanceCents: number | null };
 
-/**
- * Takes the amount if the balance covers it, in one conditional update: no overdraft race.
- * The charge itself is written by `recordCharge`, which the caller sends together with the
- * event that states it (see "Pipelined statements").
- */
+/** Takes the amount and records the order's charge, if the balance covers it. */
 export async function takePayment(
   tx: Database,
-  charge: { userId: string; amountCents: number },
+  charge: { orderId: string; userId: string; amountCents: number },
 ): Promise<ChargeResult> {
-  const [after] = await takeFromWallet(tx, charge);
+  const [after] = await chargeWallet(tx, charge);
   if (after) return { charged: true, balanceCents: after.balanceCents };
   const balanceCents = await balanceOf(tx, charge.userId);
   // The registration's transaction committed the wallet after the update looked: charge it.
   if (balanceCents !== null && balanceCents >= charge.amountCents) return takePayment(tx, charge);
   return { charged: false, balanceCents };
-}
-
-/** The charge of an order whose payment `takePayment` took. */
-export async function recordCharge(
-  tx: Database,
-  charge: { orderId: string; userId: string; amountCents: number },
-) {
-  await insertCharge(tx, charge);
 }
 
 /** Gives back the order's charge, once. Null when there was no charge or it was refunded. */
