@@ -98,7 +98,8 @@ export type PlaceResult =
 /**
  * Stores the order, its lines, its key and `orders.order.placed` at once. When the key was used
  * before, nothing is written and the earlier order is returned instead. `stored` hears of the
- * event's outbox row once it is stored (the relay publishes it).
+ * event's outbox row once it is stored (the relay publishes it). `db` is the database, not a
+ * transaction: the statement commits on its own, and only then may the event go out.
  */
 export async function placeOrder(
   db: Database,
