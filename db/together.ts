@@ -1,3 +1,5 @@
+import { sqlState } from "./errors.ts";
+
 /**
  * Statements sent together in a transaction (see README, "Pipelined statements"), awaited as
  * one. Unlike `Promise.all`, it waits for every one of them even after one failed: a transaction
@@ -5,7 +7,7 @@
  * statement on the freed connection, outside the transaction. It throws the error that failed
  * the transaction, not the "transaction is aborted" errors of the statements behind it.
  *
- *     const [, changed] = await together([recordStep(tx, step), changeStatus(tx, ...)]);
+ *     await together([enqueueEvent(tx, outbox, event), recordStep(tx, step)]);
  */
 export async function together<T extends readonly unknown[]>(
   work: readonly [...T],
@@ -18,8 +20,5 @@ export async function together<T extends readonly unknown[]>(
   };
 }
 
-/** 25P02, in_failed_sql_transaction: drizzle wraps the driver's error as its `cause`. */
-function aborted(error: unknown): boolean {
-  const code = (e: unknown) => (e as { code?: unknown } | null | undefined)?.code;
-  return code(error) === "25P02" || code((error as { cause?: unknown } | null)?.cause) === "25P02";
-}
+/** 25P02, in_failed_sql_transaction: a statement behind the one that failed. */
+const aborted = (error: unknown) => sqlState(error) === "25P02";

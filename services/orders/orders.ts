@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
+import { sqlState } from "../../db/errors.ts";
 import { statement } from "../../db/statement.ts";
 import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
 import {
@@ -115,8 +116,8 @@ export async function placeOrder(
     totalCents: order.totalCents,
   }, origin);
   const { idempotency } = order;
-  try {
-    await withOutboxRow(event, async (row) => {
+  const keyTaken = await withOutboxRow(event, async (row) => {
+    try {
       await (idempotency ? insertPlacedWithKey : insertPlaced)(db, {
         id: orderId,
         userId: order.userId,
@@ -133,24 +134,19 @@ export async function placeOrder(
         key: idempotency?.key,
         fingerprint: idempotency?.fingerprint,
       });
-      stored?.([row]);
-    });
-    return { placed: true, orderId };
-  } catch (error) {
-    // The key was taken: answer with the order the key made before.
-    if (!idempotency || !isUniqueViolation(error)) throw error;
-    const earlier = await findByKey(db, order.userId, idempotency.key);
-    if (!earlier) throw error;
-    return { placed: false, orderId: earlier.orderId, fingerprint: earlier.requestHash };
-  }
-}
-
-/** Postgres's unique_violation, from either driver, as drizzle passes it on (as the cause). */
-function isUniqueViolation(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
+    } catch (error) {
+      // A key used before (unique_violation): an answer, not a failure of the publish span.
+      if (idempotency && sqlState(error) === "23505") return error;
+      throw error;
+    }
+    stored?.([row]);
+    return null;
+  });
+  if (!keyTaken) return { placed: true, orderId };
+  // Answer with the order the key made before.
+  const earlier = await findByKey(db, order.userId, idempotency!.key);
+  if (!earlier) throw keyTaken;
+  return { placed: false, orderId: earlier.orderId, fingerprint: earlier.requestHash };
 }
 
 export async function findByKey(db: Database, userId: string, key: string) {
