@@ -4,6 +4,7 @@ import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
 import { products, reservationLines, reservations } from "../../db/catalog/schema.ts";
 import { findShortages, mergeLines, type StockLine } from "./domain.ts";
+import { awaitAtCommit } from "../../db/transaction.ts";
 
 export type StockCheck =
   | { covered: true; lines: StockLine[] }
@@ -60,14 +61,19 @@ export async function checkStock(tx: Database, lines: StockLine[]): Promise<Stoc
   return shortages.length > 0 ? { covered: false, shortages } : { covered: true, lines: merged };
 }
 
-/** Takes the stock `checkStock` found covered and records the reservation of the order. */
+/**
+ * Takes the stock `checkStock` found covered and records the reservation of the order. The
+ * stock is known to cover it, so nothing reads the answer: in a `transaction` it goes with the
+ * commit (db/transaction.ts).
+ */
 export async function holdStock(tx: Database, orderId: string, lines: StockLine[]) {
-  await takeAndReserve(tx, {
-    orderId,
-    ids: lines.map((line) => line.productId),
-    quantities: lines.map((line) => line.quantity),
-  });
   adjustLocked(tx, lines, -1);
+  await awaitAtCommit(tx, () =>
+    takeAndReserve(tx, {
+      orderId,
+      ids: lines.map((line) => line.productId),
+      quantities: lines.map((line) => line.quantity),
+    }));
 }
 
 /** Keeps the stock this transaction locked in step with what it changed. */

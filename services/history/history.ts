@@ -5,6 +5,7 @@ import { type Placeholders, statement } from "../../db/statement.ts";
 import { orderHistory } from "../../db/history/schema.ts";
 import type { CancelReason, OrderHistoryEntry } from "../../shared/contracts/mod.ts";
 import type { HistoryRow } from "./projection.ts";
+import { awaitAtCommit } from "../../db/transaction.ts";
 
 type Stored = typeof orderHistory.$inferSelect;
 
@@ -36,8 +37,9 @@ export async function insertRow(tx: Database, row: HistoryRow): Promise<boolean>
   return inserted.length > 0;
 }
 
-export async function updateRow(tx: Database, row: HistoryRow): Promise<void> {
-  await update(tx, columnsOf(row));
+/** Nothing reads the answer: in a `transaction` it goes with the commit (db/transaction.ts). */
+export function updateRow(tx: Database, row: HistoryRow): Promise<void> {
+  return awaitAtCommit(tx, () => update(tx, columnsOf(row)));
 }
 
 // The statements of each event's fold, built once (see db/statement.ts).

@@ -5,12 +5,14 @@ import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
 import { notifications } from "../../db/notifications/schema.ts";
 import type { Notification } from "../../shared/contracts/mod.ts";
+import { awaitAtCommit } from "../../db/transaction.ts";
 
-export async function recordNotification(
+/** Nothing reads the answer: in a `transaction` it goes with the commit (db/transaction.ts). */
+export function recordNotification(
   tx: Database,
   notification: { userId: string; orderId: string; kind: Notification["kind"]; message: string },
 ) {
-  await insertNotification(tx, { id: uuidv7(), ...notification });
+  return awaitAtCommit(tx, () => insertNotification(tx, { id: uuidv7(), ...notification }));
 }
 
 // On the saga's hot path: built once (see db/statement.ts).

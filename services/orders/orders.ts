@@ -22,6 +22,7 @@ import {
 } from "../../shared/outbox/mod.ts";
 import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
 import { together } from "../../db/together.ts";
+import { awaitAtCommit } from "../../db/transaction.ts";
 
 const source = "orders";
 
@@ -155,12 +156,15 @@ export async function findByKey(db: Database, userId: string, key: string) {
   return row ?? null;
 }
 
-/** Records one saga step of an order; the same step twice is recorded once. */
-export async function recordStep(
+/**
+ * Records one saga step of an order; the same step twice is recorded once. Nothing reads the
+ * answer: in a `transaction` the step goes with the commit (db/transaction.ts).
+ */
+export function recordStep(
   tx: Database,
   step: { orderId: string; type: string; source: string; at: string },
 ) {
-  await insertStep(tx, { ...step, at: new Date(step.at) });
+  return awaitAtCommit(tx, () => insertStep(tx, { ...step, at: new Date(step.at) }));
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Database } from "../../db/client.ts";
 import { accounts, outbox } from "../../db/users/schema.ts";
 import { userRegistered } from "../../shared/contracts/mod.ts";
 import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
+import { transaction } from "../../db/transaction.ts";
 
 export type Account = typeof accounts.$inferSelect;
 
@@ -20,7 +21,7 @@ export function createAccount(
   account: NewAccount,
   origin: EventOrigin,
 ): Promise<Account | null> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const [created] = await tx.insert(accounts).values({ id: uuidv7(), ...account })
       .onConflictDoNothing({ target: accounts.email }).returning();
     if (!created) return null;

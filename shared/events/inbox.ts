@@ -6,6 +6,7 @@
 import { type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
 import { type Statement, statement } from "../../db/statement.ts";
+import { transaction } from "../../db/transaction.ts";
 import { eachInKeyOrder } from "./ordering.ts";
 
 export function inboxTable(schema: PgSchema) {
@@ -37,9 +38,9 @@ export async function handleEachOnce<E extends { id: string; type: string }>(
   committed?: (tx: Database) => void,
   keyOf: (event: E) => string = () => "",
 ): Promise<HandleOutcome[]> {
-  let transaction: Database | undefined;
-  const outcomes = await db.transaction(async (tx) => {
-    transaction = tx;
+  let applied: Database | undefined;
+  const outcomes = await transaction(db, async (tx) => {
+    applied = tx;
     const rows = [...new Map(events.map((e) => [e.id, e.type])).entries()];
     const values = Object.fromEntries(
       rows.flatMap(([id, type], i) => [[`id${i}`, id], [`type${i}`, type]]),
@@ -54,7 +55,7 @@ export async function handleEachOnce<E extends { id: string; type: string }>(
     await eachInKeyOrder(applying, keyOf, (event) => effects(tx, event));
     return outcomes;
   });
-  if (transaction && outcomes.includes("applied")) committed?.(transaction);
+  if (applied && outcomes.includes("applied")) committed?.(applied);
   return outcomes;
 }
 

@@ -3,6 +3,7 @@ import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { and, asc, count, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { type Placeholders, type Statement, statement } from "../../db/statement.ts";
+import { awaitAtCommit } from "../../db/transaction.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -17,11 +18,12 @@ import type { OutboxTable } from "./table.ts";
 
 /**
  * Writes an event into the outbox, inside the caller's transaction, with the trace context of
- * a publish span under the current one: the async hop links back to what caused it.
+ * a publish span under the current one: the async hop links back to what caused it. Nothing
+ * reads the insert's answer: in a `transaction` it goes with the commit (db/transaction.ts).
  */
 export async function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope) {
   await withOutboxRow(event, async (row) => {
-    await insertInto(table)(tx, row);
+    await awaitAtCommit(tx, () => insertInto(table)(tx, row));
     const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
     rows.push({ ...row, table });
   });
