@@ -34,11 +34,11 @@ export const baseConfig = z.object({
   /** How long a stopping service may take to finish what it started before it exits anyway. */
   STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
-   * Transactions each event consumer runs at once (its lanes). Two suit a two-core machine: more
-   * lanes make smaller batches, so more transactions for the same events.
+   * Transactions each event consumer runs at once (its lanes). One suits a two-core machine that
+   * runs every service: more lanes make smaller batches, so more transactions for the same events.
    */
   EVENT_LANES: z.coerce.number().int("must be a whole number").min(1, "must be at least 1")
-    .max(64, "must be at most 64").default(2),
+    .max(64, "must be at most 64").default(1),
 });
 
 /**

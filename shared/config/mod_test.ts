@@ -12,7 +12,7 @@ Deno.test("config: defaults fill what is optional", () => {
   assert.equal(config.NATS_URL, "nats://127.0.0.1:4222");
   assert.equal(config.DATA_DIR, ".data");
   assert.equal(config.DATABASE_URL, undefined);
-  assert.equal(config.EVENT_LANES, 2);
+  assert.equal(config.EVENT_LANES, 1);
 });
 
 Deno.test("config: EVENT_LANES, a whole number of at least one", () => {

@@ -2,8 +2,8 @@
  * A service's durable pull consumer on one stream: explicit ack, bounded redelivery with
  * backoff, dead letters for what cannot be handled, and every handler run once per event id
  * through the inbox. Events that share an ordering key (the user's, else the order's) are
- * handled one after another in stream order; events of different keys run side by side, in up
- * to `concurrency` (2) transactions at once. Under load, the events waiting in a lane are applied
+ * handled one after another in stream order; events of different keys may run side by side, in
+ * up to `concurrency` (1) transactions at once. Under load, the events waiting in a lane are applied
  * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them); with
  * `independentKeys`, the batch's keys go side by side in it, their statements sent together.
  */
@@ -46,10 +46,11 @@ export interface ConsumerOptions {
   /** How long an unacknowledged delivery waits before the server redelivers it (a crash). */
   ackWaitMs?: number;
   /**
-   * Transactions at once: events are spread over this many lanes by their ordering key. Two by
+   * Transactions at once: events are spread over this many lanes by their ordering key. One by
    * default: more lanes make smaller batches, so more transactions for the same events (on two
-   * cores, with a process per service, the saga did 12 to 19% fewer orders per second with 4;
-   * see README, "Benchmarks").
+   * cores, with a process per service, two lanes cost the saga about 15% more syscalls and
+   * context switches per order than one, and four did 12 to 19% fewer orders per second than
+   * two; see README, "Benchmarks").
    */
   concurrency?: number;
   /** Events applied in one transaction at most, when that many wait in a lane. */
@@ -183,7 +184,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
 
   // Events go to lanes by ordering key: a lane applies what waits in it in stream order, in
   // one transaction per batch, while other lanes run side by side.
-  const lanes = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () => ({
+  const lanes = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => ({
     waiting: [] as JsMsg[],
     running: false,
   }));
