@@ -212,7 +212,8 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   const loop = (async () => {
     for await (const message of messages) {
       while (inHand >= lanes.length * batchSize) await new Promise<void>((r) => room = r);
-      const lane = lanes[laneOf(message, lanes.length)];
+      // One lane needs no key: the dispatcher parses the message anyway, so it is not parsed twice.
+      const lane = lanes.length === 1 ? lanes[0] : lanes[laneOf(message, lanes.length)];
       lane.waiting.push(message);
       inHand++;
       if (!lane.running) {
