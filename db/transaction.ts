@@ -38,8 +38,10 @@ export async function transaction<T>(
       if (!withCommit) await together(writes);
       return value;
     } catch (error) {
-      // Nothing of the transaction may still be on its way when it rolls back.
-      await Promise.allSettled(writes);
+      // Nothing of the transaction may still be on its way when it rolls back. A write that
+      // failed while the work went on makes the work's next statement fail with "transaction is
+      // aborted": `together` throws the write's error then, the cause, not that.
+      await together([Promise.reject(error), ...writes]);
       throw error;
     }
   });
@@ -51,14 +53,31 @@ export async function transaction<T>(
  * Sends `write` now, in `tx`, without waiting for its answer: the transaction's commit waits for
  * it, and fails with its error. In a transaction not made by `transaction` (or outside one) the
  * write is simply awaited: the returned promise is its own.
+ *
+ * `write` must send its statement before it first awaits anything (a statement of
+ * db/statement.ts, a drizzle query): a statement sent later could come after the COMMIT, outside
+ * the transaction. And it must return no rows: postgres.js sends a prepared statement again when
+ * the server answers that its plan no longer matches the rows it returns (or that it does not know
+ * the statement); sent again after the COMMIT, it would run on its own. Without rows there is no
+ * such plan change, and a server does not forget a statement on a session postgres.js keeps (a
+ * transaction-mode pooler, which would, needs `?prepare=false`, and then nothing is sent again).
  */
 export function awaitAtCommit(tx: Database, write: () => Promise<unknown>): Promise<void> {
   const writes = awaiting.get(tx);
-  if (!writes) return write().then(() => {});
-  const sent = write();
+  if (!writes) return started(write).then(() => {});
+  const sent = started(write);
   // Observed now, so a failure before the commit is not an unhandled rejection; `transaction`
   // reads it from the list.
   sent.catch(() => {});
   writes.push(sent);
   return Promise.resolve();
+}
+
+/** The write's promise; one that throws before it sends anything rejects it instead. */
+function started(write: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return write();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -48,6 +48,16 @@ Deno.test("transaction: writes whose answers are awaited at the commit", async (
       assert.equal(await stored(), before);
     });
 
+    await t.step("a write that failed while the work went on is the error, not 25P02", async () => {
+      await assert.rejects(
+        transaction(db, async (tx) => {
+          await awaitAtCommit(tx, () => failing(tx));
+          await insertOrder(tx); // fails: the transaction is aborted
+        }),
+        divisionByZero,
+      );
+    });
+
     await t.step("work that throws rolls back the writes still on their way", async () => {
       const before = await stored();
       await assert.rejects(

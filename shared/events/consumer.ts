@@ -97,7 +97,13 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       return info.num_pending + info.num_ack_pending;
     },
   );
-  const messages = await consumer.consume({ max_messages: 64 });
+  const laneCount = Math.max(1, options.concurrency ?? 1);
+  const batchSize = Math.max(1, options.batchSize ?? 32);
+  // What the client may hold unacknowledged: a full batch running and the next one waiting, at
+  // least (with one lane, 32 would leave pulled messages waiting in the client's buffer instead,
+  // their ack wait running).
+  const inHandAtMost = Math.max(64, laneCount * batchSize);
+  const messages = await consumer.consume({ max_messages: inHandAtMost });
 
   /** Acks what was handled (or dead-letters what never can be), with its metrics. */
   async function settle(message: JsMsg, delivery: Delivery, started: number) {
@@ -184,11 +190,10 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
 
   // Events go to lanes by ordering key: a lane applies what waits in it in stream order, in
   // one transaction per batch, while other lanes run side by side.
-  const lanes = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => ({
+  const lanes = Array.from({ length: laneCount }, () => ({
     waiting: [] as JsMsg[],
     running: false,
   }));
-  const batchSize = Math.max(1, options.batchSize ?? 32);
   const lanesDone = new Set<Promise<void>>();
   let inHand = 0;
   let room: (() => void) | null = null;
@@ -211,7 +216,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
 
   const loop = (async () => {
     for await (const message of messages) {
-      while (inHand >= lanes.length * batchSize) await new Promise<void>((r) => room = r);
+      while (inHand >= inHandAtMost) await new Promise<void>((r) => room = r);
       // One lane needs no key: the dispatcher parses the message anyway, so it is not parsed twice.
       const lane = lanes.length === 1 ? lanes[0] : lanes[laneOf(message, lanes.length)];
       lane.waiting.push(message);
