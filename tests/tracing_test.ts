@@ -11,49 +11,12 @@ import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
 import { stackReady } from "./harness/processes.ts";
 import { jwtSecret } from "./harness/stack.ts";
-
-interface ReceivedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-}
-
-const kind = { server: 2, client: 3, producer: 4, consumer: 5 };
-const kindNumber = (value: unknown) =>
-  typeof value === "number"
-    ? value
-    : { SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5 }[
-      String(value)
-    ] ?? 0;
-
-/** Receives OTLP/HTTP JSON; keeps the spans, accepts and drops logs and metrics. */
-function otlpReceiver(port: number, spans: ReceivedSpan[]) {
-  return Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
-    const body = await request.json().catch(() => ({}));
-    if (new URL(request.url).pathname === "/v1/traces") {
-      for (const resourceSpans of body.resourceSpans ?? []) {
-        const service = (resourceSpans.resource?.attributes ?? [])
-          .find((a: { key: string }) => a.key === "service.name")?.value?.stringValue ?? "?";
-        for (const scope of resourceSpans.scopeSpans ?? []) {
-          for (const span of scope.spans ?? []) {
-            spans.push({
-              service,
-              traceId: span.traceId,
-              spanId: span.spanId,
-              parentSpanId: span.parentSpanId || undefined,
-              name: span.name,
-              kind: kindNumber(span.kind),
-            });
-          }
-        }
-      }
-    }
-    return Response.json({});
-  });
-}
+import {
+  exportingTo,
+  otlpReceiver,
+  type ReceivedSpan,
+  spanKind as kind,
+} from "./harness/otlp_receiver.ts";
 
 Deno.test({
   name: "tracing: one trace covers the order across HTTP, request-reply and JetStream",
@@ -71,10 +34,7 @@ Deno.test({
       new Deno.Command(Deno.execPath(), {
         args: ["run", "--allow-all", `services/${name}/main.ts`],
         env: {
-          OTEL_DENO: "true",
-          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
-          OTEL_SERVICE_NAME: name,
+          ...exportingTo(receiverPort, name),
           NATS_URL: nats.url,
           JWT_SECRET: jwtSecret,
           DATA_DIR: dataDir,

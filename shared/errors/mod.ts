@@ -65,3 +65,16 @@ export const statusOf: Record<ErrorKind, number> = {
   deadline: 504,
   internal: 500,
 };
+
+/**
+ * What went wrong, for a log line or a span: the error's name, and the message of the error it
+ * wraps, when it wraps one. Drizzle's "Failed query" message carries the statement's parameters,
+ * and with them whatever an event or a row holds (an email address); the driver's error it
+ * wraps says what failed ("duplicate key value violates unique constraint ...") without them.
+ */
+export function errorSummary(error: unknown): { name: string; message: string } {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  let root: Error = error;
+  for (let depth = 0; depth < 4 && root.cause instanceof Error; depth++) root = root.cause;
+  return { name: error.name, message: root.message };
+}

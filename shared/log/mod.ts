@@ -2,6 +2,7 @@
  * JSON logs, one line per event, so any collector can index service, level, correlationId and,
  * when tracing is on, the traceId and spanId of the work the line is about.
  */
+import { errorSummary } from "../errors/mod.ts";
 import { activeTraceIds } from "../telemetry/tracing.ts";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -83,11 +84,11 @@ class JsonLogger implements Logger {
   }
 }
 
-/** Errors do not survive JSON.stringify; keep their name and message. */
+/** Errors do not survive JSON.stringify; keep their name and what went wrong (`errorSummary`). */
 function serializable(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+    out[key] = value instanceof Error ? errorSummary(value) : value;
   }
   return out;
 }

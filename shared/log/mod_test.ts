@@ -24,3 +24,18 @@ Deno.test("log: a child's lines carry its fields and its parents', the nearest w
   assert.equal(plain.step, "root");
   assert.equal(plain.correlationId, undefined);
 });
+
+Deno.test("log: an error that wraps another logs what went wrong, not the wrapper's parameters", () => {
+  const lines: string[] = [];
+  const log = createLogger({ service: "s", level: "info", write: (l) => lines.push(l) });
+  const driver = new Error('duplicate key value violates unique constraint "outbox_pkey"');
+  const wrapper = new Error("Failed query: insert ...\nparams: a@example.com", { cause: driver });
+  wrapper.name = "DrizzleQueryError";
+  log.error("write failed", { error: wrapper });
+  const [line] = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(line.error, {
+    name: "DrizzleQueryError",
+    message: 'duplicate key value violates unique constraint "outbox_pkey"',
+  });
+  assert.doesNotMatch(lines[0], /a@example\.com/);
+});

@@ -19,14 +19,16 @@ import type { OutboxTable } from "./table.ts";
 /**
  * Writes an event into the outbox, inside the caller's transaction, with the trace context of
  * a publish span under the current one: the async hop links back to what caused it. Nothing
- * reads the insert's answer: in a `transaction` it goes with the commit (db/transaction.ts).
+ * reads the insert's answer: in a `transaction` it goes with the commit (db/transaction.ts), and
+ * the publish span ends when that answer comes, an error if the insert failed.
  */
-export async function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope) {
-  await withOutboxRow(event, async (row) => {
-    await awaitAtCommit(tx, () => insertInto(table)(tx, row));
-    const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
-    rows.push({ ...row, table });
-  });
+export function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope): Promise<void> {
+  return awaitAtCommit(tx, () =>
+    withOutboxRow(event, (row) => {
+      const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
+      rows.push({ ...row, table });
+      return insertInto(table)(tx, row);
+    }));
 }
 
 /**
