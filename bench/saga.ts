@@ -177,7 +177,7 @@ async function monolith(
     await Promise.all(pending);
     return {
       name: `monolith (${driver})`,
-      "confirmed/s": throughput.perSecond,
+      "confirmed/s": throughput.calls / throughput.seconds,
       "p50 ms": percentile(latencies, 50),
       "p95 ms": percentile(latencies, 95),
       "p99 ms": percentile(latencies, 99),

@@ -178,7 +178,11 @@ class Replies {
   readonly #prefix = `${createInbox()}.`;
   readonly #waiting = new Map<string, Waiting>();
   #next = 0;
-  /** One timer for all the calls waiting, due at the earliest expiry: one per call costs ~4 µs. */
+  /**
+   * One timer for all the calls waiting, due no later than the earliest expiry: one per call
+   * costs ~4 µs. It is left running when the last call is answered, as the next one would set it
+   * again at once; it stops when it fires with nothing waiting, or when the connection closes.
+   */
   #timer?: ReturnType<typeof setTimeout>;
   #timerAt = Infinity;
 
@@ -191,6 +195,7 @@ class Replies {
     // Nothing will answer on a closed subscription: fail the calls still waiting, at once.
     const closed = () => {
       onClosed();
+      this.#disarm();
       for (const token of [...this.#waiting.keys()]) {
         this.#settle(token, new errors.ClosedConnectionError());
       }
@@ -223,7 +228,6 @@ class Replies {
     const waiting = this.#waiting.get(token);
     if (!waiting) return;
     this.#waiting.delete(token);
-    if (this.#waiting.size === 0) this.#disarm(); // no timer left behind when nothing waits
     if (outcome instanceof Error) waiting.reject(outcome);
     else waiting.resolve(outcome);
   }

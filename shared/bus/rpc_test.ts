@@ -238,6 +238,15 @@ Deno.test("calls waiting together time out each at its own time; others are answ
     assert.equal(late.outcome, "deadline");
     assert.ok(late.after >= 1195 && late.after < 2500, `late after ${late.after}`);
     assert.equal(answered.outcome, "ok");
+
+    // The timer outlives the last answer (due at its 400 ms): a call waiting longer still times
+    // out at its own time, not then, and one waiting less does not wait for it.
+    assert.equal((await timed(10, 400)).outcome, "ok");
+    const [longer, shorter] = await Promise.all([timed(2500, 900), timed(2500, 150)]);
+    assert.equal(shorter.outcome, "deadline");
+    assert.ok(shorter.after >= 145 && shorter.after < 390, `shorter after ${shorter.after}`);
+    assert.equal(longer.outcome, "deadline");
+    assert.ok(longer.after >= 895 && longer.after < 2500, `longer after ${longer.after}`);
   } finally {
     await rpc.stop();
     await callerNc.close();
