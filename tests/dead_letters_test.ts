@@ -49,7 +49,9 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
         return found.length > 0 ? found : undefined;
       });
       assert.equal(letter.subject, "orders.order.confirmed");
-      assert.match(letter.reason, /^failed 2 times: /);
+      // What failed, and not the values the statement carried (drizzle's message lists them).
+      assert.match(letter.reason, /^failed 2 times: \S+ 42P01: relation .* does not exist/);
+      assert.doesNotMatch(letter.reason, /params:/);
       const shown = JSON.parse(await ops(stack, "deadletters", "show", String(letter.seq)));
       assert.equal(shown.entry.event.data.orderId, orderId);
     });

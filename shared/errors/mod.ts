@@ -67,14 +67,33 @@ export const statusOf: Record<ErrorKind, number> = {
 };
 
 /**
- * What went wrong, for a log line or a span: the error's name, and the message of the error it
- * wraps, when it wraps one. Drizzle's "Failed query" message carries the statement's parameters,
- * and with them whatever an event or a row holds (an email address); the driver's error it
- * wraps says what failed ("duplicate key value violates unique constraint ...") without them.
+ * What went wrong, for a log line, a span or a dead letter's reason, without the values a
+ * statement carried. Drizzle's "Failed query" message lists the statement's parameters, and with
+ * them whatever an event or a row holds (an email address); the driver's error it wraps says what
+ * failed. So: the name and message of the innermost error (the wrapper's message when that one
+ * has none), its SQLSTATE or other `code`, and the wrapper's `query`, the SQL text alone.
  */
-export function errorSummary(error: unknown): { name: string; message: string } {
+export interface ErrorSummary {
+  name: string;
+  message: string;
+  code?: string;
+  query?: string;
+}
+
+export function errorSummary(error: unknown): ErrorSummary {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   let root: Error = error;
   for (let depth = 0; depth < 4 && root.cause instanceof Error; depth++) root = root.cause;
-  return { name: error.name, message: root.message };
+  const summary: ErrorSummary = { name: root.name, message: root.message || error.message };
+  const { code } = root as { code?: unknown };
+  if (typeof code === "string") summary.code = code;
+  const { query } = error as { query?: unknown };
+  if (root !== error && typeof query === "string") summary.query = query;
+  return summary;
+}
+
+/** `errorSummary` in one line: "PostgresError 23505: duplicate key value violates ...". */
+export function errorText(error: unknown): string {
+  const { name, code, message } = errorSummary(error);
+  return `${name}${code ? ` ${code}` : ""}: ${message}`;
 }

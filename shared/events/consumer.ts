@@ -25,6 +25,7 @@ import { type Delivery, eventDispatcher } from "./dispatch.ts";
 import type { EventHandler } from "./handler.ts";
 import type { InboxTable } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
+import { errorText } from "../errors/mod.ts";
 
 export interface ConsumerOptions {
   nc: NatsConnection;
@@ -267,5 +268,3 @@ function safeJson(message: JsMsg): unknown {
     return undefined;
   }
 }
-
-const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);

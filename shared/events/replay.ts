@@ -9,6 +9,7 @@ import type { Database } from "../../db/client.ts";
 import { openRange } from "../bus/mod.ts";
 import type { ReplayProgress, ReplayRange, ReplayReport } from "../contracts/mod.ts";
 import type { Dispatcher, StreamMessage } from "./dispatch.ts";
+import { errorText } from "../errors/mod.ts";
 
 export interface ReplayOptions {
   nc: NatsConnection;
@@ -92,7 +93,7 @@ export async function replayRange(options: ReplayOptions): Promise<ReplayReport>
       // In a rebuild one failure spoils the whole: the transaction must roll back.
       if (options.within) throw error;
       report.failed++;
-      note(seq, message.subject, error instanceof Error ? error.message : String(error));
+      note(seq, message.subject, errorText(error));
     }
   }
 

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { withTimeout } from "../bus/mod.ts";
 import { registry } from "../telemetry/mod.ts";
+import { errorSummary } from "../errors/mod.ts";
 
 /** A dependency check: resolves when the dependency answers, rejects saying why not. */
 export type ReadinessCheck = () => Promise<void>;
@@ -28,7 +29,7 @@ export async function checkReadiness(
     else {
       report.ready = false;
       const reason = result.reason;
-      report.checks[names[i]] = reason instanceof Error ? reason.message : String(reason);
+      report.checks[names[i]] = errorSummary(reason).message;
     }
   });
   return report;

@@ -25,17 +25,28 @@ Deno.test("log: a child's lines carry its fields and its parents', the nearest w
   assert.equal(plain.correlationId, undefined);
 });
 
-Deno.test("log: an error that wraps another logs what went wrong, not the wrapper's parameters", () => {
+Deno.test("log: a failed query is logged as the driver's error and the SQL, without the values", () => {
   const lines: string[] = [];
   const log = createLogger({ service: "s", level: "info", write: (l) => lines.push(l) });
-  const driver = new Error('duplicate key value violates unique constraint "outbox_pkey"');
-  const wrapper = new Error("Failed query: insert ...\nparams: a@example.com", { cause: driver });
-  wrapper.name = "DrizzleQueryError";
-  log.error("write failed", { error: wrapper });
+  // As drizzle wraps a driver's error: its message lists the parameters, its name is "Error".
+  const driver = Object.assign(
+    new Error('duplicate key value violates unique constraint "outbox_pkey"'),
+    { name: "PostgresError", code: "23505" },
+  );
+  const wrapper = Object.assign(
+    new Error('Failed query: insert into "outbox" values ($1)\nparams: a@example.com', {
+      cause: driver,
+    }),
+    { query: 'insert into "outbox" values ($1)', params: ["a@example.com"] },
+  );
+  log.error("write failed", { error: wrapper, plain: new Error("boom") });
   const [line] = lines.map((l) => JSON.parse(l));
   assert.deepEqual(line.error, {
-    name: "DrizzleQueryError",
+    name: "PostgresError",
     message: 'duplicate key value violates unique constraint "outbox_pkey"',
+    code: "23505",
+    query: 'insert into "outbox" values ($1)',
   });
+  assert.deepEqual(line.plain, { name: "Error", message: "boom" });
   assert.doesNotMatch(lines[0], /a@example\.com/);
 });

@@ -24,10 +24,11 @@ import type { OutboxTable } from "./table.ts";
  */
 export function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope): Promise<void> {
   return awaitAtCommit(tx, () =>
-    withOutboxRow(event, (row) => {
+    withOutboxRow(event, async (row) => {
+      await insertInto(table)(tx, row);
+      // Only a row that went in: a caller that caught a failed insert may still commit.
       const rows = written.get(tx) ?? written.set(tx, []).get(tx)!;
       rows.push({ ...row, table });
-      return insertInto(table)(tx, row);
     }));
 }
 

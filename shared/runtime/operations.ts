@@ -10,7 +10,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
 import type { RpcHandlers } from "../bus/mod.ts";
 import type { OpsEndpoints, RedriveResult, ReplayProgress } from "../contracts/mod.ts";
-import { ServiceError } from "../errors/mod.ts";
+import { errorText, ServiceError } from "../errors/mod.ts";
 import {
   deadLetterHeaders,
   deadLettersStream,
@@ -135,7 +135,7 @@ export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints
           ctx.log.info("dead letter re-driven", { seq, outcome: delivery.outcome, stream });
           return { seq, outcome: delivery.outcome };
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorText(error);
           ctx.log.warn("dead letter failed again", { seq, error: message });
           return { seq, outcome: "failed", error: message };
         }

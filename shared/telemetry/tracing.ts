@@ -16,7 +16,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { errorSummary } from "../errors/mod.ts";
+import { errorText } from "../errors/mod.ts";
 
 export const tracer = trace.getTracer("platform");
 export { context, SpanKind };
@@ -96,7 +96,7 @@ export function inMessagingSpan<T>(
       try {
         return await work(active);
       } catch (error) {
-        active.setStatus({ code: SpanStatusCode.ERROR, message: errorSummary(error).message });
+        active.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
         throw error;
       } finally {
         active.end();
