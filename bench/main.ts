@@ -1,8 +1,9 @@
 /**
- * `deno task bench [--quick] [--only rpc,saga]`: how fast the platform is and what its
- * distribution costs, in one run on one machine. Each suite prints a table; all of them are
- * written to bench/results/<time>.json so runs can be compared. Postgres comes from
- * DATABASE_URL, or the local one at postgres://postgres@127.0.0.1:5432/test when it answers.
+ * `deno task bench [--quick] [--only rpc,saga] [--results <dir>]`: how fast the platform is and
+ * what its distribution costs, in one run on one machine. Each suite prints a table; all of them
+ * are written to bench/results/<time>.json (or the folder given) so runs can be compared.
+ * Postgres comes from DATABASE_URL, or the local one at postgres://postgres@127.0.0.1:5432/test
+ * when it answers.
  */
 import { parseArgs } from "node:util";
 import { coldStart } from "./cold_start.ts";
@@ -23,7 +24,11 @@ type SuiteName = keyof typeof suites;
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean" }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    results: { type: "string", default: "bench/results" },
+  },
 });
 const chosen = (values.only?.split(",") ?? Object.keys(suites)) as SuiteName[];
 const unknown = chosen.filter((name) => !(name in suites));
@@ -57,8 +62,8 @@ const machine = {
   deno: Deno.version.deno,
   os: Deno.build.os,
 };
-const file = `bench/results/${new Date().toISOString().replaceAll(":", "-")}.json`;
-await Deno.mkdir("bench/results", { recursive: true });
+const file = `${values.results}/${new Date().toISOString().replaceAll(":", "-")}.json`;
+await Deno.mkdir(values.results, { recursive: true });
 await Deno.writeTextFile(
   file,
   JSON.stringify(

@@ -91,6 +91,8 @@ async function distributed(
     );
     await untilNonePending(ordersDb, options, name);
     const confirmed = await confirmedCount(ordersDb);
+    // Stock and balances cover every order: one not confirmed is a fault, not a figure.
+    if (confirmed !== total) throw new Error(`${name}: ${confirmed} of ${total} orders confirmed`);
     const perSecond = confirmed / ((performance.now() - started) / 1000);
     const cpu = cpuPer(cpuBefore, readCpu(), confirmed);
 

@@ -1,0 +1,98 @@
+/**
+ * The benchmark runs, in its quick mode: every suite that has a baseline reports both sides,
+ * the saga confirms every order it places (through the services and in the monolith), and the
+ * run is kept as JSON. Figures are not judged here: speed goals belong to the benchmark.
+ */
+import assert from "node:assert/strict";
+import { percentile, table } from "./report.ts";
+
+interface Results {
+  quick: boolean;
+  suites: string[];
+  results: { suite: string; rows: Record<string, string | number>[] }[];
+}
+
+async function postgresAnswers(): Promise<boolean> {
+  if (Deno.env.get("DATABASE_URL")) return true;
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port: 5432 })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("bench: a quick run of rpc, events and the saga reports every row", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench-" });
+  try {
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "bench/main.ts", "--quick", "--only", "rpc,events,saga"]
+        .concat(["--results", dir]),
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const printed = new TextDecoder().decode(run.stdout);
+    assert.ok(run.success, `the bench failed:\n${printed}`);
+    const [file] = [...Deno.readDirSync(dir)].map((entry) => `${dir}/${entry.name}`);
+    const kept: Results = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(kept.quick, true);
+    assert.deepEqual(kept.suites, ["rpc", "events", "saga"]);
+    const [rpc, events, saga] = kept.results;
+    for (const { suite } of kept.results) assert.ok(printed.includes(`### ${suite}`), suite);
+
+    assert.deepEqual(rpc.rows.map((r) => r.name), ["1 in flight", "64 in flight", "256 in flight"]);
+    for (const row of rpc.rows) {
+      const [raw, platform] = [Number(row["raw req/s"]), Number(row["platform req/s"])];
+      assert.ok(raw > 0 && platform > 0, JSON.stringify(row));
+      assert.ok(Math.abs(Number(row["throughput ratio"]) - platform / raw) < 1e-9);
+    }
+
+    const withPostgres = await postgresAnswers();
+    const names = (rows: Record<string, unknown>[]) => rows.map((r) => r.name);
+    assert.deepEqual(names(events.rows), [
+      "raw JetStream",
+      ...(withPostgres ? ["outbox + inbox (postgres)"] : []),
+      "outbox + inbox (pglite)",
+    ]);
+    for (const row of events.rows) assert.ok(Number(row["events/s"]) > 0, JSON.stringify(row));
+
+    assert.deepEqual(names(saga.rows), [
+      ...(withPostgres ? ["distributed (postgres)", "monolith (postgres)"] : []),
+      "distributed (pglite)",
+      "monolith (pglite)",
+    ]);
+    for (const row of saga.rows) {
+      // Each row waits for every order placed to be confirmed: a rate means they all were.
+      assert.ok(Number(row["confirmed/s"]) > 0, JSON.stringify(row));
+      assert.ok(Number(row["p50 ms"]) > 0 && Number(row["p99 ms"]) >= Number(row["p50 ms"]));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bench: percentiles and the table a suite prints", () => {
+  const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+  assert.equal(percentile(values, 0), 1);
+  assert.equal(percentile(values, 50), 6);
+  assert.equal(percentile(values, 99), 10);
+  assert.equal(percentile(values, 100), 10);
+  const printed = table({
+    suite: "A suite",
+    rows: [{ name: "one", "req/s": 1234.567, ratio: 0.8765 }, { name: "two", "req/s": 12 }],
+    notes: ["A note."],
+  });
+  assert.equal(
+    printed,
+    [
+      "### A suite",
+      "",
+      "| name |  req/s | ratio |",
+      "|------|-------:|------:|",
+      "| one  | 1234.6 |  0.88 |",
+      "| two  |     12 |       |",
+      "",
+      "A note.",
+    ].join("\n"),
+  );
+});
