@@ -15,24 +15,24 @@ Deno.test("payments: a charge takes the money and records itself, or does neithe
     (await db.select().from(charges).where(eq(charges.orderId, orderId))).length;
   try {
     await db.transaction((tx) => openWallet(tx, userId, 1000));
-    await t.step("covered: taken, recorded, and the balance after it answered", async () => {
-      const order = charge(700);
+    // Charges `amountCents`; then the answer, the balance and the charges recorded must be these.
+    const expectCharge = async (amountCents: number, charged: boolean, balanceCents: number) => {
+      const order = charge(amountCents);
       assert.deepEqual(await db.transaction((tx) => takePayment(tx, order)), {
-        charged: true,
-        balanceCents: 300,
+        charged,
+        balanceCents,
       });
-      assert.equal(await balance(), 300);
-      assert.equal(await chargesOf(order.orderId), 1);
-    });
-    await t.step("not covered: nothing taken, nothing recorded, the balance answered", async () => {
-      const order = charge(301);
-      assert.deepEqual(await db.transaction((tx) => takePayment(tx, order)), {
-        charged: false,
-        balanceCents: 300,
-      });
-      assert.equal(await balance(), 300);
-      assert.equal(await chargesOf(order.orderId), 0);
-    });
+      assert.equal(await balance(), balanceCents);
+      assert.equal(await chargesOf(order.orderId), charged ? 1 : 0);
+    };
+    await t.step(
+      "covered: taken, recorded, and the balance after it answered",
+      () => expectCharge(700, true, 300),
+    );
+    await t.step(
+      "not covered: nothing taken, nothing recorded, the balance answered",
+      () => expectCharge(301, false, 300),
+    );
   } finally {
     await databases.close();
   }
