@@ -35,5 +35,22 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795305351855,
     "hash": "f88f2836b3998a3fb54b66ef63efd1d1ceb0c3dbbf5b63acdc922c10baaa9132"
+  },
+  {
+    "tag": "0003_hardening",
+    "sql": [
+      "DROP INDEX \"catalog\".\"outbox_unpublished\";",
+      "\nALTER TABLE \"catalog\".\"products\" ALTER COLUMN \"price_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"catalog\".\"inbox\" ADD COLUMN \"stream\" text;",
+      "\nALTER TABLE \"catalog\".\"inbox\" ADD COLUMN \"stream_seq\" bigint;",
+      "\nALTER TABLE \"catalog\".\"outbox\" ADD COLUMN \"attempts\" integer DEFAULT 0 NOT NULL;",
+      "\nALTER TABLE \"catalog\".\"outbox\" ADD COLUMN \"last_error\" text;",
+      "\nALTER TABLE \"catalog\".\"outbox\" ADD COLUMN \"parked_at\" timestamp with time zone;",
+      "\nCREATE INDEX \"inbox_position\" ON \"catalog\".\"inbox\" USING btree (\"stream\",\"stream_seq\");",
+      "\nCREATE INDEX \"outbox_unpublished\" ON \"catalog\".\"outbox\" USING btree (\"seq\") WHERE \"catalog\".\"outbox\".\"published_at\" is null and \"catalog\".\"outbox\".\"parked_at\" is null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796012632967,
+    "hash": "14ad2042da7ec5bcb424cabdc36812ff059fbc0ea46cea7ec785748aeab47385"
   }
 ];

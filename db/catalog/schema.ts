@@ -1,6 +1,15 @@
 /** The catalog service's tables, in its own Postgres schema. */
 import { sql } from "drizzle-orm";
-import { check, integer, pgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  integer,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { inboxTable } from "../../shared/events/inbox.ts";
 import { outboxTable } from "../../shared/outbox/table.ts";
 
@@ -10,7 +19,7 @@ export const products = catalogSchema.table("products", {
   id: uuid("id").primaryKey(),
   sku: text("sku").notNull().unique(),
   name: text("name").notNull(),
-  priceCents: integer("price_cents").notNull(),
+  priceCents: bigint("price_cents", { mode: "number" }).notNull(),
   stock: integer("stock").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [

@@ -13,5 +13,17 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795308988936,
     "hash": "b6ac0d2d7252e954456c838e1fd61a4aa6f1295bb765bae1b919990b4d0ac331"
+  },
+  {
+    "tag": "0001_hardening",
+    "sql": [
+      "ALTER TABLE \"history\".\"order_history\" ALTER COLUMN \"total_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"history\".\"inbox\" ADD COLUMN \"stream\" text;",
+      "\nALTER TABLE \"history\".\"inbox\" ADD COLUMN \"stream_seq\" bigint;",
+      "\nCREATE INDEX \"inbox_position\" ON \"history\".\"inbox\" USING btree (\"stream\",\"stream_seq\");"
+    ],
+    "bps": true,
+    "folderMillis": 1796012633328,
+    "hash": "049f0720087d9eb215591fe5acf562e2b29757caecc09b9a7d8daeef7b947f82"
   }
 ];

@@ -2,7 +2,7 @@
  * The history service's tables, in its own Postgres schema. Everything here is built from the
  * ORDERS stream alone: `deno task ops replay history --rebuild` empties it and builds it again.
  */
-import { index, integer, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { inboxTable } from "../../shared/events/inbox.ts";
 
 export const historySchema = pgSchema("history");
@@ -13,7 +13,7 @@ export const orderHistory = historySchema.table("order_history", {
   userId: uuid("user_id").notNull(),
   status: text("status").notNull(),
   reason: text("reason"),
-  totalCents: integer("total_cents").notNull(),
+  totalCents: bigint("total_cents", { mode: "number" }).notNull(),
   itemCount: integer("item_count").notNull(),
   /** Event times, never the clock of the moment it was written: a rebuild gives the same. */
   placedAt: timestamp("placed_at", { withTimezone: true }).notNull(),

@@ -12,5 +12,17 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795301764238,
     "hash": "144e4df33a7d4e7390410837fc953fed7b9c02046c376c5ab5d3484f98c187db"
+  },
+  {
+    "tag": "0001_hardening",
+    "sql": [
+      "ALTER TABLE \"notifications\".\"inbox\" ADD COLUMN \"stream\" text;",
+      "\nALTER TABLE \"notifications\".\"inbox\" ADD COLUMN \"stream_seq\" bigint;",
+      "\nCREATE INDEX \"inbox_position\" ON \"notifications\".\"inbox\" USING btree (\"stream\",\"stream_seq\");",
+      "\nCREATE INDEX \"notifications_by_user\" ON \"notifications\".\"notifications\" USING btree (\"user_id\",\"created_at\" DESC NULLS LAST,\"id\" DESC NULLS LAST);"
+    ],
+    "bps": true,
+    "folderMillis": 1796012634425,
+    "hash": "82288782d20ed3e81a855f23196014d9196f782e11c72d3965079b4114891395"
   }
 ];

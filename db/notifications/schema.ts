@@ -1,5 +1,5 @@
 /** The notifications service's tables, in its own Postgres schema. */
-import { pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { index, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { inboxTable } from "../../shared/events/inbox.ts";
 
 export const notificationsSchema = pgSchema("notifications");
@@ -12,6 +12,10 @@ export const notifications = notificationsSchema.table("notifications", {
   kind: text("kind").notNull(),
   message: text("message").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [unique("one_per_order_and_kind").on(t.orderId, t.kind)]);
+}, (t) => [
+  unique("one_per_order_and_kind").on(t.orderId, t.kind),
+  // A user's notifications, newest first, a page at a time.
+  index("notifications_by_user").on(t.userId, t.createdAt.desc(), t.id.desc()),
+]);
 
 export const inbox = inboxTable(notificationsSchema);

@@ -29,5 +29,23 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795305352686,
     "hash": "2a61ceddc17ffaf8bf7cefe6da69318c1dbd1943ad9cb078e000495f72c04e53"
+  },
+  {
+    "tag": "0002_hardening",
+    "sql": [
+      "DROP INDEX \"orders\".\"outbox_unpublished\";",
+      "\nALTER TABLE \"orders\".\"order_lines\" ALTER COLUMN \"unit_price_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"orders\".\"orders\" ALTER COLUMN \"total_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"orders\".\"inbox\" ADD COLUMN \"stream\" text;",
+      "\nALTER TABLE \"orders\".\"inbox\" ADD COLUMN \"stream_seq\" bigint;",
+      "\nALTER TABLE \"orders\".\"outbox\" ADD COLUMN \"attempts\" integer DEFAULT 0 NOT NULL;",
+      "\nALTER TABLE \"orders\".\"outbox\" ADD COLUMN \"last_error\" text;",
+      "\nALTER TABLE \"orders\".\"outbox\" ADD COLUMN \"parked_at\" timestamp with time zone;",
+      "\nCREATE INDEX \"inbox_position\" ON \"orders\".\"inbox\" USING btree (\"stream\",\"stream_seq\");",
+      "\nCREATE INDEX \"outbox_unpublished\" ON \"orders\".\"outbox\" USING btree (\"seq\") WHERE \"orders\".\"outbox\".\"published_at\" is null and \"orders\".\"outbox\".\"parked_at\" is null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796012634064,
+    "hash": "a9b082efb997df150fde76acb94040b250991c009ead639ff35bb01e6abe2226"
   }
 ];

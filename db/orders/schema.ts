@@ -1,6 +1,7 @@
 /** The orders service's tables, in its own Postgres schema. */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   check,
   index,
@@ -23,7 +24,7 @@ export const orders = ordersSchema.table("orders", {
   /** pending, confirmed or cancelled; see services/orders/domain.ts for the transitions. */
   status: text("status").notNull(),
   reason: text("reason"),
-  totalCents: integer("total_cents").notNull(),
+  totalCents: bigint("total_cents", { mode: "number" }).notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
@@ -36,7 +37,7 @@ export const orderLines = ordersSchema.table("order_lines", {
   line: integer("line").notNull(),
   productId: uuid("product_id").notNull(),
   quantity: integer("quantity").notNull(),
-  unitPriceCents: integer("unit_price_cents").notNull(),
+  unitPriceCents: bigint("unit_price_cents", { mode: "number" }).notNull(),
 }, (t) => [primaryKey({ columns: [t.orderId, t.line] })]);
 
 /** `Idempotency-Key` per user: the request it came with and the order it made. */

@@ -29,5 +29,25 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795305353491,
     "hash": "ebc8df0b439a3a958945042b99061770379293adb1fb795f1c4650c0dd68276f"
+  },
+  {
+    "tag": "0002_hardening",
+    "sql": [
+      "DROP INDEX \"payments\".\"outbox_unpublished\";",
+      "\nALTER TABLE \"payments\".\"charges\" ALTER COLUMN \"amount_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"payments\".\"deposits\" ALTER COLUMN \"amount_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"payments\".\"refunds\" ALTER COLUMN \"amount_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"payments\".\"wallets\" ALTER COLUMN \"balance_cents\" SET DATA TYPE bigint;",
+      "\nALTER TABLE \"payments\".\"inbox\" ADD COLUMN \"stream\" text;",
+      "\nALTER TABLE \"payments\".\"inbox\" ADD COLUMN \"stream_seq\" bigint;",
+      "\nALTER TABLE \"payments\".\"outbox\" ADD COLUMN \"attempts\" integer DEFAULT 0 NOT NULL;",
+      "\nALTER TABLE \"payments\".\"outbox\" ADD COLUMN \"last_error\" text;",
+      "\nALTER TABLE \"payments\".\"outbox\" ADD COLUMN \"parked_at\" timestamp with time zone;",
+      "\nCREATE INDEX \"inbox_position\" ON \"payments\".\"inbox\" USING btree (\"stream\",\"stream_seq\");",
+      "\nCREATE INDEX \"outbox_unpublished\" ON \"payments\".\"outbox\" USING btree (\"seq\") WHERE \"payments\".\"outbox\".\"published_at\" is null and \"payments\".\"outbox\".\"parked_at\" is null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796012634799,
+    "hash": "663ea2aba3856285c3c7487b7f6433e1c5a2b11bc2c6a7732e63007d3b86f0b8"
   }
 ];

@@ -1,9 +1,10 @@
 /**
- * The payments service's tables, in its own Postgres schema. Money is integer cents, and it is
- * conserved: sum(deposits) = sum(balances) + sum(charges) - sum(refunds).
+ * The payments service's tables, in its own Postgres schema. Money is integer cents in 64-bit
+ * columns, so a refund always fits (deposits are capped well below, see `maxBalanceCents`), and it
+ * is conserved: sum(deposits) = sum(balances) + sum(charges) - sum(refunds).
  */
 import { sql } from "drizzle-orm";
-import { check, integer, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { inboxTable } from "../../shared/events/inbox.ts";
 import { outboxTable } from "../../shared/outbox/table.ts";
 
@@ -11,7 +12,7 @@ export const paymentsSchema = pgSchema("payments");
 
 export const wallets = paymentsSchema.table("wallets", {
   userId: uuid("user_id").primaryKey(),
-  balanceCents: integer("balance_cents").notNull(),
+  balanceCents: bigint("balance_cents", { mode: "number" }).notNull(),
   openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check("balance_never_negative", sql`${t.balanceCents} >= 0`)]);
 
@@ -21,7 +22,7 @@ export const deposits = paymentsSchema.table("deposits", {
   userId: uuid("user_id").notNull().references(() => wallets.userId),
   /** opening or deposit */
   kind: text("kind").notNull(),
-  amountCents: integer("amount_cents").notNull(),
+  amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check("deposit_positive", sql`${t.amountCents} > 0`)]);
 
@@ -29,7 +30,7 @@ export const deposits = paymentsSchema.table("deposits", {
 export const charges = paymentsSchema.table("charges", {
   orderId: uuid("order_id").primaryKey(),
   userId: uuid("user_id").notNull().references(() => wallets.userId),
-  amountCents: integer("amount_cents").notNull(),
+  amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -37,7 +38,7 @@ export const charges = paymentsSchema.table("charges", {
 export const refunds = paymentsSchema.table("refunds", {
   orderId: uuid("order_id").primaryKey().references(() => charges.orderId),
   userId: uuid("user_id").notNull(),
-  amountCents: integer("amount_cents").notNull(),
+  amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -22,5 +22,18 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1795305352264,
     "hash": "5c1442964b105cca656986d4c56c50d1261bb1a759b402235f7ed6080cd8fb06"
+  },
+  {
+    "tag": "0002_hardening",
+    "sql": [
+      "DROP INDEX \"users\".\"outbox_unpublished\";",
+      "\nALTER TABLE \"users\".\"outbox\" ADD COLUMN \"attempts\" integer DEFAULT 0 NOT NULL;",
+      "\nALTER TABLE \"users\".\"outbox\" ADD COLUMN \"last_error\" text;",
+      "\nALTER TABLE \"users\".\"outbox\" ADD COLUMN \"parked_at\" timestamp with time zone;",
+      "\nCREATE INDEX \"outbox_unpublished\" ON \"users\".\"outbox\" USING btree (\"seq\") WHERE \"users\".\"outbox\".\"published_at\" is null and \"users\".\"outbox\".\"parked_at\" is null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796012633688,
+    "hash": "c7141662d89e1108257f9403d92971abe2626f919eed7b951f35fddf85c787c5"
   }
 ];

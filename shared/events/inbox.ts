@@ -3,7 +3,7 @@
  * written in the same transaction as the handler's effects. A redelivery, or a re-publish
  * after the stream's duplicate window, finds the row and changes nothing.
  */
-import { type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
 import { type Statement, statement } from "../../db/statement.ts";
 import { transaction } from "../../db/transaction.ts";
@@ -14,7 +14,13 @@ export function inboxTable(schema: PgSchema) {
     eventId: uuid("event_id").primaryKey(),
     type: text("type").notNull(),
     handledAt: timestamp("handled_at", { withTimezone: true }).notNull().defaultNow(),
-  });
+    /**
+     * Where the event was read (stream name and stream sequence), so a durable consumer that the
+     * server lost is recreated from where this service really is. Null for rows written before.
+     */
+    stream: text("stream"),
+    streamSeq: bigint("stream_seq", { mode: "number" }),
+  }, (t) => [index("inbox_position").on(t.stream, t.streamSeq)]);
 }
 
 export type InboxTable = ReturnType<typeof inboxTable>;

@@ -2,7 +2,15 @@
  * The outbox table each publishing service keeps in its own schema: an event is written here in
  * the same transaction as the change that caused it, and the relay publishes it afterwards.
  */
-import { bigserial, index, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  index,
+  integer,
+  type PgSchema,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 
 export function outboxTable(schema: PgSchema) {
@@ -18,7 +26,20 @@ export function outboxTable(schema: PgSchema) {
     headers: text("headers"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp("published_at", { withTimezone: true }),
-  }, (t) => [index("outbox_unpublished").on(t.seq).where(sql`${t.publishedAt} is null`)]);
+    /** Failed publishes of this row so far; past the relay's limit the row is parked. */
+    attempts: integer("attempts").notNull().default(0),
+    /** The last publish error, without the payload (see `errorText`). */
+    lastError: text("last_error"),
+    /**
+     * Set when the row can never be published as it is (too big for the server, or failing past
+     * the limit): the relay skips it, and an operator re-queues or discards it.
+     */
+    parkedAt: timestamp("parked_at", { withTimezone: true }),
+  }, (t) => [
+    index("outbox_unpublished").on(t.seq).where(
+      sql`${t.publishedAt} is null and ${t.parkedAt} is null`,
+    ),
+  ]);
 }
 
 export type OutboxTable = ReturnType<typeof outboxTable>;
