@@ -19,11 +19,7 @@ async function dockerCompose(...args: string[]) {
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
 
-const hasDockerCompose = await new Deno.Command("docker-compose", {
-  args: ["version"],
-  stdout: "null",
-  stderr: "null",
-}).output().then((output) => output.success, () => false);
+const hasDockerCompose = await installed("docker-compose");
 
 if (!hasDockerCompose) {
   console.log(
@@ -68,4 +64,21 @@ function serviceBlock(config: string, name: string): string {
   if (start < 0) return "";
   const next = config.slice(start + 1).search(/\n {0,2}\S/);
   return next < 0 ? config.slice(start) : config.slice(start, start + 1 + next);
+}
+
+/**
+ * True when `program version` runs and succeeds. `new Deno.Command(...).output()` throws
+ * NotFound synchronously when the program is missing, before any `.then(ok, fail)` could catch it.
+ */
+async function installed(program: string): Promise<boolean> {
+  try {
+    const output = await new Deno.Command(program, {
+      args: ["version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return output.success;
+  } catch {
+    return false;
+  }
 }
