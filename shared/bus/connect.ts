@@ -1,9 +1,11 @@
 import { connect } from "@nats-io/transport-node";
 import { type NatsConnection, wsconnect } from "@nats-io/nats-core";
+import { redactUrl } from "../config/mod.ts";
 
 /**
  * Connects over TCP (nats://, tls://) or WebSocket (ws://, wss://), chosen by the URL, and keeps
- * reconnecting forever: a service outlives a NATS restart instead of dying with it.
+ * reconnecting forever: a service outlives a NATS restart instead of dying with it. The URL may
+ * hold credentials: log it through `redactUrl` (shared/config), as the rejection's message is.
  */
 export function connectNats(url: string, name: string): Promise<NatsConnection> {
   const options = {
@@ -14,7 +16,12 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
     waitOnFirstConnect: false,
     noAsyncTraces: true,
   };
-  return /^wss?:\/\//.test(url) ? wsconnect(options) : connect(options);
+  const connecting = /^wss?:\/\//.test(url) ? wsconnect(options) : connect(options);
+  // The URL may carry a user, password or token; a caller logs the error as it comes.
+  return connecting.catch((error: unknown) => {
+    if (error instanceof Error) error.message = redactUrl(error.message);
+    throw error;
+  });
 }
 
 /** Resolves when the server answers a ping within `timeoutMs`, for readiness checks. */

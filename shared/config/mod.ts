@@ -20,6 +20,20 @@ export const postgresUrl = z.string().regex(
   "must be a postgres:// URL",
 );
 
+/**
+ * `text` with the credentials of every URL in it masked, for logs and messages: the user info
+ * (`nats://user:password@host`, `nats://token@host`, `postgres://role:secret@host`) becomes
+ * `***`, and so do the values of `password`, `pass`, `token` and `secret` query parameters
+ * (postgres.js and libpq read `?password=`). The rest stays as given, so a reader still sees
+ * which server is meant. Takes one URL, a comma-separated list (NATS accepts one) or any line.
+ */
+export function redactUrl(text: string): string {
+  return text
+    // The last `@` before the path ends the user info: a password may hold an unescaped `@`.
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#,]*@/gi, "$1***@")
+    .replace(/([?&](?:password|pass|token|secret)=)[^&#\s,]*/gi, "$1***");
+}
+
 /** Variables every service reads. Extend it with the service's own. */
 export const baseConfig = z.object({
   NATS_URL: natsUrl.default("nats://127.0.0.1:4222"),

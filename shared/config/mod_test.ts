@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { baseConfig, ConfigError, parseConfig } from "./mod.ts";
+import { baseConfig, ConfigError, parseConfig, redactUrl } from "./mod.ts";
 
 const schema = baseConfig.extend({
   JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
@@ -75,4 +75,36 @@ Deno.test("config: a service started without a required variable exits 1 with on
   assert.equal(result.code, 1);
   const stderr = new TextDecoder().decode(result.stderr).trim();
   assert.equal(stderr, "users: config: JWT_SECRET is required");
+});
+
+Deno.test("redactUrl: credentials in a URL are masked, the server stays readable", async (t) => {
+  await t.step("user and password, token, and a URL without any", () => {
+    assert.equal(
+      redactUrl("nats://ops:s3cret@nats.internal:4222"),
+      "nats://***@nats.internal:4222",
+    );
+    assert.equal(redactUrl("nats://s3cret-token@127.0.0.1:4222"), "nats://***@127.0.0.1:4222");
+    assert.equal(redactUrl("wss://u:p@edge.example/nats"), "wss://***@edge.example/nats");
+    assert.equal(redactUrl("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+  });
+  await t.step("a password holding an unescaped @ is masked whole", () => {
+    assert.equal(redactUrl("postgres://app:p@ss@db:5432/shop"), "postgres://***@db:5432/shop");
+  });
+  await t.step("a server list and a URL inside a sentence", () => {
+    assert.equal(
+      redactUrl("nats://a:1@n1:4222,nats://b:2@n2:4222"),
+      "nats://***@n1:4222,nats://***@n2:4222",
+    );
+    assert.equal(
+      redactUrl("cannot reach nats://a:1@n1:4222: connection refused"),
+      "cannot reach nats://***@n1:4222: connection refused",
+    );
+  });
+  await t.step("password and token query parameters", () => {
+    assert.equal(
+      redactUrl("postgres://db/shop?user=app&password=hunter2&sslmode=require"),
+      "postgres://db/shop?user=app&password=***&sslmode=require",
+    );
+    assert.equal(redactUrl("ws://edge/nats?token=abc"), "ws://edge/nats?token=***");
+  });
 });

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { z } from "zod";
 import { type Migration, openDatabase, type ServiceDatabase } from "../../db/client.ts";
 import { connectNats } from "../bus/mod.ts";
-import { baseConfig, loadConfig } from "../config/mod.ts";
+import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import type { ServiceResources } from "./service.ts";
 
@@ -77,7 +77,10 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
       await nc.drain();
       await Promise.all(databases.map((database) => database.close()));
     });
-    log.info("started", { nats: config.NATS_URL, database: databases[0]?.driver ?? "none" });
+    log.info("started", {
+      nats: redactUrl(config.NATS_URL),
+      database: databases[0]?.driver ?? "none",
+    });
     return { fetch };
   } catch (error) {
     log.error("could not start", { error });
