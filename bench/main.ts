@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--only rpc,saga] [--results <dir>]`: how fast the platform is and
+ * `deno task bench [--quick] [--only rpc,saga] [--results <dir>] [--help]`: how fast the platform is and
  * what its distribution costs, in one run on one machine. Each suite prints a table; all of them
  * are written to bench/results/<time>.json (or the folder given) so runs can be compared.
  * Postgres comes from DATABASE_URL, or the local one at postgres://postgres@127.0.0.1:5432/test
@@ -22,14 +22,37 @@ const suites = {
 };
 type SuiteName = keyof typeof suites;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    quick: { type: "boolean" },
-    only: { type: "string" },
-    results: { type: "string", default: "bench/results" },
-  },
-});
+const usage = `usage: deno task bench [--quick] [--only <suites>] [--results <dir>]
+
+  --quick          shorter runs: enough to see every row, not to compare figures
+  --only a,b       these suites only: ${Object.keys(suites).join(", ")}
+  --results <dir>  where the run is kept as <time>.json (default bench/results)
+  -h, --help       this text
+
+  DATABASE_URL names the Postgres to measure (default: postgres://postgres@127.0.0.1:5432/test
+  when it answers; without one the Postgres rows are left out)`;
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        quick: { type: "boolean" },
+        only: { type: "string" },
+        results: { type: "string", default: "bench/results" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    // node:util's parseArgs throws on an unknown option or a stray argument.
+    console.error(`bench: ${(error as Error).message}\n\n${usage}`);
+    Deno.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(usage);
+  Deno.exit(0);
+}
 const chosen = (values.only?.split(",") ?? Object.keys(suites)) as SuiteName[];
 const unknown = chosen.filter((name) => !(name in suites));
 if (unknown.length) {
