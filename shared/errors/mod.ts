@@ -23,6 +23,8 @@ export const errorBody = z.object({
   kind: z.enum(errorKinds),
   message: z.string(),
   details: z.unknown().optional(),
+  /** The service the error arose in (see `ServiceError.origin`); absent from older senders. */
+  origin: z.string().max(100).optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 
@@ -32,16 +34,24 @@ export class ServiceError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly details?: unknown,
+    /**
+     * The service the error arose in, kept as the error is passed back through its callers: a
+     * caller's circuit breaker counts only its own service's failures (resilience/breaker.ts),
+     * and a client is told which hop failed. Set by the RPC server that answers it when the
+     * handler left it unset, by the RPC client for a hop that did not answer (the callee), and
+     * `nats` when the connection to NATS itself is down.
+     */
+    public origin?: string,
   ) {
     super(message);
   }
 
   toBody(): ErrorBody {
-    return { kind: this.kind, message: this.message, details: this.details };
+    return { kind: this.kind, message: this.message, details: this.details, origin: this.origin };
   }
 
   static fromBody(body: ErrorBody): ServiceError {
-    return new ServiceError(body.kind, body.message, body.details);
+    return new ServiceError(body.kind, body.message, body.details, body.origin);
   }
 }
 

@@ -4,6 +4,7 @@
  * which closes it again on success or opens it for another cool-down on failure.
  */
 import { ServiceError } from "../errors/mod.ts";
+import { asksToWait, isTransient } from "./retry.ts";
 
 export type BreakerState = "closed" | "open" | "half_open";
 
@@ -58,9 +59,12 @@ export class CircuitBreaker {
   enter(): boolean {
     const state = this.state;
     if (state === "open" || (state === "half_open" && this.#trialInFlight)) {
-      throw new ServiceError("unavailable", `${this.name} is failing; circuit open`, {
-        retryAfterMs: Math.max(this.retryAfterMs(), 1),
-      });
+      throw new ServiceError(
+        "unavailable",
+        `${this.name} is failing; circuit open`,
+        { retryAfterMs: Math.max(this.retryAfterMs(), 1) },
+        this.name,
+      );
     }
     const trial = state === "half_open";
     if (trial) this.#trialInFlight = true;
@@ -86,6 +90,26 @@ export class CircuitBreaker {
       this.#openedAt = this.#now();
     }
   }
+}
+
+/**
+ * Whether a failed call counts against the breaker of `service`: only a failure of that service
+ * itself. Passed-through errors do not count, so that one dependency's outage does not close off
+ * every other call to the service in front of it (orders' reads while catalog is down).
+ * - a transient error (`unavailable`, `deadline`; see retry.ts) whose origin is `service`: the
+ *   hop's own failures (no responders, no answer in time), which the RPC client marks with the
+ *   callee, and the errors the service made itself; an error with no origin counts (a sender that
+ *   predates origins);
+ * - but not one that carries `retryAfterMs` from the service: it answered at once that it is
+ *   shedding load (users' password hashing), which is not the slowness a breaker is for;
+ * - and not one whose origin is another service (passed through) or `nats` (the connection to
+ *   NATS is down: no service's fault, and every breaker would open at once).
+ */
+export function countsAgainst(service: string, error: unknown): boolean {
+  if (!isTransient(error)) return false;
+  const { origin } = error as ServiceError;
+  if (origin !== undefined && origin !== service) return false;
+  return !asksToWait(error);
 }
 
 /** One breaker per downstream service, shared by every caller in the process. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ServiceError } from "../errors/mod.ts";
-import { CircuitBreaker } from "./breaker.ts";
+import { CircuitBreaker, countsAgainst } from "./breaker.ts";
 import { isTransient } from "./retry.ts";
 
 const down = () => Promise.reject(new ServiceError("unavailable", "down"));
@@ -70,4 +70,57 @@ Deno.test("breaker: an answered error (not found, invalid) is not a failure of t
   const notFound = () => Promise.reject(new ServiceError("not_found", "no such thing"));
   for (let i = 0; i < 5; i++) await assert.rejects(breaker.call(notFound, isTransient));
   assert.equal(breaker.state, "closed");
+});
+
+Deno.test("breaker: counts only the failures of the service it guards", async (t) => {
+  const failing = (origin?: string, details?: unknown) => () =>
+    Promise.reject(new ServiceError("deadline", "slow", details, origin));
+  const isOrdersFailure = (error: unknown) => countsAgainst("orders", error);
+
+  await t.step(
+    "errors passed through from the service's dependencies are not counted",
+    async () => {
+      const breaker = breakerAt({ now: 0 });
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(breaker.call(failing("catalog"), isOrdersFailure));
+      }
+      assert.equal(breaker.state, "closed");
+    },
+  );
+
+  await t.step("nor NATS being down: no service's fault", async () => {
+    const breaker = breakerAt({ now: 0 });
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(breaker.call(failing("nats"), isOrdersFailure));
+    }
+    assert.equal(breaker.state, "closed");
+  });
+
+  await t.step(
+    "nor a service shedding load: it answered at once, saying when to come back",
+    async () => {
+      const breaker = breakerAt({ now: 0 });
+      const shed = () =>
+        Promise.reject(new ServiceError("unavailable", "busy", { retryAfterMs: 200 }, "orders"));
+      for (let i = 0; i < 5; i++) await assert.rejects(breaker.call(shed, isOrdersFailure));
+      assert.equal(breaker.state, "closed");
+    },
+  );
+
+  await t.step("its own failures, and errors with no origin, are counted", async () => {
+    for (const origin of ["orders", undefined]) {
+      const breaker = breakerAt({ now: 0 });
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(breaker.call(failing(origin), isOrdersFailure));
+      }
+      assert.equal(breaker.state, "open", `origin ${origin}`);
+    }
+  });
+
+  await t.step("an open breaker's refusal names the service it guards", async () => {
+    const breaker = breakerAt({ now: 0 });
+    for (let i = 0; i < 3; i++) await assert.rejects(breaker.call(down, isTransient));
+    const refused = await breaker.call(up, isTransient).catch((e) => e);
+    assert.equal(refused.origin, "catalog");
+  });
 });

@@ -38,3 +38,11 @@ Deno.test("retry: an answered error is final, and no retry runs past the deadlin
   );
   assert.equal(calls, 1);
 });
+
+Deno.test("retry: an error that says when to come back is not tried again sooner", async () => {
+  let calls = 0;
+  const shed =
+    () => (calls++, Promise.reject(new ServiceError("unavailable", "busy", { retryAfterMs: 500 })));
+  await assert.rejects(withRetry(shed, policy, Infinity, noSleep));
+  assert.equal(calls, 1);
+});
