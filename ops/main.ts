@@ -1,9 +1,14 @@
 /**
- * The operator's CLI: `deno task ops <command>`. Reaches the platform through NATS alone
- * (NATS_URL), like the services themselves; see the README's "Operating the platform".
+ * The operator's CLI: `deno task ops <command>`. Reaches the platform through NATS alone, like
+ * the services themselves; see the README's "Operating the platform". NATS is where NATS_URL
+ * says, else where a running `deno task dev` wrote it (`<DATA_DIR>/dev.json`), else the default.
+ * Every failure is one line on stderr: exit 2 for a usage error, 1 for anything else.
  */
 import { parseArgs } from "node:util";
+import { errors } from "@nats-io/nats-core";
+import { readDevStack } from "../infra/dev/stack_file.ts";
 import { connectNats } from "../shared/bus/mod.ts";
+import { redactUrl } from "../shared/config/mod.ts";
 import { ServiceError } from "../shared/errors/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { type Cli, UsageError } from "./cli.ts";
@@ -26,7 +31,8 @@ const usage = `usage: deno task ops <command>
   services [name]
 
   every command: --json (machine-readable), --actor name (for the audit; default $USER)
-  NATS_URL says where NATS is (default nats://127.0.0.1:4222)`;
+  NATS_URL says where NATS is; unset, the stack \`deno task dev\` runs (DATA_DIR/dev.json),
+  else nats://127.0.0.1:4222`;
 
 const { values: options, positionals } = (() => {
   try {
@@ -64,11 +70,13 @@ if (options.help || !command) {
 
 const encoder = new TextEncoder();
 const terminal = Deno.stderr.isTerminal();
-const nc = await connectNats(Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222", "ops-cli")
-  .catch((error) => {
-    console.error(`ops: cannot reach NATS: ${error.message}`);
-    Deno.exit(1);
-  });
+const nats = await natsUrl();
+const nc = await connectNats(nats.url, "ops-cli").catch((error) => {
+  console.error(
+    `ops: cannot reach NATS at ${redactUrl(nats.url)} (${nats.from}): ${error.message}`,
+  );
+  Deno.exit(1);
+});
 const cli: Cli = {
   nc,
   // The audit stream keeps the record; the log goes to stderr, beside the progress.
@@ -103,10 +111,31 @@ try {
   }
 } catch (error) {
   if (error instanceof UsageError) console.error(`ops: ${error.message}\n\n${usage}`);
-  else if (error instanceof ServiceError) console.error(`ops: ${error.message}`);
-  else throw error;
+  else console.error(`ops: ${failure(error)}`);
   exitCode = error instanceof UsageError ? 2 : 1;
 } finally {
   await nc.close();
 }
 Deno.exit(exitCode);
+
+/** Where NATS is, and what said so, for the message when it cannot be reached. */
+async function natsUrl(): Promise<{ url: string; from: string }> {
+  const given = Deno.env.get("NATS_URL");
+  if (given) return { url: given, from: "NATS_URL" };
+  const dataDir = Deno.env.get("DATA_DIR") || ".data";
+  const stack = await readDevStack(dataDir);
+  if (stack) {
+    return { url: stack.natsUrl, from: `${dataDir}/dev.json, deno task dev pid ${stack.pid}` };
+  }
+  return { url: "nats://127.0.0.1:4222", from: `the default; NATS_URL is not set` };
+}
+
+/** One line for what went wrong: the operator needs the cause, not the CLI's stack. */
+function failure(error: unknown): string {
+  if (error instanceof ServiceError) return error.message;
+  if (error instanceof errors.NoRespondersError) {
+    return `nothing answers on ${error.subject}: is the service running on this NATS?`;
+  }
+  if (error instanceof errors.TimeoutError) return "no answer in time: is the service running?";
+  return redactUrl(error instanceof Error ? error.message : String(error));
+}

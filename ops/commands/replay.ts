@@ -1,7 +1,7 @@
 /** `replay`: a range of a stream to one service's handlers; `--rebuild` its read model. */
 import type { ReplayProgress } from "../../shared/contracts/mod.ts";
 import { rebuildReadModel, replayToService, resolveStream } from "../../shared/ops/mod.ts";
-import { type Cli, sequenceOption, sinceOption, UsageError } from "../cli.ts";
+import { type Cli, knownService, sequenceOption, sinceOption, UsageError } from "../cli.ts";
 import { progressLine, replaySummary } from "../format.ts";
 
 export interface ReplayOptions {
@@ -21,6 +21,7 @@ export async function replay(
   if (!service) {
     throw new UsageError("replay <service> <stream or subject> | replay <service> --rebuild");
   }
+  knownService(service);
   const started = performance.now();
   const onProgress = (progress: ReplayProgress) =>
     cli.status(progressLine(progress, performance.now() - started));

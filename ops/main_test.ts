@@ -1,0 +1,98 @@
+/**
+ * The operator's CLI when nothing answers: a nats-server with no service on it, a mistyped
+ * service name, no NATS at all. Each is one line on stderr and a non-zero exit, never a stack
+ * trace; and with NATS_URL unset the CLI finds NATS where `deno task dev` wrote it.
+ */
+import assert from "node:assert/strict";
+import { writeDevStack } from "../infra/dev/stack_file.ts";
+import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
+
+const root = new URL("..", import.meta.url);
+
+async function ops(env: Record<string, string>, ...args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "ops", ...args],
+    cwd: root,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "",
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
+}
+
+/** One line of text, and nothing that looks like a stack frame. */
+function assertOneLine(stderr: string, pattern: RegExp) {
+  const lines = stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line expected, got:\n${stderr}`);
+  assert.match(lines[0], pattern);
+}
+
+Deno.test("ops CLI: nothing answers, a mistyped service, no NATS: one clear line", async (t) => {
+  const nats = await startNatsServer();
+  const dataDir = await Deno.makeTempDir({ prefix: "ops-cli-test-" });
+  try {
+    const env = { NATS_URL: nats.url };
+
+    await t.step("services, with no service on this NATS: exit 1", async () => {
+      const { code, stdout, stderr } = await ops(env, "services");
+      assert.equal(code, 1);
+      assert.equal(stdout, "");
+      assertOneLine(stderr, /^ops: no service instance answered within 500 ms/);
+    });
+
+    await t.step("services <known name>, with nothing running: exit 1 naming it", async () => {
+      const { code, stderr } = await ops(env, "services", "orders", "--wait", "200");
+      assert.equal(code, 1);
+      assertOneLine(stderr, /^ops: no orders instance answered within 200 ms/);
+    });
+
+    await t.step("services <mistyped name>: exit 2, listing the known ones", async () => {
+      const { code, stderr } = await ops(env, "services", "ordrs");
+      assert.equal(code, 2);
+      assert.match(stderr, /^ops: no service "ordrs"; the services are users, catalog, orders,/);
+      assert.doesNotMatch(stderr, /\bat .*\.(ts|js):\d+/, "no stack trace");
+    });
+
+    await t.step("replay <mistyped name>: exit 2, listing the known ones", async () => {
+      const { code, stderr } = await ops(env, "replay", "paymnts", "orders");
+      assert.equal(code, 2);
+      assert.match(stderr, /^ops: no service "paymnts"; the services are /);
+    });
+
+    await t.step("no NATS where the URL says: exit 1, credentials not printed", async () => {
+      const url = `nats://operator:s3cret@127.0.0.1:${freePort()}`;
+      const { code, stderr } = await ops({ NATS_URL: url }, "services");
+      assert.equal(code, 1);
+      assertOneLine(
+        stderr,
+        /^ops: cannot reach NATS at nats:\/\/\*\*\*@127\.0\.0\.1:\d+ \(NATS_URL\)/,
+      );
+      assert.ok(!stderr.includes("s3cret"), stderr);
+    });
+
+    await t.step("NATS_URL unset: the URL a dev stack left in DATA_DIR/dev.json", async () => {
+      await writeDevStack(dataDir, {
+        natsUrl: nats.url,
+        gatewayUrl: "http://127.0.0.1:1",
+        services: {},
+        pid: 1,
+        startedAt: new Date().toISOString(),
+      });
+      // Reaching NATS and finding no service proves the file was read: without it the CLI
+      // would try 127.0.0.1:4222.
+      const { code, stderr } = await ops({ DATA_DIR: dataDir }, "services", "--wait", "200");
+      assert.equal(code, 1);
+      assertOneLine(stderr, /^ops: no service instance answered/);
+    });
+  } finally {
+    await nats.dispose();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
