@@ -1,13 +1,22 @@
 /** The order_history table: a row per order, read and written as the projection says. */
-import { desc, eq } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { type Placeholders, statement } from "../../db/statement.ts";
 import { orderHistory } from "../../db/history/schema.ts";
-import type { CancelReason, OrderHistoryEntry } from "../../shared/contracts/mod.ts";
+import { exactTime, olderThan } from "../../db/paging.ts";
+import {
+  type CancelReason,
+  type historyApi,
+  type OrderHistoryEntry,
+  type PageKey,
+  pageOf,
+  type ReplyOf,
+} from "../../shared/contracts/mod.ts";
 import type { HistoryRow } from "./projection.ts";
 import { awaitAtCommit } from "../../db/transaction.ts";
 
 type Stored = typeof orderHistory.$inferSelect;
+type HistoryTotals = ReplyOf<typeof historyApi.endpoints.orderHistory>["totals"];
 
 const rowOf = (stored: Stored): HistoryRow => ({
   orderId: stored.orderId,
@@ -69,12 +78,47 @@ const update = statement(
   (db, p) => db.update(orderHistory).set(columns(p)).where(eq(orderHistory.orderId, p.orderId)),
 );
 
-/** A user's orders, newest first. */
-export async function historyOf(db: Database, userId: string): Promise<OrderHistoryEntry[]> {
-  const stored = await db.select().from(orderHistory).where(eq(orderHistory.userId, userId))
-    .orderBy(desc(orderHistory.placedAt), desc(orderHistory.orderId));
-  return stored.map(rowOf).map(({ userId: _, reason, ...entry }) => ({
+/**
+ * One page of the user's orders, newest first (placed_at desc, order_id desc), after
+ * `page.after` when given; `next` names the page after it (shared/contracts/paging.ts).
+ */
+export async function historyOf(
+  db: Database,
+  userId: string,
+  page: { limit: number; after?: PageKey },
+): Promise<{ orders: OrderHistoryEntry[]; next?: string }> {
+  const stored = await db.select({
+    ...getTableColumns(orderHistory),
+    key: exactTime(orderHistory.placedAt),
+  }).from(orderHistory)
+    .where(and(
+      eq(orderHistory.userId, userId),
+      olderThan(orderHistory.placedAt, orderHistory.orderId, page.after),
+    ))
+    .orderBy(desc(orderHistory.placedAt), desc(orderHistory.orderId)).limit(page.limit + 1);
+  const { items, next } = pageOf(stored, page.limit, (row) => ({ at: row.key, id: row.orderId }));
+  const orders = items.map(rowOf).map(({ userId: _, reason, ...entry }) => ({
     ...entry,
     ...(reason ? { reason } : {}),
   }));
+  return { orders, ...(next ? { next } : {}) };
+}
+
+/**
+ * What all of the user's orders add up to, counted by the database over every row (not summed
+ * from a page). Counts and the sum come back from Postgres as bigint and numeric: mapped to
+ * numbers, exact while below 2^53 (money is bounded far below that: shared/contracts).
+ */
+export async function totalsOf(db: Database, userId: string): Promise<HistoryTotals> {
+  const of = (status: string) => sql`filter (where ${orderHistory.status} = ${status})`;
+  const counted = (status: string) => sql<number>`count(*) ${of(status)}`.mapWith(Number);
+  const [totals] = await db.select({
+    orders: count(),
+    pending: counted("pending"),
+    confirmed: counted("confirmed"),
+    cancelled: counted("cancelled"),
+    confirmedCents: sql<number>`coalesce(sum(${orderHistory.totalCents}) ${of("confirmed")}, 0)`
+      .mapWith(Number),
+  }).from(orderHistory).where(eq(orderHistory.userId, userId));
+  return totals;
 }

@@ -58,16 +58,3 @@ export function project(current: HistoryRow | undefined, event: OrderEvent): His
         : { ...row, updatedAt };
   }
 }
-
-/** What a user's orders add up to. */
-export function totalsOf(rows: Pick<HistoryRow, "status" | "totalCents">[]) {
-  const count = (status: HistoryRow["status"]) => rows.filter((r) => r.status === status).length;
-  return {
-    orders: rows.length,
-    pending: count("pending"),
-    confirmed: count("confirmed"),
-    cancelled: count("cancelled"),
-    confirmedCents: rows.filter((r) => r.status === "confirmed")
-      .reduce((sum, r) => sum + r.totalCents, 0),
-  };
-}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { orderCancelled, orderConfirmed, orderPlaced } from "../../shared/contracts/mod.ts";
-import { type OrderEvent, project, totalsOf } from "./projection.ts";
+import { type OrderEvent, project } from "./projection.ts";
 
 const orderId = crypto.randomUUID();
 const userId = crypto.randomUUID();
@@ -74,16 +74,4 @@ Deno.test("history: an event applied twice changes nothing more", () => {
 
 Deno.test("history: a terminal status is never undone", () => {
   assert.equal(replay([placed, cancelled, confirmed])!.status, "cancelled");
-});
-
-Deno.test("history: totals count statuses and what confirmed orders cost", () => {
-  assert.deepEqual(
-    totalsOf([
-      { status: "confirmed", totalCents: 1300 },
-      { status: "confirmed", totalCents: 200 },
-      { status: "cancelled", totalCents: 9000 },
-      { status: "pending", totalCents: 50 },
-    ]),
-    { orders: 4, pending: 1, confirmed: 2, cancelled: 1, confirmedCents: 1500 },
-  );
 });

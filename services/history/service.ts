@@ -3,11 +3,10 @@
  * stream. It owns nothing else, so it can be emptied and rebuilt from the stream at any time.
  */
 import { inbox, orderHistory } from "../../db/history/schema.ts";
-import { historyApi, ordersStream } from "../../shared/contracts/mod.ts";
+import { historyApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { historyHandlers } from "./handlers.ts";
-import { historyOf } from "./history.ts";
-import { totalsOf } from "./projection.ts";
+import { historyOf, totalsOf } from "./history.ts";
 
 export const version = "0.1.0";
 
@@ -26,9 +25,12 @@ export function startHistory(resources: ServiceResources) {
     },
     readModel: { tables: [orderHistory] },
     endpoints: () => ({
-      orderHistory: async ({ userId }) => {
-        const orders = await historyOf(db, userId);
-        return { orders, totals: totalsOf(orders) };
+      orderHistory: async ({ userId, ...page }) => {
+        const [history, totals] = await Promise.all([
+          historyOf(db, userId, pageAsked(page)),
+          totalsOf(db, userId),
+        ]);
+        return { ...history, totals };
       },
     }),
   }, resources);

@@ -1,10 +1,11 @@
 /** The notifications table. */
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, getTableColumns } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
 import { notifications } from "../../db/notifications/schema.ts";
-import type { Notification } from "../../shared/contracts/mod.ts";
+import { exactTime, olderThan } from "../../db/paging.ts";
+import { type Notification, type PageKey, pageOf } from "../../shared/contracts/mod.ts";
 import { awaitAtCommit } from "../../db/transaction.ts";
 
 /** Nothing reads the answer: in a `transaction` it goes with the commit (db/transaction.ts). */
@@ -28,14 +29,34 @@ const insertNotification = statement(
     }).onConflictDoNothing(),
 );
 
-export async function notificationsFor(db: Database, userId: string): Promise<Notification[]> {
-  const rows = await db.select().from(notifications).where(eq(notifications.userId, userId))
-    .orderBy(desc(notifications.createdAt), desc(notifications.id)).limit(100);
-  return rows.map((row) => ({
-    id: row.id,
-    orderId: row.orderId,
-    kind: row.kind as Notification["kind"],
-    message: row.message,
-    at: row.createdAt.toISOString(),
-  }));
+/**
+ * One page of the user's notifications, newest first (created_at desc, id desc: the
+ * notifications_by_user index), after `page.after` when given (shared/contracts/paging.ts).
+ */
+export async function notificationsFor(
+  db: Database,
+  userId: string,
+  page: { limit: number; after?: PageKey },
+): Promise<{ items: Notification[]; next?: string }> {
+  const rows = await db.select({
+    ...getTableColumns(notifications),
+    key: exactTime(notifications.createdAt),
+  })
+    .from(notifications)
+    .where(and(
+      eq(notifications.userId, userId),
+      olderThan(notifications.createdAt, notifications.id, page.after),
+    ))
+    .orderBy(desc(notifications.createdAt), desc(notifications.id)).limit(page.limit + 1);
+  const { items, next } = pageOf(rows, page.limit, (row) => ({ at: row.key, id: row.id }));
+  return {
+    items: items.map((row) => ({
+      id: row.id,
+      orderId: row.orderId,
+      kind: row.kind as Notification["kind"],
+      message: row.message,
+      at: row.createdAt.toISOString(),
+    })),
+    ...(next ? { next } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 /** The notifications service: the messages users were sent. Publishes nothing. */
 import { inbox } from "../../db/notifications/schema.ts";
-import { notificationsApi, ordersStream } from "../../shared/contracts/mod.ts";
+import { notificationsApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { notificationsHandlers } from "./handlers.ts";
 import { notificationsFor } from "./notifications.ts";
@@ -21,7 +21,7 @@ export function startNotifications(resources: ServiceResources) {
       ],
     },
     endpoints: () => ({
-      listNotifications: async ({ userId }) => ({ items: await notificationsFor(db, userId) }),
+      listNotifications: ({ userId, ...page }) => notificationsFor(db, userId, pageAsked(page)),
     }),
   }, resources);
 }

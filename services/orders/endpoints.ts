@@ -1,7 +1,7 @@
 /** What orders answers over NATS: place an order, read orders and their timelines. */
 import type { Database } from "../../db/client.ts";
 import type { RpcClient, RpcHandlers } from "../../shared/bus/mod.ts";
-import type { catalogApi, ordersApi } from "../../shared/contracts/mod.ts";
+import { type catalogApi, type ordersApi, pageAsked } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import type { OutboxRelay } from "../../shared/outbox/mod.ts";
 import { requestFingerprint } from "./domain.ts";
@@ -59,7 +59,7 @@ export function ordersEndpoints(
       return order;
     },
 
-    listOrders: async ({ userId }) => ({ items: await listOrders(db, userId) }),
+    listOrders: ({ userId, ...page }) => listOrders(db, userId, pageAsked(page)),
 
     getTimeline: async ({ userId, orderId }) => {
       if (!(await findOrder(db, userId, orderId))) {

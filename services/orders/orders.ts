@@ -1,16 +1,20 @@
 /** The orders tables: placing an order with its event, reading orders, changing status. */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
 import { sqlState } from "../../db/errors.ts";
 import { statement } from "../../db/statement.ts";
 import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
+import { exactTime, olderThan } from "../../db/paging.ts";
 import {
   type CancelReason,
+  maxTimelineSteps,
   type Order,
   orderCancelled,
   orderConfirmed,
   orderPlaced,
+  type PageKey,
+  pageOf,
 } from "../../shared/contracts/mod.ts";
 import {
   createEvent,
@@ -215,15 +219,28 @@ export async function findOrder(db: Database, userId: string, orderId: string) {
   return (await withLines(db, [row]))[0];
 }
 
-export async function listOrders(db: Database, userId: string, limit = 100): Promise<Order[]> {
-  const rows = await db.select().from(orders).where(eq(orders.userId, userId))
-    .orderBy(desc(orders.createdAt), desc(orders.id)).limit(limit);
-  return withLines(db, rows);
+/**
+ * One page of the user's orders, newest first (created_at desc, id desc), after `page.after`
+ * when given; `next` names the page after it, absent on the last (shared/contracts/paging.ts).
+ */
+export async function listOrders(
+  db: Database,
+  userId: string,
+  page: { limit: number; after?: PageKey },
+): Promise<{ items: Order[]; next?: string }> {
+  const rows = await db.select({ ...getTableColumns(orders), key: exactTime(orders.createdAt) })
+    .from(orders)
+    .where(and(eq(orders.userId, userId), olderThan(orders.createdAt, orders.id, page.after)))
+    .orderBy(desc(orders.createdAt), desc(orders.id)).limit(page.limit + 1);
+  const { items, next } = pageOf(rows, page.limit, (row) => ({ at: row.key, id: row.id }));
+  return { items: await withLines(db, items), ...(next ? { next } : {}) };
 }
 
+/** An order's steps in the order they were recorded, at most `maxTimelineSteps`. */
 export function timelineOf(db: Database, orderId: string) {
   return db.select({ at: timeline.at, type: timeline.type, source: timeline.source })
-    .from(timeline).where(eq(timeline.orderId, orderId)).orderBy(asc(timeline.seq));
+    .from(timeline).where(eq(timeline.orderId, orderId)).orderBy(asc(timeline.seq))
+    .limit(maxTimelineSteps);
 }
 
 async function withLines(db: Database, rows: (typeof orders.$inferSelect)[]): Promise<Order[]> {

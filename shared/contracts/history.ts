@@ -1,6 +1,7 @@
 /** What the history service serves: a user's order history, a read model built from events. */
 import { z } from "zod";
 import { cancelReason, orderStatus } from "./orders.ts";
+import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
 
 export const orderHistoryEntry = z.object({
@@ -15,11 +16,15 @@ export const orderHistoryEntry = z.object({
 export type OrderHistoryEntry = z.infer<typeof orderHistoryEntry>;
 
 export const historyApi = defineRpcService("history", {
-  /** The user's orders, newest first, with what they add up to. */
+  /**
+   * The user's orders, newest first, a page at a time (shared/contracts/paging.ts), with what
+   * all of them add up to: `totals` covers every order, whichever page is asked for.
+   */
   orderHistory: {
-    request: z.object({ userId: z.uuid() }),
+    request: z.object({ userId: z.uuid(), ...pageRequest }),
     reply: z.object({
-      orders: z.array(orderHistoryEntry),
+      orders: z.array(orderHistoryEntry).max(maxPageSize),
+      next: nextCursor,
       totals: z.object({
         orders: z.number().int().nonnegative(),
         pending: z.number().int().nonnegative(),

@@ -27,6 +27,7 @@ export * from "./payments.ts";
 export * from "./notifications.ts";
 export * from "./history.ts";
 export * from "./ops.ts";
+export * from "./paging.ts";
 
 /** Every event of the platform: contract tests walk this list, so none escapes them. */
 export const allEvents = [

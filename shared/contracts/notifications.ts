@@ -1,5 +1,6 @@
 /** What the notifications service serves. It publishes nothing. */
 import { z } from "zod";
+import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
 
 export const notificationKind = z.enum(["order_confirmed", "order_cancelled"]);
@@ -14,9 +15,10 @@ export const notification = z.object({
 export type Notification = z.infer<typeof notification>;
 
 export const notificationsApi = defineRpcService("notifications", {
+  /** The user's notifications, newest first, a page at a time (shared/contracts/paging.ts). */
   listNotifications: {
-    request: z.object({ userId: z.uuid() }),
-    reply: z.object({ items: z.array(notification) }),
+    request: z.object({ userId: z.uuid(), ...pageRequest }),
+    reply: z.object({ items: z.array(notification).max(maxPageSize), next: nextCursor }),
     idempotent: true,
   },
 });

@@ -2,7 +2,14 @@
 import { z } from "zod";
 import { orderItem, quotedItem } from "./catalog.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
+import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
+
+/**
+ * The most steps a timeline holds. An order records each event type once (the timeline_once
+ * constraint) and its saga has about six, so this only bounds a reply that a bug could grow.
+ */
+export const maxTimelineSteps = 100;
 
 export const orderStatus = z.enum(["pending", "confirmed", "cancelled"]);
 export const cancelReason = z.enum(["payment_declined", "out_of_stock"]);
@@ -43,14 +50,15 @@ export const ordersApi = defineRpcService("orders", {
     idempotent: false,
   },
   getOrder: { request: ownOrder, reply: order, idempotent: true },
+  /** The user's orders, newest first, a page at a time (shared/contracts/paging.ts). */
   listOrders: {
-    request: z.object({ userId: z.uuid() }),
-    reply: z.object({ items: z.array(order) }),
+    request: z.object({ userId: z.uuid(), ...pageRequest }),
+    reply: z.object({ items: z.array(order).max(maxPageSize), next: nextCursor }),
     idempotent: true,
   },
   getTimeline: {
     request: ownOrder,
-    reply: z.object({ items: z.array(timelineEntry) }),
+    reply: z.object({ items: z.array(timelineEntry).max(maxTimelineSteps) }),
     idempotent: true,
   },
 });
