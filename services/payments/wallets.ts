@@ -1,9 +1,16 @@
-/** Wallets and the money that moves through them; every change in the caller's transaction. */
-import { and, eq, gte, sql } from "drizzle-orm";
+/**
+ * Wallets and the money that moves through them; every change in the caller's transaction.
+ * Money comes in under a ceiling (`maxBalanceCents`, shared/contracts/limits.ts): a deposit or an
+ * opening balance that would pass it is refused. Money given back (a refund) is never refused:
+ * the columns are 64-bit, far above the ceiling.
+ */
+import { and, eq, gte, lte, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../db/client.ts";
 import { statement } from "../../db/statement.ts";
 import { charges, deposits, refunds, wallets } from "../../db/payments/schema.ts";
+import { maxBalanceCents } from "../../shared/contracts/mod.ts";
+import { ServiceError } from "../../shared/errors/mod.ts";
 
 // The statement of the saga's hot path, built once (see db/statement.ts). The amount is taken
 // only if the balance covers it (a conditional update: no overdraft race), and the charge is
@@ -15,15 +22,24 @@ const chargeWallet = statement("payments_charge_wallet", (db, p) => {
       .where(and(eq(wallets.userId, p.userId), gte(wallets.balanceCents, p.amountCents)))
       .returning({ balanceCents: wallets.balanceCents }),
   );
+  // Raw SQL is not mapped by a column: postgres.js answers a bigint as a string, so say how.
   return db.with(taken).insert(charges)
     .select(
-      sql`select ${p.orderId}::uuid, ${p.userId}::uuid, ${p.amountCents}::int, now() from taken`,
+      sql`select ${p.orderId}::uuid, ${p.userId}::uuid, ${p.amountCents}::bigint, now() from taken`,
     )
-    .returning({ balanceCents: sql<number>`(select balance_cents from taken)` });
+    .returning({
+      balanceCents: sql`(select balance_cents from taken)`.mapWith(wallets.balanceCents),
+    });
 });
 
-/** Opens the user's wallet with the starting balance, once; later calls change nothing. */
+/**
+ * Opens the user's wallet with the starting balance, once; later calls change nothing.
+ * Throws RangeError when `startingCents` is past `maxBalanceCents` (the config refuses it first).
+ */
 export async function openWallet(tx: Database, userId: string, startingCents: number) {
+  if (!(startingCents <= maxBalanceCents)) {
+    throw new RangeError(`a wallet opens with at most ${maxBalanceCents} cents`);
+  }
   const [opened] = await tx.insert(wallets).values({ userId, balanceCents: startingCents })
     .onConflictDoNothing().returning({ userId: wallets.userId });
   if (opened && startingCents > 0) {
@@ -42,11 +58,29 @@ export async function balanceOf(db: Database, userId: string): Promise<number | 
   return wallet?.balanceCents ?? null;
 }
 
+/**
+ * Adds `amountCents` to the user's open wallet and records the deposit; the balance after it.
+ * Throws ServiceError `unprocessable` (details: the field, the balance and the ceiling) when the
+ * balance would pass `maxBalanceCents`; then nothing changed. The check is part of the update,
+ * so two deposits at once cannot pass the ceiling together.
+ */
 export async function deposit(tx: Database, userId: string, amountCents: number) {
-  await tx.insert(deposits).values({ id: uuidv7(), userId, kind: "deposit", amountCents });
   const [wallet] = await tx.update(wallets)
     .set({ balanceCents: sql`${wallets.balanceCents} + ${amountCents}` })
-    .where(eq(wallets.userId, userId)).returning({ balanceCents: wallets.balanceCents });
+    .where(
+      and(eq(wallets.userId, userId), lte(wallets.balanceCents, maxBalanceCents - amountCents)),
+    )
+    .returning({ balanceCents: wallets.balanceCents });
+  if (!wallet) {
+    const balanceCents = await balanceOf(tx, userId);
+    if (balanceCents === null) throw new Error("deposit into a wallet that is not open");
+    throw new ServiceError(
+      "unprocessable",
+      `the deposit would take the balance past its ceiling of ${maxBalanceCents} cents`,
+      { field: "amountCents", balanceCents, maxBalanceCents },
+    );
+  }
+  await tx.insert(deposits).values({ id: uuidv7(), userId, kind: "deposit", amountCents });
   return wallet.balanceCents;
 }
 
@@ -68,7 +102,10 @@ export async function takePayment(
   return { charged: false, balanceCents };
 }
 
-/** Gives back the order's charge, once. Null when there was no charge or it was refunded. */
+/**
+ * Gives back the order's charge, once. Null when there was no charge or it was refunded. Never
+ * refused for the ceiling: a compensation must always apply (the balance may pass it).
+ */
 export async function refundOrder(tx: Database, orderId: string) {
   const [charge] = await tx.select().from(charges).where(eq(charges.orderId, orderId));
   if (!charge) return null;

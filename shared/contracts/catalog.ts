@@ -2,22 +2,38 @@
 import { z } from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
+import { cents, text } from "./fields.ts";
+import {
+  maxNameLength,
+  maxOrderLines,
+  maxOrderTotalCents,
+  maxPriceCents,
+  maxQuantity,
+  maxSkuLength,
+  maxStock,
+} from "./limits.ts";
 
 export const product = z.object({
   id: z.uuid(),
-  sku: z.string(),
-  name: z.string(),
-  priceCents: z.number().int().nonnegative(),
-  available: z.number().int().nonnegative(),
+  sku: text(maxSkuLength),
+  name: text(maxNameLength),
+  priceCents: cents(maxPriceCents),
+  available: z.number().int().nonnegative().max(maxStock),
 });
 export type Product = z.infer<typeof product>;
 
-export const orderItem = z.object({
-  productId: z.uuid(),
-  quantity: z.number().int().min(1).max(1000),
-});
+/** How many of a product: 1 to `maxQuantity`. */
+export const quantity = z.number().int().min(1).max(maxQuantity);
 
-export const quotedItem = orderItem.extend({ unitPriceCents: z.number().int().nonnegative() });
+export const orderItem = z.object({ productId: z.uuid(), quantity });
+
+export const quotedItem = orderItem.extend({ unitPriceCents: cents(maxPriceCents) });
+
+/** The lines of one order: 1 to `maxOrderLines`. */
+export const orderItems = z.array(orderItem).min(1).max(maxOrderLines);
+
+/** What an order costs: the sum of its lines, at most `maxOrderTotalCents`. */
+export const orderTotalCents = cents(maxOrderTotalCents);
 
 export const catalogApi = defineRpcService("catalog", {
   listProducts: {
@@ -32,18 +48,29 @@ export const catalogApi = defineRpcService("catalog", {
   },
   /** Prices for items; `invalid` naming the unknown product ids when some do not exist. */
   quote: {
-    request: z.object({ items: z.array(orderItem).min(1).max(100) }),
-    reply: z.object({ items: z.array(quotedItem), totalCents: z.number().int().nonnegative() }),
+    request: z.object({ items: orderItems }),
+    reply: z.object({
+      items: z.array(quotedItem).max(maxOrderLines),
+      totalCents: orderTotalCents,
+    }),
     idempotent: true,
   },
 });
 
-const stockItem = z.object({ productId: z.uuid(), quantity: z.number().int().positive() });
+/**
+ * A product's line of a reservation: the lines of an order naming that product added up, so up
+ * to `maxOrderLines` x `maxQuantity`.
+ */
+const stockItem = z.object({
+  productId: z.uuid(),
+  quantity: z.number().int().positive().max(maxOrderLines * maxQuantity),
+});
+const stockItems = z.array(stockItem).max(maxOrderLines);
 
 export const stockReserved = defineEvent(
   "catalog.stock.reserved",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), items: z.array(stockItem) }),
+  z.object({ orderId: z.uuid(), userId: z.uuid(), items: stockItems }),
 );
 
 export const stockRejected = defineEvent(
@@ -53,7 +80,10 @@ export const stockRejected = defineEvent(
     orderId: z.uuid(),
     userId: z.uuid(),
     /** The lines that could not be reserved, with what was left. */
-    shortages: z.array(stockItem.extend({ available: z.number().int().nonnegative() })),
+    shortages: z.array(
+      stockItem.extend({ available: z.number().int().nonnegative().max(maxStock) }),
+    )
+      .max(maxOrderLines),
   }),
 );
 
@@ -62,7 +92,7 @@ export const stockReleased = defineEvent(
   1,
   // userId: as every fact of an order, so consumers keep one user's facts in order. Optional:
   // the first releases were published without it.
-  z.object({ orderId: z.uuid(), userId: z.uuid().optional(), items: z.array(stockItem) }),
+  z.object({ orderId: z.uuid(), userId: z.uuid().optional(), items: stockItems }),
 );
 
 export const catalogStream: StreamDefinition = { name: "CATALOG", subjects: ["catalog.>"] };

@@ -4,7 +4,25 @@
  */
 import assert from "node:assert/strict";
 import type { z } from "zod";
-import { allEvents, allRpcServices } from "./mod.ts";
+import {
+  allEvents,
+  allRpcServices,
+  envelope,
+  isCorrelationId,
+  maxBalanceCents,
+  maxCorrelationIdLength,
+  maxDepositCents,
+  maxOrderLines,
+  maxOrderTotalCents,
+  maxPriceCents,
+  maxQuantity,
+  orderPlaced,
+  ordersApi,
+  paymentsApi,
+  text,
+  timestamp,
+  usersApi,
+} from "./mod.ts";
 
 const id = () => crypto.randomUUID();
 const userId = id();
@@ -164,4 +182,192 @@ Deno.test("contracts: event subjects are <owner>.<aggregate>.<fact>, never rpc.*
     assert.match(event.subject, /^[a-z]+\.[a-z]+\.[a-z]+$/);
     assert.ok(!event.subject.startsWith("rpc."));
   }
+});
+
+/** Every string, number and array inside `schema`, each with the path that leads to it. */
+function leaves(schema: z.ZodType, path = ""): { path: string; schema: z.ZodType }[] {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  switch (def.type) {
+    case "string":
+    case "number":
+      return [{ path, schema }];
+    case "array":
+      return [{ path, schema }, ...leaves(def.element as z.ZodType, `${path}[]`)];
+    case "object":
+      return Object.entries(def.shape as Record<string, z.ZodType>)
+        .flatMap(([key, field]) => leaves(field, path ? `${path}.${key}` : key));
+    case "optional":
+    case "nullable":
+    case "default":
+      return leaves(def.innerType as z.ZodType, path);
+    case "pipe":
+      return leaves(def.in as z.ZodType, path);
+    case "union":
+      return (def.options as z.ZodType[]).flatMap((option) => leaves(option, path));
+    default: // enum, literal, boolean, unknown: nothing to bound
+      return [];
+  }
+}
+
+const checksOf = (schema: z.ZodType) =>
+  ((schema as unknown as { _zod: { def: { checks?: { _zod: { def: { check: string } } }[] } } })
+    ._zod.def.checks ?? []).map((c) => c._zod.def.check);
+const formatOf = (schema: z.ZodType) =>
+  (schema as unknown as { _zod: { def: { format?: string } } })._zod.def.format;
+
+/** Every request and event schema, named; the operator's audit fact is the ops contract's. */
+const inbound: [string, z.ZodType][] = [
+  // Checked against its hash and dropped; an account may predate today's rules for new ones.
+  ["rpc.users.login", usersApi.endpoints.login.request.omit({ password: true })],
+  ...allRpcServices.flatMap((service) =>
+    Object.values(service.endpoints).filter((e) => e.subject !== "rpc.users.login")
+      .map((e) => [e.subject, e.request] as [string, z.ZodType])
+  ),
+  ...allEvents.filter((e) => e.type !== "audit.operator.acted")
+    .map((e) => [e.type, e.schema] as [string, z.ZodType]),
+];
+
+Deno.test("contracts: every value a request or an event carries is bounded", async (t) => {
+  // Formats whose own pattern bounds the length (a UUID is 36 characters).
+  const boundedFormats = new Set(["uuid", "datetime"]);
+  await t.step("every string and array has a maximum length", () => {
+    for (const [name, schema] of inbound) {
+      for (const leaf of leaves(schema)) {
+        if (leaf.schema.def.type === "number") continue;
+        if (boundedFormats.has(formatOf(leaf.schema) ?? "")) continue;
+        assert.ok(checksOf(leaf.schema).includes("max_length"), `${name}: ${leaf.path} unbounded`);
+      }
+    }
+  });
+  await t.step("every number is an integer with an upper bound, so it fits its column", () => {
+    for (const [name, schema] of inbound) {
+      for (const leaf of leaves(schema).filter((l) => l.schema.def.type === "number")) {
+        const checks = checksOf(leaf.schema);
+        assert.ok(checks.includes("number_format"), `${name}: ${leaf.path} is not an integer`);
+        assert.ok(
+          leaf.schema.safeParse(2 ** 31).success === false || leaf.path.endsWith("Cents"),
+          `${name}: ${leaf.path} takes 2^31, past a Postgres integer`,
+        );
+        assert.equal(leaf.schema.safeParse(2 ** 53).success, false, `${name}: ${leaf.path}`);
+      }
+    }
+  });
+  await t.step(
+    "no string takes a NUL character or a lone surrogate (Postgres text refuses)",
+    () => {
+      for (const [name, schema] of inbound) {
+        for (const leaf of leaves(schema).filter((l) => l.schema.def.type === "string")) {
+          for (const bad of ["\u0000", "a\u0000b", "\ud800", "a\udc00b"]) {
+            assert.equal(leaf.schema.safeParse(bad).success, false, `${name}: ${leaf.path}`);
+          }
+        }
+      }
+    },
+  );
+});
+
+Deno.test("contracts: text() refuses what Postgres text cannot hold as given", async (t) => {
+  const field = text(10, { min: 1 });
+  await t.step("NUL, lone surrogates, too long, too short: refused", () => {
+    for (const bad of ["", "a\u0000", "\ud83d", "\ude00x", "x".repeat(11)]) {
+      assert.equal(field.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+  });
+  await t.step("any other text, surrogate pairs too: taken as given", () => {
+    for (const good of ["Ada", "😀", "Zoë \t Łódź", "\u007f\u0001"]) {
+      assert.equal(field.parse(good), good);
+    }
+  });
+  await t.step("a register request names the field at fault", () => {
+    const result = usersApi.endpoints.register.request.safeParse({
+      email: "a@example.com",
+      password: "long enough",
+      name: "Ada\u0000",
+    });
+    assert.equal(result.success, false);
+    assert.deepEqual(result.error!.issues.map((issue) => issue.path), [["name"]]);
+  });
+  await t.step("year 0000 (Postgres: out of range) is not a timestamp", () => {
+    assert.equal(timestamp.safeParse("0000-01-01T00:00:00Z").success, false);
+    assert.equal(timestamp.safeParse("0001-01-01T00:00:00Z").success, true);
+  });
+});
+
+Deno.test("contracts: money and counts stay exact and fit their columns", async (t) => {
+  await t.step("the largest order's total is a safe integer, and the contracts take it", () => {
+    assert.ok(Number.isSafeInteger(maxOrderTotalCents));
+    const line = { productId, quantity: maxQuantity, unitPriceCents: maxPriceCents };
+    const lines = Array.from({ length: maxOrderLines }, () => line);
+    const total = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+    assert.equal(total, maxOrderTotalCents);
+    orderPlaced.schema.shape.data.parse({ orderId, userId, items: lines, totalCents: total });
+  });
+  await t.step("the balance ceiling leaves room below 2^53 for refunds in flight", () => {
+    // Past the ceiling only by refunds of charges in flight, each paid by deposits made after
+    // the balance was charged: reaching 2^53 takes millions of the largest deposits.
+    assert.ok((Number.MAX_SAFE_INTEGER - maxBalanceCents) / maxDepositCents > 1_000_000);
+  });
+  await t.step("one more line, unit, or cent is refused", () => {
+    const placed = ordersApi.endpoints.placeOrder.request;
+    const line = { productId, quantity: 1 };
+    assert.equal(
+      placed.safeParse({ userId, items: Array(maxOrderLines + 1).fill(line) }).success,
+      false,
+    );
+    assert.equal(
+      placed.safeParse({ userId, items: [{ productId, quantity: maxQuantity + 1 }] }).success,
+      false,
+    );
+    const deposit = paymentsApi.endpoints.deposit.request;
+    assert.equal(deposit.safeParse({ userId, amountCents: maxDepositCents }).success, true);
+    assert.equal(deposit.safeParse({ userId, amountCents: maxDepositCents + 1 }).success, false);
+    assert.equal(deposit.safeParse({ userId, amountCents: 1.5 }).success, false);
+  });
+});
+
+Deno.test("contracts: an envelope's fields are bounded", async (t) => {
+  const placed = {
+    id: id(),
+    type: "orders.order.placed",
+    version: 1,
+    occurredAt: at,
+    source: "orders",
+    correlationId: id(),
+    causationId: null,
+    data: eventData["orders.order.placed"],
+  };
+  await t.step("an x-request-id the gateway accepts is a correlation id", () => {
+    for (const good of [id(), "c-1", "a".repeat(maxCorrelationIdLength), "abc_DEF=="]) {
+      assert.ok(isCorrelationId(good), good);
+      assert.equal(orderPlaced.schema.safeParse({ ...placed, correlationId: good }).success, true);
+    }
+  });
+  await t.step("a 400 KB correlation id of invalid UTF-8 makes the event invalid", () => {
+    // How nats.js decodes it: each invalid byte becomes U+FFFD.
+    const junk = new TextDecoder().decode(new Uint8Array(400_000).fill(0xff));
+    const message = JSON.stringify({ ...placed, correlationId: junk });
+    const parsed = JSON.parse(message);
+    assert.equal(envelope.safeParse(parsed).success, false);
+    assert.equal(orderPlaced.schema.safeParse(parsed).success, false);
+  });
+  await t.step("too long, a space, a NUL: not a correlation or causation id", () => {
+    for (const bad of ["", "a".repeat(maxCorrelationIdLength + 1), "a b", "a\u0000", "é"]) {
+      assert.equal(isCorrelationId(bad), false, JSON.stringify(bad));
+      assert.equal(envelope.safeParse({ ...placed, causationId: bad }).success, false);
+    }
+  });
+  await t.step("a type, source or version that no producer of ours makes is refused", () => {
+    for (
+      const bad of [
+        { type: "x".repeat(200) },
+        { type: "Orders.Order.Placed" },
+        { source: "a".repeat(65) },
+        { source: "orders service" },
+        { version: 1e6 },
+        { occurredAt: "0000-01-01T00:00:00Z" },
+      ]
+    ) {
+      assert.equal(envelope.safeParse({ ...placed, ...bad }).success, false, JSON.stringify(bad));
+    }
+  });
 });

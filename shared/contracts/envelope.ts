@@ -1,17 +1,34 @@
 /**
  * The one envelope every event travels in. Consumers parse with the event's schema, which
  * drops fields they do not know, so a producer can add a field without breaking anyone.
+ *
+ * Every field is bounded: an envelope is copied into each event it causes (correlation id),
+ * so an oversized one would make every derived event oversized too, past NATS max_payload. An
+ * envelope outside these bounds is invalid where it is consumed (and dead-lettered as such).
  */
 import { z } from "zod";
+import { correlationId, timestamp } from "./fields.ts";
+import { maxEventTypeLength, maxServiceNameLength } from "./limits.ts";
+
+/** `<owner>.<aggregate>.<fact>`: lower-case words joined by dots, up to 128 characters. */
+export const eventType = z.string().max(maxEventTypeLength)
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, "an event type, such as orders.order.placed");
+
+/** The service that published an event, such as `orders`: up to 64 lower-case letters, digits, `-`. */
+export const eventSource = z.string().max(maxServiceNameLength)
+  .regex(/^[a-z][a-z0-9-]*$/, "a service's name, such as orders");
 
 export const envelope = z.object({
   id: z.uuid(),
-  type: z.string(),
-  version: z.number().int().positive(),
-  occurredAt: z.iso.datetime({ offset: true }),
-  source: z.string(),
-  correlationId: z.string(),
-  causationId: z.string().nullable(),
+  type: eventType,
+  version: z.number().int().positive().max(1000),
+  occurredAt: timestamp,
+  /** The service that published it. */
+  source: eventSource,
+  /** The request that started the saga (the gateway's `x-request-id`). */
+  correlationId,
+  /** The id of the event or request that caused this one. */
+  causationId: correlationId.nullable(),
   data: z.unknown(),
 });
 export type Envelope = z.infer<typeof envelope>;

@@ -3,15 +3,19 @@ import { z } from "zod";
 import { cancelReason, orderStatus } from "./orders.ts";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
+import { orderTotalCents } from "./catalog.ts";
+import { timestamp } from "./fields.ts";
+import { maxOrderLines, maxQuantity } from "./limits.ts";
 
 export const orderHistoryEntry = z.object({
   orderId: z.uuid(),
   status: orderStatus,
   reason: cancelReason.optional(),
-  totalCents: z.number().int().nonnegative(),
-  itemCount: z.number().int().nonnegative(),
-  placedAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  totalCents: orderTotalCents,
+  /** The units of all its lines added up. */
+  itemCount: z.number().int().nonnegative().max(maxOrderLines * maxQuantity),
+  placedAt: timestamp,
+  updatedAt: timestamp,
 });
 export type OrderHistoryEntry = z.infer<typeof orderHistoryEntry>;
 

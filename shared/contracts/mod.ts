@@ -19,6 +19,8 @@ import { userRegistered, usersApi, usersStream } from "./users.ts";
 import { operatorActed } from "./ops.ts";
 
 export * from "./rpc.ts";
+export * from "./limits.ts";
+export * from "./fields.ts";
 export * from "./envelope.ts";
 export * from "./users.ts";
 export * from "./catalog.ts";

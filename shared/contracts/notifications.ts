@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
+import { text, timestamp } from "./fields.ts";
+import { maxMessageLength } from "./limits.ts";
 
 export const notificationKind = z.enum(["order_confirmed", "order_cancelled"]);
 
@@ -9,8 +11,8 @@ export const notification = z.object({
   id: z.uuid(),
   orderId: z.uuid(),
   kind: notificationKind,
-  message: z.string(),
-  at: z.iso.datetime({ offset: true }),
+  message: text(maxMessageLength),
+  at: timestamp,
 });
 export type Notification = z.infer<typeof notification>;
 

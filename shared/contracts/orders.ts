@@ -1,7 +1,9 @@
 /** What the orders service serves and publishes. */
 import { z } from "zod";
-import { orderItem, quotedItem } from "./catalog.ts";
-import { defineEvent, type StreamDefinition } from "./envelope.ts";
+import { orderItems, orderTotalCents, quotedItem } from "./catalog.ts";
+import { defineEvent, eventSource, eventType, type StreamDefinition } from "./envelope.ts";
+import { text, timestamp } from "./fields.ts";
+import { maxIdempotencyKeyLength, maxOrderLines } from "./limits.ts";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
 
@@ -15,23 +17,28 @@ export const orderStatus = z.enum(["pending", "confirmed", "cancelled"]);
 export const cancelReason = z.enum(["payment_declined", "out_of_stock"]);
 export type CancelReason = z.infer<typeof cancelReason>;
 
+/** A client's `Idempotency-Key`: 1 to 200 characters, stored as text with the order it made. */
+export const idempotencyKey = text(maxIdempotencyKeyLength, { min: 1 });
+
+const quotedItems = z.array(quotedItem).min(1).max(maxOrderLines);
+
 export const order = z.object({
   id: z.uuid(),
   status: orderStatus,
   reason: cancelReason.optional(),
-  items: z.array(quotedItem),
-  totalCents: z.number().int().nonnegative(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  items: quotedItems,
+  totalCents: orderTotalCents,
+  createdAt: timestamp,
+  updatedAt: timestamp,
 });
 export type Order = z.infer<typeof order>;
 
 export const timelineEntry = z.object({
-  at: z.iso.datetime({ offset: true }),
-  type: z.string(),
-  source: z.string(),
+  at: timestamp,
+  type: eventType,
+  source: eventSource,
   /** The service that took the step (the event's source). */
-  service: z.string(),
+  service: eventSource,
   /** Milliseconds since the step before it: where the saga spent its time. */
   durationMs: z.number().nonnegative(),
 });
@@ -43,8 +50,8 @@ export const ordersApi = defineRpcService("orders", {
   placeOrder: {
     request: z.object({
       userId: z.uuid(),
-      items: z.array(orderItem).min(1).max(100),
-      idempotencyKey: z.string().min(1).max(200).optional(),
+      items: orderItems,
+      idempotencyKey: idempotencyKey.optional(),
     }),
     reply: z.object({ orderId: z.uuid(), status: orderStatus }),
     idempotent: false,
@@ -69,15 +76,15 @@ export const orderPlaced = defineEvent(
   z.object({
     orderId: z.uuid(),
     userId: z.uuid(),
-    items: z.array(quotedItem),
-    totalCents: z.number().int().nonnegative(),
+    items: quotedItems,
+    totalCents: orderTotalCents,
   }),
 );
 
 export const orderConfirmed = defineEvent(
   "orders.order.confirmed",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), totalCents: z.number().int().nonnegative() }),
+  z.object({ orderId: z.uuid(), userId: z.uuid(), totalCents: orderTotalCents }),
 );
 
 export const orderCancelled = defineEvent(

@@ -2,14 +2,28 @@
 import { z } from "zod";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { defineRpcService } from "./rpc.ts";
+import { orderItems, orderTotalCents } from "./catalog.ts";
+import { cents } from "./fields.ts";
+import { maxDepositCents } from "./limits.ts";
 
-const cents = z.number().int().nonnegative();
-const wallet = z.object({ balanceCents: cents });
+/**
+ * A balance as answered: any safe integer of cents. The ceiling (`maxBalanceCents`) holds where
+ * money comes in, and refunds may pass it (see limits.ts), so the answer is not capped by it.
+ */
+const balanceCents = cents(Number.MAX_SAFE_INTEGER);
+const wallet = z.object({ balanceCents });
+
+/** One deposit: 1 to `maxDepositCents` cents. */
+export const depositAmountCents = z.number().int().positive().max(maxDepositCents);
 
 export const paymentsApi = defineRpcService("payments", {
   getWallet: { request: z.object({ userId: z.uuid() }), reply: wallet, idempotent: true },
+  /**
+   * Adds the amount to the user's wallet (opening it first when it is not yet). `unprocessable`
+   * (422) when the balance would pass `maxBalanceCents`; details name the field.
+   */
   deposit: {
-    request: z.object({ userId: z.uuid(), amountCents: z.number().int().positive().max(1e9) }),
+    request: z.object({ userId: z.uuid(), amountCents: depositAmountCents }),
     reply: wallet,
     idempotent: false,
   },
@@ -21,22 +35,22 @@ export const paymentCharged = defineEvent(
   z.object({
     orderId: z.uuid(),
     userId: z.uuid(),
-    amountCents: cents,
+    amountCents: orderTotalCents,
     /** Carried on so the catalog can reserve without asking the orders service. */
-    items: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().positive() })),
+    items: orderItems,
   }),
 );
 
 export const paymentDeclined = defineEvent(
   "payments.payment.declined",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), amountCents: cents, balanceCents: cents }),
+  z.object({ orderId: z.uuid(), userId: z.uuid(), amountCents: orderTotalCents, balanceCents }),
 );
 
 export const paymentRefunded = defineEvent(
   "payments.payment.refunded",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), amountCents: cents }),
+  z.object({ orderId: z.uuid(), userId: z.uuid(), amountCents: orderTotalCents }),
 );
 
 export const paymentsStream: StreamDefinition = { name: "PAYMENTS", subjects: ["payments.>"] };

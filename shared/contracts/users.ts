@@ -2,27 +2,33 @@
 import { z } from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
+import { text, timestamp } from "./fields.ts";
+import { maxEmailLength, maxNameLength, maxPasswordLength, minPasswordLength } from "./limits.ts";
 
-export const email = z.email().max(254);
-export const password = z.string().min(8).max(256);
+export const email = z.email().max(maxEmailLength);
+/** A new password: hashed as UTF-8, which a lone surrogate would silently change. */
+export const password = text(maxPasswordLength, { min: minPasswordLength });
+/** A person's name as shown: trimmed, 1 to 200 characters. */
+export const personName = text(maxNameLength, { min: 1, trim: true });
 
 export const profile = z.object({
   userId: z.uuid(),
   email,
-  name: z.string(),
-  createdAt: z.iso.datetime({ offset: true }),
+  name: text(maxNameLength),
+  createdAt: timestamp,
 });
 export type Profile = z.infer<typeof profile>;
 
 export const usersApi = defineRpcService("users", {
   register: {
-    request: z.object({ email, password, name: z.string().trim().min(1).max(200) }),
+    request: z.object({ email, password, name: personName }),
     reply: z.object({ userId: z.uuid() }),
     idempotent: false,
   },
   login: {
-    request: z.object({ email, password: z.string().min(1).max(256) }),
-    reply: z.object({ token: z.string(), expiresAt: z.iso.datetime({ offset: true }) }),
+    // Any password an account may have been given, checked only against its hash: never stored.
+    request: z.object({ email, password: z.string().min(1).max(maxPasswordLength) }),
+    reply: z.object({ token: z.string().max(4096), expiresAt: timestamp }),
     idempotent: true,
   },
   getProfile: {
@@ -35,7 +41,7 @@ export const usersApi = defineRpcService("users", {
 export const userRegistered = defineEvent(
   "users.user.registered",
   1,
-  z.object({ userId: z.uuid(), email, name: z.string() }),
+  z.object({ userId: z.uuid(), email, name: text(maxNameLength) }),
 );
 
 export const usersStream: StreamDefinition = { name: "USERS", subjects: ["users.>"] };

@@ -1,0 +1,50 @@
+/**
+ * The field types every contract builds on, so that a value Postgres would refuse is refused
+ * here first, as a 400 naming the field, never as a database error. The bounds are in
+ * `limits.ts`.
+ */
+import { z } from "zod";
+import { maxCorrelationIdLength } from "./limits.ts";
+
+// A UTF-16 high surrogate not followed by a low one, or a low one not preceded by a high one:
+// JSON can carry them (`"\ud800"`), UTF-8 cannot, and the driver would store U+FFFD instead.
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A string of at most `max` UTF-16 code units (at least `min`, default 0) that Postgres `text`
+ * holds as given: no NUL character (Postgres refuses it, SQLSTATE 22021) and no lone surrogate
+ * (not valid Unicode; UTF-8 would change it). With `trim`, surrounding white space is removed
+ * before the length is checked.
+ */
+export function text(
+  max: number,
+  { min = 0, trim = false }: { min?: number; trim?: boolean } = {},
+) {
+  let schema = z.string();
+  if (trim) schema = schema.trim();
+  return schema.min(min).max(max)
+    .refine((value) => !value.includes("\u0000"), "must not contain a NUL character")
+    .refine((value) => !loneSurrogate.test(value), "must be valid Unicode (a lone surrogate)");
+}
+
+/** Integer cents from 0 to `max`: exact in a JavaScript number, and in a Postgres `bigint`. */
+export const cents = (max: number) => z.number().int().nonnegative().max(max);
+
+/**
+ * An ISO 8601 date and time with an offset (`2026-11-30T04:25:28.123Z`) that Postgres
+ * `timestamptz` takes: zod's format allows year 0000, which Postgres refuses (SQLSTATE 22008).
+ */
+export const timestamp = z.iso.datetime({ offset: true })
+  .refine((value) => !value.startsWith("0000"), "year 0000 does not exist; the first is 0001");
+
+/**
+ * A correlation id: 1 to 128 characters of `[A-Za-z0-9_=-]`, what the gateway accepts as
+ * `x-request-id` (Hono's request-id middleware's charset). It travels in NATS headers, log lines
+ * and every event of a saga, so it is short and plain.
+ */
+export const correlationId = z.string().min(1).max(maxCorrelationIdLength)
+  .regex(/^[\w=-]+$/, "letters, digits, _, = and - only");
+
+/** Whether `value` may serve as a correlation id (else the receiver makes a new one). */
+export const isCorrelationId = (value: unknown): value is string =>
+  correlationId.safeParse(value).success;
