@@ -9,6 +9,7 @@ import {
   historyApi,
   notificationsApi,
   ordersApi,
+  pageQuery,
   paymentsApi,
   replayReport,
   usersApi,
@@ -95,9 +96,11 @@ export const operations: Record<string, Record<string, Operation>> = {
       errors: [400, 422],
     },
     get: {
-      summary: "The user's orders, newest first",
+      summary: "The user's orders, newest first, a page at a time (see `next`)",
       auth: true,
+      query: pageQuery,
       ok: { status: 200, schema: ordersApi.endpoints.listOrders.reply },
+      errors: [400],
     },
   },
   "/orders/{id}": {
@@ -136,16 +139,21 @@ export const operations: Record<string, Record<string, Operation>> = {
   },
   "/notifications": {
     get: {
-      summary: "The user's notifications, newest first",
+      summary: "The user's notifications, newest first, a page at a time (see `next`)",
       auth: true,
+      query: pageQuery,
       ok: { status: 200, schema: notificationsApi.endpoints.listNotifications.reply },
+      errors: [400],
     },
   },
   "/history": {
     get: {
-      summary: "The user's order history with totals (a read model built from events)",
+      summary:
+        "The user's order history, a page at a time, with totals over all of it (a read model built from events)",
       auth: true,
+      query: pageQuery,
       ok: { status: 200, schema: historyApi.endpoints.orderHistory.reply },
+      errors: [400],
     },
   },
   "/health": { get: { summary: "200 while the process lives", ok: { status: 200 } } },

@@ -1,8 +1,12 @@
-/** GET /history (authenticated): the user's order history, from the history read model. */
+/**
+ * GET /history (authenticated): the user's order history, from the history read model, a page
+ * at a time (`?limit=`, `?cursor=`: shared/contracts/paging.ts), with totals over all of it.
+ */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import type { historyApi } from "../../../shared/contracts/mod.ts";
+import { type historyApi, pageQuery } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
+import { validated } from "../validation.ts";
 
 type History = RpcClient<typeof historyApi.endpoints>;
 
@@ -12,8 +16,9 @@ export function historyRoutes(
 ) {
   return new Hono<GatewayEnv>()
     .use(authenticated)
-    .get("/", async (c) => {
+    .get("/", validated("query", pageQuery), async (c) => {
       const userId = c.var.jwtPayload.sub;
-      return c.json(await history.orderHistory({ userId }, callOptions(c)));
+      const page = c.req.valid("query");
+      return c.json(await history.orderHistory({ userId, ...page }, callOptions(c)));
     });
 }

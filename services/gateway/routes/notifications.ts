@@ -1,8 +1,9 @@
-/** GET /notifications (authenticated). */
+/** GET /notifications (authenticated), a page at a time (`?limit=`, `?cursor=`). */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import type { notificationsApi } from "../../../shared/contracts/mod.ts";
+import { type notificationsApi, pageQuery } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
+import { validated } from "../validation.ts";
 
 type Notifications = RpcClient<typeof notificationsApi.endpoints>;
 
@@ -12,8 +13,9 @@ export function notificationRoutes(
 ) {
   return new Hono<GatewayEnv>()
     .use(authenticated)
-    .get("/", async (c) => {
+    .get("/", validated("query", pageQuery), async (c) => {
       const userId = c.var.jwtPayload.sub;
-      return c.json(await notifications.listNotifications({ userId }, callOptions(c)));
+      const page = c.req.valid("query");
+      return c.json(await notifications.listNotifications({ userId, ...page }, callOptions(c)));
     });
 }

@@ -2,7 +2,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import { orderItem, type ordersApi } from "../../../shared/contracts/mod.ts";
+import { orderItem, type ordersApi, pageQuery } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
@@ -29,8 +29,11 @@ export function orderRoutes(orders: Orders, authenticated: MiddlewareHandler<Gat
       c.header("Location", `/orders/${placed.orderId}`);
       return c.json({ orderId: placed.orderId, status: placed.status }, 201);
     })
-    .get("/", async (c) => {
-      return c.json(await orders.listOrders({ userId: c.var.jwtPayload.sub }, callOptions(c)));
+    .get("/", validated("query", pageQuery), async (c) => {
+      const page = c.req.valid("query");
+      return c.json(
+        await orders.listOrders({ userId: c.var.jwtPayload.sub, ...page }, callOptions(c)),
+      );
     })
     .get("/:id", async (c) => {
       const id = c.req.param("id");
