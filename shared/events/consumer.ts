@@ -6,9 +6,14 @@
  * up to `concurrency` (1) transactions at once. Under load, the events waiting in a lane are applied
  * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them); with
  * `independentKeys`, the batch's keys go side by side in it, their statements sent together.
+ * The consumer heals: when the server loses the durable or its stream (deleted, or a server
+ * back with an empty store), readiness fails and both are recreated, resuming after the last
+ * event the inbox says this service applied, not from the stream's start (unless the stream
+ * was rebuilt); its dead letters are recorded once (see dead_letters.ts).
  */
 import {
   AckPolicy,
+  type ConsumerMessages,
   DeliverPolicy,
   jetstream,
   jetstreamManager,
@@ -19,11 +24,16 @@ import type { Database } from "../../db/client.ts";
 import { ensureStream } from "../bus/mod.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { eventHandleDuration, eventsHandled, reportReading } from "../telemetry/mod.ts";
+import {
+  eventConsumerRecreated,
+  eventHandleDuration,
+  eventsHandled,
+  reportReading,
+} from "../telemetry/mod.ts";
 import { deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
 import { type Delivery, eventDispatcher } from "./dispatch.ts";
 import type { EventHandler } from "./handler.ts";
-import type { InboxTable } from "./inbox.ts";
+import { type InboxTable, resumePosition } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
 import { errorText } from "../errors/mod.ts";
 
@@ -60,36 +70,90 @@ export interface ConsumerOptions {
 
 export interface RunningConsumer {
   stop(): Promise<void>;
+  /**
+   * Resolves while the consumer can fetch; rejects saying why not (its stream or durable was
+   * lost and is being recreated). A readiness check.
+   */
+  ready(): Promise<void>;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
 
+/** Waits before another try at recreating a lost consumer: 0.5 s, doubling, at most 10 s. */
+const healDelayMs = (attempt: number) => Math.min(10_000, 500 * 2 ** attempt);
+
+/**
+ * A pull request's life on the server (ms): heartbeats come at half of it, so a consumer that
+ * was lost while nothing arrived is noticed after two missed heartbeats (nats.js's rule).
+ */
+const pullExpiresMs = 10_000;
+
 export async function startEventConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
-  const { nc, service, stream, log } = options;
+  const { nc, service, stream, log, db, inbox } = options;
   const maxDeliver = options.maxDeliver ?? 5;
   const backoff = options.backoffMs ?? [250, 1000, 5000, 15000];
   const dispatcher = eventDispatcher(options);
-
-  await ensureStream(nc, stream);
-  await ensureStream(nc, deadLettersStream);
   const jsm = await jetstreamManager(nc);
+  // The server may deliver without limit: this consumer counts deliveries itself and dead-letters
+  // at `maxDeliver`, so a message whose dead letter could not be written is delivered again
+  // instead of being dropped silently when the server's count runs out.
   const config = {
-    durable_name: service,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    max_deliver: maxDeliver,
+    max_deliver: -1,
     ack_wait: nanos(options.ackWaitMs ?? 10_000),
     filter_subject: filterSubject(stream, options.handlers),
   };
-  try {
-    await jsm.consumers.add(stream.name, config);
-  } catch {
-    // It exists with another config (or another instance just made it): bring it to ours.
-    const { durable_name: _, ...changes } = config;
-    await jsm.consumers.update(stream.name, service, changes);
+  /** Stream sequences received and not yet acked or terminated (nak'd ones wait here). */
+  const unsettled = new Set<number>();
+
+  /**
+   * Where a new durable starts: after the last event this service applied from the stream (the
+   * inbox records it), or earlier at a message it still holds unsettled; from the stream's first
+   * message when it applied nothing from it, or the stream was rebuilt (it ends before that
+   * position, or was created after the position was applied).
+   */
+  async function startPosition() {
+    const [info, position] = await Promise.all([
+      jsm.streams.info(stream.name),
+      resumePosition(db, inbox, stream.name),
+    ]);
+    const rebuilt = position !== null &&
+      (info.state.last_seq < position.seq || new Date(info.created) > position.handledAt);
+    if (position === null || rebuilt) {
+      return { deliver_policy: DeliverPolicy.All, from: info.state.first_seq, rebuilt };
+    }
+    const from = Math.min(position.seq + 1, ...unsettled);
+    return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from, from, rebuilt };
   }
 
-  const consumer = await jetstream(nc).consumers.get(stream.name, service);
+  /** Makes the stream, the dead letters' stream and the durable exist, as configured. */
+  async function ensureConsumer(): Promise<void> {
+    await ensureStream(nc, stream);
+    await ensureStream(nc, deadLettersStream);
+    const existing = await jsm.consumers.info(stream.name, service).catch((error) => {
+      if (isMissing(error)) return null;
+      throw error;
+    });
+    if (existing) {
+      const now = existing.config;
+      if (
+        now.max_deliver !== config.max_deliver || now.ack_wait !== config.ack_wait ||
+        now.filter_subject !== config.filter_subject
+      ) await jsm.consumers.update(stream.name, service, config);
+      return;
+    }
+    const { from, rebuilt, ...start } = await startPosition();
+    try {
+      await jsm.consumers.add(stream.name, { durable_name: service, ...config, ...start });
+    } catch (raced) {
+      // Another instance made it between our look and our add: theirs starts where ours would.
+      if (!/already (exists|in use)/i.test(String(raced))) throw raced;
+      return;
+    }
+    log.info("durable consumer created", { stream: stream.name, from, rebuilt });
+  }
+
+  await ensureConsumer();
   const stopReporting = reportReading(
     "consumer_pending_messages",
     { service, stream: stream.name },
@@ -104,8 +168,34 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   // least (with one lane, 32 would leave pulled messages waiting in the client's buffer instead,
   // their ack wait running).
   const inHandAtMost = Math.max(64, laneCount * batchSize);
-  const messages = await consumer.consume({ max_messages: inHandAtMost });
 
+  /** Why the consumer cannot fetch now, or null while it can. */
+  let lost: string | null = null;
+  let stopping = false;
+  let messages: ConsumerMessages | null = null;
+  let wakeHealer: (() => void) | null = null;
+
+  /**
+   * Consumes; when the server says the durable or its stream is gone (deleted, or a server back
+   * with an empty store), readiness fails and the consumer is recreated from where this service
+   * really is, then consumption resumes.
+   */
+  async function open(): Promise<ConsumerMessages> {
+    const consumer = await jetstream(nc).consumers.get(stream.name, service);
+    const opened = await consumer.consume({
+      max_messages: inHandAtMost,
+      expires: pullExpiresMs,
+      abort_on_missing_resource: true,
+    });
+    (async () => {
+      for await (const status of opened.status()) {
+        if (status.type === "heartbeats_missed" && !lost) {
+          log.warn("event consumer missed heartbeats", { stream: stream.name });
+        }
+      }
+    })().catch(() => {});
+    return opened;
+  }
   /** Acks what was handled (or dead-letters what never can be), with its metrics. */
   async function settle(message: JsMsg, delivery: Delivery, started: number) {
     const type = delivery.event?.type ?? message.subject;
@@ -115,6 +205,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
         return await deadLetter(message, delivery.reason);
       }
       message.ack();
+      unsettled.delete(message.seq);
       eventsHandled.inc({ service, event: type, outcome: delivery.outcome });
     } finally {
       eventHandleDuration.observe({ service, event: type }, (performance.now() - started) / 1000);
@@ -172,11 +263,14 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   }
 
   async function deadLetter(message: JsMsg, reason: string) {
-    log.error("event sent to dead letters", { subject: message.subject, reason });
-    await sendToDeadLetters(nc, service, message, reason);
+    const recorded = await sendToDeadLetters(nc, service, message, reason);
+    const where = { subject: message.subject, stream: stream.name, seq: message.seq };
+    if (recorded === "already") log.warn("dead letter recorded before; terminated again", where);
+    else log.error("event sent to dead letters", { ...where, reason, recorded });
     // Without a reason: nats-server 2.9 does not read "+TERM <reason>" and would redeliver the
     // message after the ack wait. The reason travels in the dead letter's headers.
     message.term();
+    unsettled.delete(message.seq);
   }
 
   const safely = async (work: () => Promise<void>, message: JsMsg) => {
@@ -215,25 +309,63 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     lane.running = false;
   }
 
+  function take(message: JsMsg) {
+    // One lane needs no key: the dispatcher parses the message anyway, so it is not parsed twice.
+    const lane = lanes.length === 1 ? lanes[0] : lanes[laneOf(message, lanes.length)];
+    lane.waiting.push(message);
+    unsettled.add(message.seq);
+    inHand++;
+    if (!lane.running) {
+      const draining = drainLane(lane);
+      lanesDone.add(draining);
+      draining.finally(() => lanesDone.delete(draining));
+    }
+  }
+
   const loop = (async () => {
-    for await (const message of messages) {
-      while (inHand >= inHandAtMost) await new Promise<void>((r) => room = r);
-      // One lane needs no key: the dispatcher parses the message anyway, so it is not parsed twice.
-      const lane = lanes.length === 1 ? lanes[0] : lanes[laneOf(message, lanes.length)];
-      lane.waiting.push(message);
-      inHand++;
-      if (!lane.running) {
-        const draining = drainLane(lane);
-        lanesDone.add(draining);
-        draining.finally(() => lanesDone.delete(draining));
+    let attempt = 0;
+    while (!stopping) {
+      try {
+        if (lost) {
+          await ensureConsumer();
+          log.warn("event consumer recreated", { stream: stream.name });
+          eventConsumerRecreated.inc({ service, stream: stream.name });
+        }
+        messages = await open();
+        lost = null;
+        attempt = 0;
+        for await (const message of messages) {
+          while (inHand >= inHandAtMost) await new Promise<void>((r) => room = r);
+          take(message);
+        }
+        if (stopping || nc.isClosed()) return;
+        throw new Error("the consumer stopped");
+      } catch (error) {
+        if (stopping || nc.isClosed()) return;
+        if (!lost) {
+          log.error("event consumer cannot fetch; recreating it", {
+            stream: stream.name,
+            error,
+          });
+        }
+        lost = errorText(error);
+        await new Promise<void>((resume) => {
+          const timer = setTimeout(resume, healDelayMs(attempt++));
+          wakeHealer = () => (clearTimeout(timer), resume());
+        });
+        wakeHealer = null;
       }
     }
   })();
 
   return {
+    ready: () =>
+      lost === null ? Promise.resolve() : Promise.reject(new Error(`cannot fetch: ${lost}`)),
     stop: async () => {
+      stopping = true;
       stopReporting();
-      await messages.close();
+      wakeHealer?.();
+      await messages?.close();
       await loop;
       await Promise.all(lanesDone);
     },
@@ -267,4 +399,9 @@ function safeJson(message: JsMsg): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The server says the consumer or its stream does not exist. */
+function isMissing(error: unknown): boolean {
+  return /(consumer|stream) not found/i.test(String(error));
 }

@@ -7,9 +7,16 @@ import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
 import { orderCancelled, orderConfirmed, ordersStream } from "../contracts/mod.ts";
+import { opsRoutes } from "../health/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
-import { deadLetterHeaders, deadLettersStream, on, startEventConsumer } from "./mod.ts";
+import {
+  deadLetterHeaders,
+  deadLettersStream,
+  on,
+  sendToDeadLetters,
+  startEventConsumer,
+} from "./mod.ts";
 import { filterSubject } from "./consumer.ts";
 
 const log = createLogger({ service: "notifications", level: "error" });
@@ -131,7 +138,10 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
       await until(async () => (await deadLetters()) === 2, "two dead letters");
       const letter = await jsm.streams.getMessage(deadLettersStream.name, { seq: 1 });
       assert.ok(letter);
-      assert.equal(letter.subject, `deadletter.notifications.${orderConfirmed.subject}`);
+      // One subject per (consumer, stream, sequence): the letter is looked up before it is written.
+      const seq = letter.header.get(deadLetterHeaders.sequence);
+      assert.equal(letter.subject, `deadletter.notifications.ORDERS.${seq}`);
+      assert.equal(letter.header.get(deadLetterHeaders.subject), orderConfirmed.subject);
       assert.equal(letter.header.get(deadLetterHeaders.stream), ordersStream.name);
       assert.match(letter.header.get(deadLetterHeaders.reason), /^not an event/);
       assert.equal(new TextDecoder().decode(letter.data), "this is not JSON");
@@ -160,6 +170,123 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
       event.data = { ...event.data, couponCode: "NEW" } as typeof event.data;
       await publish(event);
       await until(async () => (await notificationCount()) === 8, "the event with extra fields");
+    });
+  } finally {
+    await consumer.stop();
+    await nc.close();
+    await databases.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("event consumer heals: a lost durable or store is recreated where the inbox is", async (t) => {
+  const server = await startNatsServer();
+  const databases = await testDatabases();
+  const { db } = await databases.open("notifications");
+  const nc = await connectNats(server.url, "consumer-heal-test");
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(nc, ordersStream);
+  const notificationCount = async () => (await db.select({ n: count() }).from(notifications))[0].n;
+  const deadLetters = async () => (await jsm.streams.info(deadLettersStream.name)).state.messages;
+  const until = async (condition: () => Promise<boolean>, what: string) => {
+    const deadline = Date.now() + 20_000;
+    while (!(await condition().catch(() => false))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  let handled = 0;
+  const counted = notificationsHandlers.orders.map((handler) =>
+    on(handler.event, (event, ctx) => (handled++, handler.handle(event as never, ctx)))
+  );
+  const start = () =>
+    startEventConsumer({
+      nc,
+      service: "notifications",
+      stream: ordersStream,
+      handlers: counted,
+      db,
+      inbox,
+      log,
+      maxDeliver: 2,
+      backoffMs: [50],
+    });
+  let consumer = await start();
+  const health = opsRoutes({ events: () => consumer.ready() });
+  const readiness = async () => (await health.request("/ready")).status;
+  const publish = (event: { id: string; type: string }) =>
+    js.publish(event.type, JSON.stringify(event), { msgID: event.id });
+
+  try {
+    await t.step("a deleted durable is recreated after the last applied event", async () => {
+      for (let i = 0; i < 3; i++) await publish(confirmed());
+      await until(async () => (await notificationCount()) === 3, "three notifications");
+      assert.equal(await readiness(), 200);
+      const before = handled;
+      await jsm.consumers.delete(ordersStream.name, "notifications");
+      await until(async () => (await readiness()) === 503, "readiness to fail");
+      await until(async () => (await readiness()) === 200, "readiness to recover");
+      const { config } = await jsm.consumers.info(ordersStream.name, "notifications");
+      assert.equal(config.deliver_policy, "by_start_sequence");
+      assert.equal(config.opt_start_seq, 4);
+      await publish(confirmed());
+      await until(async () => (await notificationCount()) === 4, "the event after the heal");
+      assert.equal(handled, before + 1, "an event applied before was handled again");
+    });
+
+    await t.step("a server back with an empty store: stream and durable made again", async () => {
+      await server.stop();
+      await server.wipeStore();
+      await server.start();
+      await until(async () => (await readiness()) === 503, "readiness to fail");
+      await until(async () => (await readiness()) === 200, "readiness to recover");
+      // The new stream ends before the inbox's position: it was rebuilt, so read from its start.
+      const { config } = await jsm.consumers.info(ordersStream.name, "notifications");
+      assert.equal(config.deliver_policy, "all");
+      await publish(confirmed());
+      await until(
+        async () => (await notificationCount()) === 5,
+        "the first event of the new stream",
+      );
+    });
+
+    await t.step("a dead letter is recorded once, across a recreated durable", async () => {
+      await js.publish(orderConfirmed.subject, "this is not JSON");
+      await until(async () => (await deadLetters()) === 1, "the dead letter");
+      await consumer.stop();
+      // The durable restarts at the poison message: the last event applied comes before it.
+      await jsm.consumers.delete(ordersStream.name, "notifications");
+      consumer = await start();
+      const marker = confirmed();
+      const { seq } = await publish(marker);
+      await until(async () => (await notificationCount()) === 6, "the event behind the poison");
+      await until(async () => {
+        const info = await jsm.consumers.info(ordersStream.name, "notifications");
+        return info.ack_floor.stream_seq === seq;
+      }, "everything to be settled");
+      assert.equal(await deadLetters(), 1);
+    });
+
+    await t.step("a dead letter is recorded once after the duplicate window, too", async () => {
+      const letter = await jsm.streams.getMessage(deadLettersStream.name, { seq: 1 });
+      // The stream forgets message ids after its window: shorten it, and let it pass.
+      const info = await jsm.streams.info(deadLettersStream.name);
+      await jsm.streams.update(deadLettersStream.name, {
+        ...info.config,
+        duplicate_window: 100_000_000,
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const again = await sendToDeadLetters(nc, "notifications", {
+        subject: orderConfirmed.subject,
+        data: letter!.data,
+        info: {
+          stream: ordersStream.name,
+          streamSequence: Number(letter!.header.get(deadLetterHeaders.sequence)),
+        },
+      }, "not an event");
+      assert.equal(again, "already");
+      assert.equal(await deadLetters(), 1);
     });
   } finally {
     await consumer.stop();

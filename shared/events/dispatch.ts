@@ -13,7 +13,7 @@ import { type Envelope, envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
 import type { EventHandler } from "./handler.ts";
-import { handleEachOnce, type InboxTable } from "./inbox.ts";
+import { handleEachOnce, type InboxEntry, type InboxTable } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
 
 /** What a stream message offers, whether consumed, fetched by sequence or copied. */
@@ -22,6 +22,8 @@ export interface StreamMessage {
   data: Uint8Array;
   headers?: MsgHdrs;
   json<T>(): T;
+  /** Where it was read (a consumed or replayed message): recorded in the inbox with the event. */
+  info?: { stream: string; streamSequence: number };
 }
 
 /** What became of one delivery. */
@@ -120,7 +122,7 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
     { db: within = db }: { db?: Database } = {},
   ): Promise<Delivery[]> {
     const deliveries: Delivery[] = [];
-    const handled: (Handled & { id: string; type: string; index: number })[] = [];
+    const handled: (Handled & InboxEntry & { index: number })[] = [];
     messages.forEach((message, index) => {
       const resolved = resolve(message);
       if (resolved.kind === "invalid") {
@@ -136,6 +138,8 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
           ...resolved,
           id: resolved.envelope.id,
           type: resolved.envelope.type,
+          stream: message.info?.stream,
+          streamSeq: message.info?.streamSequence,
           index,
         });
       }

@@ -79,6 +79,18 @@ export const eventHandleDuration = histogram(
   ["service", "event"],
 );
 
+export const eventConsumerRecreated = counter(
+  "event_consumer_recreated_total",
+  "Durable consumers recreated while running, after the server lost them or their stream.",
+  ["service", "stream"],
+);
+
+export const outboxPublishFailures = counter(
+  "outbox_publish_failures_total",
+  "Outbox rows whose publish failed, by outcome: retry (tried again later) or parked.",
+  ["service", "outcome"],
+);
+
 const breakerRegistries = new Set<{ service: string; breakers: BreakerRegistry }>();
 const stateCode: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -138,7 +150,12 @@ readingGauge(
 );
 readingGauge(
   "outbox_backlog_events",
-  "Events committed to the outbox and not yet published.",
+  "Events committed to the outbox and not yet published (parked rows not counted).",
+  ["service"],
+);
+readingGauge(
+  "outbox_parked_events",
+  "Outbox rows parked: they cannot be published as they are; see `deno task ops outbox`.",
   ["service"],
 );
 

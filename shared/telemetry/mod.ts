@@ -1,7 +1,9 @@
 export {
   circuitBreakerState,
+  eventConsumerRecreated,
   eventHandleDuration,
   eventsHandled,
+  outboxPublishFailures,
   registry,
   reportBreakers,
   reportReading,

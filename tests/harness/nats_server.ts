@@ -7,6 +7,8 @@ export interface NatsServer {
   /** Starts it again on the same ports and store. */
   start(): Promise<void>;
   restart(): Promise<void>;
+  /** While stopped: empties its store, as a server that comes back having lost its disk. */
+  wipeStore(): Promise<void>;
   /** Stops it and removes its store. */
   dispose(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function startNatsServer(): Promise<NatsServer> {
       await stop();
       await start();
     },
+    wipeStore: () => Deno.remove(`${dir}/store`, { recursive: true }).catch(() => {}),
     dispose: async () => {
       await stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
