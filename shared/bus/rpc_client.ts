@@ -17,7 +17,7 @@ import { errorBody, invalidFields, ServiceError } from "../errors/mod.ts";
 import {
   type BreakerRegistry,
   type CircuitBreaker,
-  isTransient,
+  countsAgainst,
   type RetryPolicy,
   withRetry,
 } from "../resilience/mod.ts";
@@ -28,7 +28,7 @@ import {
   SpanKind,
   tracing,
 } from "../telemetry/mod.ts";
-import { budgetHeader, correlationHeader } from "./headers.ts";
+import { budgetHeader, calleeBudgetMs, correlationHeader } from "./headers.ts";
 
 export interface CallOptions {
   correlationId?: string;
@@ -54,12 +54,25 @@ export interface ClientOptions {
  * A typed client for a contract: replies are checked against it, failures are ServiceErrors.
  * Calls go through the service's circuit breaker; idempotent ones are retried within the
  * deadline, the others never. Replies come back on one subscription per connection (`Replies`).
+ *
+ * Each attempt waits at most the deadline's remaining time (and `timeoutMs`), and gives the
+ * callee a little less (`calleeBudgetMs`), so that the deepest hop fails first. Errors:
+ * - `deadline`, "<service> did not answer in time", origin the service: no answer in the wait;
+ *   `deadline`, "no time left to call <service>": the deadline passed before the attempt;
+ * - `unavailable`, "<service> is not running", origin the service: nothing listens;
+ * - `unavailable`, origin `nats`, with `retryAfterMs`: the connection to NATS is down or closed
+ *   (at once, not after the timeout; a call waiting when it drops fails then);
+ * - whatever the service answered, with the origin it gave (see ServiceError.origin);
+ * - `internal` when the reply is outside the contract or the request could not be sent.
+ * The breaker counts only the failures of the service itself (`countsAgainst`).
  */
 export function rpcClient<E extends RpcEndpoints>(
   nc: NatsConnection,
   contract: RpcService<E>,
   options: ClientOptions,
 ): RpcClient<E> {
+  // Made now, while connected, so that it sees every later change of the connection's state.
+  repliesOn(nc);
   const client: Record<string, unknown> = {};
   for (const [method, endpoint] of Object.entries(contract.endpoints)) {
     client[method] = (request: unknown, call: CallOptions = noCallOptions) =>
@@ -120,16 +133,20 @@ function callEndpoint(
 
 /**
  * One attempt, through the breaker: `enter`/`leave` rather than `breaker.call`, one await
- * fewer per request. Every outcome but a refusal by the breaker is recorded.
+ * fewer per request. A deadline already passed and NATS being down fail before the breaker is
+ * asked, counted against no one; of the other outcomes, the breaker counts the service's own
+ * failures (`countsAgainst`), and a call cut off by NATS going down counts for nothing.
  */
 async function requestOnce(call: Call): Promise<unknown> {
   const { nc, service, endpoint, breaker } = call;
+  const { timeout, headers } = requestOptions(call);
+  const replies = repliesOn(nc);
+  replies.checkConnected();
   const trial = breaker?.enter() ?? false;
   try {
-    const { timeout, headers } = requestOptions(call);
     let reply: Msg;
     try {
-      reply = await repliesOn(nc).request(endpoint.subject, call.body, headers, timeout);
+      reply = await replies.request(endpoint.subject, call.body, headers, timeout);
     } catch (error) {
       throw transportFailure(error, service);
     }
@@ -137,19 +154,23 @@ async function requestOnce(call: Call): Promise<unknown> {
     breaker?.leave(trial, false);
     return result;
   } catch (error) {
-    breaker?.leave(trial, isTransient(error));
+    if (error instanceof ServiceError && error.origin === natsOrigin) breaker?.release(trial);
+    else breaker?.leave(trial, countsAgainst(service, error));
     throw error;
   }
 }
 
-/** The attempt's wait and headers: the correlation id and the budget left, trace context. */
+/**
+ * The attempt's wait and headers: the correlation id, the callee's budget (less than the wait,
+ * see `calleeBudgetMs`), trace context.
+ */
 function requestOptions(call: Call): { timeout: number; headers: MsgHdrs } {
   const timeout = Math.min(call.attemptTimeout, call.deadline - Date.now());
   if (timeout <= 0) throw new ServiceError("deadline", `no time left to call ${call.service}`);
   // A fresh set: append, not set, which first looks for the name to replace.
   const h = headers();
   h.append(correlationHeader, call.correlationId ?? crypto.randomUUID());
-  h.append(budgetHeader, String(Math.floor(timeout)));
+  h.append(budgetHeader, String(calleeBudgetMs(timeout)));
   injectTraceContext(h);
   return { timeout, headers: h };
 }
@@ -185,6 +206,11 @@ class Replies {
    */
   #timer?: ReturnType<typeof setTimeout>;
   #timerAt = Infinity;
+  /**
+   * False from a `disconnect` status of the connection until its `reconnect`: meanwhile nats-core
+   * buffers what is published and a call would wait out its whole timeout (issue 17, class 9).
+   */
+  #connected = true;
 
   constructor(readonly nc: NatsConnection, onClosed: () => void) {
     const sub = nc.subscribe(`${this.#prefix}*`, {
@@ -201,6 +227,29 @@ class Replies {
       }
     };
     sub.closed.then(closed, closed);
+    void this.#watch();
+  }
+
+  /** Follows the connection's status events until it closes (the iterator then ends). */
+  async #watch() {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect") {
+        this.#connected = false;
+        // The replies to the calls waiting are lost with the connection's subscription.
+        for (const [token, waiting] of [...this.#waiting]) {
+          this.#settle(
+            token,
+            natsDown(`lost the connection to NATS while waiting on ${waiting.subject}`),
+          );
+        }
+      } else if (status.type === "reconnect") this.#connected = true;
+    }
+  }
+
+  /** Throws `unavailable` (origin `nats`) at once when the connection is down or closed. */
+  checkConnected() {
+    if (this.nc.isClosed()) throw natsDown("the connection to NATS is closed");
+    if (!this.#connected) throw natsDown("NATS is unreachable; reconnecting");
   }
 
   request(subject: string, body: string, headers: MsgHdrs, timeout: number): Promise<Msg> {
@@ -280,14 +329,33 @@ function repliesOn(nc: NatsConnection): Replies {
   return found;
 }
 
+/** The origin of the errors that are the connection's to NATS, not any service's. */
+const natsOrigin = "nats";
+
+/** How soon a client may try again when NATS is away: it reconnects every 250 ms (connect.ts). */
+const natsRetryAfterMs = 1000;
+
+function natsDown(message: string): ServiceError {
+  return new ServiceError("unavailable", message, { retryAfterMs: natsRetryAfterMs }, natsOrigin);
+}
+
+/** What the hop's own failure means, with the callee as its origin; a ServiceError as it is. */
 function transportFailure(error: unknown, service: string): ServiceError {
+  if (error instanceof ServiceError) return error;
   if (error instanceof errors.TimeoutError) {
-    return new ServiceError("deadline", `${service} did not answer in time`);
+    return new ServiceError("deadline", `${service} did not answer in time`, undefined, service);
   }
   if (error instanceof errors.NoRespondersError) {
-    return new ServiceError("unavailable", `${service} is not running`);
+    return new ServiceError("unavailable", `${service} is not running`, undefined, service);
   }
-  return new ServiceError("unavailable", `${service} could not be reached`, {
+  if (
+    error instanceof errors.ClosedConnectionError ||
+    error instanceof errors.DrainingConnectionError
+  ) {
+    return natsDown("the connection to NATS is closed");
+  }
+  // The request could not be sent at all (too big for max_payload, a bad subject): ours.
+  return new ServiceError("internal", `the request to ${service} could not be sent`, {
     cause: error instanceof Error ? error.message : String(error),
   });
 }

@@ -66,6 +66,7 @@ export async function serveRpc<E extends RpcEndpoints>(
   for (const [method, endpoint] of Object.entries(contract.endpoints)) {
     const handler = handlers[method as keyof E] as (r: unknown, c: RpcContext) => Promise<unknown>;
     const route: Route = {
+      service: contract.name,
       endpoint,
       handler,
       metrics: rpcServerMetrics(contract.name, endpoint.subject),
@@ -109,6 +110,8 @@ export async function serveRpc<E extends RpcEndpoints>(
 
 /** What an endpoint's requests need, built once rather than per request. */
 interface Route {
+  /** The contract's name: the origin of the errors this service makes (ServiceError.origin). */
+  service: string;
   endpoint: RpcEndpoint;
   handler: (request: unknown, ctx: RpcContext) => Promise<unknown>;
   metrics: RpcServerMetrics;
@@ -117,7 +120,7 @@ interface Route {
 /** Answers one request, whatever happens; `settled` is called once it is answered or dropped. */
 async function answer(
   msg: ServiceMsg,
-  { endpoint, handler, metrics }: Route,
+  { service, endpoint, handler, metrics }: Route,
   options: ServeOptions,
   settled: () => void,
 ): Promise<void> {
@@ -148,6 +151,8 @@ async function answer(
     msg.respond(JSON.stringify(endpoint.reply.parse(reply)));
   } catch (error) {
     const failure = error instanceof ServiceError ? error : internal(error, log);
+    // An error passed through from a dependency keeps the origin its client gave it.
+    failure.origin ??= service;
     outcome = failure.kind;
     msg.respondError(statusOf[failure.kind], failure.message, JSON.stringify(failure.toBody()));
   } finally {

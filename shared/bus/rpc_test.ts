@@ -6,6 +6,7 @@ import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { defineRpcService } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 import { createLogger } from "../log/mod.ts";
+import { BreakerRegistry } from "../resilience/mod.ts";
 import { registry } from "../telemetry/metrics.ts";
 import { budgetHeader, connectNats, rpcClient, serveRpc } from "./mod.ts";
 
@@ -250,6 +251,130 @@ Deno.test("calls waiting together time out each at its own time; others are answ
     const shorter = await timed(2500, 200);
     assert.equal(shorter.outcome, "deadline");
     assert.ok(shorter.after >= 195 && shorter.after < 1000, `shorter after ${shorter.after}`);
+  } finally {
+    await rpc.stop();
+    await callerNc.close();
+    await serverNc.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("deadline budgets: the deepest hop fails first, and the error names it", async (t) => {
+  const server = await startNatsServer();
+  const nc = await connectNats(server.url, "test");
+  const log = createLogger({ service: "chain", level: "error" });
+  const backApi = defineRpcService("back", {
+    stall: { request: z.object({}), reply: z.object({}), idempotent: false },
+  });
+  const frontApi = defineRpcService("front", {
+    relay: { request: z.object({}), reply: z.object({}), idempotent: false },
+    budget: { request: z.object({}), reply: z.object({ ms: z.number() }), idempotent: false },
+  });
+  const back = rpcClient(nc, backApi, { timeoutMs: 5000 });
+  const stalled = Promise.withResolvers<void>();
+  const backServer = await serveRpc(nc, backApi, {
+    stall: async () => {
+      await stalled.promise;
+      return {};
+    },
+  }, { version: "1.0.0", log });
+  const frontServer = await serveRpc(nc, frontApi, {
+    // As orders calls catalog: within the deadline its own caller gave it.
+    relay: (_, ctx) => back.stall({}, { deadline: ctx.deadline }),
+    budget: (_, ctx) => Promise.resolve({ ms: ctx.deadline - Date.now() }),
+  }, { version: "1.0.0", log });
+  const breakers = new BreakerRegistry({ failureThreshold: 2, coolDownMs: 60_000 });
+  const front = rpcClient(nc, frontApi, { timeoutMs: 5000, breakers });
+  try {
+    await t.step("the callee is given less time than its caller waits", async () => {
+      const { ms } = await front.budget({}, { timeoutMs: 1000 });
+      assert.ok(ms < 1000 - 50, `the callee had ${ms} ms of a 1000 ms wait`);
+      assert.ok(ms > 500, `the callee had ${ms} ms of a 1000 ms wait`);
+    });
+
+    await t.step(
+      "a stalled second hop: `deadline` naming it, before the caller gives up",
+      async () => {
+        const error = await front.relay({}, { timeoutMs: 600 }).catch((e) => e);
+        assert.ok(error instanceof ServiceError);
+        assert.equal(error.kind, "deadline");
+        assert.equal(error.message, "back did not answer in time");
+        assert.equal(error.origin, "back");
+      },
+    );
+
+    await t.step("its failures pass through without opening the first hop's breaker", async () => {
+      for (let i = 0; i < 2; i++) await front.relay({}, { timeoutMs: 300 }).catch((e) => e);
+      assert.equal(breakers.for("front").state, "closed");
+    });
+
+    await t.step("an error the service made itself has it as origin", async () => {
+      const error = await front.budget({}, { deadline: Date.now() - 1 }).catch((e) => e);
+      assert.equal(error.message, "no time left to call front", "failed before it was sent");
+      const h = natsHeaders();
+      h.set(budgetHeader, "0");
+      const reply = await nc.request(frontApi.endpoints.budget.subject, "{}", {
+        headers: h,
+        timeout: 1000,
+      });
+      assert.equal(reply.json<{ origin: string }>().origin, "front");
+    });
+  } finally {
+    stalled.resolve();
+    await frontServer.stop();
+    await backServer.stop();
+    await nc.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("NATS down: calls fail at once as `unavailable` from `nats`, counted by no breaker", async () => {
+  const server = await startNatsServer();
+  const serverNc = await connectNats(server.url, "test");
+  const callerNc = await connectNats(server.url, "test");
+  const api = defineRpcService("downecho", {
+    wait: { request: z.object({ ms: z.number() }), reply: z.object({}), idempotent: true },
+  });
+  const rpc = await serveRpc(serverNc, api, {
+    wait: ({ ms }) => new Promise((r) => setTimeout(() => r({}), ms)),
+  }, { version: "1.0.0", log: createLogger({ service: "downecho", level: "error" }) });
+  const breakers = new BreakerRegistry({ failureThreshold: 1, coolDownMs: 60_000 });
+  const client = rpcClient(callerNc, api, {
+    timeoutMs: 3000,
+    breakers,
+    retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 100 },
+  });
+  const timed = async (ms: number) => {
+    const started = performance.now();
+    const error = await client.wait({ ms }).catch((e) => e);
+    return { error, after: performance.now() - started };
+  };
+  try {
+    assert.deepEqual(await client.wait({ ms: 1 }), {});
+    const waiting = timed(2000);
+    await new Promise((r) => setTimeout(r, 100));
+    await server.stop();
+    const cut = await waiting;
+    assert.equal(cut.error.kind, "unavailable", "a call waiting when NATS went away");
+    assert.equal(cut.error.origin, "nats");
+    assert.ok(cut.after < 1500, `failed after ${cut.after} ms, not at once`);
+
+    const down = await timed(1);
+    assert.ok(down.error instanceof ServiceError);
+    assert.equal(down.error.kind, "unavailable");
+    assert.equal(down.error.origin, "nats");
+    assert.match(down.error.message, /NATS/);
+    assert.ok((down.error.details as { retryAfterMs: number }).retryAfterMs > 0);
+    assert.ok(down.after < 500, `failed after ${down.after} ms, not at once`);
+    assert.equal(breakers.for("downecho").state, "closed");
+
+    await server.start();
+    for (let i = 0; i < 100; i++) {
+      const { error } = await timed(1);
+      if (!(error instanceof Error)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await client.wait({ ms: 1 }), {}, "calls go through again once reconnected");
   } finally {
     await rpc.stop();
     await callerNc.close();

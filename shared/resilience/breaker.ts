@@ -78,6 +78,14 @@ export class CircuitBreaker {
     else this.#succeeded(); // the service answered, even if the request was what failed
   }
 
+  /**
+   * Ends a call let in by `enter()` that says nothing about the service (the connection to NATS
+   * was lost while it waited): the count stays as it was, and a trial may be made again.
+   */
+  release(trial: boolean) {
+    if (trial) this.#trialInFlight = false;
+  }
+
   #succeeded() {
     this.#failures = 0;
     this.#state = "closed";
