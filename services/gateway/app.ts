@@ -3,6 +3,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
 import type { RpcClient } from "../../shared/bus/mod.ts";
@@ -50,6 +51,8 @@ export interface GatewayDeps {
   tokenKey: CryptoKey;
   rateLimits: TokenBuckets;
   requestBudgetMs: number;
+  /** The largest request body read, in bytes (config BODY_LIMIT_BYTES). */
+  bodyLimitBytes: number;
   log: Logger;
 }
 
@@ -81,14 +84,26 @@ export function createGatewayApp(deps: GatewayDeps) {
       });
     })
     .use(httpMetrics.registerMetrics)
+    // Every route, before anything reads the body: a declared Content-Length over the limit is
+    // refused unread; a chunked body is read only up to the limit.
+    .use(bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) =>
+        problem(c, 413, `the body is larger than ${deps.bodyLimitBytes} bytes`, {
+          limitBytes: deps.bodyLimitBytes,
+        }),
+    }))
     .get("/health", (c) => c.json({ status: "ok" }))
     .get("/ready", async (c) => {
       const report = await checkReadiness(deps.readiness);
       const breakers = Object.fromEntries(deps.breakers.all().map((b) => [b.name, b.state]));
-      return c.json(
-        { status: report.ready ? "ready" : "unavailable", checks: report.checks, breakers },
-        report.ready ? 200 : 503,
-      );
+      if (report.ready) return c.json({ status: "ready", checks: report.checks, breakers });
+      // Not ready is an error like any other: problem+json, kind and Retry-After.
+      const missing = Object.entries(report.checks).filter(([, check]) => check !== "ok");
+      return problem(c, 503, `not ready: ${missing.map(([name]) => name).join(", ")}`, {
+        checks: report.checks,
+        breakers,
+      });
     })
     .get("/metrics", httpMetrics.printMetrics)
     .get("/metrics/services", async (c) => {

@@ -1,8 +1,22 @@
 import { z } from "zod";
 import { baseConfig } from "../../shared/config/mod.ts";
 
+/**
+ * The largest request body the gateway reads, in bytes: 64 KiB. The largest valid body of any
+ * route, every string and array of its contract at its bound, is well under it (a test computes
+ * it from the OpenAPI document: a full order, 100 lines, is about 6 KiB); anything larger is
+ * refused with 413 before it is read.
+ */
+export const defaultBodyLimitBytes = 64 * 1024;
+
 export const gatewayConfig = baseConfig.extend({
   JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /**
+   * The largest request body read, in bytes; a larger one is 413 before it is read. At most
+   * 1 MiB: a request goes downstream as one NATS message, and NATS' max_payload is 1 MiB.
+   */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024)
+    .default(defaultBodyLimitBytes),
   /** The whole time a request may take, every downstream hop included. */
   REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(5000),
   /** The longest a single downstream call may take within that budget. */

@@ -24,7 +24,8 @@ const problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   correlationId: z.string(),
-  kind: z.string().optional(),
+  /** What went wrong, for a program: see problem.ts `kindOfStatus` and the README's table. */
+  kind: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
@@ -293,7 +294,18 @@ export function openApiDocument(): Record<string, unknown> {
           ...(op.ok.schema ? { content: json(op.ok.schema, "output") } : {}),
         },
       };
-      const errorStatuses = [...(op.errors ?? []), ...(op.auth ? [401] : []), 429, 503, 504];
+      // Every route has the body limit (413); a route with a JSON body takes JSON only (415).
+      const errorStatuses = [
+        ...new Set([
+          ...(op.errors ?? []),
+          ...(op.auth ? [401] : []),
+          ...(op.body ? [400, 415] : []),
+          413,
+          429,
+          503,
+          504,
+        ]),
+      ].sort();
       for (const status of errorStatuses) {
         responses[status] = {
           description: "problem",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BreakerRegistry } from "../../shared/resilience/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { createGatewayApp, type GatewayDeps } from "./app.ts";
+import { defaultBodyLimitBytes } from "./config.ts";
 import { TokenBuckets } from "./rate_limit.ts";
 import { tokenKey } from "./token_key.ts";
 
@@ -22,6 +23,7 @@ const app = createGatewayApp(
     tokenKey: await tokenKey("x".repeat(32)),
     rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
     requestBudgetMs: 1000,
+    bodyLimitBytes: defaultBodyLimitBytes,
     log: createLogger({ service: "gateway", level: "error" }),
   } satisfies GatewayDeps,
 );

@@ -1,6 +1,6 @@
 /**
  * Every error the gateway answers is `application/problem+json` (RFC 9457) with the request's
- * correlation id. The one place where error kinds become HTTP statuses.
+ * correlation id and a `kind`. The one place where error kinds become HTTP statuses.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -8,12 +8,46 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorKind, ServiceError, statusOf } from "../../shared/errors/mod.ts";
 import type { GatewayEnv } from "./env.ts";
 
+/**
+ * The `kind` of every error a client can see: the services' kinds (shared/errors), and those
+ * only the gateway answers, which never cross NATS: a refused role, a body too large or of
+ * another media type, a rate limit.
+ */
+export type ProblemKind =
+  | ErrorKind
+  | "forbidden"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "rate_limited";
+
+/**
+ * The kind of an error that names none (a 404 of an unknown route, a 401 of the JWT middleware,
+ * Hono's 400 for malformed JSON): every status the gateway answers has one, so no error goes
+ * out without a kind.
+ */
+export const kindOfStatus: Record<number, ProblemKind> = {
+  400: "invalid",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "unprocessable",
+  429: "rate_limited",
+  500: "internal",
+  503: "unavailable",
+  504: "deadline",
+};
+
 const titles: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
   500: "Internal Server Error",
@@ -21,11 +55,16 @@ const titles: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
+/**
+ * A problem+json answer. `extra.kind` names the error; without it, the status's kind
+ * (`kindOfStatus`). A 503 or 429 without a `Retry-After` set before gets one of 1 second:
+ * a client told to come back is always told when (RFC 9110 §10.2.3).
+ */
 export function problem(
   c: Context,
   status: ContentfulStatusCode,
   detail: string,
-  extra: Record<string, unknown> = {},
+  extra: { kind?: ProblemKind; [field: string]: unknown } = {},
 ): Response {
   const body = {
     type: "about:blank",
@@ -34,8 +73,15 @@ export function problem(
     detail,
     correlationId: c.get("requestId") as string | undefined,
     ...extra,
+    kind: extra.kind ?? kindOfStatus[status] ?? (status >= 500 ? "internal" : "invalid"),
   };
-  return c.body(JSON.stringify(body), status, { "content-type": "application/problem+json" });
+  const res = c.body(JSON.stringify(body), status, {
+    "content-type": "application/problem+json",
+  });
+  if ((status === 503 || status === 429) && !res.headers.has("retry-after")) {
+    res.headers.set("Retry-After", "1");
+  }
+  return res;
 }
 
 /** Seconds a client should wait before trying again: an open breaker knows, else one. */
@@ -58,7 +104,7 @@ function serviceProblem(error: ServiceError, c: Context<GatewayEnv>): Response {
   const status = statusOf[error.kind] as ContentfulStatusCode;
   if (error.kind === "unavailable") c.header("Retry-After", retryAfterSeconds(error));
   if (status >= 500) c.var.log.warn("downstream failure", { kind: error.kind, error });
-  const extra: Record<string, unknown> = { kind: error.kind satisfies ErrorKind };
+  const extra: { kind: ProblemKind; [field: string]: unknown } = { kind: error.kind };
   if (error.kind === "invalid" && Array.isArray(error.details)) extra.errors = error.details;
   else if (error.details !== undefined && status < 500) extra.details = error.details;
   return problem(c, status, error.kind === "internal" ? "internal error" : error.message, extra);

@@ -60,6 +60,7 @@ export async function startGateway({ config, nc, log }: GatewayDeps): Promise<Ru
       perSecond: config.RATE_LIMIT_PER_SECOND,
     }),
     requestBudgetMs: config.REQUEST_BUDGET_MS,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
     log,
   });
   return { fetch: app.fetch, stop: () => Promise.resolve() };

@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   discardDeadLetter,
   discoverServices,
+  knownService,
   listDeadLetters,
   readEntry,
   readStream,
@@ -18,30 +19,46 @@ import {
   showDeadLetter,
   type StreamEntry,
 } from "../../../shared/ops/mod.ts";
+import { instant, subjectFilter } from "../../../shared/contracts/mod.ts";
 import type { GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
 
 const sequence = z.coerce.number().int().positive();
-const serviceName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a service's name, such as orders");
+const serviceName = z.string().max(64).regex(
+  /^[a-z][a-z0-9-]*$/,
+  "a service's name, such as orders",
+);
 
 export const eventsQuery = z.object({
   /** A stream's name (ORDERS) or a subject inside one (orders.order.placed). */
-  from: z.string().min(1),
+  from: subjectFilter,
   fromSeq: sequence.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: instant.optional(),
   toSeq: sequence.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+}).refine((q) => q.fromSeq === undefined || q.since === undefined, {
+  message: "give fromSeq or since, not both",
+  path: ["since"],
+}).refine((q) => q.fromSeq === undefined || q.toSeq === undefined || q.fromSeq <= q.toSeq, {
+  message: "fromSeq is after toSeq",
+  path: ["toSeq"],
 });
 
 export const replayBody = z.object({
   service: serviceName,
   /** A stream's name or a subject inside one. */
-  from: z.string().min(1),
+  from: subjectFilter,
   fromSeq: sequence.optional(),
-  fromTime: z.iso.datetime({ offset: true }).optional(),
+  fromTime: instant.optional(),
   toSeq: sequence.optional(),
   dryRun: z.boolean().default(false),
+}).refine((b) => b.fromSeq === undefined || b.fromTime === undefined, {
+  message: "give fromSeq or fromTime, not both",
+  path: ["fromTime"],
+}).refine((b) => b.fromSeq === undefined || b.toSeq === undefined || b.fromSeq <= b.toSeq, {
+  message: "fromSeq is after toSeq",
+  path: ["toSeq"],
 });
 
 export const rebuildBody = z.object({ service: serviceName });
@@ -89,9 +106,8 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
     })
     .post("/replay", validated("json", replayBody), async (c) => {
       const body = c.req.valid("json");
+      knownService(body.service); // an unknown one is 404, before any stream is looked up
       const stream = await resolveStream(nc, body.from);
-      // The range's own rules (fromSeq or fromTime, not both; from before to) are the
-      // contract's: the client checks them before sending, a 400 naming the field.
       return c.json(
         await replayToService(nc, {
           service: body.service,

@@ -1,0 +1,346 @@
+/**
+ * The gateway's own answers, on the Hono app with fake downstream clients: the body limit (413
+ * before the body is read), JSON routes refusing other media types (415), and a `kind` on
+ * every error, with Retry-After on every 503.
+ */
+import assert from "node:assert/strict";
+import { sign } from "hono/jwt";
+import { ServiceError } from "../../shared/errors/mod.ts";
+import { createLogger } from "../../shared/log/mod.ts";
+import { BreakerRegistry } from "../../shared/resilience/mod.ts";
+import { createGatewayApp, type GatewayDeps } from "./app.ts";
+import { defaultBodyLimitBytes } from "./config.ts";
+import { TokenBuckets } from "./rate_limit.ts";
+import { tokenKey } from "./token_key.ts";
+
+const secret = "a-test-secret-of-at-least-32-characters";
+const limit = defaultBodyLimitBytes;
+
+/** Calls made downstream, by method name. */
+const calls: string[] = [];
+
+function fakeClient(answers: Record<string, (request: unknown) => unknown>) {
+  return new Proxy({}, {
+    get: (_target, method: string) => (request: unknown) => {
+      calls.push(method);
+      const answer = answers[method];
+      return answer ? Promise.resolve().then(() => answer(request)) : Promise.reject(
+        new ServiceError("internal", `the fake has no ${method}`),
+      );
+    },
+  }) as never;
+}
+
+// NATS is never reached by these requests: touching it fails the request loudly.
+const noNats = new Proxy({}, {
+  get: () => {
+    throw new Error("NATS was used");
+  },
+}) as never;
+
+async function gateway(overrides: Partial<GatewayDeps> = {}) {
+  return createGatewayApp({
+    users: fakeClient({ register: () => ({ userId: crypto.randomUUID() }) }),
+    catalog: fakeClient({}),
+    orders: fakeClient({
+      listOrders: () => {
+        throw new ServiceError("unavailable", "orders is not running");
+      },
+    }),
+    payments: fakeClient({}),
+    notifications: fakeClient({}),
+    history: fakeClient({}),
+    readiness: { nats: () => Promise.resolve(), users: () => Promise.reject(new Error("down")) },
+    breakers: new BreakerRegistry(),
+    serviceStats: () => Promise.resolve(""),
+    nc: noNats,
+    tokenKey: await tokenKey(secret),
+    rateLimits: new TokenBuckets({ burst: 1_000_000, perSecond: 1 }),
+    requestBudgetMs: 1000,
+    bodyLimitBytes: limit,
+    log: createLogger({ service: "gateway", level: "error" }),
+    ...overrides,
+  });
+}
+
+const app = await gateway();
+
+const token = (role: string, expiresIn = 3600) =>
+  sign(
+    {
+      sub: crypto.randomUUID(),
+      email: "a@example.com",
+      role,
+      exp: Math.floor(Date.now() / 1000) + expiresIn,
+    },
+    secret,
+    "HS256",
+  );
+
+/** A body stream of `chunks` chunks of 16 KiB, pulled only when read; `pulled` counts bytes. */
+function countingBody(chunks: number) {
+  const counter = { pulled: 0 };
+  let left = chunks;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (left-- === 0) return controller.close();
+      const chunk = new Uint8Array(16 * 1024).fill(0x20);
+      counter.pulled += chunk.length;
+      controller.enqueue(chunk);
+    },
+  }, { highWaterMark: 0 });
+  return { stream, counter };
+}
+
+async function assertProblem(res: Response, status: number, kind: string) {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+  const body = JSON.parse(text);
+  assert.equal(body.status, status);
+  assert.equal(body.kind, kind);
+  if (status === 503 || status === 429) assert.match(res.headers.get("retry-after") ?? "", /^\d+$/);
+  return body;
+}
+
+const register = { email: "ada@example.com", password: "correct horse", name: "Ada" };
+
+Deno.test("gateway body limit", async (t) => {
+  await t.step("a declared Content-Length over the limit is 413, the body never read", async () => {
+    const { stream, counter } = countingBody(6400); // 100 MiB if it were read
+    calls.length = 0;
+    const res = await app.request("/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(100 * 2 ** 20) },
+      body: stream,
+    });
+    const problem = await assertProblem(res, 413, "payload_too_large");
+    assert.equal(problem.limitBytes, limit);
+    assert.equal(counter.pulled, 0);
+    assert.deepEqual(calls, []);
+  });
+
+  await t.step("a chunked body is read only up to the limit, then 413", async () => {
+    const { stream, counter } = countingBody(6400);
+    calls.length = 0;
+    const res = await app.request("/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+    });
+    assert.equal(res.headers.get("content-length"), null);
+    await assertProblem(res, 413, "payload_too_large");
+    assert.ok(counter.pulled <= limit + 16 * 1024, `pulled ${counter.pulled} bytes`);
+    assert.deepEqual(calls, []);
+  });
+
+  await t.step(
+    "every route has it: over a socket, 100 MiB to a route with no body is 413",
+    async () => {
+      // Through Deno's HTTP server, as a client would; POST /products does not exist (404) but
+      // the limit comes first. (Deno hands no body of a GET to the app at all.)
+      const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+      try {
+        const conn = await Deno.connect({ port: server.addr.port, hostname: "127.0.0.1" });
+        try {
+          await conn.write(new TextEncoder().encode(
+            "POST /products HTTP/1.1\r\nhost: x\r\nconnection: close\r\n" +
+              `content-length: ${100 * 2 ** 20}\r\n\r\n`,
+          ));
+          const buffer = new Uint8Array(4096);
+          const read = await conn.read(buffer);
+          const head = new TextDecoder().decode(buffer.subarray(0, read ?? 0));
+          assert.match(head, /^HTTP\/1\.1 413 /);
+          assert.match(head, /"kind":"payload_too_large"/);
+        } finally {
+          conn.close();
+        }
+      } finally {
+        await server.shutdown();
+      }
+    },
+  );
+
+  await t.step("a body within the limit goes through", async () => {
+    // Valid JSON padded with white space to just under the limit.
+    const json = JSON.stringify(register);
+    const body = json + " ".repeat(limit - json.length);
+    const res = await app.request("/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    await res.body?.cancel();
+  });
+
+  await t.step("the limit is the configured one", async () => {
+    const small = await gateway({ bodyLimitBytes: 1024 });
+    const res = await small.request("/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...register, name: "A".repeat(1000) }),
+    });
+    await assertProblem(res, 413, "payload_too_large");
+  });
+});
+
+Deno.test("gateway JSON routes take JSON only", async (t) => {
+  const adminHeaders = { authorization: `Bearer ${await token("admin")}` };
+
+  await t.step("a redrive sent as a form (curl -d) is 415 and re-drives nothing", async () => {
+    // noNats throws if the route runs: a 415 here means nothing was re-driven.
+    const res = await app.request("/admin/deadletters/redrive", {
+      method: "POST",
+      headers: { ...adminHeaders, "content-type": "application/x-www-form-urlencoded" },
+      body: JSON.stringify({ sequences: [7] }),
+    });
+    await assertProblem(res, 415, "unsupported_media_type");
+  });
+
+  for (
+    const [what, headers] of [
+      ["text/plain", { "content-type": "text/plain" }],
+      ["a form", { "content-type": "application/x-www-form-urlencoded" }],
+      ["multipart", { "content-type": "multipart/form-data; boundary=x" }],
+      ["no content type", {}],
+    ] as const
+  ) {
+    await t.step(`register with ${what} is 415, users never called`, async () => {
+      calls.length = 0;
+      const res = await app.request("/auth/register", {
+        method: "POST",
+        headers,
+        body: new TextEncoder().encode(JSON.stringify(register)),
+      });
+      await assertProblem(res, 415, "unsupported_media_type");
+      assert.deepEqual(calls, []);
+    });
+  }
+
+  for (
+    const contentType of [
+      "application/json; charset=utf-8",
+      "Application/JSON",
+      "application/x+json",
+    ]
+  ) {
+    await t.step(`${contentType} is JSON`, async () => {
+      const res = await app.request("/auth/register", {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body: JSON.stringify(register),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      await res.body?.cancel();
+    });
+  }
+});
+
+Deno.test("gateway errors: every one problem+json with a kind", async (t) => {
+  await t.step("401 without a token, with WWW-Authenticate", async () => {
+    const res = await app.request("/wallet");
+    await assertProblem(res, 401, "unauthorized");
+    assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
+  });
+
+  await t.step("401 for a bad, a foreign and an expired token", async () => {
+    const foreign = await sign({ sub: "x", exp: 9999999999 }, "another-secret-".repeat(3), "HS256");
+    for (const bearer of ["nonsense", foreign, await token("user", -60)]) {
+      const res = await app.request("/wallet", { headers: { authorization: `Bearer ${bearer}` } });
+      await assertProblem(res, 401, "unauthorized");
+    }
+  });
+
+  await t.step("403 for a user's token on /admin", async () => {
+    const res = await app.request("/admin/services", {
+      headers: { authorization: `Bearer ${await token("user")}` },
+    });
+    await assertProblem(res, 403, "forbidden");
+  });
+
+  await t.step("404 for an unknown route", async () => {
+    await assertProblem(await app.request("/nowhere"), 404, "not_found");
+  });
+
+  await t.step("400 for malformed JSON", async () => {
+    const res = await app.request("/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
+    await assertProblem(res, 400, "invalid");
+  });
+
+  await t.step("503 from downstream carries Retry-After", async () => {
+    const res = await app.request("/orders", {
+      headers: { authorization: `Bearer ${await token("user")}` },
+    });
+    await assertProblem(res, 503, "unavailable");
+  });
+
+  await t.step("/ready's 503 is a problem with Retry-After, naming what is missing", async () => {
+    const res = await app.request("/ready");
+    const problem = await assertProblem(res, 503, "unavailable");
+    assert.equal(problem.checks.nats, "ok");
+    assert.equal(problem.checks.users, "down");
+    assert.match(problem.detail, /users/);
+  });
+
+  await t.step("429 has a kind and Retry-After", async () => {
+    const tight = await gateway({ rateLimits: new TokenBuckets({ burst: 1, perSecond: 0.001 }) });
+    await (await tight.request("/products/x")).body?.cancel();
+    await assertProblem(await tight.request("/products/x"), 429, "rate_limited");
+  });
+});
+
+Deno.test("gateway admin inputs: 4xx naming the field, never 5xx", async (t) => {
+  const headers = {
+    authorization: `Bearer ${await token("admin")}`,
+    "content-type": "application/json",
+  };
+
+  await t.step("replay to an unknown service is 404 not_found", async () => {
+    const res = await app.request("/admin/replay", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ service: "nosuch", from: "ORDERS", dryRun: true }),
+    });
+    await assertProblem(res, 404, "not_found");
+  });
+
+  await t.step("rebuild of an unknown service is 404 not_found", async () => {
+    const res = await app.request("/admin/rebuild", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ service: "nosuch" }),
+    });
+    await assertProblem(res, 404, "not_found");
+  });
+
+  for (const from of ["orders..placed", "orders.>.placed", "orders.order placed", "", "a.b>"]) {
+    await t.step(
+      `a bad subject filter (${JSON.stringify(from)}) is 400 naming "from"`,
+      async () => {
+        const replay = await app.request("/admin/replay", {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ service: "payments", from, dryRun: true }),
+        });
+        const problem = await assertProblem(replay, 400, "invalid");
+        assert.deepEqual(problem.errors.map((e: { path: string }) => e.path), ["from"]);
+        const events = await app.request(`/admin/events?from=${encodeURIComponent(from)}`, {
+          headers,
+        });
+        const eventsProblem = await assertProblem(events, 400, "invalid");
+        assert.deepEqual(eventsProblem.errors.map((e: { path: string }) => e.path), ["from"]);
+      },
+    );
+  }
+
+  await t.step("an events range that ends before it starts is 400 naming toSeq", async () => {
+    const res = await app.request("/admin/events?from=ORDERS&fromSeq=5&toSeq=2", { headers });
+    const problem = await assertProblem(res, 400, "invalid");
+    assert.deepEqual(problem.errors.map((e: { path: string }) => e.path), ["toSeq"]);
+  });
+});
