@@ -10,12 +10,55 @@ import type { RpcEndpoint, RpcService } from "./rpc.ts";
 
 const sequence = z.number().int().positive();
 
+/**
+ * An instant, ISO 8601 with an offset, such as `2026-11-30T04:25:28Z`; at most 64 characters
+ * (zod's format takes any number of fractional digits).
+ */
+export const instant = z.iso.datetime({ offset: true }).max(64);
+
+/**
+ * A stream's name as this platform makes them: capitals, digits, `_` and `-`, at most 32
+ * characters (nats-server allows more; ours are one word, such as ORDERS).
+ */
+export const streamName = z.string().max(32).regex(
+  /^[A-Z0-9_-]+$/,
+  "a stream's name, such as ORDERS",
+);
+
+/** The longest subject (or filter) an operator may give: ours are under 64 characters. */
+export const maxSubjectLength = 256;
+
+// A token: printable, no white space, no dot; or a whole-token wildcard `*`, or `>` at the end.
+const subjectToken = /^[^\s.*>\p{Cc}]+$/u;
+
+/**
+ * Whether `value` is a NATS subject or subject filter, by the rules of the NATS docs
+ * ("Subject-Based Messaging"): tokens separated by `.`, none empty, no white space; `*` and `>`
+ * only as whole tokens, `>` only as the last. nats-server answers worse than a refusal to one
+ * that breaks them: a filter with an empty token times out ("no responders"), one with a space
+ * is thrown by the client, one with `>` inside is a JetStream API error.
+ */
+export function isSubject(value: string): boolean {
+  if (value.length === 0 || value.length > maxSubjectLength) return false;
+  const tokens = value.split(".");
+  return tokens.every((token, i) =>
+    token === "*" || (token === ">" && i === tokens.length - 1) || subjectToken.test(token)
+  );
+}
+
+/** A NATS subject or subject filter (see `isSubject`), such as `orders.order.placed` or `orders.>`. */
+export const subjectFilter = z.string().max(maxSubjectLength).refine(
+  isSubject,
+  `a NATS subject of at most ${maxSubjectLength} characters: dot-separated tokens, none empty, ` +
+    "no spaces; * and > only as whole tokens, > last",
+);
+
 export const replayRange = z.object({
-  stream: z.string().regex(/^[A-Z0-9_-]+$/, "a stream's name, such as ORDERS"),
+  stream: streamName,
   /** One subject or wildcard inside the stream, e.g. `orders.order.placed`. */
-  subject: z.string().min(1).optional(),
+  subject: subjectFilter.optional(),
   fromSeq: sequence.optional(),
-  fromTime: z.iso.datetime({ offset: true }).optional(),
+  fromTime: instant.optional(),
   /** Up to and with this sequence; without it, the stream's end when the replay starts. */
   toSeq: sequence.optional(),
 }).refine((r) => r.fromSeq === undefined || r.fromTime === undefined, {
@@ -71,7 +114,7 @@ function opsEndpoints(service: string) {
         range: replayRange,
         dryRun: z.boolean().default(false),
         /** Core NATS subject the service publishes progress to while it works. */
-        progressSubject: z.string().min(1).optional(),
+        progressSubject: subjectFilter.optional(),
       }),
       reply: replayReport,
       // Through the inbox a replay changes only what was never applied: safe to repeat.
@@ -79,7 +122,7 @@ function opsEndpoints(service: string) {
     },
     rebuildReadModel: {
       subject: subject("rebuild"),
-      request: z.object({ progressSubject: z.string().min(1).optional() }),
+      request: z.object({ progressSubject: subjectFilter.optional() }),
       reply: z.object({ tables: z.array(z.string()), streams: z.array(replayReport) }),
       idempotent: true,
     },

@@ -12,7 +12,13 @@ export {
   showDeadLetter,
 } from "./dead_letters.ts";
 export { discoverServices, type ServiceInstance } from "./discovery.ts";
-export { describeRange, rebuildReadModel, type ReplayRequest, replayToService } from "./replay.ts";
+export {
+  describeRange,
+  knownService,
+  rebuildReadModel,
+  type ReplayRequest,
+  replayToService,
+} from "./replay.ts";
 export {
   readEntry,
   readStream,

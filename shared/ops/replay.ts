@@ -6,12 +6,14 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { createInbox } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
 import {
+  allRpcServices,
   opsApi,
   type ReplayProgress,
   replayProgress,
   type ReplayRange,
   type ReplayReport,
 } from "../contracts/mod.ts";
+import { ServiceError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { recordAction } from "./audit.ts";
 
@@ -27,10 +29,25 @@ export interface ReplayRequest {
   onProgress?: (progress: ReplayProgress) => void;
 }
 
+/**
+ * Throws ServiceError `not_found` unless `service` is one of the platform's (contracts'
+ * `allRpcServices`, each of which serves the ops endpoints): an unknown name is the caller's
+ * mistake, not a service that is down (which stays `unavailable`, 503).
+ */
+export function knownService(service: string): void {
+  if (!allRpcServices.some((known) => known.name === service)) {
+    throw new ServiceError("not_found", `no service is named ${service.slice(0, 64)}`, {
+      services: allRpcServices.map((known) => known.name),
+    });
+  }
+}
+
+/** Throws as `knownService`, and what the service's contract or its reply throws. */
 export async function replayToService(
   nc: NatsConnection,
   request: ReplayRequest,
 ): Promise<ReplayReport> {
+  knownService(request.service);
   const client = rpcClient(nc, opsApi(request.service), { timeoutMs: replayTimeoutMs });
   const report = await withProgress(
     nc,
@@ -58,6 +75,7 @@ export async function rebuildReadModel(
   nc: NatsConnection,
   request: Omit<ReplayRequest, "range" | "dryRun">,
 ): Promise<{ tables: string[]; streams: ReplayReport[] }> {
+  knownService(request.service);
   const client = rpcClient(nc, opsApi(request.service), { timeoutMs: replayTimeoutMs });
   const result = await withProgress(
     nc,

@@ -5,7 +5,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/nats-core";
 import { openRange, type StreamRange } from "../bus/mod.ts";
-import { type Envelope, envelope } from "../contracts/mod.ts";
+import { type Envelope, envelope, isSubject, maxSubjectLength } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 
 export interface StreamQuery extends StreamRange {
@@ -25,8 +25,19 @@ export interface StreamEntry {
   raw?: string;
 }
 
-/** The stream that holds `subject`, or the stream named so. */
+/**
+ * The stream that holds `subject`, or the stream named so. Throws ServiceError `invalid` when
+ * `nameOrSubject` is neither a name nor a NATS subject (see contracts' `isSubject`: the server
+ * would time out or throw on it), `not_found` when no stream has that name or holds it.
+ */
 export async function resolveStream(nc: NatsConnection, nameOrSubject: string): Promise<string> {
+  if (!isSubject(nameOrSubject)) {
+    throw new ServiceError(
+      "invalid",
+      `not a stream's name or a NATS subject: at most ${maxSubjectLength} characters of ` +
+        "dot-separated tokens, none empty, no spaces; * and > only as whole tokens, > last",
+    );
+  }
   const jsm = await jetstreamManager(nc);
   if (/^[A-Z0-9_-]+$/.test(nameOrSubject)) {
     await jsm.streams.info(nameOrSubject).catch(() => {
