@@ -10,5 +10,9 @@ export const usersConfig = baseConfig.extend({
     new Set(list.split(",").map((email) => email.trim().toLowerCase()).filter(Boolean))
   ),
   PASSWORD_ITERATIONS: z.coerce.number().int().min(10_000).default(defaultIterations),
+  /** Password hashes computed at once (each holds a core for ~85 ms at 600,000 rounds). */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Hashes waiting for a turn at most; past it, or past a caller's deadline, 503 at once. */
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
 });
 export type UsersConfig = z.infer<typeof usersConfig>;

@@ -6,26 +6,29 @@ import { ServiceError } from "../../shared/errors/mod.ts";
 import type { OutboxRelay } from "../../shared/outbox/mod.ts";
 import { createAccount, findAccountByEmail, findAccountById } from "./accounts.ts";
 import type { UsersConfig } from "./config.ts";
-import { hashPassword, verifyPassword } from "./password.ts";
+import type { PasswordHashing } from "./hashing.ts";
 import { issueToken } from "./token.ts";
 
 export interface UsersEndpointDeps {
   db: Database;
   relay: Pick<OutboxRelay, "wake">;
+  /** Hashing bounded in concurrency and by the caller's deadline (hashing.ts). */
+  passwords: PasswordHashing;
   config: Pick<
     UsersConfig,
-    "JWT_SECRET" | "JWT_TTL_SECONDS" | "PASSWORD_ITERATIONS" | "ADMIN_EMAILS"
+    "JWT_SECRET" | "JWT_TTL_SECONDS" | "ADMIN_EMAILS"
   >;
 }
 
 export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof usersApi.endpoints> {
-  const { db, config } = deps;
+  const { db, config, passwords } = deps;
   // Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-  const decoy = hashPassword(crypto.randomUUID(), config.PASSWORD_ITERATIONS);
+  // Made first, through the limiter: it also measures how long one hash takes.
+  const decoy = passwords.hash(crypto.randomUUID(), Infinity);
 
   return {
     register: async ({ email, password, name }, ctx) => {
-      const passwordHash = await hashPassword(password, config.PASSWORD_ITERATIONS);
+      const passwordHash = await passwords.hash(password, ctx.deadline);
       const account = await createAccount(
         db,
         { email: normaliseEmail(email), name, passwordHash },
@@ -37,9 +40,10 @@ export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof user
       return { userId: account.id };
     },
 
-    login: async ({ email, password }) => {
+    login: async ({ email, password }, ctx) => {
       const account = await findAccountByEmail(db, normaliseEmail(email));
-      const valid = await verifyPassword(password, account?.passwordHash ?? await decoy);
+      const stored = account?.passwordHash ?? await decoy;
+      const valid = await passwords.verify(password, stored, ctx.deadline);
       if (!account || !valid) throw new ServiceError("unauthorized", "wrong email or password");
       return issueToken(
         {

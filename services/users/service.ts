@@ -4,15 +4,22 @@ import { usersApi, usersStream } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
 import type { UsersConfig } from "./config.ts";
 import { usersEndpoints } from "./endpoints.ts";
+import { passwordHashing } from "./hashing.ts";
 
 export const version = "0.1.0";
 
 export function startUsers({ config, ...resources }: ServiceResources & { config: UsersConfig }) {
+  const passwords = passwordHashing({
+    iterations: config.PASSWORD_ITERATIONS,
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    maxQueue: config.PASSWORD_HASH_QUEUE,
+  });
   return runService({
     api: usersApi,
     version,
     description: "accounts, passwords, access tokens",
     publishes: { stream: usersStream, outbox }, // users.user.registered
-    endpoints: ({ relay }) => usersEndpoints({ db: resources.database.db, relay, config }),
+    endpoints: ({ relay }) =>
+      usersEndpoints({ db: resources.database.db, relay, config, passwords }),
   }, resources);
 }
