@@ -1,5 +1,11 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { type Service, type ServiceMsg, Svcm } from "@nats-io/services";
+import {
+  type Service,
+  ServiceErrorCodeHeader,
+  ServiceErrorHeader,
+  type ServiceMsg,
+  Svcm,
+} from "@nats-io/services";
 import type {
   ReplyOf,
   RequestOf,
@@ -12,6 +18,7 @@ import type { Logger } from "../log/mod.ts";
 import { type RpcServerMetrics, rpcServerMetrics } from "../telemetry/metrics.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind, tracing } from "../telemetry/tracing.ts";
 import { budgetHeader, correlationHeader } from "./headers.ts";
+import { maxPayloadOf, oversize, PayloadTooLarge } from "./payload.ts";
 
 export interface RpcContext {
   correlationId: string;
@@ -70,6 +77,7 @@ export async function serveRpc<E extends RpcEndpoints>(
       endpoint,
       handler,
       metrics: rpcServerMetrics(contract.name, endpoint.subject),
+      maxPayload: () => maxPayloadOf(nc),
     };
     service.addEndpoint(method, {
       subject: endpoint.subject,
@@ -115,12 +123,14 @@ interface Route {
   endpoint: RpcEndpoint;
   handler: (request: unknown, ctx: RpcContext) => Promise<unknown>;
   metrics: RpcServerMetrics;
+  /** The connected server's max_payload, read per reply: a reconnect may reach another server. */
+  maxPayload: () => number;
 }
 
 /** Answers one request, whatever happens; `settled` is called once it is answered or dropped. */
 async function answer(
   msg: ServiceMsg,
-  { service, endpoint, handler, metrics }: Route,
+  { service, endpoint, handler, metrics, maxPayload }: Route,
   options: ServeOptions,
   settled: () => void,
 ): Promise<void> {
@@ -148,13 +158,19 @@ async function answer(
       log.warn("dropped a reply past its deadline", { lateMs: Date.now() - deadline });
       return;
     }
-    msg.respond(JSON.stringify(endpoint.reply.parse(reply)));
+    const body = JSON.stringify(endpoint.reply.parse(reply));
+    // Refused here, saying why: past max_payload the publish would throw a bare error.
+    const bytes = oversize(maxPayload(), body);
+    if (bytes !== undefined) {
+      throw new PayloadTooLarge(`the reply of ${endpoint.subject}`, bytes, maxPayload());
+    }
+    msg.respond(body);
   } catch (error) {
     const failure = error instanceof ServiceError ? error : internal(error, log);
     // An error passed through from a dependency keeps the origin its client gave it.
     failure.origin ??= service;
     outcome = failure.kind;
-    msg.respondError(statusOf[failure.kind], failure.message, JSON.stringify(failure.toBody()));
+    answerError(msg, failure, maxPayload(), log);
   } finally {
     metrics.record(outcome, (performance.now() - started) / 1000);
     settled();
@@ -170,6 +186,34 @@ function parseJson(msg: ServiceMsg): unknown {
 }
 
 function internal(error: unknown, log: Logger): ServiceError {
+  if (error instanceof PayloadTooLarge) {
+    // A reply or an event of ours outgrew what NATS carries: our fault, named as such.
+    log.error("refused a message over max_payload", { error });
+    return new ServiceError("internal", error.message);
+  }
   log.error("handler failed", { error });
   return new ServiceError("internal", "internal error");
+}
+
+/**
+ * Answers `failure` as a NATS services error: its kind's code and its message in headers, its
+ * body as data. An error reply over max_payload (a huge message or details) is answered by a
+ * short internal error that says so; a message's line breaks, which a header cannot hold,
+ * become spaces. Never throws: `answer` must settle, and the caller then times out at worst.
+ */
+function answerError(msg: ServiceMsg, failure: ServiceError, maxPayload: number, log: Logger) {
+  try {
+    const code = statusOf[failure.kind];
+    const description = failure.message.replace(/[\r\n]+/g, " ");
+    const body = JSON.stringify(failure.toBody());
+    const headers = { [ServiceErrorCodeHeader]: String(code), [ServiceErrorHeader]: description };
+    const bytes = oversize(maxPayload, body, headers);
+    if (bytes === undefined) return void msg.respondError(code, description, body);
+    const refused = new PayloadTooLarge(`an error reply (${failure.kind})`, bytes, maxPayload);
+    log.error("refused a message over max_payload", { error: refused });
+    const short = new ServiceError("internal", refused.message, undefined, failure.origin);
+    msg.respondError(statusOf.internal, short.message, JSON.stringify(short.toBody()));
+  } catch (error) {
+    log.error("could not answer a request", { error });
+  }
 }

@@ -13,7 +13,12 @@ export interface NatsServer {
   dispose(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+export interface NatsServerOptions {
+  /** The largest message the server takes, in bytes (its `max_payload`; default 1 MiB). */
+  maxPayload?: number;
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const binary = await findNatsServer();
   const dir = await Deno.makeTempDir({ prefix: "nats-test-" });
   const port = freePort();
@@ -22,7 +27,8 @@ export async function startNatsServer(): Promise<NatsServer> {
   await Deno.writeTextFile(
     config,
     `listen: 127.0.0.1:${port}\njetstream { store_dir: "${dir}/store" }\n` +
-      `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n`,
+      `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n` +
+      (options.maxPayload ? `max_payload: ${options.maxPayload}\n` : ""),
   );
   let process: Deno.ChildProcess | null = await spawn(binary, config, port);
   const stop = async () => {
