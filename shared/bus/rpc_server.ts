@@ -13,6 +13,8 @@ import type {
   RpcEndpoints,
   RpcService,
 } from "../contracts/mod.ts";
+import { isCorrelationId } from "../contracts/mod.ts";
+import { refusedInput } from "../../db/errors.ts";
 import { invalidFields, ServiceError, statusOf } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type RpcServerMetrics, rpcServerMetrics } from "../telemetry/metrics.ts";
@@ -140,7 +142,9 @@ async function answer(
   // Everything inside the try, header decoding included: `settled` must run whatever happens.
   try {
     const headers = msg.headers;
-    const correlationId = headers?.get(correlationHeader) || crypto.randomUUID();
+    // Only a plain, short id is carried on (into logs and every event it causes).
+    const sent = headers?.get(correlationHeader);
+    const correlationId = isCorrelationId(sent) ? sent : crypto.randomUUID();
     // Cheap: its fields are merged only when a line is written, and most requests log nothing.
     log = options.log.child({ correlationId, subject: endpoint.subject });
     const budget = Number(headers?.get(budgetHeader) || options.defaultBudgetMs || 5000);
@@ -166,7 +170,9 @@ async function answer(
     }
     msg.respond(body);
   } catch (error) {
-    const failure = error instanceof ServiceError ? error : internal(error, log);
+    const failure = error instanceof ServiceError
+      ? error
+      : refused(error, log) ?? internal(error, log);
     // An error passed through from a dependency keeps the origin its client gave it.
     failure.origin ??= service;
     outcome = failure.kind;
@@ -183,6 +189,13 @@ function parseJson(msg: ServiceMsg): unknown {
   } catch {
     throw new ServiceError("invalid", "the request body is not JSON");
   }
+}
+
+/** A value the database refused: the caller's fault, told so; logged, as the contract let it in. */
+function refused(error: unknown, log: Logger): ServiceError | undefined {
+  const failure = refusedInput(error);
+  if (failure) log.warn("the database refused a value of the request", { error });
+  return failure;
 }
 
 function internal(error: unknown, log: Logger): ServiceError {
