@@ -81,7 +81,10 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
       nats: redactUrl(config.NATS_URL),
       database: databases[0]?.driver ?? "none",
     });
-    return { fetch };
+    // `deno run` warns "did you mean deno serve" when the main module's default export has an
+    // own `fetch` (Deno's runtime/js/99_main.js, registerDeclarativeServer). With HTTP_PORT the
+    // service serves itself, so the entry's `fetch` is inherited instead: no warning, still callable.
+    return server ? Object.create({ fetch }) : { fetch };
   } catch (error) {
     log.error("could not start", { error });
     Deno.exit(1);
