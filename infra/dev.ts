@@ -1,22 +1,35 @@
 /**
  * `deno task dev`: a local nats-server (unless NATS_URL names one), then every service of
  * infra/services.ts, each serving HTTP on its port (HTTP_PORT, so SIGTERM drains it), their
- * output interleaved behind their names. Ctrl-C
- * stops them all; a service that dies stops them all too, as a stack half up misleads.
+ * output interleaved behind their names. A service that dies stops them all, as a stack half up
+ * misleads.
  *
- * DATA_DIR (default .data) holds the JetStream store and each service's PGlite. To run beside
- * another stack: DEV_PORT_OFFSET shifts every service port, DEV_NATS_PORT=N moves NATS to
- * N (client), N+1 (WebSocket) and N+2 (monitoring).
+ * Ports: each process gets its usual port (NATS 4222, WebSocket 9222, monitoring 8222, the
+ * services those of infra/services.ts) or, when that one is taken, one the system picks; the
+ * runner says which. DEV_NATS_PORT=N asks for N, N+1 and N+2 for NATS instead, DEV_PORT_OFFSET
+ * shifts every service port. The addresses chosen go to `<DATA_DIR>/dev.json`, where
+ * `deno task ops` finds NATS without NATS_URL; the file goes when the stack stops.
+ *
+ * Ctrl-C (or SIGTERM, or SIGHUP when the terminal closes) stops the services first, so they
+ * drain their NATS connections while NATS is still there, then nats-server. The children run
+ * in their own sessions (infra/dev/labelled_process.ts), so the terminal's Ctrl-C reaches only
+ * the runner; a second Ctrl-C kills them at once.
+ *
+ * DATA_DIR (default .data) holds the JetStream store and each service's PGlite.
  */
 import { fileURLToPath } from "node:url";
+import { redactUrl } from "../shared/config/mod.ts";
 import { label, type LabelledProcess, startLabelledProcess } from "./dev/labelled_process.ts";
 import {
+  devConfPorts,
   findNatsServer,
-  isPortFree,
   natsInstallHint,
+  type NatsPorts,
   natsServerArgs,
+  PortChooser,
   waitUntilListening,
 } from "./dev/nats_server.ts";
+import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
 import { servicePermissions, services } from "./services.ts";
 
 const names = ["dev", "nats", ...services.map((service) => service.name)];
@@ -28,13 +41,19 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = Deno.env.get("DATA_DIR") || ".data";
 const portOffset = integerFromEnv("DEV_PORT_OFFSET") ?? 0;
 const natsPort = integerFromEnv("DEV_NATS_PORT");
-const stopGraceMs = 5000;
+/** Longer than a service's own STOP_TIMEOUT_MS (10 s by default), so it can finish first. */
+const stopGraceMs = 12_000;
 
 const running: LabelledProcess[] = [];
+const ports = new PortChooser();
 let stopping = false;
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => void stopAll(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  Deno.addSignalListener(signal, () => {
+    if (!stopping) return void stopAll(0);
+    say("stopping now: SIGKILL to every process");
+    for (const child of running) child.kill();
+  });
 }
 
 const env: Record<string, string> = { DATA_DIR: dataDir };
@@ -42,7 +61,10 @@ if (!Deno.env.get("JWT_SECRET")) {
   env.JWT_SECRET = "dev-only-secret-never-use-outside-your-machine";
   say("JWT_SECRET is unset: using a dev-only secret");
 }
-env.NATS_URL = Deno.env.get("NATS_URL") || await startNats();
+const givenNatsUrl = Deno.env.get("NATS_URL");
+if (givenNatsUrl) say(`NATS from NATS_URL: ${redactUrl(givenNatsUrl)}`);
+const nats: NatsAddresses = givenNatsUrl ? { natsUrl: givenNatsUrl } : await startNats();
+env.NATS_URL = nats.natsUrl;
 // One variable points the stack at a trace viewer: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
 const tracing = Boolean(Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT"));
 if (tracing) {
@@ -50,39 +72,74 @@ if (tracing) {
   say(`tracing on: OTLP to ${Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT")}`);
 }
 
+const servicePorts = new Map(
+  services.map((
+    service,
+  ) => [service.name, choose(`${service.name} HTTP`, service.port + portOffset)]),
+);
+const gatewayUrl = `http://localhost:${servicePorts.get("gateway")}`;
+const stack: DevStack = {
+  ...nats,
+  gatewayUrl,
+  services: Object.fromEntries(
+    [...servicePorts].map(([name, port]) => [name, `http://localhost:${port}`]),
+  ),
+  pid: Deno.pid,
+  startedAt: new Date().toISOString(),
+};
+say(`addresses in ${await writeDevStack(dataDir, stack)} (deno task ops reads NATS from it)`);
+
 for (const service of services) {
-  const port = service.port + portOffset;
   start(service.name, Deno.execPath(), [
     "run",
     ...servicePermissions,
     `services/${service.name}/main.ts`,
-  ], { HTTP_PORT: String(port), ...(tracing ? { OTEL_SERVICE_NAME: service.name } : {}) });
+  ], {
+    HTTP_PORT: String(servicePorts.get(service.name)),
+    ...(tracing ? { OTEL_SERVICE_NAME: service.name } : {}),
+  });
 }
 
-const gateway = services.find((service) => service.name === "gateway");
-if (gateway) announceWhenReady(`http://localhost:${gateway.port + portOffset}`);
+announceWhenReady(gatewayUrl);
 
-async function startNats(): Promise<string> {
+/** `preferred` when free, else another free port, saying so. */
+function choose(what: string, preferred: number): number {
+  const { port } = ports.choose(preferred);
+  if (port !== preferred) say(`port ${preferred} (${what}) is taken: using ${port}`);
+  return port;
+}
+
+type NatsAddresses = Pick<DevStack, "natsUrl" | "websocketUrl" | "monitoringUrl">;
+
+async function startNats(): Promise<NatsAddresses> {
   const binary = await findNatsServer();
   if (!binary) {
     console.error(natsInstallHint);
     Deno.exit(1);
   }
-  const { args, clientPort } = await natsServerArgs(root, dataDir, natsPort);
-  if (!isPortFree(clientPort)) {
-    say(`port ${clientPort} is taken, maybe by another NATS. To use that one:`);
-    say(`  NATS_URL=nats://127.0.0.1:${clientPort} deno task dev`);
-    say("or give this stack its own: DEV_NATS_PORT=<port> deno task dev");
-    Deno.exit(1);
-  }
-  const nats = start("nats", binary, args);
-  if (!await waitUntilListening(clientPort, nats.status)) {
-    say(`nats-server did not listen on ${clientPort}`);
+  const preferred: NatsPorts = natsPort === undefined
+    ? devConfPorts
+    : { client: natsPort, websocket: natsPort + 1, monitoring: natsPort + 2 };
+  const chosen: NatsPorts = {
+    client: choose("NATS client", preferred.client),
+    websocket: choose("NATS WebSocket", preferred.websocket),
+    monitoring: choose("NATS monitoring", preferred.monitoring),
+  };
+  const server = start("nats", binary, await natsServerArgs(root, dataDir, chosen));
+  if (!await waitUntilListening(chosen.client, server.status)) {
+    say(`nats-server did not listen on ${chosen.client}`);
     await stopAll(1);
   }
-  const url = `nats://127.0.0.1:${clientPort}`;
-  say(`nats-server on ${url}, store in ${dataDir}/nats`);
-  return url;
+  const addresses = {
+    natsUrl: `nats://127.0.0.1:${chosen.client}`,
+    websocketUrl: `ws://127.0.0.1:${chosen.websocket}`,
+    monitoringUrl: `http://127.0.0.1:${chosen.monitoring}`,
+  };
+  say(
+    `nats-server on ${addresses.natsUrl} (WebSocket ${addresses.websocketUrl}, ` +
+      `monitoring ${addresses.monitoringUrl}), JetStream store in ${dataDir}/nats`,
+  );
+  return addresses;
 }
 
 function start(
@@ -91,11 +148,18 @@ function start(
   args: string[],
   ownEnv: Record<string, string> = {},
 ): LabelledProcess {
-  const child = startLabelledProcess(name, prefixes.get(name)!, command, {
-    args,
-    cwd: root,
-    env: { ...env, ...ownEnv },
-  });
+  let child: LabelledProcess;
+  try {
+    child = startLabelledProcess(name, prefixes.get(name)!, command, {
+      args,
+      cwd: root,
+      env: { ...env, ...ownEnv },
+    });
+  } catch (error) {
+    say(`could not start ${name} (${command}): ${(error as Error).message}`);
+    stopAll(1);
+    throw error;
+  }
   running.push(child);
   child.status.then((status) => {
     if (stopping) return;
@@ -110,11 +174,13 @@ function start(
 async function stopAll(exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    say("stopping");
+    say("stopping the services, then nats-server");
+    await removeDevStack(dataDir);
     const isNats = (child: LabelledProcess) => child.name === "nats";
     const stop = (child: LabelledProcess) => child.stop(stopGraceMs);
     await Promise.all(running.filter((child) => !isNats(child)).map(stop));
     await Promise.all(running.filter(isNats).map(stop));
+    say("stopped");
     Deno.exit(exitCode);
   }
   return await new Promise<never>(() => {});

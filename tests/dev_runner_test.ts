@@ -1,21 +1,32 @@
 /**
- * `deno task dev` end to end: it starts NATS and every service, says where the gateway listens
- * once it is ready, and on Ctrl-C leaves no process behind. Ports are shifted and the data dir
- * is fresh, so it runs beside anything else on the machine.
+ * `deno task dev` end to end, on a machine where the ports it wants are taken: it picks others
+ * and says so, leaves them in DATA_DIR/dev.json where `deno task ops` finds NATS without
+ * NATS_URL, says where the gateway listens once it is ready, and on Ctrl-C (SIGINT to its whole
+ * process group, as a terminal sends it) stops the services before nats-server, logs nothing
+ * at error level and leaves no process behind. The data dir is fresh and the preferred ports
+ * random, so it runs beside anything else on the machine.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import type { DevStack } from "../infra/dev/stack_file.ts";
 import { services } from "../infra/services.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const readyWithinMs = 90_000;
 const exitWithinMs = 30_000;
 
-Deno.test("deno task dev starts the stack and Ctrl-C stops all of it", async () => {
+Deno.test("deno task dev: taken ports replaced, found by ops, Ctrl-C stops it in order", async (t) => {
   const dataDir = await Deno.makeTempDir({ prefix: "dev-runner-test-" });
   const portOffset = freePortOffset();
   const natsPort = freePortRun(3);
+  // Someone else's listeners on the NATS client port and the orders port the runner would take.
+  const ordersPort = services.find((s) => s.name === "orders")!.port + portOffset;
+  const squatters = [natsPort, ordersPort].map((port) =>
+    Deno.listen({ hostname: "127.0.0.1", port })
+  );
 
+  // detached: the runner leads its own process group, so the test can signal the group as a
+  // terminal's Ctrl-C does, without signalling itself.
   const runner = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "infra/dev.ts"],
     cwd: root,
@@ -26,7 +37,10 @@ Deno.test("deno task dev starts the stack and Ctrl-C stops all of it", async () 
       DEV_PORT_OFFSET: String(portOffset),
       DEV_NATS_PORT: String(natsPort),
       NO_COLOR: "1",
+      // nats-server stamps its log in local time; the services in UTC. One clock to compare.
+      TZ: "UTC",
     },
+    detached: true,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -64,20 +78,86 @@ Deno.test("deno task dev starts the stack and Ctrl-C stops all of it", async () 
     }
     assert.equal(started, `http://localhost:${8080 + portOffset}`);
 
-    const health = await fetch(`${started}/health`);
-    await health.body?.cancel();
-    assert.equal(health.status, 200);
+    const stack: DevStack = JSON.parse(await Deno.readTextFile(`${dataDir}/dev.json`));
 
-    children = (await processes()).filter((p) => p.ppid === runner.pid).map((p) => p.pid);
+    await t.step("taken ports: others chosen, said, and written to dev.json", () => {
+      const said = (port: number) =>
+        output.find((line) => line.startsWith("dev ") && line.includes(`port ${port} `));
+      assert.match(said(natsPort) ?? "", /port \d+ \(NATS client\) is taken: using \d+/, tail());
+      assert.match(said(ordersPort) ?? "", /port \d+ \(orders HTTP\) is taken: using \d+/);
+      assert.notEqual(stack.natsUrl, `nats://127.0.0.1:${natsPort}`);
+      assert.match(stack.natsUrl, /^nats:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(stack.services.orders, `http://localhost:${ordersPort}`);
+      assert.equal(stack.gatewayUrl, started);
+      assert.equal(stack.pid, runner.pid);
+    });
+
+    await t.step("every service answers on the port it was given", async () => {
+      for (const { name } of services) {
+        const health = await fetch(`${stack.services[name]}/health`);
+        await health.body?.cancel();
+        assert.equal(health.status, 200, name);
+      }
+    });
+
+    await t.step("deno task ops finds the stack with no NATS_URL", async () => {
+      const env = runnerEnv();
+      const ops = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "-q", "ops", "services", "orders", "--wait", "1000"],
+        cwd: root,
+        clearEnv: true,
+        env: { ...env, DATA_DIR: dataDir, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+      assert.equal(ops.code, 0, text(ops.stderr));
+      assert.match(text(ops.stdout), /^orders\s/m);
+    });
+
+    const childProcesses = (await processes()).filter((p) => p.ppid === runner.pid);
+    children = childProcesses.map((p) => p.pid);
     assert.equal(children.length, services.length + 1, "nats-server and one per service");
+    // Outside the runner's group, the terminal's Ctrl-C reaches the runner alone, which stops
+    // them in order. (Inside it, nats-server gets SIGINT with the services and may go first.)
+    assert.deepEqual(childProcesses.filter((p) => p.pgrp === runner.pid).map((p) => p.args), []);
 
-    runner.kill("SIGINT");
-    const status = await within(exitWithinMs, runner.status);
-    assert.ok(status, `the runner did not exit within ${exitWithinMs} ms`);
-    assert.equal(status.code, 0, tail());
+    await t.step("Ctrl-C: services stop before nats-server, nothing at error level", async () => {
+      Deno.kill(-runner.pid, "SIGINT");
+      const status = await within(exitWithinMs, runner.status);
+      assert.ok(status, `the runner did not exit within ${exitWithinMs} ms`);
+      assert.equal(status.code, 0, tail());
+      await read;
 
-    const leftovers = (await processes()).filter((p) => children.includes(p.pid) || isOurs(p.args));
-    assert.deepEqual(leftovers, [], "processes the runner started are still running");
+      const errors = output.filter((line) =>
+        /"level":"error"|\[ERR\]|\[FTL\]|stop failed|^error:/.test(line)
+      );
+      assert.deepEqual(errors, [], "lines at error level");
+      assert.deepEqual(output.filter((line) => /did you mean/.test(line)), []);
+      const stoppedAt = services.map(({ name }) => {
+        const line = output.find((line) =>
+          line.startsWith(`${name} `) && line.includes('"msg":"stopped"')
+        );
+        assert.ok(line, `${name} did not say it stopped:\n${tail()}`);
+        return Date.parse(JSON.parse(line.slice(line.indexOf("{"))).time);
+      });
+      // Had the terminal's SIGINT reached nats-server too, it would have shut down at once,
+      // before the services finished draining their connections to it.
+      const shutdown = output.find((line) => /^nats .*Initiating Shutdown/.test(line));
+      const stamp = shutdown?.match(/(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d\.\d{3})/);
+      assert.ok(stamp, `nats-server did not say it shut down:\n${tail()}`);
+      const natsShutdownAt = Date.parse(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}Z`);
+      assert.ok(
+        natsShutdownAt >= Math.max(...stoppedAt),
+        `nats-server shut down before the last service stopped:\n${tail()}`,
+      );
+
+      const leftovers = (await processes()).filter((p) =>
+        children.includes(p.pid) || isOurs(p.args)
+      );
+      assert.deepEqual(leftovers, [], "processes the runner started are still running");
+      await assert.rejects(Deno.stat(`${dataDir}/dev.json`), Deno.errors.NotFound);
+    });
   } finally {
     // Whatever failed above, leave nothing running.
     const strays = (await processes()).filter((p) =>
@@ -92,6 +172,7 @@ Deno.test("deno task dev starts the stack and Ctrl-C stops all of it", async () 
     }
     await runner.status;
     await read;
+    squatters.forEach((listener) => listener.close());
     await Deno.remove(dataDir, { recursive: true });
   }
 });
@@ -108,20 +189,33 @@ function runnerEnv(): Record<string, string> {
 interface Process {
   pid: number;
   ppid: number;
+  /** Its process group: a terminal's Ctrl-C signals every process of the foreground group. */
+  pgrp: number;
   args: string;
 }
 
+/** Every process, from /proc: `ps` (procps) is not on every fresh machine. */
 async function processes(): Promise<Process[]> {
-  const output = await new Deno.Command("ps", { args: ["-eo", "pid=,ppid=,args="] }).output();
-  return new TextDecoder().decode(output.stdout).split("\n").flatMap((line) => {
-    const match = line.match(/^\s*(\d+)\s+(\d+)\s+(.*)$/);
-    return match ? [{ pid: Number(match[1]), ppid: Number(match[2]), args: `${match[3]} ` }] : [];
-  });
+  const found: Process[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ")".
+      const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
+      const args = `${cmdline.replaceAll("\0", " ")} `;
+      found.push({ pid: Number(entry.name), ppid, pgrp, args });
+    } catch {
+      // Exited while we read.
+    }
+  }
+  return found;
 }
 
 function isFree(port: number): boolean {
   try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    Deno.listen({ hostname: "0.0.0.0", port }).close();
     return true;
   } catch {
     return false;

@@ -1,4 +1,9 @@
-/** A child process whose output is printed line by line behind its coloured, padded name. */
+/**
+ * A child process whose output is printed line by line behind its coloured, padded name. It
+ * runs in its own session (`detached`: setsid on Unix), so a terminal's Ctrl-C, which signals
+ * the whole foreground process group, reaches only the runner; the runner then stops its
+ * children in the order it chooses. The cost: a runner killed with SIGKILL leaves them running.
+ */
 export interface LabelledProcess {
   name: string;
   pid: number;
@@ -6,6 +11,8 @@ export interface LabelledProcess {
   status: Promise<Deno.CommandStatus>;
   /** SIGTERM, then SIGKILL if it is still running after `graceMs`. */
   stop(graceMs?: number): Promise<Deno.CommandStatus>;
+  /** SIGKILL now. */
+  kill(): void;
 }
 
 const palette = [36, 33, 35, 32, 34, 91, 96, 93];
@@ -17,6 +24,7 @@ export function label(name: string, index: number, width: number): string {
   return `\x1b[${palette[index % palette.length]}m${text}\x1b[0m`;
 }
 
+/** Starts `command`; throws (Deno.errors.NotFound) at once when there is no such program. */
 export function startLabelledProcess(
   name: string,
   prefix: string,
@@ -25,6 +33,7 @@ export function startLabelledProcess(
 ): LabelledProcess {
   const child = new Deno.Command(command, {
     ...options,
+    detached: true,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -47,6 +56,7 @@ export function startLabelledProcess(
     name,
     pid: child.pid,
     status,
+    kill: () => signal("SIGKILL"),
     stop: async (graceMs = 5000) => {
       signal("SIGTERM");
       const timer = setTimeout(() => signal("SIGKILL"), graceMs);

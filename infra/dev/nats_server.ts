@@ -25,25 +25,27 @@ export async function findNatsServer(): Promise<string | undefined> {
   }
 }
 
-export interface NatsServerArgs {
-  args: string[];
-  clientPort: number;
+/** nats-server's three listeners. */
+export interface NatsPorts {
+  client: number;
+  websocket: number;
+  monitoring: number;
 }
 
+/** The ports of infra/nats/dev.conf: what a stack gets when nothing else asks for them. */
+export const devConfPorts: NatsPorts = { client: 4222, websocket: 9222, monitoring: 8222 };
+
 /**
- * infra/nats/dev.conf as is, or, given a client port, a conf written to `dataDir` that includes
- * dev.conf and moves all three ports (client N, WebSocket N+1, monitoring N+2): nats-server 2.9
- * sets the WebSocket port only in a file. The JetStream store is always `<dataDir>/nats`.
+ * Arguments that run nats-server on `ports`: a conf written to `<dataDir>/nats.conf` that
+ * includes infra/nats/dev.conf and overrides its three ports (nats-server 2.9 sets the
+ * WebSocket port only in a file). The JetStream store is always `<dataDir>/nats`.
  */
 export async function natsServerArgs(
   root: string,
   dataDir: string,
-  clientPort?: number,
-): Promise<NatsServerArgs> {
+  ports: NatsPorts,
+): Promise<string[]> {
   const devConf = join(root, "infra/nats/dev.conf");
-  const store = ["-sd", join(dataDir, "nats")];
-  if (clientPort === undefined) return { args: ["-c", devConf, ...store], clientPort: 4222 };
-
   const conf = resolve(root, dataDir, "nats.conf");
   await Deno.mkdir(dirname(conf), { recursive: true });
   // Includes resolve relative to the including file; later keys override the included ones.
@@ -51,21 +53,50 @@ export async function natsServerArgs(
     conf,
     [
       `include "${relative(dirname(conf), devConf)}"`,
-      `listen: 127.0.0.1:${clientPort}`,
-      `websocket { listen: "127.0.0.1:${clientPort + 1}", no_tls: true }`,
-      `http: 127.0.0.1:${clientPort + 2}`,
+      `listen: 127.0.0.1:${ports.client}`,
+      `websocket { listen: "127.0.0.1:${ports.websocket}", no_tls: true }`,
+      `http: 127.0.0.1:${ports.monitoring}`,
       "",
     ].join("\n"),
   );
-  return { args: ["-c", conf, ...store], clientPort };
+  return ["-c", conf, "-sd", join(dataDir, "nats")];
 }
 
+/**
+ * True when nothing listens on `port`, on any IPv4 address: a probe on 0.0.0.0 fails whether
+ * the other listener took 127.0.0.1 or every address.
+ */
 export function isPortFree(port: number): boolean {
   try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    Deno.listen({ hostname: "0.0.0.0", port }).close();
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Hands out ports for one stack: the preferred one when it is free, else one the system picks
+ * (from its ephemeral range), never the same port twice. A port found free can still be taken
+ * before its server binds it; the server then fails to start and the runner says so.
+ */
+export class PortChooser {
+  readonly #given = new Set<number>();
+
+  /** `{ port, preferred }`: `port` differs from `preferred` when that one was taken. */
+  choose(preferred: number): { port: number; preferred: number } {
+    if (!this.#given.has(preferred) && isPortFree(preferred)) return this.#give(preferred);
+    for (;;) {
+      const listener = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+      const { port } = listener.addr as Deno.NetAddr;
+      listener.close();
+      if (!this.#given.has(port)) return { ...this.#give(port), preferred };
+    }
+  }
+
+  #give(port: number) {
+    this.#given.add(port);
+    return { port, preferred: port };
   }
 }
 
