@@ -10,6 +10,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as postgresDrizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { ConfigError } from "../shared/config/mod.ts";
 
 /** Either driver, typed by what both offer. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -68,11 +69,18 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
     };
   }
 
+  const folder = `${options.dataDir ?? ".data"}/${service}`;
+  if (!options.pglite && !mayUseFiles(folder)) {
+    throw new ConfigError(
+      `DATABASE_URL is not set, and embedded PGlite needs to read and write ${folder}, which ` +
+        `this process may not (a bundle runs with --allow-net --allow-env only): set ` +
+        `DATABASE_URL or ${service.toUpperCase()}_DATABASE_URL to a postgres:// URL`,
+    );
+  }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle: pgliteDrizzle } = await import("drizzle-orm/pglite");
   let client = options.pglite;
   if (!client) {
-    const folder = `${options.dataDir ?? ".data"}/${service}`;
     await Deno.mkdir(folder, { recursive: true });
     client = await PGlite.create(folder);
   }
@@ -87,6 +95,18 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
       if (!shared) await client.close();
     },
   };
+}
+
+/**
+ * Whether this process may read and write `folder`, as embedded PGlite must. Asked before
+ * PGlite is touched, so a process without the permission hears which variable is missing
+ * rather than "Requires write access". A runtime without the permissions API is let try.
+ */
+function mayUseFiles(folder: string): boolean {
+  if (typeof Deno.permissions?.querySync !== "function") return true;
+  const granted = (name: "read" | "write") =>
+    Deno.permissions.querySync({ name, path: folder }).state === "granted";
+  return granted("read") && granted("write");
 }
 
 /**
