@@ -5,7 +5,13 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/nats-core";
 import { openRange, type StreamRange } from "../bus/mod.ts";
-import { type Envelope, envelope, isSubject, maxSubjectLength } from "../contracts/mod.ts";
+import {
+  type Envelope,
+  envelope,
+  isSubject,
+  maxSubjectLength,
+  streamName,
+} from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 
 export interface StreamQuery extends StreamRange {
@@ -62,12 +68,18 @@ export async function* readStream(
   }
 }
 
-/** One message by sequence. */
+/**
+ * One message by sequence. Throws ServiceError `not_found` when there is none, or when `stream`
+ * is not a stream's name at all (asked for, a long one would wait out the request's timeout).
+ */
 export async function readEntry(
   nc: NatsConnection,
   stream: string,
   seq: number,
 ): Promise<StreamEntry> {
+  if (!streamName.safeParse(stream).success) {
+    throw new ServiceError("not_found", "no such stream: a stream's name is one word, as ORDERS");
+  }
   const jsm = await jetstreamManager(nc);
   const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
   if (!message) throw new ServiceError("not_found", `${stream} has no message ${seq}`);
