@@ -15,6 +15,7 @@ import type {
   paymentsApi,
   usersApi,
 } from "../../shared/contracts/mod.ts";
+import { maxCorrelationIdLength } from "../../shared/contracts/mod.ts";
 import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
@@ -66,7 +67,8 @@ export function createGatewayApp(deps: GatewayDeps) {
   const limited = rateLimit(deps.rateLimits, deps.tokenKey);
 
   const app = new Hono<GatewayEnv>()
-    .use(requestId())
+    // No longer than the services and events carry (shared/contracts/fields.ts, correlationId).
+    .use(requestId({ limitLength: maxCorrelationIdLength }))
     .use(async (c, next) => {
       const started = performance.now();
       c.set("log", deps.log.child({ correlationId: c.var.requestId }));

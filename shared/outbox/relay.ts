@@ -1,19 +1,23 @@
 import { jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
-import { and, asc, count, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { type Placeholders, type Statement, statement } from "../../db/statement.ts";
 import { awaitAtCommit } from "../../db/transaction.ts";
-import type { Envelope } from "../contracts/mod.ts";
+import { ensureStream } from "../bus/mod.ts";
+import type { Envelope, StreamDefinition } from "../contracts/mod.ts";
+import { errorText } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   context,
   injectTraceContext,
   inMessagingSpan,
+  outboxPublishFailures,
   recordCarrier,
   reportReading,
   SpanKind,
 } from "../telemetry/mod.ts";
+import { payloadOf, publishesThrough, refuseOversizedEvent } from "./events.ts";
 import type { OutboxTable } from "./table.ts";
 
 /**
@@ -23,6 +27,12 @@ import type { OutboxTable } from "./table.ts";
  * the publish span ends when that answer comes, an error if the insert failed.
  */
 export function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope): Promise<void> {
+  // Refused now, not at the commit: the caller's work fails and nothing of it is committed.
+  try {
+    refuseOversizedEvent(event, table);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return awaitAtCommit(tx, () =>
     withOutboxRow(event, async (row) => {
       await insertInto(table)(tx, row);
@@ -47,7 +57,7 @@ export function withOutboxRow<T>(event: Envelope, write: (row: OutboxRow) => Pro
       return write({
         id: event.id,
         subject: event.type,
-        payload: JSON.stringify(event),
+        payload: payloadOf(event),
         headers: Object.keys(carrier.record).length ? JSON.stringify(carrier.record) : null,
       });
     },
@@ -122,6 +132,17 @@ export interface RelayOptions {
   table: OutboxTable;
   nc: NatsConnection;
   log: Logger;
+  /**
+   * The stream the rows go to: when the server has lost it (a store lost), the relay makes it
+   * again instead of counting the failure against the rows.
+   */
+  stream?: StreamDefinition;
+  /**
+   * Failed publishes of one row before it is parked (10): each poll (`pollMs`) tries once.
+   * A row the server can never take (over its max_payload, a subject no stream holds) is parked
+   * at the first failure. An outage (no connection, a lost stream) counts against no row.
+   */
+  maxAttempts?: number;
   /** Safety net for a wake that was missed (a crash, another instance's commit). */
   pollMs?: number;
   batchSize?: number;
@@ -133,11 +154,19 @@ export interface RelayOptions {
  * ride on the next batch's query (one statement per batch, not two): until then the published
  * rows are left out of the query by id. What a transaction the relay is told of (`committed`)
  * wrote is published at once, from memory; the query, on a wake and on a poll, finds the rest.
+ *
+ * Each row's outcome is its own: a row that fails is counted (`attempts`, `last_error`) and
+ * retried at the next poll while the rows around it are published and marked; past
+ * `maxAttempts`, or at once when the server can never take it, it is parked (`parked_at`) with
+ * an error log and the `outbox_publish_failures_total{outcome="parked"}` metric, until an
+ * operator re-queues or discards it (`deno task ops outbox`, see parked.ts).
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const { db, table, log } = options;
   const js = jetstream(options.nc);
+  publishesThrough(table, options.nc);
   const batchSize = options.batchSize ?? 100;
+  const maxAttempts = options.maxAttempts ?? 10;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -158,9 +187,10 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       headers: table.headers,
     };
     const skipped = sending.size > 0 ? [...marking, ...sending] : marking;
+    const waiting = and(isNull(table.publishedAt), isNull(table.parkedAt));
     const unpublished = skipped.length === 0
-      ? isNull(table.publishedAt)
-      : and(isNull(table.publishedAt), sql`${table.id} <> all(${ids(skipped)})`);
+      ? waiting
+      : and(waiting, sql`${table.id} <> all(${ids(skipped)})`);
     const rows = marking.length === 0
       ? await db.select(columns).from(table).where(unpublished)
         .orderBy(asc(table.seq)).limit(batchSize)
@@ -175,27 +205,91 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       .where(sql`${table.id} = any(${ids(list)})`).returning({ id: table.id });
   }
 
-  /** Sent back to back on one connection, so the stream stores them in this order. */
-  async function publish(rows: OutboxRow[]) {
+  /**
+   * Sent back to back on one connection, so the stream stores them in this order. Answers
+   * whether every row went out; what failed is recorded against its row (see `failed`).
+   */
+  async function publish(rows: OutboxRow[]): Promise<boolean> {
     // A query may have read a row the moment it committed: what is sent or sending is not resent.
     const fresh = rows.filter((row) => !sending.has(row.id) && !unmarked.has(row.id));
     for (const row of fresh) sending.add(row.id);
     try {
-      await Promise.all(
+      const outcomes = await Promise.allSettled(
         fresh.map((row) =>
           js.publish(row.subject, row.payload, { msgID: row.id, headers: natsHeaders(row.headers) })
         ),
       );
-      for (const row of fresh) unmarked.add(row.id);
+      const failures: { row: OutboxRow; error: unknown }[] = [];
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === "fulfilled") unmarked.add(fresh[i].id);
+        else failures.push({ row: fresh[i], error: outcome.reason });
+      });
+      if (failures.length > 0) await failed(failures);
+      return failures.length === 0;
     } finally {
       for (const row of fresh) sending.delete(row.id);
     }
   }
 
-  async function publishBatch(): Promise<number> {
+  /** Counts each failure against its row, or parks the row; an outage counts against none. */
+  async function failed(failures: { row: OutboxRow; error: unknown }[]) {
+    let outage: unknown = null;
+    for (const { row, error } of failures) {
+      const kind = failureKind(error, row.subject, options.stream);
+      if (kind === "outage") {
+        outage = error;
+        continue;
+      }
+      const lastError = errorText(error).slice(0, 1000);
+      const [after] = await db.update(table).set({
+        attempts: sql`${table.attempts} + 1`,
+        lastError,
+        parkedAt: kind === "permanent"
+          ? sql`now()`
+          : sql`case when ${table.attempts} + 1 >= ${maxAttempts} then now() end`,
+      }).where(eq(table.id, row.id)).returning({
+        attempts: table.attempts,
+        parked: table.parkedAt,
+      });
+      const about = {
+        id: row.id,
+        subject: row.subject,
+        bytes: row.payload.length,
+        attempts: after?.attempts,
+        error: lastError,
+      };
+      if (after?.parked) {
+        outboxPublishFailures.inc({ service: options.service, outcome: "parked" });
+        log.error("outbox row parked: it cannot be published as it is", about);
+      } else {
+        outboxPublishFailures.inc({ service: options.service, outcome: "retry" });
+        log.warn("outbox publish failed; will retry", about);
+      }
+    }
+    if (outage !== null) {
+      outboxPublishFailures.inc({ service: options.service, outcome: "retry" });
+      log.warn("outbox publish failed; will retry", { error: outage });
+      if (isStreamMissing(outage)) await healStream();
+    }
+  }
+
+  /** The stream is gone (a server that lost its store): make it again, once at a time. */
+  let healing: Promise<void> | null = null;
+  function healStream(): Promise<void> {
+    if (!options.stream) return Promise.resolve();
+    const stream = options.stream;
+    healing ??= ensureStream(options.nc, stream)
+      .then(() => log.warn("stream was missing; made again", { stream: stream.name }))
+      .catch((error) => log.warn("stream missing and not made again", { error }))
+      .finally(() => healing = null);
+    return healing;
+  }
+
+  /** Rows read, and whether each went out (a failure waits for the next poll). */
+  async function publishBatch(): Promise<{ read: number; allSent: boolean }> {
     const rows = await nextBatch();
-    if (rows.length > 0) await publish(rows);
-    return rows.length;
+    const allSent = rows.length === 0 || await publish(rows);
+    return { read: rows.length, allSent };
   }
 
   function committed(tx: Database) {
@@ -206,8 +300,11 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
 
   function stored(rows: OutboxRow[]) {
     if (!rows.length || stopped) return;
-    const sent = publish(rows)
-      .catch((error) => log.warn("outbox publish failed; the relay's poll will retry", { error }))
+    const sent: Promise<void> = publish(rows)
+      .then(
+        () => {},
+        (error) => log.warn("outbox publish failed; the relay's poll will retry", { error }),
+      )
       .finally(() => publishing.delete(sent));
     publishing.add(sent);
   }
@@ -228,8 +325,11 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     do {
       again = false;
       try {
-        while (!stopped && (await publishBatch()) === batchSize) {
-          // a full batch: there may be more
+        while (!stopped) {
+          const { read, allSent } = await publishBatch();
+          // A full batch: there may be more. A failure: its row waits for the next poll, and
+          // the rows after it go with that poll's batch too.
+          if (read < batchSize || !allSent) break;
         }
       } catch (error) {
         log.warn("outbox publish failed; will retry", { error });
@@ -248,11 +348,21 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     return running;
   }
 
-  const stopReporting = reportReading(
+  const stopBacklog = reportReading(
     "outbox_backlog_events",
     { service: options.service },
-    async () => (await db.select({ n: count() }).from(table).where(isNull(table.publishedAt)))[0].n,
+    async () =>
+      (await db.select({ n: count() }).from(table)
+        .where(and(isNull(table.publishedAt), isNull(table.parkedAt))))[0].n,
   );
+  const stopParked = reportReading(
+    "outbox_parked_events",
+    { service: options.service },
+    async () =>
+      (await db.select({ n: count() }).from(table)
+        .where(and(isNull(table.publishedAt), isNotNull(table.parkedAt))))[0].n,
+  );
+  const stopReporting = () => (stopBacklog(), stopParked());
   const timer = setInterval(wake, options.pollMs ?? 1000);
   wake();
 
@@ -275,4 +385,42 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       await markHeld().catch((error) => log.warn("outbox marks not written", { error }));
     },
   };
+}
+
+/**
+ * What a failed publish says about its row: `permanent` when the server can never take it as
+ * it is (over max_payload or the stream's message size, a subject no stream holds), `outage`
+ * when it says nothing about the row (no connection, no answer in time, our stream lost),
+ * else `transient` (the stream refused it for now, e.g. a limit reached).
+ */
+export function failureKind(
+  error: unknown,
+  subject: string,
+  stream?: StreamDefinition,
+): "permanent" | "outage" | "transient" {
+  const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  if (/max_payload|maximum payload|message size exceeds maximum/i.test(text)) return "permanent";
+  if (isStreamMissing(error)) {
+    // No stream listens: ours was lost (an outage), or the subject is outside every stream.
+    return !stream || stream.subjects.some((filter) => subjectMatches(filter, subject))
+      ? "outage"
+      : "permanent";
+  }
+  if (/closed|disconnect|timeout|timed out|connection|reconnect/i.test(text)) return "outage";
+  return "transient";
+}
+
+function isStreamMissing(error: unknown): boolean {
+  return /jetstream is not enabled|no responders|stream not found|503/i.test(String(error));
+}
+
+/** Whether `subject` is in the NATS subject filter `filter` (`*` one token, `>` the rest). */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const want = filter.split(".");
+  const have = subject.split(".");
+  for (let i = 0; i < want.length; i++) {
+    if (want[i] === ">") return have.length > i;
+    if (i >= have.length || (want[i] !== "*" && want[i] !== have[i])) return false;
+  }
+  return want.length === have.length;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { isNull } from "drizzle-orm";
+import { DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
+import { eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { outbox } from "../../db/users/schema.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
@@ -10,6 +10,8 @@ import { connectNats, ensureStream } from "../bus/mod.ts";
 import { userRegistered, usersStream } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent, enqueueEvent, startOutboxRelay, withOutboxRow } from "./mod.ts";
+import { failureKind, subjectMatches } from "./relay.ts";
+import { discardParked, listParked, requeueParked } from "./parked.ts";
 
 const origin = { source: "users", correlationId: "c-1" };
 const newEvent = () =>
@@ -141,10 +143,134 @@ Deno.test("outbox relay", async (t) => {
         }
       },
     );
+
+    await t.step("a row the server can never take is parked; the rows after it go", async () => {
+      const before = await messages();
+      // Over the server's max_payload (1 MiB): written directly, as enqueueEvent refuses it.
+      const big = { ...newEvent(), data: { padding: "x".repeat(1_100_000) } };
+      const events = [newEvent(), newEvent()];
+      await db.transaction(async (tx) => {
+        await tx.insert(outbox).values({
+          id: big.id,
+          subject: big.type,
+          payload: JSON.stringify(big),
+          headers: null,
+        });
+        for (const event of events) await enqueueEvent(tx, outbox, event);
+      });
+      const parking = startOutboxRelay({ service: "users", db, table: outbox, nc, log });
+      try {
+        await parking.flush();
+        assert.equal(await messages(), before + 2);
+        const [row] = await listParked(db, outbox);
+        assert.equal(row.id, big.id);
+        assert.equal(row.attempts, 1);
+        assert.match(row.lastError ?? "", /max_payload/);
+        // Parked, it is not tried again.
+        await parking.flush();
+        assert.equal((await listParked(db, outbox))[0].attempts, 1);
+        assert.equal((await db.select().from(outbox).where(isNull(outbox.publishedAt))).length, 1);
+        // Discarded by an operator, it is gone.
+        assert.equal((await discardParked(db, outbox, big.id))?.id, big.id);
+        assert.deepEqual(await listParked(db, outbox), []);
+        assert.equal(await discardParked(db, outbox, big.id), null);
+      } finally {
+        await parking.stop();
+      }
+    });
+
+    await t.step("a failure the stream may stop giving is retried, then parked", async () => {
+      // The stream refuses new messages for now: full, discarding new ones.
+      const { config } = await jsm.streams.info(usersStream.name);
+      const full = await messages();
+      await jsm.streams.update(usersStream.name, {
+        ...config,
+        max_msgs: full,
+        discard: DiscardPolicy.New,
+      });
+      const retrying = startOutboxRelay({
+        service: "users",
+        db,
+        table: outbox,
+        nc,
+        log,
+        pollMs: 50,
+        maxAttempts: 3,
+      });
+      try {
+        const event = newEvent();
+        const later = newEvent();
+        await db.transaction((tx) => enqueueEvent(tx, outbox, event));
+        await db.transaction((tx) => enqueueEvent(tx, outbox, later));
+        const parked = await eventually(async () => {
+          const rows = await listParked(db, outbox);
+          return rows.length === 2 ? rows : undefined;
+        });
+        assert.deepEqual(parked.map((row) => row.attempts), [3, 3]);
+        assert.match(parked[0].lastError ?? "", /maximum messages/);
+        await jsm.streams.update(usersStream.name, { ...config });
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await messages(), full, "a parked row was published");
+        // Re-queued once the cause is gone: published, from zero attempts.
+        assert.equal((await requeueParked(db, outbox, event.id))?.attempts, 0);
+        assert.equal(await requeueParked(db, outbox, crypto.randomUUID()), null);
+        retrying.wake();
+        await eventually(async () => (await messages()) === full + 1 || undefined);
+        assert.deepEqual((await listParked(db, outbox)).map((row) => row.id), [later.id]);
+        await requeueParked(db, outbox, later.id);
+        await eventually(async () => (await messages()) === full + 2 || undefined);
+      } finally {
+        await retrying.stop();
+      }
+    });
+
+    await t.step("a lost stream is made again, and counts against no row", async () => {
+      const healing = startOutboxRelay({
+        service: "users",
+        db,
+        table: outbox,
+        nc,
+        log,
+        stream: usersStream,
+        pollMs: 50,
+        maxAttempts: 1,
+      });
+      try {
+        await jsm.streams.delete(usersStream.name);
+        const event = newEvent();
+        await db.transaction((tx) => enqueueEvent(tx, outbox, event));
+        healing.wake();
+        await eventually(async () => (await messages().catch(() => 0)) === 1 || undefined);
+        const [row] = await db.select().from(outbox).where(eq(outbox.id, event.id));
+        assert.equal(row.parkedAt, null);
+        assert.equal(row.attempts, 0);
+      } finally {
+        await healing.stop();
+      }
+    });
   } finally {
     await relay.stop();
     await nc.close();
     await databases.close();
     await server.dispose();
   }
+});
+
+Deno.test("a publish failure: permanent, an outage, or worth retrying", () => {
+  const error = (message: string, name = "Error") => Object.assign(new Error(message), { name });
+  const maxPayload = error("'payload' max_payload size exceeded", "InvalidArgumentError");
+  assert.equal(failureKind(maxPayload, "users.user.registered", usersStream), "permanent");
+  const noStream = error("jetstream is not enabled", "JetStreamNotEnabled");
+  // Our stream was lost: an outage. A subject outside it: nothing will ever take it.
+  assert.equal(failureKind(noStream, "users.user.registered", usersStream), "outage");
+  assert.equal(failureKind(noStream, "elsewhere.thing.done", usersStream), "permanent");
+  assert.equal(failureKind(error("timeout", "TimeoutError"), "users.a.b", usersStream), "outage");
+  const full = error("maximum messages exceeded", "JetStreamApiError");
+  assert.equal(failureKind(full, "users.user.registered", usersStream), "transient");
+
+  assert.ok(subjectMatches("users.>", "users.user.registered"));
+  assert.ok(!subjectMatches("users.>", "users"));
+  assert.ok(subjectMatches("orders.*.placed", "orders.order.placed"));
+  assert.ok(!subjectMatches("orders.*.placed", "orders.order.placed.again"));
+  assert.ok(!subjectMatches("orders.order.placed", "orders.order"));
 });
