@@ -1,7 +1,9 @@
 /**
  * JSON logs, one line per event, so any collector can index service, level, correlationId and,
- * when tracing is on, the traceId and spanId of the work the line is about.
+ * when tracing is on, the traceId and spanId of the work the line is about. Credentials in any
+ * URL a line holds (a NATS or database URL, in a field or an error's message) are masked.
  */
+import { redactUrl } from "../config/mod.ts";
 import { errorSummary } from "../errors/mod.ts";
 import { activeTraceIds } from "../telemetry/tracing.ts";
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -80,7 +82,7 @@ class JsonLogger implements Logger {
       ...this.#allBound(),
       ...(fields && serializable(fields)),
     };
-    this.write(JSON.stringify(line));
+    this.write(redactUrl(JSON.stringify(line)));
   }
 }
 

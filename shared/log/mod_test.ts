@@ -50,3 +50,15 @@ Deno.test("log: a failed query is logged as the driver's error and the SQL, with
   assert.deepEqual(line.plain, { name: "Error", message: "boom" });
   assert.doesNotMatch(lines[0], /a@example\.com/);
 });
+
+Deno.test("log: credentials in a URL are masked, in a field or an error's message", () => {
+  const lines: string[] = [];
+  const log = createLogger({ service: "users", write: (line) => lines.push(line) });
+  log.info("started", { nats: "nats://ops:s3cret@nats.internal:4222" });
+  log.error("could not start", {
+    error: new Error("connect to postgres://app:hunter2@db:5432/shop failed"),
+  });
+  assert.equal(JSON.parse(lines[0]).nats, "nats://***@nats.internal:4222");
+  assert.equal(JSON.parse(lines[1]).error.message, "connect to postgres://***@db:5432/shop failed");
+  assert.ok(!lines.join("\n").match(/s3cret|hunter2/));
+});
