@@ -22,6 +22,7 @@ import {
   type EventOrigin,
   insertOutboxRow,
   type OutboxRow,
+  refuseOversizedEvent,
   withOutboxRow,
 } from "../../shared/outbox/mod.ts";
 import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
@@ -121,6 +122,7 @@ export async function placeOrder(
     totalCents: order.totalCents,
   }, origin);
   const { idempotency } = order;
+  refuseOversizedEvent(event, outbox);
   const keyTaken = await withOutboxRow(event, async (row) => {
     try {
       await (idempotency ? insertPlacedWithKey : insertPlaced)(db, {

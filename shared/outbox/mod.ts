@@ -1,4 +1,12 @@
-export { causedBy, createEvent, type EventOrigin } from "./events.ts";
+export {
+  causedBy,
+  createEvent,
+  type EventOrigin,
+  outboxHeaderBytes,
+  payloadOf,
+  publishesThrough,
+  refuseOversizedEvent,
+} from "./events.ts";
 export {
   enqueueEvent,
   insertOutboxRow,
