@@ -15,6 +15,7 @@ import {
   usersApi,
 } from "../../shared/contracts/mod.ts";
 import { discardBody, eventsQuery, rebuildBody, redriveBody, replayBody } from "./routes/admin.ts";
+import { problemKinds } from "./problem.ts";
 import { placeOrderBody } from "./routes/orders.ts";
 import { depositBody } from "./routes/wallet.ts";
 
@@ -24,8 +25,8 @@ const problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   correlationId: z.string(),
-  /** What went wrong, for a program: see problem.ts `kindOfStatus` and the README's table. */
-  kind: z.string(),
+  /** What went wrong, for a program: see problem.ts and the README's error table. */
+  kind: z.enum(problemKinds),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
@@ -215,7 +216,7 @@ export const operations: Record<string, Record<string, Operation>> = {
       summary: "Admin: empty a service's read model and replay its streams from the start",
       body: rebuildBody,
       ok: { status: 200 },
-      errors: [400, 403, 422],
+      errors: [400, 403, 404, 422],
     },
   },
   "/admin/deadletters": {

@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type ErrorKind, ServiceError, statusOf } from "../../shared/errors/mod.ts";
+import { errorKinds, ServiceError, statusOf } from "../../shared/errors/mod.ts";
 import type { GatewayEnv } from "./env.ts";
 
 /**
@@ -13,12 +13,14 @@ import type { GatewayEnv } from "./env.ts";
  * only the gateway answers, which never cross NATS: a refused role, a body too large or of
  * another media type, a rate limit.
  */
-export type ProblemKind =
-  | ErrorKind
-  | "forbidden"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "rate_limited";
+export const problemKinds = [
+  ...errorKinds,
+  "forbidden",
+  "payload_too_large",
+  "unsupported_media_type",
+  "rate_limited",
+] as const;
+export type ProblemKind = (typeof problemKinds)[number];
 
 /**
  * The kind of an error that names none (a 404 of an unknown route, a 401 of the JWT middleware,
@@ -107,5 +109,7 @@ function serviceProblem(error: ServiceError, c: Context<GatewayEnv>): Response {
   const extra: { kind: ProblemKind; [field: string]: unknown } = { kind: error.kind };
   if (error.kind === "invalid" && Array.isArray(error.details)) extra.errors = error.details;
   else if (error.details !== undefined && status < 500) extra.details = error.details;
+  // Which service failed: the hop that did not answer, not the first one on the way.
+  if (error.origin !== undefined) extra.origin = error.origin;
   return problem(c, status, error.kind === "internal" ? "internal error" : error.message, extra);
 }
