@@ -3,7 +3,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import { statement } from "../../db/statement.ts";
 import type { Database } from "../../db/client.ts";
 import { products } from "../../db/catalog/schema.ts";
-import type { Product } from "../../shared/contracts/mod.ts";
+import { maxProducts, type Product } from "../../shared/contracts/mod.ts";
 
 const asProduct = {
   id: products.id,
@@ -13,8 +13,9 @@ const asProduct = {
   available: products.stock,
 };
 
+/** The products by SKU, the first `maxProducts` of them (what one reply may carry). */
 export function listProducts(db: Database): Promise<Product[]> {
-  return db.select(asProduct).from(products).orderBy(asc(products.sku));
+  return db.select(asProduct).from(products).orderBy(asc(products.sku)).limit(maxProducts);
 }
 
 export async function findProduct(db: Database, id: string): Promise<Product | null> {

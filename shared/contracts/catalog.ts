@@ -8,6 +8,7 @@ import {
   maxOrderLines,
   maxOrderTotalCents,
   maxPriceCents,
+  maxProducts,
   maxQuantity,
   maxSkuLength,
   maxStock,
@@ -38,7 +39,7 @@ export const orderTotalCents = cents(maxOrderTotalCents);
 export const catalogApi = defineRpcService("catalog", {
   listProducts: {
     request: z.object({}),
-    reply: z.object({ items: z.array(product) }),
+    reply: z.object({ items: z.array(product).max(maxProducts) }),
     idempotent: true,
   },
   getProduct: {

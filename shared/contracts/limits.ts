@@ -46,6 +46,12 @@ export const maxOrderTotalCents = maxOrderLines * maxQuantity * maxPriceCents;
  */
 export const maxStock = 2_147_483_647;
 
+/**
+ * The most products a catalog lists in one reply: about 150 bytes each, far below NATS
+ * max_payload (1 MiB). A larger catalog needs paging first.
+ */
+export const maxProducts = 1_000;
+
 /** An email address: 254 characters, the longest forward path of RFC 5321 (256) less `<>`. */
 export const maxEmailLength = 254;
 
