@@ -1,6 +1,7 @@
 /**
- * Every service deployable alone, on an edge runtime: each is bundled into one file and run
- * with `--allow-net --allow-env` only (no file system, no subprocess, no FFI), over NATS's
+ * Every service deployable alone, on an edge runtime: each is bundled into one file and served
+ * by `deno serve` from its `export default { fetch }`, as an edge runtime serves it, with
+ * `--allow-net --allow-env` only (no file system, no subprocess, no FFI), over NATS's
  * WebSocket listener and Postgres, and the saga completes through the bundles.
  */
 import assert from "node:assert/strict";
@@ -20,7 +21,7 @@ Deno.test({
   name: "edge: every bundled service runs with --allow-net --allow-env; the saga completes",
   ignore: !adminUrl,
   sanitizeResources: false,
-  fn: async () => {
+  fn: async (t) => {
     const out = await Deno.makeTempDir({ prefix: "bundles-" });
     const nats = await startNatsServer();
     const databases = await testDatabases();
@@ -35,14 +36,15 @@ Deno.test({
         ...await Promise.all(rest.map((s) => buildService(s.name, out))),
       ];
       for (const [i, { name }] of services.entries()) {
+        const port = name === "gateway" ? gatewayPort : freePort();
         const child = new Deno.Command(Deno.execPath(), {
-          args: ["run", "--no-config", "--allow-net", "--allow-env", bundles[i]],
+          args: ["serve", "--no-config", "--allow-net", "--allow-env", "--port", String(port)]
+            .concat(bundles[i]),
           env: {
             NATS_URL: nats.wsUrl,
             DATABASE_URL: databases.url!,
             JWT_SECRET: jwtSecret,
             LOG_LEVEL: "warn",
-            ...(name === "gateway" ? { HTTP_PORT: String(gatewayPort) } : {}),
           },
           clearEnv: true,
           stdout: "inherit",
@@ -63,6 +65,21 @@ Deno.test({
       assert.equal(res.status, 201);
       const order = await settledOrder(gateway, user, (await res.json()).orderId, 30_000);
       assert.equal(order.status, "confirmed");
+
+      await t.step("a bundle without DATABASE_URL exits saying so", async () => {
+        const users = services.findIndex((s) => s.name === "users");
+        const run = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--no-config", "--allow-net", "--allow-env", bundles[users]],
+          env: { NATS_URL: nats.wsUrl, JWT_SECRET: jwtSecret, NO_COLOR: "1" },
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const printed = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+        assert.equal(run.code, 1, printed);
+        assert.match(printed, /DATABASE_URL is not set/);
+        assert.doesNotMatch(printed, /Requires (read|write) access/);
+      });
     } finally {
       for (const child of children) {
         try {
