@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { charges, deposits, outbox, wallets } from "../../db/payments/schema.ts";
+import { charges, deposits, inbox, outbox, wallets } from "../../db/payments/schema.ts";
 import { orderPlaced, userRegistered } from "../../shared/contracts/mod.ts";
+import { eventDispatcher } from "../../shared/events/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { createEvent } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
@@ -43,6 +44,47 @@ Deno.test("payments: an order that arrives before its user's registration", asyn
       const opening = await db.select().from(deposits).where(eq(deposits.userId, userId));
       assert.deepEqual(opening.map((d) => [d.kind, d.amountCents]), [["opening", 5000]]);
     });
+  } finally {
+    await databases.close();
+  }
+});
+
+Deno.test("payments: a placed order with a 400 KB correlation id is invalid, not charged", async () => {
+  const databases = await testDatabases();
+  const { db } = await databases.open("payments");
+  try {
+    const dispatcher = eventDispatcher({
+      service: "payments",
+      handlers: handlers.orders,
+      db,
+      inbox,
+      log,
+    });
+    const userId = crypto.randomUUID();
+    const placed = createEvent(orderPlaced, {
+      orderId: crypto.randomUUID(),
+      userId,
+      items: [{ productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 1200 }],
+      totalCents: 1200,
+    }, origin);
+    // Issue 17: 400 KB of invalid UTF-8, which every derived event used to copy past max_payload.
+    const junk = new Uint8Array(400_000).fill(0xff);
+    const json = JSON.stringify({ ...placed, correlationId: "@@@" });
+    const data = new Uint8Array([
+      ...new TextEncoder().encode(json.slice(0, json.indexOf("@@@"))),
+      ...junk,
+      ...new TextEncoder().encode(json.slice(json.indexOf("@@@") + 3)),
+    ]);
+    const delivery = await dispatcher.deliver({
+      subject: orderPlaced.subject,
+      data,
+      json: <T>() => JSON.parse(new TextDecoder().decode(data)) as T,
+    });
+    assert.equal(delivery.outcome, "invalid");
+    assert.match((delivery as { reason: string }).reason, /correlationId/);
+    assert.equal((await db.select().from(charges)).length, 0);
+    assert.equal((await db.select().from(outbox)).length, 0);
+    assert.equal((await db.select().from(wallets).where(eq(wallets.userId, userId))).length, 0);
   } finally {
     await databases.close();
   }
