@@ -2,15 +2,19 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import { orderItem, type ordersApi, pageQuery } from "../../../shared/contracts/mod.ts";
+import {
+  idempotencyKey,
+  orderItems,
+  type ordersApi,
+  pageQuery,
+} from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
 
 type Orders = RpcClient<typeof ordersApi.endpoints>;
 
-export const placeOrderBody = z.object({ items: z.array(orderItem).min(1).max(100) });
-const idempotencyKey = z.string().min(1).max(200);
+export const placeOrderBody = z.object({ items: orderItems });
 const orderId = z.uuid();
 
 export function orderRoutes(orders: Orders, authenticated: MiddlewareHandler<GatewayEnv>) {

@@ -2,13 +2,13 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import type { paymentsApi } from "../../../shared/contracts/mod.ts";
+import { depositAmountCents, type paymentsApi } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
 import { validated } from "../validation.ts";
 
 type Payments = RpcClient<typeof paymentsApi.endpoints>;
 
-export const depositBody = z.object({ amountCents: z.number().int().positive().max(1e9) });
+export const depositBody = z.object({ amountCents: depositAmountCents });
 
 export function walletRoutes(payments: Payments, authenticated: MiddlewareHandler<GatewayEnv>) {
   return new Hono<GatewayEnv>()
