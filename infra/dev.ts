@@ -41,8 +41,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = Deno.env.get("DATA_DIR") || ".data";
 const portOffset = integerFromEnv("DEV_PORT_OFFSET") ?? 0;
 const natsPort = integerFromEnv("DEV_NATS_PORT");
-/** Longer than a service's own STOP_TIMEOUT_MS (10 s by default), so it can finish first. */
-const stopGraceMs = 12_000;
+/** Longer than a service's own STOP_TIMEOUT_MS (shared/config), so it can finish first. */
+const stopGraceMs = (integerFromEnv("STOP_TIMEOUT_MS") ?? 10_000) + 2_000;
 
 const running: LabelledProcess[] = [];
 const ports = new PortChooser();
