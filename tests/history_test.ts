@@ -1,6 +1,7 @@
 /**
  * The order-history read model: built from ORDERS alone, served at GET /history, and rebuilt
- * from the stream (deleted first, or while orders keep coming) into the state it had.
+ * from the stream (deleted first, or while orders keep coming) into the state it had; served a
+ * page at a time.
  */
 import assert from "node:assert/strict";
 import { asc, eq } from "drizzle-orm";
@@ -106,6 +107,41 @@ Deno.test("order history: a read model built from events, rebuilt from the strea
       const [one] = await (await stack.database("history")).db.select().from(orderHistory)
         .where(eq(orderHistory.orderId, placed[0].id));
       assert.equal(one.userId, user.userId);
+    });
+
+    await t.step("GET /history a page at a time: every order once, totals over all", async () => {
+      const rows = await caughtUp(stack);
+      const mine = rows.filter((row) => row.userId === user.userId);
+      assert.equal(mine.length, 8);
+      const seen: string[] = [];
+      let path = "/history?limit=3";
+      for (let pages = 1;; pages++) {
+        const page = await getJson(stack, user, path);
+        assert.ok(page.orders.length <= 3);
+        assert.ok(pages <= 3, "a next page past the last order");
+        seen.push(...page.orders.map((o: { orderId: string }) => o.orderId));
+        // Counted by the database over every order, whichever page.
+        assert.equal(page.totals.orders, 8);
+        if (!page.next) {
+          assert.equal(pages, 3);
+          break;
+        }
+        path = `/history?limit=3&cursor=${page.next}`;
+      }
+      const newestFirst = [...mine].sort((a, b) =>
+        b.placedAt.getTime() - a.placedAt.getTime() || b.orderId.localeCompare(a.orderId)
+      );
+      assert.deepEqual(seen, newestFirst.map((row) => row.orderId));
+      const orders = await getJson(stack, user, "/orders?limit=5");
+      assert.equal(orders.items.length, 5);
+      const rest = await getJson(stack, user, `/orders?limit=5&cursor=${orders.next}`);
+      assert.equal(rest.items.length, 3);
+      assert.equal(rest.next, undefined);
+      const bad = await stack.request("/history?cursor=bm90LWEtY3Vyc29y", {
+        headers: user.headers,
+      });
+      assert.equal(bad.status, 400);
+      assert.equal((await bad.json()).kind, "invalid");
     });
   } finally {
     await stack.close();
