@@ -4,6 +4,7 @@ import { charges, deposits, wallets } from "../../db/payments/schema.ts";
 import { maxBalanceCents, maxDepositCents } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
+import { paymentsConfig } from "./config.ts";
 import { deposit, openWallet, refundOrder, takePayment } from "./wallets.ts";
 
 Deno.test("payments: a charge takes the money and records itself, or does neither", async (t) => {
@@ -105,4 +106,11 @@ Deno.test("payments: money past 32 bits, and the balance ceiling", async (t) => 
   } finally {
     await databases.close();
   }
+});
+
+Deno.test("payments config: a starting balance past the ceiling is refused at start", () => {
+  const starting = (value: number) =>
+    paymentsConfig.safeParse({ STARTING_BALANCE_CENTS: String(value) }).success;
+  assert.equal(starting(maxBalanceCents), true);
+  assert.equal(starting(maxBalanceCents + 1), false);
 });
