@@ -24,7 +24,7 @@ import type { GatewayEnv } from "./env.ts";
 import { httpMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { errorToProblem, problem } from "./problem.ts";
-import { rateLimit, type TokenBuckets } from "./rate_limit.ts";
+import { addressRateLimit, rateLimit, type TokenBuckets } from "./rate_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { historyRoutes } from "./routes/history.ts";
@@ -51,6 +51,8 @@ export interface GatewayDeps {
   /** The key tokens are checked with (see token_key.ts). */
   tokenKey: CryptoKey;
   rateLimits: TokenBuckets;
+  /** The stricter limit of login and register, by address (rate_limit.ts); none if absent. */
+  credentialLimits?: TokenBuckets;
   requestBudgetMs: number;
   /** The largest request body read, in bytes (config BODY_LIMIT_BYTES). */
   bodyLimitBytes: number;
@@ -65,6 +67,9 @@ export function createGatewayApp(deps: GatewayDeps) {
   const document = openApiDocument();
   // Health, readiness and metrics stay outside: probes must never be refused.
   const limited = rateLimit(deps.rateLimits, deps.tokenKey);
+  const credentialsLimited: MiddlewareHandler<GatewayEnv> = deps.credentialLimits
+    ? addressRateLimit(deps.credentialLimits)
+    : (_, next) => next();
 
   const app = new Hono<GatewayEnv>()
     // No longer than the services and events carry (shared/contracts/fields.ts, correlationId).
@@ -114,6 +119,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     })
     .get("/openapi.json", (c) => c.json(document))
     .get("/docs", swaggerUI({ url: "/openapi.json" }))
+    .use("/auth/login", credentialsLimited)
+    .use("/auth/register", credentialsLimited)
     .use("/auth/*", limited)
     .use("/products/*", limited)
     .use("/orders/*", limited)

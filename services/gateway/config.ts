@@ -31,5 +31,12 @@ export const gatewayConfig = baseConfig.extend({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   /** How fast that allowance comes back, per second. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  /**
+   * Logins and registrations an address may send at once, on top of the limit above: each
+   * checks a password, ~85 ms of the users service's CPU (rate_limit.ts, addressRateLimit).
+   */
+  AUTH_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(10),
+  /** How fast that allowance comes back, per second: one every 5 s by default. */
+  AUTH_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(0.2),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfig>;

@@ -1,7 +1,11 @@
 /**
  * Rate limits as token buckets: each key holds up to `burst` tokens, refilled at `perSecond`;
  * a request takes one or is refused with how long until the next. Keys are users (the JWT's
- * subject) or, for anonymous requests, the client's address.
+ * subject) or, for anonymous requests, the client's address. The routes that check a password
+ * have a stricter limit of their own, by address alone (`addressRateLimit`).
+ *
+ * The address is the TCP peer's, from Deno.serve's handler info (hono/deno `getConnInfo`); behind
+ * a proxy that is the proxy's, and the limit is then shared by everyone behind it.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
@@ -50,10 +54,26 @@ export function rateLimit(
 ): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const waitMs = buckets.take(await clientKey(c, tokenKey));
-    if (waitMs === 0) return next();
-    c.header("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
-    return problem(c, 429, "too many requests; slow down", { kind: "rate_limited" });
+    return waitMs === 0 ? next() : tooMany(c, waitMs);
   };
+}
+
+/**
+ * A limit by the client's address alone, whatever token it sends, in buckets of its own: for
+ * login and register. Each checks a password, which costs the users service ~85 ms of a core
+ * (PBKDF2 at 600,000 rounds), so one address trying passwords at the rate allowed for reads
+ * could keep its hashing busy for everyone (issue 17, class 8); it also slows guessing.
+ */
+export function addressRateLimit(buckets: TokenBuckets): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const waitMs = buckets.take(clientAddress(c));
+    return waitMs === 0 ? await next() : tooMany(c, waitMs);
+  };
+}
+
+function tooMany(c: Context<GatewayEnv>, waitMs: number): Response {
+  c.header("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
+  return problem(c, 429, "too many requests; slow down", { kind: "rate_limited" });
 }
 
 async function clientKey(c: Context<GatewayEnv>, tokenKey: CryptoKey): Promise<string> {
@@ -68,6 +88,10 @@ async function clientKey(c: Context<GatewayEnv>, tokenKey: CryptoKey): Promise<s
       // A bad token is limited by address; the route will refuse it anyway.
     }
   }
+  return clientAddress(c);
+}
+
+function clientAddress(c: Context<GatewayEnv>): string {
   try {
     return `ip:${getConnInfo(c).remote.address ?? "unknown"}`;
   } catch {

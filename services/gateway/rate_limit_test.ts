@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { TokenBuckets } from "./rate_limit.ts";
+import { Hono } from "hono";
+import type { GatewayEnv } from "./env.ts";
+import { addressRateLimit, TokenBuckets } from "./rate_limit.ts";
 
 Deno.test("token bucket: a burst, then refusals that say how long to wait", () => {
   const clock = { now: 0 };
@@ -29,4 +31,27 @@ Deno.test("token bucket: the least recently used key is forgotten past maxKeys",
   buckets.take("c"); // "a" is forgotten: it starts again with a full bucket
   assert.equal(buckets.take("a"), 0);
   assert.ok(buckets.take("c") > 0);
+});
+
+Deno.test("address limit: by the client's address alone, whatever token it sends", async () => {
+  const buckets = new TokenBuckets({ burst: 2, perSecond: 0.001 });
+  const app = new Hono<GatewayEnv>()
+    .use(addressRateLimit(buckets))
+    .post("/auth/login", (c) => c.text("checked"));
+  const from = (hostname: string, token: string) =>
+    app.fetch(
+      new Request("http://gateway.test/auth/login", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      }),
+      { remoteAddr: { hostname, port: 40000, transport: "tcp" } },
+    );
+  const statuses = [];
+  // Another token each time: a token does not buy another bucket.
+  for (let i = 0; i < 3; i++) statuses.push((await from("203.0.113.7", `token-${i}`)).status);
+  assert.deepEqual(statuses, [200, 200, 429]);
+  const refused = await from("203.0.113.7", "again");
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  assert.equal((await refused.json()).kind, "rate_limited");
+  assert.equal((await from("198.51.100.1", "x")).status, 200, "another address has its own");
 });

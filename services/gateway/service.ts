@@ -59,6 +59,10 @@ export async function startGateway({ config, nc, log }: GatewayDeps): Promise<Ru
       burst: config.RATE_LIMIT_BURST,
       perSecond: config.RATE_LIMIT_PER_SECOND,
     }),
+    credentialLimits: new TokenBuckets({
+      burst: config.AUTH_RATE_LIMIT_BURST,
+      perSecond: config.AUTH_RATE_LIMIT_PER_SECOND,
+    }),
     requestBudgetMs: config.REQUEST_BUDGET_MS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     log,

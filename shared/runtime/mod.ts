@@ -11,8 +11,12 @@ import { createLogger, type Logger } from "../log/mod.ts";
 import type { ServiceResources } from "./service.ts";
 
 export interface RunningService {
-  /** The service's HTTP face: health, readiness and metrics; the gateway's is the public API. */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * The service's HTTP face: health, readiness and metrics; the gateway's is the public API.
+   * `info` is Deno.serve's: the client's address, which the gateway's rate limits key by; a
+   * request without it (in-process tests) counts as one unknown address.
+   */
+  fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   /** Stops taking work and finishes what is in flight. */
   stop(): Promise<void>;
 }
@@ -62,10 +66,10 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
       },
     });
     let draining = false;
-    const fetch = (request: Request) =>
+    const fetch = (request: Request, info?: Deno.ServeHandlerInfo) =>
       draining && new URL(request.url).pathname === "/ready"
         ? Response.json({ status: "draining" }, { status: 503 })
-        : service.fetch(request);
+        : service.fetch(request, info);
     const server = config.HTTP_PORT === undefined ? null : Deno.serve({
       port: config.HTTP_PORT,
       onListen: ({ port }) => log.info("serving HTTP", { port }),

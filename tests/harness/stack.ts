@@ -45,8 +45,11 @@ export interface Stack {
   processDataDir: string;
   /** A connection of the test's own, to look into streams. */
   nc: NatsConnection;
-  /** Sends a request to the gateway, as a client would. */
-  request(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Sends a request to the gateway, as a client would; `from` is the client's address (the rate
+   * limits key by it), else none, as for every in-process request.
+   */
+  request(path: string, init?: RequestInit, from?: string): Promise<Response>;
   /** A service's own database, to check invariants behind the API. */
   database(service: BackendService): Promise<ServiceDatabase>;
   start(service: BackendService): Promise<void>;
@@ -86,6 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // In-process requests have no address: every anonymous one shares a bucket. Tests of the
     // limit set their own.
     RATE_LIMIT_BURST: "100000",
+    AUTH_RATE_LIMIT_BURST: "100000",
     ...options.env,
   };
   const nc = await connectNats(nats.url, "test");
@@ -187,9 +191,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     databases,
     processDataDir,
     nc,
-    request: (path, init) => {
+    request: (path, init, from) => {
       const gateway = running.get("gateway")!.service;
-      return Promise.resolve(gateway.fetch(new Request(`http://gateway.test${path}`, init)));
+      const request = new Request(`http://gateway.test${path}`, init);
+      const info = from === undefined ? undefined : {
+        remoteAddr: { hostname: from, port: 40000, transport: "tcp" as const },
+        completed: Promise.resolve(),
+      };
+      return Promise.resolve(gateway.fetch(request, info));
     },
     database,
     start: (name) =>
