@@ -3,7 +3,8 @@
  * to a real stack (nats-server and every service) as a registered user and as an admin, so the
  * authenticated routes are reached. Each answer must be under 500, within 5 s, and every error
  * problem+json with a `kind`; afterwards the stack is still ready and a valid order still goes
- * through. A seeded PRNG picks the values: `FUZZ_SEED=<n>` replays a run.
+ * through, and with NATS gone an order is refused as 503 with Retry-After. A seeded PRNG picks
+ * the values: `FUZZ_SEED=<n>` replays a run.
  */
 import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
@@ -549,6 +550,17 @@ Deno.test("gateway fuzz: malformed requests over every route", async (t) => {
       const { orderId } = await order.json();
       const read = await stack.request(`/orders/${orderId}`, { headers: user.headers });
       assert.equal(read.status, 200, await read.text());
+    });
+
+    await t.step("NATS down: placing an order is 503 with Retry-After, not a 504", async () => {
+      await stack.nats.stop();
+      const res = await stack.request(
+        "/orders",
+        json("POST", { items: [{ productId, quantity: 1 }] }, user.headers),
+      );
+      assert.equal(res.status, 503, await res.clone().text());
+      assert.match(res.headers.get("retry-after") ?? "", /^\d+$/);
+      assert.equal((await res.json()).kind, "unavailable");
     });
   } finally {
     await stack.close();
