@@ -22,15 +22,31 @@ export async function buildService(name: string, out = "dist"): Promise<string> 
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { out: { type: "string", default: "dist" } },
-    allowPositionals: true,
-  });
-  const wanted = positionals[0];
   const names = services.map((s) => s.name) as string[];
+  const usage = `usage: deno task build <${names.join("|")}|all> [--out dir]`;
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        args: Deno.args,
+        options: {
+          out: { type: "string", default: "dist" },
+          help: { type: "boolean", short: "h" },
+        },
+        allowPositionals: true,
+      });
+    } catch (error) {
+      // node:util's parseArgs throws on an unknown option: one line, not its stack trace.
+      console.error(`build: ${(error as Error).message}\n${usage}`);
+      Deno.exit(2);
+    }
+  })();
+  if (values.help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  const wanted = positionals[0];
   if (!wanted || (wanted !== "all" && !names.includes(wanted))) {
-    console.error(`usage: deno task build <${names.join("|")}|all> [--out dir]`);
+    console.error(usage);
     Deno.exit(2);
   }
   for (const name of wanted === "all" ? names : [wanted]) {
