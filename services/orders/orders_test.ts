@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { count, eq } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
 import type { OutboxRow } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
-import { type NewOrder, placeOrder, stepThenChange, timelineOf } from "./orders.ts";
+import { pageAsked } from "../../shared/contracts/mod.ts";
+import { listOrders, type NewOrder, placeOrder, stepThenChange, timelineOf } from "./orders.ts";
 
 const origin = { source: "orders", correlationId: "c-1" };
 
@@ -95,6 +96,43 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
       );
       assert.equal(await events(), before + 1);
     });
+  } finally {
+    await databases.close();
+  }
+});
+
+Deno.test("orders: a user's orders a page at a time, newest first, ties by id", async () => {
+  const databases = await testDatabases();
+  const { db } = await databases.open("orders");
+  const userId = crypto.randomUUID();
+  try {
+    const placed: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const item = { productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 100 * (i + 1) };
+      const result = await placeOrder(db, {
+        userId,
+        items: [item],
+        totalCents: item.unitPriceCents,
+      }, origin);
+      placed.push(result.orderId);
+    }
+    // Three of them at the same instant: only their ids order them.
+    await db.update(orders).set({ createdAt: new Date("2020-01-01T00:00:00Z") })
+      .where(inArray(orders.id, placed.slice(0, 3)));
+    const expected = [placed[3], ...placed.slice(0, 3).sort().reverse()];
+    for (const limit of [1, 2, 3, 4]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 1;; pages++) {
+        assert.ok(pages <= 4, "paging never ended");
+        const page = await listOrders(db, userId, pageAsked({ limit, cursor }));
+        assert.ok(page.items.length <= limit);
+        for (const order of page.items) assert.equal(order.items.length, 1, "with its lines");
+        seen.push(...page.items.map((order) => order.id));
+        if (!(cursor = page.next)) break;
+      }
+      assert.deepEqual(seen, expected, `limit ${limit}`);
+    }
   } finally {
     await databases.close();
   }
