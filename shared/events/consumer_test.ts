@@ -288,6 +288,21 @@ Deno.test("event consumer heals: a lost durable or store is recreated where the 
       assert.equal(again, "already");
       assert.equal(await deadLetters(), 1);
     });
+
+    await t.step("a message too big to copy is dead-lettered by reference", async () => {
+      // Under max_payload itself, but not with a dead letter's headers besides.
+      const big = JSON.stringify({ padding: "x".repeat(1024 * 1024 - 150) });
+      const { seq } = await js.publish(orderConfirmed.subject, big);
+      await until(async () => (await deadLetters()) === 2, "the dead letter");
+      const letter = await jsm.streams.getMessage(deadLettersStream.name, {
+        last_by_subj: `deadletter.notifications.ORDERS.${seq}`,
+      });
+      assert.ok(letter);
+      assert.equal(letter.header.get(deadLetterHeaders.byReference), "true");
+      assert.equal(letter.header.get(deadLetterHeaders.size), String(big.length));
+      assert.equal(letter.header.get(deadLetterHeaders.sequence), String(seq));
+      assert.equal(letter.data.length, 0);
+    });
   } finally {
     await consumer.stop();
     await nc.close();

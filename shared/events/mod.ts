@@ -1,8 +1,21 @@
 export { type ConsumerOptions, type RunningConsumer, startEventConsumer } from "./consumer.ts";
 export { orderingKey } from "./ordering.ts";
-export { deadLetterHeaders, deadLettersStream, sendToDeadLetters } from "./dead_letters.ts";
+export {
+  deadLetterHeaders,
+  deadLettersStream,
+  deadLetterSubject,
+  sendToDeadLetters,
+} from "./dead_letters.ts";
 export { type EventHandler, type HandlerContext, on } from "./handler.ts";
-export { handleEachOnce, type HandleOutcome, type InboxTable, inboxTable } from "./inbox.ts";
+export {
+  handleEachOnce,
+  type HandleOutcome,
+  type InboxEntry,
+  type InboxTable,
+  inboxTable,
+  markHandled,
+  resumePosition,
+} from "./inbox.ts";
 export {
   type Delivery,
   type Dispatcher,
