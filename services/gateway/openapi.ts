@@ -14,7 +14,14 @@ import {
   replayReport,
   usersApi,
 } from "../../shared/contracts/mod.ts";
-import { discardBody, eventsQuery, rebuildBody, redriveBody, replayBody } from "./routes/admin.ts";
+import {
+  deadLettersQuery,
+  discardBody,
+  eventsQuery,
+  rebuildBody,
+  redriveBody,
+  replayBody,
+} from "./routes/admin.ts";
 import { problemKinds } from "./problem.ts";
 import { placeOrderBody } from "./routes/orders.ts";
 import { depositBody } from "./routes/wallet.ts";
@@ -222,8 +229,8 @@ export const operations: Record<string, Record<string, Operation>> = {
   "/admin/deadletters": {
     get: {
       ...admin,
-      summary: "Admin: the dead letters, of every service or one",
-      query: z.object({ service: z.string().optional() }),
+      summary: "Admin: the dead letters, of every service or one, a page at a time (see `next`)",
+      query: deadLettersQuery,
       ok: { status: 200 },
     },
   },

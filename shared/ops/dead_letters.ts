@@ -26,16 +26,22 @@ export interface DeadLetter {
   entry: StreamEntry;
 }
 
+/**
+ * The dead letters in sequence order, of one service or of all, from `fromSeq` on; at most
+ * `limit` of them (every one when absent: a re-drive of all).
+ */
 export async function listDeadLetters(
   nc: NatsConnection,
-  filter: { service?: string } = {},
+  filter: { service?: string; fromSeq?: number; limit?: number } = {},
 ): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
   const subject = filter.service ? `deadletter.${filter.service}.>` : undefined;
   const exists = await jetstreamManager(nc).then((jsm) => jsm.streams.info(deadLettersStream.name))
     .then(() => true, () => false);
   if (!exists) return letters;
-  for await (const entry of readStream(nc, { stream: deadLettersStream.name, subject })) {
+  const range = { stream: deadLettersStream.name, subject, fromSeq: filter.fromSeq };
+  for await (const entry of readStream(nc, range)) {
+    if (letters.length >= (filter.limit ?? Infinity)) break;
     letters.push(deadLetterOf(entry));
   }
   return letters;

@@ -19,7 +19,12 @@ import {
   showDeadLetter,
   type StreamEntry,
 } from "../../../shared/ops/mod.ts";
-import { instant, subjectFilter } from "../../../shared/contracts/mod.ts";
+import {
+  defaultPageSize,
+  instant,
+  maxPageSize,
+  subjectFilter,
+} from "../../../shared/contracts/mod.ts";
 import type { GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
@@ -43,6 +48,13 @@ export const eventsQuery = z.object({
 }).refine((q) => q.fromSeq === undefined || q.toSeq === undefined || q.fromSeq <= q.toSeq, {
   message: "fromSeq is after toSeq",
   path: ["toSeq"],
+});
+
+/** GET /admin/deadletters: a page of letters (`next` is the `fromSeq` of the page after). */
+export const deadLettersQuery = z.object({
+  service: serviceName.optional(),
+  fromSeq: sequence.optional(),
+  limit: z.coerce.number().int().min(1).max(maxPageSize).default(defaultPageSize),
 });
 
 export const replayBody = z.object({
@@ -128,13 +140,13 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
         await rebuildReadModel(nc, { service: c.req.valid("json").service, ...audit(c) }),
       );
     })
-    .get(
-      "/deadletters",
-      validated("query", z.object({ service: serviceName.optional() })),
-      async (c) => {
-        return c.json({ items: await listDeadLetters(nc, c.req.valid("query")) });
-      },
-    )
+    .get("/deadletters", validated("query", deadLettersQuery), async (c) => {
+      const query = c.req.valid("query");
+      const items = await listDeadLetters(nc, query);
+      // A full page may have more after it: the next starts after its last letter.
+      const next = items.length === query.limit ? items[items.length - 1].seq + 1 : undefined;
+      return c.json({ items, ...(next ? { next } : {}) });
+    })
     .get("/deadletters/:seq", async (c) => {
       const seq = sequence.safeParse(c.req.param("seq"));
       if (!seq.success) return problem(c, 404, "no such dead letter");

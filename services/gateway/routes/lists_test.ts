@@ -95,6 +95,30 @@ Deno.test("gateway lists: paging parameters", async (t) => {
     });
   }
 
+  await t.step("/admin/deadletters: a page of at most the same size", async () => {
+    const admin = `Bearer ${await sign(
+      {
+        sub: userId,
+        email: "a@example.com",
+        role: "admin",
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+      secret,
+      "HS256",
+    )}`;
+    for (const query of ["limit=0", `limit=${maxPageSize + 1}`, "limit=x", "fromSeq=0"]) {
+      const res = await app.request(`/admin/deadletters?${query}`, {
+        headers: { authorization: admin },
+      });
+      assert.equal(res.status, 400, query);
+      assert.equal((await res.json()).kind, "invalid");
+    }
+    const document = await (await app.request("/openapi.json")).json();
+    const parameters = document.paths["/admin/deadletters"].get.parameters;
+    const limit = parameters.find((p: { name: string }) => p.name === "limit");
+    assert.equal(limit.schema.maximum, maxPageSize);
+  });
+
   await t.step("the OpenAPI document names limit and cursor, and next in the reply", async () => {
     const document = await (await app.request("/openapi.json")).json();
     for (const path of Object.keys(lists)) {
