@@ -4,6 +4,7 @@
  * every error, with Retry-After on every 503.
  */
 import assert from "node:assert/strict";
+import { errors as natsErrors } from "@nats-io/nats-core";
 import { sign } from "hono/jwt";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
@@ -31,16 +32,29 @@ function fakeClient(answers: Record<string, (request: unknown) => unknown>) {
   }) as never;
 }
 
-// NATS is never reached by these requests: touching it fails the request loudly.
-const noNats = new Proxy({}, {
-  get: () => {
-    throw new Error("NATS was used");
-  },
-}) as never;
+/**
+ * A NATS connection that answers pings (`flush`) and nothing else: these requests must be
+ * refused before anything else is asked of it; touching it fails the request loudly.
+ */
+function fakeNats(flush: () => Promise<void> = () => Promise.resolve()) {
+  const answers: Record<string, unknown> = { isClosed: () => false, flush };
+  return new Proxy(answers, {
+    get: (target, key: string) => {
+      if (key in target) return target[key];
+      throw new Error("NATS was used");
+    },
+  }) as never;
+}
+const noNats = fakeNats();
 
 async function gateway(overrides: Partial<GatewayDeps> = {}) {
   return createGatewayApp({
-    users: fakeClient({ register: () => ({ userId: crypto.randomUUID() }) }),
+    users: fakeClient({
+      register: () => ({ userId: crypto.randomUUID() }),
+      getProfile: () => {
+        throw new natsErrors.TimeoutError();
+      },
+    }),
     catalog: fakeClient({}),
     orders: fakeClient({
       listOrders: () => {
@@ -277,6 +291,23 @@ Deno.test("gateway errors: every one problem+json with a kind", async (t) => {
       headers: { authorization: `Bearer ${await token("user")}` },
     });
     await assertProblem(res, 503, "unavailable");
+  });
+
+  await t.step("NATS failing under a route is 503 with Retry-After, not 500", async () => {
+    const res = await app.request("/auth/me", {
+      headers: { authorization: `Bearer ${await token("user")}` },
+    });
+    await assertProblem(res, 503, "unavailable");
+  });
+
+  await t.step("admin routes without NATS: 503 with Retry-After at once", async () => {
+    const silent = await gateway({ nc: fakeNats(() => new Promise(() => {})) });
+    const started = performance.now();
+    const res = await silent.request("/admin/events?from=ORDERS", {
+      headers: { authorization: `Bearer ${await token("admin")}` },
+    });
+    await assertProblem(res, 503, "unavailable");
+    assert.ok(performance.now() - started < 2000);
   });
 
   await t.step("/ready's 503 is a problem with Retry-After, naming what is missing", async () => {

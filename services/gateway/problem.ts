@@ -2,6 +2,8 @@
  * Every error the gateway answers is `application/problem+json` (RFC 9457) with the request's
  * correlation id and a `kind`. The one place where error kinds become HTTP statuses.
  */
+import { JetStreamApiError } from "@nats-io/jetstream";
+import { errors as natsErrors } from "@nats-io/nats-core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -92,8 +94,34 @@ function retryAfterSeconds(error: ServiceError): string {
   return String(typeof ms === "number" ? Math.max(1, Math.ceil(ms / 1000)) : 1);
 }
 
+/**
+ * NATS or JetStream failing under a route that uses them directly (the admin routes): not the
+ * client's fault, and a failure the gateway can name, so 503 with Retry-After (or JetStream's
+ * own 404), never a 500.
+ */
+function natsFailure(error: Error): ServiceError | undefined {
+  if (error instanceof JetStreamApiError) {
+    if (error.status === 404) return new ServiceError("not_found", error.message);
+    if (error.status === 503) return new ServiceError("unavailable", "JetStream is unavailable");
+    return undefined;
+  }
+  const unavailable = [
+    natsErrors.TimeoutError,
+    natsErrors.NoRespondersError,
+    natsErrors.ClosedConnectionError,
+    natsErrors.DrainingConnectionError,
+    natsErrors.ConnectionError,
+    natsErrors.RequestError,
+  ].some((type) => error instanceof type);
+  return unavailable
+    ? new ServiceError("unavailable", "NATS did not answer", undefined, "nats")
+    : undefined;
+}
+
 export function errorToProblem(error: Error, c: Context<GatewayEnv>): Response {
   if (error instanceof ServiceError) return serviceProblem(error, c);
+  const fromNats = natsFailure(error);
+  if (fromNats) return serviceProblem(fromNats, c);
   if (error instanceof HTTPException) {
     if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="api"');
     return problem(c, error.status as ContentfulStatusCode, error.message || "request refused");

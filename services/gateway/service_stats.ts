@@ -5,8 +5,17 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
+import { natsAnswers } from "../../shared/bus/mod.ts";
+import { ServiceError } from "../../shared/errors/mod.ts";
 
+/**
+ * Throws ServiceError `unavailable` when NATS does not answer: an empty list then would say
+ * that no service runs, when it is the gateway that cannot see them.
+ */
 export async function serviceStatsText(nc: NatsConnection, waitMs = 500): Promise<string> {
+  await natsAnswers(nc, waitMs).catch(() => {
+    throw new ServiceError("unavailable", "NATS does not answer", undefined, "nats");
+  });
   const lines = [
     "# HELP nats_service_requests_total Requests an instance's endpoint has handled.",
     "# TYPE nats_service_requests_total counter",

@@ -25,6 +25,8 @@ import {
   maxPageSize,
   subjectFilter,
 } from "../../../shared/contracts/mod.ts";
+import { natsAnswers } from "../../../shared/bus/mod.ts";
+import { ServiceError } from "../../../shared/errors/mod.ts";
 import type { GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
@@ -92,9 +94,19 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
     `${c.var.jwtPayload.email} (${c.var.jwtPayload.sub})`;
   const audit = (c: { var: GatewayEnv["Variables"] }) => ({ actor: actorOf(c), log: c.var.log });
 
+  // Every admin route asks NATS itself: without it, 503 at once, not a 500 (or an empty list)
+  // after the JetStream API's 5 s timeout.
+  const natsReachable: MiddlewareHandler<GatewayEnv> = async (_c, next) => {
+    await natsAnswers(nc, 500).catch(() => {
+      throw new ServiceError("unavailable", "NATS does not answer", undefined, "nats");
+    });
+    await next();
+  };
+
   return new Hono<GatewayEnv>()
     .use(authenticated)
     .use(adminOnly)
+    .use(natsReachable)
     .get("/services", async (c) => c.json({ items: await discoverServices(nc) }))
     .get("/events", validated("query", eventsQuery), async (c) => {
       const query = c.req.valid("query");
