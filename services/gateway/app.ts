@@ -1,4 +1,7 @@
-/** The gateway's public HTTP API: the only entry clients use. Routes as in ../shared/api.md. */
+/**
+ * The gateway's public HTTP API: the only entry clients use. Every route, with its bodies,
+ * parameters and errors, is in the OpenAPI document (openapi.ts, served at /openapi.json).
+ */
 import { swaggerUI } from "@hono/swagger-ui";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
@@ -136,7 +139,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     .route("/history", historyRoutes(deps.history, authenticated))
     .route("/admin", adminRoutes(deps.nc, authenticated));
 
-  app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
+  // The path as sent, cut short: an error need not carry back a 60 KB URL.
+  app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`));
   app.onError(errorToProblem);
   return app;
 }
