@@ -13,6 +13,7 @@ import { ServiceError } from "../shared/errors/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { type Cli, UsageError } from "./cli.ts";
 import { deadLetters } from "./commands/dead_letters.ts";
+import { outbox } from "./commands/outbox.ts";
 import { showEvents, tailEvents } from "./commands/events.ts";
 import { replay } from "./commands/replay.ts";
 import { services } from "./commands/services.ts";
@@ -28,6 +29,7 @@ const usage = `usage: deno task ops <command>
   deadletters show <seq>
   deadletters redrive <seq...> | --all [--service name]
   deadletters discard <seq...> --reason "why"
+  outbox <service> [--requeue ID | --discard ID --reason "why"]
   services [name]
 
   every command: --json (machine-readable), --actor name (for the audit; default $USER)
@@ -52,6 +54,8 @@ const { values: options, positionals } = (() => {
         service: { type: "string" },
         all: { type: "boolean" },
         reason: { type: "string" },
+        requeue: { type: "string" },
+        discard: { type: "string" },
         wait: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -102,6 +106,9 @@ try {
       break;
     case "deadletters":
       await deadLetters(cli, args[0], args.slice(1), options);
+      break;
+    case "outbox":
+      await outbox(cli, args[0], options);
       break;
     case "services":
       await services(cli, args[0], options);

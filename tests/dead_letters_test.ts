@@ -206,8 +206,53 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
         assert.equal(discardWithout.status, 400);
         await discardWithout.body?.cancel();
 
+        // Re-driving every letter takes {"all": true}: an empty body names none.
+        const redriveNothing = await stack.request(
+          "/admin/deadletters/redrive",
+          json("POST", {}, admin),
+        );
+        assert.equal(redriveNothing.status, 400);
+        assert.equal((await redriveNothing.json()).kind, "invalid");
+        const redriveBoth = await stack.request(
+          "/admin/deadletters/redrive",
+          json("POST", { sequences: [1], all: true }, admin),
+        );
+        assert.equal(redriveBoth.status, 400);
+        await redriveBoth.body?.cancel();
+        const redriveAll = await stack.request(
+          "/admin/deadletters/redrive",
+          json("POST", { all: true }, admin),
+        );
+        assert.deepEqual(await redriveAll.json(), { results: [] });
+
         const listed = await stack.request("/admin/deadletters", { headers: admin });
         assert.deepEqual(await listed.json(), { items: [] });
+      },
+    );
+
+    await t.step(
+      "a discarded dead letter's event is marked handled: no replay applies it",
+      async () => {
+        await notificationsDb.execute(
+          sql`alter table notifications.notifications rename to notifications_moved`,
+        );
+        const placed = await placeOrder(stack, user, [{ productId: mug.id, quantity: 1 }]);
+        const discardedOrder = (await placed.json()).orderId;
+        assert.equal((await settledOrder(stack, user, discardedOrder)).status, "confirmed");
+        const [letter] = await eventually(async () => {
+          const found = await letters(stack, "--service", "notifications");
+          return found.length > 0 ? found : undefined;
+        });
+        await ops(stack, "deadletters", "discard", String(letter.seq), "--reason", "sent by hand");
+        await notificationsDb.execute(
+          sql`alter table notifications.notifications_moved rename to notifications`,
+        );
+        assert.deepEqual(await letters(stack), []);
+        assert.match(
+          await ops(stack, "replay", "notifications", "ORDERS"),
+          /applied 0, skipped 2 \(already applied\)/,
+        );
+        assert.deepEqual(await notificationsOf(discardedOrder), []);
       },
     );
   } finally {

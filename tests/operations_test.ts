@@ -3,10 +3,11 @@
  * the CLI reads streams and finds every instance, dead letters are re-driven once.
  */
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
 import { products, reservations } from "../db/catalog/schema.ts";
 import { notifications } from "../db/notifications/schema.ts";
-import { orders } from "../db/orders/schema.ts";
+import { orders, outbox as ordersOutbox } from "../db/orders/schema.ts";
 import { charges, refunds, wallets } from "../db/payments/schema.ts";
 import { startCatalog } from "../services/catalog/service.ts";
 import { connectNats } from "../shared/bus/mod.ts";
@@ -124,6 +125,68 @@ Deno.test("the operator's toolbox", async (t) => {
       const entries = range.trim().split("\n").map((line) => JSON.parse(line));
       assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1));
       assert.ok(entries.every((e) => e.event.type.startsWith("orders.order.")));
+    });
+
+    await t.step(
+      "a deleted durable: /ready says so until it is made again; orders move",
+      async () => {
+        const jsm = await jetstreamManager(stack.nc);
+        await jsm.consumers.delete("ORDERS", "payments");
+        const unready = await eventually(async () => {
+          const ready = await stack.request("/ready");
+          return ready.status === 503
+            ? await ready.json()
+            : (await ready.body?.cancel(), undefined);
+        }, 10_000);
+        assert.match(unready.checks.payments, /consumer ORDERS: cannot fetch/);
+        await eventually(async () => {
+          const ready = await stack.request("/ready");
+          await ready.body?.cancel();
+          return ready.status === 200 || undefined;
+        });
+        const placed = await (await placeOrder(stack, user, [{ productId: mug.id, quantity: 1 }]))
+          .json();
+        assert.equal((await settledOrder(stack, user, placed.orderId)).status, "confirmed");
+        // Made again after the last event payments applied, not from the stream's start.
+        const { config } = await jsm.consumers.info("ORDERS", "payments");
+        assert.equal(config.deliver_policy, "by_start_sequence");
+      },
+    );
+
+    await t.step("a parked outbox row: listed, re-queued, discarded, audited", async () => {
+      const db = (await stack.database("orders")).db;
+      const id = crypto.randomUUID();
+      // Too big for the server: the relay parks it at once (enqueueEvent would refuse it).
+      await db.insert(ordersOutbox).values({
+        id,
+        subject: "orders.order.placed",
+        payload: JSON.stringify({ padding: "x".repeat(1_100_000) }),
+      });
+      const parked = await eventually(async () => {
+        const rows = JSON.parse(await ops(stack, "outbox", "orders", "--json"));
+        return rows.length > 0 ? rows : undefined;
+      });
+      assert.equal(parked[0].id, id);
+      assert.match(parked[0].lastError, /max_payload/);
+      assert.match(
+        await ops(stack, "outbox", "orders"),
+        new RegExp(`^${id}  orders\\.order\\.placed`),
+      );
+      assert.match(await ops(stack, "outbox", "orders", "--requeue", id), /^re-queued /);
+      // Still too big: parked again, counted.
+      await eventually(async () => {
+        const rows = JSON.parse(await ops(stack, "outbox", "orders", "--json"));
+        return rows[0]?.attempts === 1 && rows[0]?.parkedAt ? rows : undefined;
+      });
+      const out = await ops(stack, "outbox", "orders", "--discard", id, "--reason", "a test row");
+      assert.match(out, /^discarded /);
+      assert.equal(await ops(stack, "outbox", "orders"), "no parked outbox rows in orders\n");
+      const audit = (await ops(stack, "events", "show", "AUDIT", "--json")).trim().split("\n")
+        .map((line) => JSON.parse(line).event.data);
+      assert.deepEqual(
+        audit.filter((a) => a.action.startsWith("outbox.")).map((a) => a.action),
+        ["outbox.requeue", "outbox.discard"],
+      );
     });
 
     await t.step("services lists two instances when a service runs twice", async () => {

@@ -33,11 +33,13 @@ export async function deadLetters(
     }
     case "redrive": {
       const sequences = args.map((arg) => sequenceOption(arg, "seq")!);
-      if (sequences.length === 0 && !options.all) {
+      // "All" only when asked for: never what an empty list means.
+      if ((sequences.length === 0) !== (options.all === true)) {
         throw new UsageError("deadletters redrive <seq...> | --all [--service name]");
       }
       const results = await redriveDeadLetters(cli.nc, {
         sequences,
+        all: options.all,
         service: options.service,
         actor: cli.actor,
         log: cli.log,

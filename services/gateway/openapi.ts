@@ -246,9 +246,11 @@ export const operations: Record<string, Record<string, Operation>> = {
   "/admin/deadletters/redrive": {
     post: {
       ...admin,
-      summary: "Admin: re-drive dead letters (named, or all) to the services that gave up",
+      summary: "Admin: re-drive dead letters ({sequences: [...]} or {all: true}; {} is a 400) " +
+        "to the services that gave up",
       body: redriveBody,
       ok: { status: 200 },
+      errors: [400, 403],
     },
   },
   "/admin/deadletters/{seq}/discard": {

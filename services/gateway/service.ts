@@ -1,6 +1,7 @@
 /** The gateway: public HTTP in, typed NATS requests out. Owns no data. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { natsAnswers, rpcClient, serviceAnswers } from "../../shared/bus/mod.ts";
+import { natsAnswers, rpcClient } from "../../shared/bus/mod.ts";
+import { serviceReady } from "../../shared/health/mod.ts";
 import {
   allRpcServices,
   catalogApi,
@@ -46,9 +47,10 @@ export async function startGateway({ config, nc, log }: GatewayDeps): Promise<Ru
     history: rpcClient(nc, historyApi, clients),
     readiness: {
       nats: () => natsAnswers(nc),
-      // The gateway routes to every service: /ready asks each of them.
+      // The gateway routes to every service: /ready asks each whether it is ready (its
+      // database answers, its consumers fetch), not only whether it answers.
       ...Object.fromEntries(
-        allRpcServices.map((s) => [s.name, () => serviceAnswers(nc, s.name)]),
+        allRpcServices.map((s) => [s.name, () => serviceReady(nc, s.name)]),
       ),
     },
     breakers,

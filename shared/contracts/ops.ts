@@ -105,6 +105,34 @@ export const redriveResult = z.object({
 });
 export type RedriveResult = z.infer<typeof redriveResult>;
 
+/** An outbox row the relay parked: it could not be published as it is (shared/outbox/parked.ts). */
+export const parkedOutboxRow = z.object({
+  id: z.string(),
+  subject: z.string(),
+  /** The payload's length in characters. */
+  bytes: z.number(),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  /** Null once re-queued. */
+  parkedAt: z.string().nullable(),
+});
+export type ParkedOutboxRow = z.infer<typeof parkedOutboxRow>;
+
+/** An event an operator's decision marks as handled (its dead letter was discarded). */
+export const handledEvent = z.object({
+  id: z.uuid(),
+  type: z.string().min(1).max(256),
+  stream: streamName.optional(),
+  streamSeq: sequence.optional(),
+});
+
+/** A service's readiness, as its `/ready` says it (shared/health). */
+export const readinessReport = z.object({
+  ready: z.boolean(),
+  checks: z.record(z.string(), z.string()),
+});
+
 function opsEndpoints(service: string) {
   const subject = (action: string) => `ops.${service}.${action}`;
   return {
@@ -130,6 +158,40 @@ function opsEndpoints(service: string) {
       subject: subject("redrive"),
       request: z.object({ sequences: z.array(sequence).min(1).max(1000) }),
       reply: z.object({ results: z.array(redriveResult) }),
+      idempotent: true,
+    },
+    /** The events of discarded dead letters, written into the inbox: no replay applies them. */
+    markHandled: {
+      subject: subject("inbox.mark"),
+      request: z.object({ events: z.array(handledEvent).min(1).max(1000) }),
+      reply: z.object({ recorded: z.number() }),
+      idempotent: true,
+    },
+    parkedOutbox: {
+      subject: subject("outbox.list"),
+      request: z.object({ limit: z.number().int().min(1).max(1000).default(100) }),
+      reply: z.object({ items: z.array(parkedOutboxRow) }),
+      idempotent: true,
+    },
+    /** Un-parks a row: the relay publishes it again, from zero attempts. */
+    requeueOutbox: {
+      subject: subject("outbox.requeue"),
+      request: z.object({ id: z.uuid() }),
+      reply: parkedOutboxRow,
+      idempotent: false,
+    },
+    /** Deletes a parked row; the caller records what it was (the audit). */
+    discardOutbox: {
+      subject: subject("outbox.discard"),
+      request: z.object({ id: z.uuid() }),
+      reply: parkedOutboxRow,
+      idempotent: false,
+    },
+    /** The instance's readiness, for the gateway's /ready: its database, its consumers. */
+    ready: {
+      subject: subject("ready"),
+      request: z.object({}),
+      reply: readinessReport,
       idempotent: true,
     },
   } satisfies Record<string, RpcEndpoint>;
@@ -159,7 +221,14 @@ export const operatorActed = defineEvent(
   z.object({
     /** Who: the admin's email or user id, or the CLI's user. */
     actor: z.string(),
-    action: z.enum(["replay", "rebuild", "deadletter.redrive", "deadletter.discard"]),
+    action: z.enum([
+      "replay",
+      "rebuild",
+      "deadletter.redrive",
+      "deadletter.discard",
+      "outbox.requeue",
+      "outbox.discard",
+    ]),
     /** What it touched: a service, a stream range, a dead letter's sequence. */
     target: z.string(),
     reason: z.string().optional(),

@@ -179,7 +179,7 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
   }
 });
 
-Deno.test("event consumer heals: a lost durable or store is recreated where the inbox is", async (t) => {
+Deno.test("event consumer heals: a lost durable or store is made again", async (t) => {
   const server = await startNatsServer();
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");

@@ -3,7 +3,9 @@
  * service. Liveness only says the process runs; readiness says its dependencies answer.
  */
 import { Hono } from "hono";
-import { withTimeout } from "../bus/mod.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { rpcClient, withTimeout } from "../bus/mod.ts";
+import { opsApi } from "../contracts/mod.ts";
 import { registry } from "../telemetry/mod.ts";
 import { errorSummary } from "../errors/mod.ts";
 
@@ -33,6 +35,24 @@ export async function checkReadiness(
     }
   });
   return report;
+}
+
+/**
+ * Resolves when an instance of `service` answers its `ops.<service>.ready` and says it is ready
+ * (NATS, its database and every durable consumer); rejects naming what is not, e.g.
+ * `not ready: consumer ORDERS: cannot fetch: consumer deleted`. The gateway's /ready asks this.
+ */
+export async function serviceReady(
+  nc: NatsConnection,
+  service: string,
+  timeoutMs = 800,
+): Promise<void> {
+  const report = await rpcClient(nc, opsApi(service), { timeoutMs }).ready({}).catch(() => {
+    throw new Error(`${service} does not answer`);
+  });
+  if (report.ready) return;
+  const failing = Object.entries(report.checks).filter(([, result]) => result !== "ok");
+  throw new Error(`not ready: ${failing.map(([name, why]) => `${name}: ${why}`).join("; ")}`);
 }
 
 /** `/health`, `/ready` (503 when a check fails, naming it) and `/metrics`. */

@@ -2,13 +2,15 @@
  * The dead letters, for an operator: list and inspect them, re-drive them to the service that
  * gave up on them (after the cause is fixed), or discard one with a reason. A re-drive goes
  * through the service's inbox, so a letter whose event was applied meanwhile changes nothing.
+ * A discard writes the event into that service's inbox first (so no replay applies it later)
+ * and leaves a tombstone on the letter's subject (so it is never dead-lettered again).
  */
-import { jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
 import { opsApi, type RedriveResult } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
-import { deadLetterHeaders, deadLettersStream } from "../events/mod.ts";
+import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { recordAction } from "./audit.ts";
 import { readEntry, readStream, type StreamEntry } from "./stream_reader.ts";
@@ -23,6 +25,10 @@ export interface DeadLetter {
   streamSeq: number;
   subject: string;
   reason: string;
+  /** The original's size in bytes, when recorded. */
+  size: number | null;
+  /** No copy: the original was too big, and is read from `stream`#`streamSeq` instead. */
+  byReference: boolean;
   entry: StreamEntry;
 }
 
@@ -42,30 +48,45 @@ export async function listDeadLetters(
   const range = { stream: deadLettersStream.name, subject, fromSeq: filter.fromSeq };
   for await (const entry of readStream(nc, range)) {
     if (letters.length >= (filter.limit ?? Infinity)) break;
-    letters.push(deadLetterOf(entry));
+    if (!isTombstone(entry)) letters.push(deadLetterOf(entry));
   }
   return letters;
 }
 
 export async function showDeadLetter(nc: NatsConnection, seq: number): Promise<DeadLetter> {
-  return deadLetterOf(
-    await readEntry(nc, deadLettersStream.name, seq).catch(() => {
-      throw new ServiceError("not_found", `no dead letter ${seq}`);
-    }),
-  );
+  const entry = await readEntry(nc, deadLettersStream.name, seq).catch(() => null);
+  if (!entry || isTombstone(entry)) throw new ServiceError("not_found", `no dead letter ${seq}`);
+  return deadLetterOf(entry);
 }
 
+/** A record that a letter was discarded: it keeps the letter's subject taken. */
+const isTombstone = (entry: StreamEntry) => deadLetterHeaders.discarded in entry.headers;
+
 /**
- * Re-drives the named letters, or all (of one service) when none are named. Each service gets
- * its own letters; what it applied or found applied leaves the stream.
+ * Re-drives the named letters, or every letter (of one service, when `service` is given) when
+ * `all` is true. Each service gets its own letters; what it applied or found applied leaves the
+ * stream. Throws `invalid` when neither (or both) is given: "all" is never what nothing means.
  */
 export async function redriveDeadLetters(
   nc: NatsConnection,
-  options: { sequences?: number[]; service?: string; actor: string; log: Logger },
+  options: {
+    sequences?: number[];
+    all?: boolean;
+    service?: string;
+    actor: string;
+    log: Logger;
+  },
 ): Promise<RedriveResult[]> {
+  const named = (options.sequences?.length ?? 0) > 0;
+  if (named === (options.all === true)) {
+    throw new ServiceError(
+      "invalid",
+      named ? "give sequences or all, not both" : "name the dead letters to re-drive, or all: true",
+    );
+  }
   const results: RedriveResult[] = [];
   let letters: DeadLetter[];
-  if (options.sequences?.length) {
+  if (named && options.sequences) {
     const found = await Promise.all(
       options.sequences.map((seq) => showDeadLetter(nc, seq).catch(() => seq)),
     );
@@ -100,7 +121,31 @@ export async function discardDeadLetter(
 ): Promise<DeadLetter> {
   if (!options.reason.trim()) throw new ServiceError("invalid", "a discard needs a reason");
   const letter = await showDeadLetter(nc, options.seq);
+  // The event is marked handled where it failed, so that no replay applies it later.
+  const event = letter.entry.event ??
+    (letter.byReference
+      ? (await readEntry(nc, letter.stream, letter.streamSeq).catch(() => null))?.event
+      : undefined);
+  if (event) {
+    await rpcClient(nc, opsApi(letter.service), { timeoutMs: 10_000 }).markHandled({
+      events: [{
+        id: event.id,
+        type: event.type,
+        ...(letter.stream !== "?" ? { stream: letter.stream } : {}),
+        ...(letter.streamSeq > 0 ? { streamSeq: letter.streamSeq } : {}),
+      }],
+    });
+  }
   const jsm = await jetstreamManager(nc);
+  // A tombstone on the letter's own subject: the consumer finds it and never records it again.
+  if (letter.entry.subject === deadLetterSubject(letter.service, letter.stream, letter.streamSeq)) {
+    const h = headers();
+    for (const [key, value] of Object.entries(letter.entry.headers)) {
+      if (key.startsWith("Dead-Letter-")) h.set(key, value);
+    }
+    h.set(deadLetterHeaders.discarded, options.reason.replace(/\s+/g, " ").slice(0, 500));
+    await jetstream(nc).publish(letter.entry.subject, new Uint8Array(), { headers: h });
+  }
   await jsm.streams.deleteMessage(deadLettersStream.name, options.seq);
   await recordAction(nc, options.log, {
     actor: options.actor,
@@ -122,6 +167,8 @@ function deadLetterOf(entry: StreamEntry): DeadLetter {
     streamSeq: Number(h[deadLetterHeaders.sequence] ?? 0),
     subject: h[deadLetterHeaders.subject] ?? entry.subject,
     reason: h[deadLetterHeaders.reason] ?? "",
+    size: h[deadLetterHeaders.size] ? Number(h[deadLetterHeaders.size]) : null,
+    byReference: h[deadLetterHeaders.byReference] === "true",
     entry,
   };
 }

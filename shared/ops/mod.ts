@@ -1,7 +1,8 @@
 /**
  * The operator's toolbox, shared by the `deno task ops` CLI and the gateway's admin routes:
- * read streams, replay to a service, rebuild a read model, handle dead letters, discover
- * service instances. Every action that changes something is recorded (see audit.ts).
+ * read streams, replay to a service, rebuild a read model, handle dead letters and parked
+ * outbox rows, discover service instances. Every action that changes something is recorded
+ * (see audit.ts).
  */
 export { type OperatorAction, recordAction } from "./audit.ts";
 export {
@@ -12,6 +13,7 @@ export {
   showDeadLetter,
 } from "./dead_letters.ts";
 export { discoverServices, type ServiceInstance } from "./discovery.ts";
+export { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "./outbox.ts";
 export {
   describeRange,
   knownService,

@@ -17,3 +17,4 @@ export {
   withOutboxRow,
 } from "./relay.ts";
 export { type OutboxTable, outboxTable } from "./table.ts";
+export { discardParked, listParked, type ParkedRow, requeueParked } from "./parked.ts";

@@ -1,7 +1,9 @@
 /**
  * A service's answers to its operator (see contracts/ops.ts): replay a range of a stream to its
- * handlers, rebuild its read model from the start, re-drive its dead letters. Each goes through
- * the same dispatcher as the live consumer, so the inbox decides what is applied.
+ * handlers, rebuild its read model from the start, re-drive its dead letters, mark the events
+ * of discarded dead letters handled, list, re-queue and discard its parked outbox rows, and say
+ * whether it is ready. Deliveries go through the same dispatcher as the live consumer, so the
+ * inbox decides what is applied.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -9,15 +11,23 @@ import { getTableName, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
 import type { RpcHandlers } from "../bus/mod.ts";
-import type { OpsEndpoints, RedriveResult, ReplayProgress } from "../contracts/mod.ts";
+import type {
+  OpsEndpoints,
+  RedriveResult,
+  ReplayProgress,
+  StreamDefinition,
+} from "../contracts/mod.ts";
 import { errorText, ServiceError } from "../errors/mod.ts";
 import {
   deadLetterHeaders,
   deadLettersStream,
   type Dispatcher,
   type InboxTable,
+  markHandled,
   replayRange,
 } from "../events/mod.ts";
+import type { ReadinessReport } from "../health/mod.ts";
+import { discardParked, listParked, type OutboxTable, requeueParked } from "../outbox/mod.ts";
 
 export interface OperationsOptions {
   nc: NatsConnection;
@@ -27,8 +37,12 @@ export interface OperationsOptions {
   dispatchers: Map<string, Dispatcher>;
   inbox?: InboxTable;
   readModel?: { tables: PgTable[] };
-  /** Called after something was applied (e.g. to wake the outbox relay). */
+  /** Called after something was applied or re-queued (e.g. to wake the outbox relay). */
   afterApply?: () => void;
+  /** The outbox of the events the service publishes: its parked rows are the operator's. */
+  publishes?: { stream: StreamDefinition; outbox: OutboxTable };
+  /** The instance's readiness, as its `/ready` says it. */
+  readiness?: () => Promise<ReadinessReport>;
 }
 
 export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints> {
@@ -55,7 +69,45 @@ export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints
     };
   }
 
+  function outboxOf(): OutboxTable {
+    if (options.publishes) return options.publishes.outbox;
+    throw new ServiceError("unprocessable", `${service} publishes no events: it keeps no outbox`);
+  }
+
   return {
+    markHandled: async ({ events }, ctx) => {
+      if (!options.inbox) {
+        throw new ServiceError(
+          "unprocessable",
+          `${service} reacts to no stream: it keeps no inbox`,
+        );
+      }
+      const recorded = await markHandled(db, options.inbox, events);
+      ctx.log.info("events marked handled", { events: events.map((e) => e.id), recorded });
+      return { recorded };
+    },
+
+    parkedOutbox: async ({ limit }) => ({
+      items: options.publishes ? await listParked(db, options.publishes.outbox, limit) : [],
+    }),
+
+    requeueOutbox: async ({ id }, ctx) => {
+      const row = await requeueParked(db, outboxOf(), id);
+      if (!row) throw new ServiceError("not_found", `${service} has no parked outbox row ${id}`);
+      ctx.log.info("outbox row re-queued", { id, subject: row.subject });
+      options.afterApply?.();
+      return row;
+    },
+
+    discardOutbox: async ({ id }, ctx) => {
+      const row = await discardParked(db, outboxOf(), id);
+      if (!row) throw new ServiceError("not_found", `${service} has no parked outbox row ${id}`);
+      ctx.log.warn("parked outbox row discarded", { ...row });
+      return row;
+    },
+
+    ready: async () => options.readiness ? await options.readiness() : { ready: true, checks: {} },
+
     replayEvents: async ({ range, dryRun, progressSubject }, ctx) => {
       const dispatcher = dispatcherOf(range.stream);
       ctx.log.info("replay started", { range, dryRun });
@@ -118,12 +170,29 @@ export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints
             error: letter ? `dead letter of ${owner}, not ${service}` : "no such dead letter",
           };
         }
+        if (letter.header.get(deadLetterHeaders.discarded)) {
+          return { seq, outcome: "not_found", error: "discarded" };
+        }
         const stream = letter.header.get(deadLetterHeaders.stream);
+        const streamSequence = Number(letter.header.get(deadLetterHeaders.sequence));
+        // A letter too big to copy names its original: read it from where it was.
+        const byReference = letter.header.get(deadLetterHeaders.byReference) === "true";
+        const source = byReference
+          ? await jsm.streams.getMessage(stream, { seq: streamSequence }).catch(() => null)
+          : letter;
+        if (!source) {
+          return {
+            seq,
+            outcome: "not_found",
+            error: `its original, ${stream}#${streamSequence}, is no longer in the stream`,
+          };
+        }
         const original = {
           subject: letter.header.get(deadLetterHeaders.subject),
-          data: letter.data,
-          headers: letter.header,
-          json: <T>() => letter.json<T>(),
+          data: source.data,
+          headers: source.header,
+          json: <T>() => source.json<T>(),
+          info: { stream, streamSequence },
         };
         try {
           const delivery = await dispatcherOf(stream).deliver(original);

@@ -21,7 +21,7 @@ import {
   type RunningConsumer,
   startEventConsumer,
 } from "../events/mod.ts";
-import { opsRoutes } from "../health/mod.ts";
+import { checkReadiness, opsRoutes, type ReadinessCheck } from "../health/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
 import type { RunningService } from "./mod.ts";
@@ -82,7 +82,14 @@ export async function runService<E extends RpcEndpoints>(
   let relay: OutboxRelay | null = null;
   if (definition.publishes) {
     await ensureStream(nc, definition.publishes.stream);
-    relay = startOutboxRelay({ service, db, table: definition.publishes.outbox, nc, log });
+    relay = startOutboxRelay({
+      service,
+      db,
+      table: definition.publishes.outbox,
+      nc,
+      log,
+      stream: definition.publishes.stream,
+    });
   }
 
   const consumers: RunningConsumer[] = [];
@@ -116,6 +123,18 @@ export async function runService<E extends RpcEndpoints>(
       }),
     ]),
   );
+  // Ready while NATS and the database answer and every durable consumer can fetch (one that
+  // the server lost is being recreated meanwhile: events would wait).
+  const checks: Record<string, ReadinessCheck> = {
+    nats: () => natsAnswers(nc),
+    database: database.ping,
+    ...Object.fromEntries(
+      (definition.reactsTo?.streams ?? []).map(({ stream }, i) => [
+        `consumer ${stream.name}`,
+        () => consumers[i].ready(),
+      ]),
+    ),
+  };
   const operator = operations({
     nc,
     service,
@@ -124,6 +143,8 @@ export async function runService<E extends RpcEndpoints>(
     inbox: definition.reactsTo?.inbox,
     readModel: definition.readModel,
     afterApply: relay?.wake,
+    publishes: definition.publishes,
+    readiness: () => checkReadiness(checks),
   });
   const endpoints = definition.endpoints({
     relay: relay ?? { wake: () => {}, committed: () => {}, stored: () => {} },
@@ -137,7 +158,7 @@ export async function runService<E extends RpcEndpoints>(
     log,
     description: definition.description,
   });
-  const ops = opsRoutes({ nats: () => natsAnswers(nc), database: database.ping });
+  const ops = opsRoutes(checks);
   return {
     fetch: ops.fetch,
     stop: async () => {

@@ -77,10 +77,17 @@ export const replayBody = z.object({
 
 export const rebuildBody = z.object({ service: serviceName });
 
+/**
+ * The letters to re-drive by sequence, or `all: true` (of `service`, when given): "all" is never
+ * what an empty or missing body means, so `{}` is a 400.
+ */
 export const redriveBody = z.object({
-  /** The letters to re-drive; without them, all (of `service`, when given). */
-  sequences: z.array(sequence).max(1000).optional(),
+  sequences: z.array(sequence).min(1).max(1000).optional(),
+  all: z.literal(true).optional(),
   service: serviceName.optional(),
+}).refine((b) => (b.sequences !== undefined) !== (b.all === true), {
+  message: "give sequences (the letters to re-drive) or all: true, not both",
+  path: ["sequences"],
 });
 
 export const discardBody = z.object({ reason: z.string().trim().min(3).max(500) });
@@ -95,7 +102,8 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
   const audit = (c: { var: GatewayEnv["Variables"] }) => ({ actor: actorOf(c), log: c.var.log });
 
   // Every admin route asks NATS itself: without it, 503 at once, not a 500 (or an empty list)
-  // after the JetStream API's 5 s timeout.
+  // after the JetStream API's 5 s timeout. After the request's own checks: a bad one is a 4xx
+  // whatever the state of NATS.
   const natsReachable: MiddlewareHandler<GatewayEnv> = async (_c, next) => {
     await natsAnswers(nc, 500).catch(() => {
       throw new ServiceError("unavailable", "NATS does not answer", undefined, "nats");
@@ -106,9 +114,8 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
   return new Hono<GatewayEnv>()
     .use(authenticated)
     .use(adminOnly)
-    .use(natsReachable)
-    .get("/services", async (c) => c.json({ items: await discoverServices(nc) }))
-    .get("/events", validated("query", eventsQuery), async (c) => {
+    .get("/services", natsReachable, async (c) => c.json({ items: await discoverServices(nc) }))
+    .get("/events", validated("query", eventsQuery), natsReachable, async (c) => {
       const query = c.req.valid("query");
       const stream = await resolveStream(nc, query.from);
       const items: StreamEntry[] = [];
@@ -123,12 +130,12 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
       for await (const entry of entries) items.push(entry);
       return c.json({ stream, items });
     })
-    .get("/events/:stream/:seq", async (c) => {
+    .get("/events/:stream/:seq", natsReachable, async (c) => {
       const seq = sequence.safeParse(c.req.param("seq"));
       if (!seq.success) return problem(c, 404, "no such message");
       return c.json(await readEntry(nc, c.req.param("stream"), seq.data));
     })
-    .post("/replay", validated("json", replayBody), async (c) => {
+    .post("/replay", validated("json", replayBody), natsReachable, async (c) => {
       const body = c.req.valid("json");
       knownService(body.service); // an unknown one is 404, before any stream is looked up
       const stream = await resolveStream(nc, body.from);
@@ -147,28 +154,28 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
         }),
       );
     })
-    .post("/rebuild", validated("json", rebuildBody), async (c) => {
+    .post("/rebuild", validated("json", rebuildBody), natsReachable, async (c) => {
       return c.json(
         await rebuildReadModel(nc, { service: c.req.valid("json").service, ...audit(c) }),
       );
     })
-    .get("/deadletters", validated("query", deadLettersQuery), async (c) => {
+    .get("/deadletters", validated("query", deadLettersQuery), natsReachable, async (c) => {
       const query = c.req.valid("query");
       const items = await listDeadLetters(nc, query);
       // A full page may have more after it: the next starts after its last letter.
       const next = items.length === query.limit ? items[items.length - 1].seq + 1 : undefined;
       return c.json({ items, ...(next ? { next } : {}) });
     })
-    .get("/deadletters/:seq", async (c) => {
+    .get("/deadletters/:seq", natsReachable, async (c) => {
       const seq = sequence.safeParse(c.req.param("seq"));
       if (!seq.success) return problem(c, 404, "no such dead letter");
       return c.json(await showDeadLetter(nc, seq.data));
     })
-    .post("/deadletters/redrive", validated("json", redriveBody), async (c) => {
+    .post("/deadletters/redrive", validated("json", redriveBody), natsReachable, async (c) => {
       const body = c.req.valid("json");
       return c.json({ results: await redriveDeadLetters(nc, { ...body, ...audit(c) }) });
     })
-    .post("/deadletters/:seq/discard", validated("json", discardBody), async (c) => {
+    .post("/deadletters/:seq/discard", validated("json", discardBody), natsReachable, async (c) => {
       const seq = sequence.safeParse(c.req.param("seq"));
       if (!seq.success) return problem(c, 404, "no such dead letter");
       const letter = await discardDeadLetter(nc, {
