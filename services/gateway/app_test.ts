@@ -308,6 +308,11 @@ Deno.test("gateway errors: every one problem+json with a kind", async (t) => {
     });
     await assertProblem(res, 503, "unavailable");
     assert.ok(performance.now() - started < 2000);
+    // A bad request is still told what is wrong with it.
+    const bad = await silent.request("/admin/events?from=orders..placed", {
+      headers: { authorization: `Bearer ${await token("admin")}` },
+    });
+    await assertProblem(bad, 400, "invalid");
   });
 
   await t.step("/ready's 503 is a problem with Retry-After, naming what is missing", async () => {
