@@ -25,5 +25,15 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796012633328,
     "hash": "049f0720087d9eb215591fe5acf562e2b29757caecc09b9a7d8daeef7b947f82"
+  },
+  {
+    "tag": "0002_paging_keyset",
+    "sql": [
+      "DROP INDEX \"history\".\"order_history_by_user\";",
+      "\nCREATE INDEX \"order_history_by_user\" ON \"history\".\"order_history\" USING btree (\"user_id\",\"placed_at\" DESC NULLS FIRST,\"order_id\" DESC NULLS FIRST);"
+    ],
+    "bps": true,
+    "folderMillis": 1796013619682,
+    "hash": "8bb351e72d30784836b3821bd10a7bdafdecf9adee94329e58c671e03878d264"
   }
 ];

@@ -18,6 +18,14 @@ export const orderHistory = historySchema.table("order_history", {
   /** Event times, never the clock of the moment it was written: a rebuild gives the same. */
   placedAt: timestamp("placed_at", { withTimezone: true }).notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
-}, (t) => [index("order_history_by_user").on(t.userId, t.placedAt)]);
+}, (t) => [
+  // A user's history, newest first, a page at a time: the whole keyset, NULLS FIRST as ORDER BY
+  // ... DESC means (drizzle's default, NULLS LAST, has Postgres sort the rows instead).
+  index("order_history_by_user").on(
+    t.userId,
+    t.placedAt.desc().nullsFirst(),
+    t.orderId.desc().nullsFirst(),
+  ),
+]);
 
 export const inbox = inboxTable(historySchema);

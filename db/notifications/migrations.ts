@@ -24,5 +24,15 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796012634425,
     "hash": "82288782d20ed3e81a855f23196014d9196f782e11c72d3965079b4114891395"
+  },
+  {
+    "tag": "0002_paging_keyset",
+    "sql": [
+      "DROP INDEX \"notifications\".\"notifications_by_user\";",
+      "\nCREATE INDEX \"notifications_by_user\" ON \"notifications\".\"notifications\" USING btree (\"user_id\",\"created_at\" DESC NULLS FIRST,\"id\" DESC NULLS FIRST);"
+    ],
+    "bps": true,
+    "folderMillis": 1796013629936,
+    "hash": "3a23d321cf4b2a9fd735cef36e8f303c675889dcaf6109add8daff2113176a20"
   }
 ];

@@ -14,8 +14,13 @@ export const notifications = notificationsSchema.table("notifications", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
   unique("one_per_order_and_kind").on(t.orderId, t.kind),
-  // A user's notifications, newest first, a page at a time.
-  index("notifications_by_user").on(t.userId, t.createdAt.desc(), t.id.desc()),
+  // A user's notifications, newest first, a page at a time: the whole keyset, NULLS FIRST as
+  // ORDER BY ... DESC means (drizzle's default, NULLS LAST, has Postgres sort the rows instead).
+  index("notifications_by_user").on(
+    t.userId,
+    t.createdAt.desc().nullsFirst(),
+    t.id.desc().nullsFirst(),
+  ),
 ]);
 
 export const inbox = inboxTable(notificationsSchema);

@@ -47,5 +47,15 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796012634064,
     "hash": "a9b082efb997df150fde76acb94040b250991c009ead639ff35bb01e6abe2226"
+  },
+  {
+    "tag": "0003_paging_keyset",
+    "sql": [
+      "DROP INDEX \"orders\".\"orders_by_user\";",
+      "\nCREATE INDEX \"orders_by_user\" ON \"orders\".\"orders\" USING btree (\"user_id\",\"created_at\" DESC NULLS FIRST,\"id\" DESC NULLS FIRST);"
+    ],
+    "bps": true,
+    "folderMillis": 1796013620409,
+    "hash": "03b9db5f2dbc85caecb4e29b2c354b67ee3fea7cdad454c862123c0211bb6a54"
   }
 ];

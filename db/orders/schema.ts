@@ -28,7 +28,9 @@ export const orders = ordersSchema.table("orders", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
-  index("orders_by_user").on(t.userId, t.createdAt.desc()),
+  // A user's orders, newest first, a page at a time: the whole keyset, NULLS FIRST as ORDER BY
+  // ... DESC means (drizzle's default, NULLS LAST, has Postgres sort the rows instead).
+  index("orders_by_user").on(t.userId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   check("total_never_negative", sql`${t.totalCents} >= 0`),
 ]);
 

@@ -1,0 +1,2 @@
+DROP INDEX "history"."order_history_by_user";--> statement-breakpoint
+CREATE INDEX "order_history_by_user" ON "history"."order_history" USING btree ("user_id","placed_at" DESC NULLS FIRST,"order_id" DESC NULLS FIRST);

@@ -1,0 +1,2 @@
+DROP INDEX "notifications"."notifications_by_user";--> statement-breakpoint
+CREATE INDEX "notifications_by_user" ON "notifications"."notifications" USING btree ("user_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
