@@ -1,0 +1,42 @@
+/** Dead letters listed a page at a time: at most `limit`, from `fromSeq` on, tombstones skipped. */
+import assert from "node:assert/strict";
+import { jetstream } from "@nats-io/jetstream";
+import { headers } from "@nats-io/nats-core";
+import { startNatsServer } from "../../tests/harness/nats_server.ts";
+import { connectNats, ensureStream } from "../bus/mod.ts";
+import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
+import { listDeadLetters } from "./dead_letters.ts";
+
+Deno.test("dead letters: a page at a time", async () => {
+  const server = await startNatsServer();
+  const nc = await connectNats(server.url, "dead-letters-page-test");
+  try {
+    await ensureStream(nc, deadLettersStream);
+    const js = jetstream(nc);
+    const letter = (service: string, seq: number, discarded = false) => {
+      const h = headers();
+      h.set(deadLetterHeaders.service, service);
+      h.set(deadLetterHeaders.stream, "ORDERS");
+      h.set(deadLetterHeaders.sequence, String(seq));
+      h.set(deadLetterHeaders.reason, "a test");
+      if (discarded) h.set(deadLetterHeaders.discarded, "an operator");
+      return js.publish(deadLetterSubject(service, "ORDERS", seq), "{}", { headers: h });
+    };
+    // Sequences 1 to 6 in DEADLETTERS; 4 is a tombstone, 5 is another service's.
+    for (const seq of [1, 2, 3]) await letter("history", seq);
+    await letter("history", 9, true);
+    await letter("payments", 5);
+    await letter("history", 6);
+    const seqs = (letters: { seq: number }[]) => letters.map((l) => l.seq);
+
+    assert.deepEqual(seqs(await listDeadLetters(nc)), [1, 2, 3, 5, 6]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, { limit: 2 })), [1, 2]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, { limit: 2, fromSeq: 3 })), [3, 5]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, { limit: 2, fromSeq: 6 })), [6]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, { service: "history", limit: 3 })), [1, 2, 3]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, { service: "history", fromSeq: 4 })), [6]);
+  } finally {
+    await nc.close();
+    await server.dispose();
+  }
+});
