@@ -35,6 +35,8 @@ const problem = z.object({
   /** What went wrong, for a program: see problem.ts and the README's error table. */
   kind: z.enum(problemKinds),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** The service a downstream failure arose in ("catalog", or "nats" when NATS is down). */
+  origin: z.string().optional(),
 });
 
 type PathParam = string | { description: string; schema: Record<string, unknown> };
