@@ -64,6 +64,8 @@ interface Case {
   method: string;
   url: string;
   init: RequestInit;
+  /** The one right answer, for the refusals every route shares (401, 403, 413, 415, 404). */
+  expect?: number;
 }
 
 /** Values the stack knows (a real product, order and stream), for fields a schema cannot make. */
@@ -247,8 +249,14 @@ const badTokens = [
 /** Every malformed request of one operation, and a few random ones more. */
 async function casesOf(op: Operation, known: Known): Promise<Case[]> {
   const cases: Case[] = [];
-  const add = (label: string, url: string, init: RequestInit) =>
-    cases.push({ label: `${op.method} ${op.path}: ${label}`, method: op.method, url, init });
+  const add = (label: string, url: string, init: RequestInit, expect?: number) =>
+    cases.push({
+      label: `${op.method} ${op.path}: ${label}`,
+      method: op.method,
+      url,
+      init,
+      expect,
+    });
   const base = baseline(op, known);
   const bodyInit = (body: BodyInit | undefined, headers: Record<string, string> = {}) => ({
     method: op.method,
@@ -268,7 +276,7 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
     add("no token", baseUrl, {
       ...baseInit(),
       headers: op.body ? { "content-type": "application/json" } : {},
-    });
+    }, 401);
     const expired = await sign(
       { sub: crypto.randomUUID(), role: "user", exp: 1 },
       jwtSecret,
@@ -284,17 +292,17 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
       add(`bad token ${token.slice(0, 20)}`, baseUrl, {
         ...init,
         headers: { ...init.headers, authorization: `Bearer ${token}` },
-      });
+      }, 401);
     }
     add("basic auth", baseUrl, {
       ...baseInit(),
       headers: { ...baseInit().headers, authorization: "Basic dXNlcjpwYXNz" },
-    });
+    }, 401);
     if (op.path.startsWith("/admin")) {
       add("a user's token", baseUrl, {
         ...baseInit(),
         headers: { ...baseInit().headers, authorization: `Bearer ${known.userToken}` },
-      });
+      }, 403);
     }
   }
 
@@ -415,9 +423,14 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
         pick(["json", "application/", "*/*"]),
       ]
     ) {
-      add(`content type ${contentType}`, baseUrl, bodyInit(text, { "content-type": contentType }));
+      add(
+        `content type ${contentType}`,
+        baseUrl,
+        bodyInit(text, { "content-type": contentType }),
+        415,
+      );
     }
-    add("no content type", baseUrl, bodyInit(new TextEncoder().encode(text)));
+    add("no content type", baseUrl, bodyInit(new TextEncoder().encode(text)), 415);
     add(
       "over the limit, declared",
       baseUrl,
@@ -425,6 +438,7 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
         "content-type": "application/json",
         "content-length": String(bodyLimit + 12),
       }),
+      413,
     );
     add(
       "over the limit, chunked",
@@ -432,6 +446,7 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
       bodyInit(chunked(4 * bodyLimit), {
         "content-type": "application/json",
       }),
+      413,
     );
   }
 
@@ -439,7 +454,7 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
   add("wrong method", baseUrl, {
     method: op.method === "GET" ? "DELETE" : "PUT",
     headers: base.headers,
-  });
+  }, 404);
   return cases;
 }
 
@@ -517,6 +532,9 @@ Deno.test("gateway fuzz: malformed requests over every route", async (t) => {
                 }`,
               );
             if (res.status >= 500) problem("a 5xx");
+            if (c.expect !== undefined && res.status !== c.expect) {
+              problem(`expected ${c.expect}`);
+            }
             if (ms > slowMs) problem("slower than 5 s");
             if (res.status >= 400) {
               if (res.headers.get("content-type") !== "application/problem+json") {
