@@ -37,6 +37,13 @@ const serviceName = z.string().max(64).regex(
   "a service's name, such as orders",
 );
 
+/**
+ * The most one page of GET /admin/events holds, in JSON characters, whatever its `limit`: a
+ * message may be up to NATS max_payload (1 MiB), so 1,000 of them would be a gigabyte in the
+ * gateway's memory. A page cut short names the next in `next` (its `fromSeq`).
+ */
+export const maxEventsPageChars = 4 * 1024 * 1024;
+
 export const eventsQuery = z.object({
   /** A stream's name (ORDERS) or a subject inside one (orders.order.placed). */
   from: subjectFilter,
@@ -127,8 +134,16 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
         toSeq: query.toSeq,
         limit: query.limit,
       });
-      for await (const entry of entries) items.push(entry);
-      return c.json({ stream, items });
+      let chars = 0;
+      for await (const entry of entries) {
+        items.push(entry);
+        chars += JSON.stringify(entry).length;
+        if (chars >= maxEventsPageChars) break;
+      }
+      // A page cut by its limit or its size may have more after it: the next starts after it.
+      const last = items.at(-1);
+      const cut = chars >= maxEventsPageChars || items.length === query.limit;
+      return c.json({ stream, items, ...(last && cut ? { next: last.seq + 1 } : {}) });
     })
     .get("/events/:stream/:seq", natsReachable, async (c) => {
       const seq = sequence.safeParse(c.req.param("seq"));
