@@ -64,7 +64,7 @@ interface Case {
   method: string;
   url: string;
   init: RequestInit;
-  /** The one right answer, for the refusals every route shares (401, 403, 413, 415, 404). */
+  /** The one right answer, for the refusals every route shares (401, 403, 405, 413, 415). */
   expect?: number;
 }
 
@@ -454,7 +454,7 @@ async function casesOf(op: Operation, known: Known): Promise<Case[]> {
   add("wrong method", baseUrl, {
     method: op.method === "GET" ? "DELETE" : "PUT",
     headers: base.headers,
-  }, 404);
+  }, 405);
   return cases;
 }
 

@@ -139,8 +139,35 @@ export function createGatewayApp(deps: GatewayDeps) {
     .route("/history", historyRoutes(deps.history, authenticated))
     .route("/admin", adminRoutes(deps.nc, authenticated));
 
-  // The path as sent, cut short: an error need not carry back a 60 KB URL.
-  app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`));
+  const allowedOn = allowedMethods(app.routes);
+  app.notFound((c) => {
+    // The path as sent, cut short: an error need not carry back a 60 KB URL.
+    const path = c.req.path.slice(0, 200);
+    const allowed = allowedOn(c.req.path);
+    if (allowed.length === 0) return problem(c, 404, `no route for ${c.req.method} ${path}`);
+    c.header("Allow", allowed.join(", "));
+    return problem(c, 405, `${path} takes ${allowed.join(", ")}, not ${c.req.method}`);
+  });
   app.onError(errorToProblem);
   return app;
+}
+
+/**
+ * The methods the routes have for a path (with HEAD wherever GET is), for a 405 and its `Allow`
+ * header (RFC 9110 §15.5.6): a path that exists, asked with another method, is not a 404.
+ */
+function allowedMethods(routes: { method: string; path: string }[]) {
+  const patterns = routes
+    .filter((route) => route.method !== "ALL") // middleware
+    .map((route) => ({
+      method: route.method,
+      pattern: new RegExp(
+        `^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+")}/?$`,
+      ),
+    }));
+  return (path: string): string[] => {
+    const methods = new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods].sort();
+  };
 }

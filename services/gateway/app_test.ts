@@ -277,6 +277,18 @@ Deno.test("gateway errors: every one problem+json with a kind", async (t) => {
     await assertProblem(await app.request("/nowhere"), 404, "not_found");
   });
 
+  await t.step("405 with Allow for a path that takes other methods", async () => {
+    const res = await app.request("/products/x", { method: "DELETE" });
+    await assertProblem(res, 405, "method_not_allowed");
+    assert.equal(res.headers.get("allow"), "GET, HEAD");
+    const orders = await app.request("/orders", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${await token("user")}` },
+    });
+    await assertProblem(orders, 405, "method_not_allowed");
+    assert.equal(orders.headers.get("allow"), "GET, HEAD, POST");
+  });
+
   await t.step("400 for malformed JSON", async () => {
     const res = await app.request("/auth/register", {
       method: "POST",

@@ -12,12 +12,13 @@ import type { GatewayEnv } from "./env.ts";
 
 /**
  * The `kind` of every error a client can see: the services' kinds (shared/errors), and those
- * only the gateway answers, which never cross NATS: a refused role, a body too large or of
- * another media type, a rate limit.
+ * only the gateway answers, which never cross NATS: a refused role, a method the path does not
+ * take, a body too large or of another media type, a rate limit.
  */
 export const problemKinds = [
   ...errorKinds,
   "forbidden",
+  "method_not_allowed",
   "payload_too_large",
   "unsupported_media_type",
   "rate_limited",
@@ -34,6 +35,7 @@ export const kindOfStatus: Record<number, ProblemKind> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
+  405: "method_not_allowed",
   409: "conflict",
   413: "payload_too_large",
   415: "unsupported_media_type",
@@ -49,6 +51,7 @@ const titles: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  405: "Method Not Allowed",
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
