@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { eq, sql } from "drizzle-orm";
 import { notifications } from "../db/notifications/schema.ts";
 import { jetstream } from "@nats-io/jetstream";
+import { sendToDeadLetters } from "../shared/events/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { json, type Stack, startStack } from "./harness/stack.ts";
 import { eventually } from "./harness/eventually.ts";
@@ -19,6 +20,8 @@ const letters = async (stack: Stack, ...filter: string[]) =>
   JSON.parse(await ops(stack, "deadletters", "list", "--json", ...filter)) as {
     seq: number;
     service: string;
+    stream: string;
+    streamSeq: number;
     subject: string;
     reason: string;
   }[];
@@ -114,6 +117,14 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
           );
           assert.match(out, new RegExp(`^discarded #${letter.seq} \\(${letter.service}, `));
         }
+        assert.equal((await letters(stack)).length, 0);
+        // A discarded letter leaves a tombstone: its message is never dead-lettered again.
+        const again = await sendToDeadLetters(stack.nc, poisoned[0].service, {
+          subject: "orders.order.placed",
+          data: new TextEncoder().encode("not json at all"),
+          info: { stream: poisoned[0].stream, streamSequence: poisoned[0].streamSeq },
+        }, "not an event");
+        assert.equal(again, "already");
         assert.equal((await letters(stack)).length, 0);
         const audit = (await ops(stack, "events", "show", "AUDIT", "--json")).trim().split("\n")
           .map((line) => JSON.parse(line).event.data);
