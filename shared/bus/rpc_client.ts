@@ -72,7 +72,7 @@ export function rpcClient<E extends RpcEndpoints>(
   options: ClientOptions,
 ): RpcClient<E> {
   // Made now, while connected, so that it sees every later change of the connection's state.
-  repliesOn(nc);
+  if (!closing(nc)) repliesOn(nc);
   const client: Record<string, unknown> = {};
   for (const [method, endpoint] of Object.entries(contract.endpoints)) {
     client[method] = (request: unknown, call: CallOptions = noCallOptions) =>
@@ -140,6 +140,7 @@ function callEndpoint(
 async function requestOnce(call: Call): Promise<unknown> {
   const { nc, service, endpoint, breaker } = call;
   const { timeout, headers } = requestOptions(call);
+  if (closing(nc)) throw natsDown("the connection to NATS is closed");
   const replies = repliesOn(nc);
   replies.checkConnected();
   const trial = breaker?.enter() ?? false;
@@ -239,16 +240,18 @@ class Replies {
         for (const [token, waiting] of [...this.#waiting]) {
           this.#settle(
             token,
-            natsDown(`lost the connection to NATS while waiting on ${waiting.subject}`),
+            natsDown(
+              `lost the connection to NATS while waiting on ${waiting.subject}; ` +
+                "the request may have been carried out",
+            ),
           );
         }
       } else if (status.type === "reconnect") this.#connected = true;
     }
   }
 
-  /** Throws `unavailable` (origin `nats`) at once when the connection is down or closed. */
+  /** Throws `unavailable` (origin `nats`) at once while the connection is down. */
   checkConnected() {
-    if (this.nc.isClosed()) throw natsDown("the connection to NATS is closed");
     if (!this.#connected) throw natsDown("NATS is unreachable; reconnecting");
   }
 
@@ -334,6 +337,9 @@ const natsOrigin = "nats";
 
 /** How soon a client may try again when NATS is away: it reconnects every 250 ms (connect.ts). */
 const natsRetryAfterMs = 1000;
+
+/** Closed or draining: nothing more can be sent on it (a subscribe would throw). */
+const closing = (nc: NatsConnection) => nc.isClosed() || nc.isDraining();
 
 function natsDown(message: string): ServiceError {
   return new ServiceError("unavailable", message, { retryAfterMs: natsRetryAfterMs }, natsOrigin);

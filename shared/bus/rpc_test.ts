@@ -203,6 +203,10 @@ Deno.test("a call waiting when its connection closes fails at once, `unavailable
     assert.equal(error.kind, "unavailable");
     // Not after the 5 s timeout, nor when the reply would have come: at once.
     assert.ok(performance.now() - started < 1000);
+    const after = await client.wait({}).catch((e) => e);
+    assert.ok(after instanceof ServiceError, "a call on the closed connection: a typed error");
+    assert.equal(after.kind, "unavailable");
+    assert.equal(after.origin, "nats");
   } finally {
     await rpc.stop();
     await serverNc.close();
