@@ -34,11 +34,12 @@ export interface DeadLetter {
 
 /**
  * The dead letters in sequence order, of one service or of all, from `fromSeq` on; at most
- * `limit` of them (every one when absent: a re-drive of all).
+ * `limit` of them (every one when absent: a re-drive of all), and no more once they add up to
+ * `maxChars` characters of JSON (a letter holds a copy of up to 1 MiB).
  */
 export async function listDeadLetters(
   nc: NatsConnection,
-  filter: { service?: string; fromSeq?: number; limit?: number } = {},
+  filter: { service?: string; fromSeq?: number; limit?: number; maxChars?: number } = {},
 ): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
   const subject = filter.service ? `deadletter.${filter.service}.>` : undefined;
@@ -46,9 +47,13 @@ export async function listDeadLetters(
     .then(() => true, () => false);
   if (!exists) return letters;
   const range = { stream: deadLettersStream.name, subject, fromSeq: filter.fromSeq };
+  let chars = 0;
   for await (const entry of readStream(nc, range)) {
     if (letters.length >= (filter.limit ?? Infinity)) break;
-    if (!isTombstone(entry)) letters.push(deadLetterOf(entry));
+    if (chars >= (filter.maxChars ?? Infinity)) break;
+    if (isTombstone(entry)) continue;
+    letters.push(deadLetterOf(entry));
+    if (filter.maxChars) chars += JSON.stringify(entry).length;
   }
   return letters;
 }

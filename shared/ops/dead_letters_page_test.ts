@@ -1,4 +1,7 @@
-/** Dead letters listed a page at a time: at most `limit`, from `fromSeq` on, tombstones skipped. */
+/**
+ * Dead letters listed a page at a time: at most `limit`, from `fromSeq` on, no more than
+ * `maxChars` of JSON, tombstones skipped.
+ */
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
@@ -13,14 +16,14 @@ Deno.test("dead letters: a page at a time", async () => {
   try {
     await ensureStream(nc, deadLettersStream);
     const js = jetstream(nc);
-    const letter = (service: string, seq: number, discarded = false) => {
+    const letter = (service: string, seq: number, discarded = false, data = "{}") => {
       const h = headers();
       h.set(deadLetterHeaders.service, service);
       h.set(deadLetterHeaders.stream, "ORDERS");
       h.set(deadLetterHeaders.sequence, String(seq));
       h.set(deadLetterHeaders.reason, "a test");
       if (discarded) h.set(deadLetterHeaders.discarded, "an operator");
-      return js.publish(deadLetterSubject(service, "ORDERS", seq), "{}", { headers: h });
+      return js.publish(deadLetterSubject(service, "ORDERS", seq), data, { headers: h });
     };
     // Sequences 1 to 6 in DEADLETTERS; 4 is a tombstone, 5 is another service's.
     for (const seq of [1, 2, 3]) await letter("history", seq);
@@ -35,6 +38,13 @@ Deno.test("dead letters: a page at a time", async () => {
     assert.deepEqual(seqs(await listDeadLetters(nc, { limit: 2, fromSeq: 6 })), [6]);
     assert.deepEqual(seqs(await listDeadLetters(nc, { service: "history", limit: 3 })), [1, 2, 3]);
     assert.deepEqual(seqs(await listDeadLetters(nc, { service: "history", fromSeq: 4 })), [6]);
+
+    // Copies of 900 KB: a page stops once its letters add up to maxChars.
+    for (const seq of [1, 2, 3]) await letter("big", seq, false, "x".repeat(900_000));
+    const bigs = { service: "big" };
+    assert.deepEqual(seqs(await listDeadLetters(nc, { ...bigs, maxChars: 1_500_000 })), [7, 8]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, { ...bigs, maxChars: 1_000 })), [7]);
+    assert.deepEqual(seqs(await listDeadLetters(nc, bigs)), [7, 8, 9]);
   } finally {
     await nc.close();
     await server.dispose();

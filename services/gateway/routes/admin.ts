@@ -38,9 +38,10 @@ const serviceName = z.string().max(64).regex(
 );
 
 /**
- * The most one page of GET /admin/events holds, in JSON characters, whatever its `limit`: a
- * message may be up to NATS max_payload (1 MiB), so 1,000 of them would be a gigabyte in the
- * gateway's memory. A page cut short names the next in `next` (its `fromSeq`).
+ * The most one page of GET /admin/events or /admin/deadletters holds, in JSON characters,
+ * whatever its `limit`: a message (or a dead letter's copy) may be up to NATS max_payload
+ * (1 MiB), so 1,000 of them would be a gigabyte in the gateway's memory. A page cut short names
+ * the next in `next` (its `fromSeq`).
  */
 export const maxEventsPageChars = 4 * 1024 * 1024;
 
@@ -176,10 +177,12 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
     })
     .get("/deadletters", validated("query", deadLettersQuery), natsReachable, async (c) => {
       const query = c.req.valid("query");
-      const items = await listDeadLetters(nc, query);
-      // A full page may have more after it: the next starts after its last letter.
-      const next = items.length === query.limit ? items[items.length - 1].seq + 1 : undefined;
-      return c.json({ items, ...(next ? { next } : {}) });
+      const items = await listDeadLetters(nc, { ...query, maxChars: maxEventsPageChars });
+      // A page cut by its limit or its size may have more after it: the next starts after it.
+      const last = items.at(-1);
+      const cut = items.length === query.limit ||
+        JSON.stringify(items).length >= maxEventsPageChars;
+      return c.json({ items, ...(last && cut ? { next: last.seq + 1 } : {}) });
     })
     .get("/deadletters/:seq", natsReachable, async (c) => {
       const seq = sequence.safeParse(c.req.param("seq"));
