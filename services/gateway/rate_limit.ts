@@ -93,8 +93,26 @@ async function clientKey(c: Context<GatewayEnv>, tokenKey: CryptoKey): Promise<s
 
 function clientAddress(c: Context<GatewayEnv>): string {
   try {
-    return `ip:${getConnInfo(c).remote.address ?? "unknown"}`;
+    return `ip:${addressKey(getConnInfo(c).remote.address ?? "unknown")}`;
   } catch {
     return "ip:unknown"; // called without a connection (in-process tests)
   }
+}
+
+/**
+ * The part of an address that names one client: an IPv4 address whole (also when IPv4-mapped,
+ * `::ffff:192.0.2.1`), an IPv6 address by its /64 prefix, the smallest block a subscriber is
+ * given (RFC 6177): otherwise one host could take a fresh bucket per request from its 2^64.
+ */
+export function addressKey(address: string): string {
+  const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
+  if (mapped) return mapped[1];
+  if (!address.includes(":")) return address;
+  const [head, tail] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined
+    ? left
+    : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(":")}::/64`;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import type { GatewayEnv } from "./env.ts";
-import { addressRateLimit, TokenBuckets } from "./rate_limit.ts";
+import { addressKey, addressRateLimit, TokenBuckets } from "./rate_limit.ts";
 
 Deno.test("token bucket: a burst, then refusals that say how long to wait", () => {
   const clock = { now: 0 };
@@ -54,4 +54,14 @@ Deno.test("address limit: by the client's address alone, whatever token it sends
   assert.ok(Number(refused.headers.get("retry-after")) >= 1);
   assert.equal((await refused.json()).kind, "rate_limited");
   assert.equal((await from("198.51.100.1", "x")).status, 200, "another address has its own");
+});
+
+Deno.test("address key: IPv4 whole, IPv6 by its /64, so one host cannot rotate buckets", () => {
+  assert.equal(addressKey("203.0.113.7"), "203.0.113.7");
+  assert.equal(addressKey("::ffff:203.0.113.7"), "203.0.113.7");
+  assert.equal(addressKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.equal(addressKey("2001:0db8:0001:0002:ffff:1:2:3"), "2001:db8:1:2::/64");
+  assert.equal(addressKey("2001:db8::1"), "2001:db8:0:0::/64");
+  assert.equal(addressKey("::1"), "0:0:0:0::/64");
+  assert.notEqual(addressKey("2001:db8:1:2::1"), addressKey("2001:db8:1:3::1"));
 });
