@@ -67,10 +67,14 @@ export async function showDeadLetter(nc: NatsConnection, seq: number): Promise<D
 /** A record that a letter was discarded: it keeps the letter's subject taken. */
 const isTombstone = (entry: StreamEntry) => deadLetterHeaders.discarded in entry.headers;
 
+/** The most letters one re-drive request names: `sequences` in opsApi's redriveDeadLetters. */
+const redriveBatch = 1000;
+
 /**
  * Re-drives the named letters, or every letter (of one service, when `service` is given) when
- * `all` is true. Each service gets its own letters; what it applied or found applied leaves the
- * stream. Throws `invalid` when neither (or both) is given: "all" is never what nothing means.
+ * `all` is true. Each service gets its own letters, at most 1,000 a request; what it applied or
+ * found applied leaves the stream. Throws `invalid` when neither (or both) is given: "all" is
+ * never what nothing means.
  */
 export async function redriveDeadLetters(
   nc: NatsConnection,
@@ -101,21 +105,25 @@ export async function redriveDeadLetters(
     }
   } else letters = await listDeadLetters(nc, { service: options.service });
   const byService = Map.groupBy(letters, (letter) => letter.service);
-  for (const [service, own] of byService) {
+  for (const [service, letters] of byService) {
     const client = rpcClient(nc, opsApi(service), { timeoutMs: 60_000 });
-    const { results: answered } = await client.redriveDeadLetters({
-      sequences: own.map((letter) => letter.seq),
-    });
-    for (const result of answered) {
-      const letter = own.find((l) => l.seq === result.seq)!;
-      await recordAction(nc, options.log, {
-        actor: options.actor,
-        action: "deadletter.redrive",
-        target: `DEADLETTERS#${result.seq} (${service}: ${letter.stream}#${letter.streamSeq})`,
-        outcome: result.error ? `${result.outcome}: ${result.error}` : result.outcome,
+    // A request names at most `redriveBatch` letters (the contract's bound): more go in batches.
+    for (let first = 0; first < letters.length; first += redriveBatch) {
+      const own = letters.slice(first, first + redriveBatch);
+      const { results: answered } = await client.redriveDeadLetters({
+        sequences: own.map((letter) => letter.seq),
       });
+      for (const result of answered) {
+        const letter = own.find((l) => l.seq === result.seq)!;
+        await recordAction(nc, options.log, {
+          actor: options.actor,
+          action: "deadletter.redrive",
+          target: `DEADLETTERS#${result.seq} (${service}: ${letter.stream}#${letter.streamSeq})`,
+          outcome: result.error ? `${result.outcome}: ${result.error}` : result.outcome,
+        });
+      }
+      results.push(...answered);
     }
-    results.push(...answered);
   }
   return results.sort((a, b) => a.seq - b.seq);
 }

@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
-import { connectNats, ensureStream } from "../bus/mod.ts";
+import { connectNats, ensureStream, serveRpc } from "../bus/mod.ts";
+import { opsApi } from "../contracts/mod.ts";
+import { createLogger } from "../log/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
-import { listDeadLetters } from "./dead_letters.ts";
+import { listDeadLetters, redriveDeadLetters } from "./dead_letters.ts";
 
 Deno.test("dead letters: a page at a time", async () => {
   const server = await startNatsServer();
@@ -46,6 +48,39 @@ Deno.test("dead letters: a page at a time", async () => {
     assert.deepEqual(seqs(await listDeadLetters(nc, { ...bigs, maxChars: 1_000 })), [7]);
     assert.deepEqual(seqs(await listDeadLetters(nc, bigs)), [7, 8, 9]);
   } finally {
+    await nc.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("dead letters: re-driving all of many goes in requests of at most 1,000", async () => {
+  const server = await startNatsServer();
+  const nc = await connectNats(server.url, "dead-letters-batch-test");
+  const asked: number[] = [];
+  const log = createLogger({ service: "ops", level: "error" });
+  const fake = await serveRpc(nc, opsApi("fake"), {
+    redriveDeadLetters: ({ sequences }: { sequences: number[] }) => {
+      asked.push(sequences.length);
+      return Promise.resolve({ results: sequences.map((seq) => ({ seq, outcome: "applied" })) });
+    },
+  } as never, { version: "1.0.0", log });
+  try {
+    await ensureStream(nc, deadLettersStream);
+    const js = jetstream(nc);
+    const h = headers();
+    h.set(deadLetterHeaders.service, "fake");
+    h.set(deadLetterHeaders.stream, "ORDERS");
+    await Promise.all(
+      Array.from(
+        { length: 1001 },
+        (_, i) => js.publish(deadLetterSubject("fake", "ORDERS", i + 1), "{}", { headers: h }),
+      ),
+    );
+    const results = await redriveDeadLetters(nc, { all: true, actor: "test", log });
+    assert.equal(results.length, 1001);
+    assert.deepEqual(asked, [1000, 1]);
+  } finally {
+    await fake.stop();
     await nc.close();
     await server.dispose();
   }
