@@ -51,6 +51,9 @@ async function gateway(overrides: Partial<GatewayDeps> = {}) {
   return createGatewayApp({
     users: fakeClient({
       register: () => ({ userId: crypto.randomUUID() }),
+      login: () => {
+        throw new ServiceError("unauthorized", "wrong email or password");
+      },
       getProfile: () => {
         throw new natsErrors.TimeoutError();
       },
@@ -264,6 +267,16 @@ Deno.test("gateway errors: every one problem+json with a kind", async (t) => {
       const res = await app.request("/wallet", { headers: { authorization: `Bearer ${bearer}` } });
       await assertProblem(res, 401, "unauthorized");
     }
+  });
+
+  await t.step("401 for a wrong password, with WWW-Authenticate", async () => {
+    const res = await app.request("/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: register.email, password: "wrong password" }),
+    });
+    await assertProblem(res, 401, "unauthorized");
+    assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
   });
 
   await t.step("403 for a user's token on /admin", async () => {

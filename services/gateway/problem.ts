@@ -65,7 +65,8 @@ const titles: Record<number, string> = {
 /**
  * A problem+json answer. `extra.kind` names the error; without it, the status's kind
  * (`kindOfStatus`). A 503 or 429 without a `Retry-After` set before gets one of 1 second:
- * a client told to come back is always told when (RFC 9110 §10.2.3).
+ * a client told to come back is always told when (RFC 9110 §10.2.3); a 401, its
+ * `WWW-Authenticate`.
  */
 export function problem(
   c: Context,
@@ -87,6 +88,10 @@ export function problem(
   });
   if ((status === 503 || status === 429) && !res.headers.has("retry-after")) {
     res.headers.set("Retry-After", "1");
+  }
+  // A 401 says how to authenticate (RFC 9110 §11.6.1), a wrong password at login included.
+  if (status === 401 && !res.headers.has("www-authenticate")) {
+    res.headers.set("WWW-Authenticate", 'Bearer realm="api"');
   }
   return res;
 }
@@ -126,7 +131,6 @@ export function errorToProblem(error: Error, c: Context<GatewayEnv>): Response {
   const fromNats = natsFailure(error);
   if (fromNats) return serviceProblem(fromNats, c);
   if (error instanceof HTTPException) {
-    if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="api"');
     return problem(c, error.status as ContentfulStatusCode, error.message || "request refused");
   }
   c.var.log?.error("unhandled error", { error });
