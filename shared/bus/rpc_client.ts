@@ -58,12 +58,14 @@ export interface ClientOptions {
  * Each attempt waits at most the deadline's remaining time (and `timeoutMs`), and gives the
  * callee a little less (`calleeBudgetMs`), so that the deepest hop fails first. Errors:
  * - `deadline`, "<service> did not answer in time", origin the service: no answer in the wait;
- *   `deadline`, "no time left to call <service>": the deadline passed before the attempt;
+ *   `deadline`, "no time left to call <service>", origin the service: the deadline passed
+ *   before the attempt (counted by no breaker: the service was not asked);
  * - `unavailable`, "<service> is not running", origin the service: nothing listens;
  * - `unavailable`, origin `nats`, with `retryAfterMs`: the connection to NATS is down or closed
  *   (at once, not after the timeout; a call waiting when it drops fails then);
  * - whatever the service answered, with the origin it gave (see ServiceError.origin);
- * - `internal` when the reply is outside the contract or the request could not be sent.
+ * - `internal`, origin the service, when its reply is outside the contract; `internal` when the
+ *   request could not be sent.
  * The breaker counts only the failures of the service itself (`countsAgainst`).
  */
 export function rpcClient<E extends RpcEndpoints>(
@@ -167,7 +169,15 @@ async function requestOnce(call: Call): Promise<unknown> {
  */
 function requestOptions(call: Call): { timeout: number; headers: MsgHdrs } {
   const timeout = Math.min(call.attemptTimeout, call.deadline - Date.now());
-  if (timeout <= 0) throw new ServiceError("deadline", `no time left to call ${call.service}`);
+  if (timeout <= 0) {
+    // Named after the hop it was for, so that a caller further up blames this hop, not us.
+    throw new ServiceError(
+      "deadline",
+      `no time left to call ${call.service}`,
+      undefined,
+      call.service,
+    );
+  }
   // A fresh set: append, not set, which first looks for the name to replace.
   const h = headers();
   h.append(correlationHeader, call.correlationId ?? crypto.randomUUID());
@@ -179,13 +189,21 @@ function requestOptions(call: Call): { timeout: number; headers: MsgHdrs } {
 function checkedReply(reply: Msg, service: string, endpoint: RpcEndpoint): unknown {
   if (reply.headers?.get("Nats-Service-Error-Code")) {
     const body = errorBody.safeParse(safeJson(reply.data));
-    throw body.success
-      ? ServiceError.fromBody(body.data)
-      : new ServiceError("internal", `${service} answered an error without a body`);
+    throw body.success ? ServiceError.fromBody(body.data) : new ServiceError(
+      "internal",
+      `${service} answered an error without a body`,
+      undefined,
+      service,
+    );
   }
   const parsed = endpoint.reply.safeParse(safeJson(reply.data));
   if (!parsed.success) {
-    throw new ServiceError("internal", `${service} answered outside its contract`);
+    throw new ServiceError(
+      "internal",
+      `${service} answered outside its contract`,
+      undefined,
+      service,
+    );
   }
   return parsed.data;
 }

@@ -83,6 +83,7 @@ Deno.test("typed request-reply over a real nats-server", async (t) => {
     await t.step("a reply outside the contract is `internal` at the service", async () => {
       const error = await echo.lie({}).catch((e) => e);
       assert.equal(error.kind, "internal");
+      assert.equal(error.origin, "echo");
     });
 
     await t.step("the caller's deadline bounds the wait: `deadline`", async () => {
@@ -315,6 +316,7 @@ Deno.test("deadline budgets: the deepest hop fails first, and the error names it
     await t.step("an error the service made itself has it as origin", async () => {
       const error = await front.budget({}, { deadline: Date.now() - 1 }).catch((e) => e);
       assert.equal(error.message, "no time left to call front", "failed before it was sent");
+      assert.equal(error.origin, "front");
       const h = natsHeaders();
       h.set(budgetHeader, "0");
       const reply = await nc.request(frontApi.endpoints.budget.subject, "{}", {
