@@ -557,6 +557,30 @@ Deno.test("gateway fuzz: malformed requests over every route", async (t) => {
       }
     });
 
+    await t.step("operator inputs against a stream with messages: 4xx, never 5xx", async () => {
+      // The bad subject filters failed only once the stream held messages (a consumer was made).
+      const admin = { authorization: `Bearer ${adminToken}` };
+      const cases: [string, number, RequestInit?][] = [
+        ["/admin/events?from=orders..placed", 400],
+        ["/admin/events?from=orders.>.placed", 400],
+        ["/admin/events?from=orders.order%20placed", 400],
+        ["/admin/events?from=%3E", 400], // every stream's subjects: which one is meant?
+        ["/admin/events?from=ORDERS&fromSeq=5&toSeq=2", 400],
+        ["/admin/events?from=NOPE", 404],
+        ["/admin/events?from=orders.*.placed", 200],
+        [`/admin/events/${"X".repeat(5000)}/1`, 404],
+        ["/admin/events/ORDERS/999999999", 404],
+        ["/admin/replay", 404, json("POST", { service: "nosuch", from: "ORDERS" }, admin)],
+        ["/admin/replay", 400, json("POST", { service: "payments", from: "orders..x" }, admin)],
+        ["/admin/rebuild", 404, json("POST", { service: "nosuch" }, admin)],
+      ];
+      for (const [path, status, init] of cases) {
+        const res = await stack.request(path, init ?? { headers: admin });
+        assert.equal(res.status, status, `${path}: ${await res.clone().text()}`);
+        await res.body?.cancel();
+      }
+    });
+
     await t.step("the stack is healthy after", async () => {
       const ready = await stack.request("/ready");
       assert.equal(ready.status, 200, await ready.text());

@@ -2,7 +2,7 @@
  * Reads a stream for a person: a range of it (see bus/stream_range.ts), each message with its
  * envelope decoded when it holds one, or one message by sequence.
  */
-import { jetstreamManager } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/nats-core";
 import { openRange, type StreamRange } from "../bus/mod.ts";
 import {
@@ -34,7 +34,9 @@ export interface StreamEntry {
 /**
  * The stream that holds `subject`, or the stream named so. Throws ServiceError `invalid` when
  * `nameOrSubject` is neither a name nor a NATS subject (see contracts' `isSubject`: the server
- * would time out or throw on it), `not_found` when no stream has that name or holds it.
+ * would time out or throw on it) or when its subjects span several streams (`>`), `not_found`
+ * when no stream has that name or holds it; JetStream's own failures as they come (the gateway
+ * answers them 503).
  */
 export async function resolveStream(nc: NatsConnection, nameOrSubject: string): Promise<string> {
   if (!isSubject(nameOrSubject)) {
@@ -45,15 +47,29 @@ export async function resolveStream(nc: NatsConnection, nameOrSubject: string): 
     );
   }
   const jsm = await jetstreamManager(nc);
-  if (/^[A-Z0-9_-]+$/.test(nameOrSubject)) {
-    await jsm.streams.info(nameOrSubject).catch(() => {
-      throw new ServiceError("not_found", `no stream ${nameOrSubject}`);
+  if (streamName.safeParse(nameOrSubject).success) {
+    await jsm.streams.info(nameOrSubject).catch((error: unknown) => {
+      throw isStreamNotFound(error)
+        ? new ServiceError("not_found", `no stream ${nameOrSubject}`)
+        : error;
     });
     return nameOrSubject;
   }
-  return await jsm.streams.find(nameOrSubject).catch(() => {
-    throw new ServiceError("not_found", `no stream holds ${nameOrSubject}`);
-  });
+  const holders: string[] = [];
+  for await (const name of jsm.streams.names(nameOrSubject)) holders.push(name);
+  if (holders.length === 0) throw new ServiceError("not_found", `no stream holds ${nameOrSubject}`);
+  if (holders.length > 1) {
+    throw new ServiceError(
+      "invalid",
+      `${nameOrSubject} spans several streams (${holders.sort().join(", ")}): name one of them, ` +
+        "or a subject inside one",
+    );
+  }
+  return holders[0];
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
 }
 
 export async function* readStream(
@@ -81,7 +97,11 @@ export async function readEntry(
     throw new ServiceError("not_found", "no such stream: a stream's name is one word, as ORDERS");
   }
   const jsm = await jetstreamManager(nc);
-  const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+  // No such message is null; no such stream, an error; anything else is JetStream failing.
+  const message = await jsm.streams.getMessage(stream, { seq }).catch((error: unknown) => {
+    if (isStreamNotFound(error)) return null;
+    throw error;
+  });
   if (!message) throw new ServiceError("not_found", `${stream} has no message ${seq}`);
   return entryOf(stream, seq, message.time.toISOString(), {
     subject: message.subject,
