@@ -324,7 +324,7 @@ Deno.test("abuse and outages stay with what they hit (issue 17: classes 8, 9, 10
       const problem = await res.json();
       assert.equal(problem.kind, "unavailable");
       assert.equal(problem.origin, "nats");
-      assert.ok(ms < 500, `answered after ${ms} ms`);
+      assert.ok(ms < 1000, `answered after ${ms} ms, not at the 1500 ms timeout`);
       await stack.nats.start();
     });
   } finally {
