@@ -338,7 +338,10 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: "Gateway",
       version: "0.1.0",
-      description: "The public HTTP API. Errors are application/problem+json (RFC 9457).",
+      description: "The public HTTP API. Errors are application/problem+json (RFC 9457) with a " +
+        "`kind`; 503 and 429 carry Retry-After. A request body is at most BODY_LIMIT_BYTES " +
+        "(64 KiB unless configured; 413 past it) and, on a route that takes one, JSON " +
+        "(application/json; 415 otherwise). A path asked with a method it does not take is 405.",
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },

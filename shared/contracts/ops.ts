@@ -51,6 +51,9 @@ export const subjectFilter = z.string().max(maxSubjectLength).refine(
   isSubject,
   `a NATS subject of at most ${maxSubjectLength} characters: dot-separated tokens, none empty, ` +
     "no spaces; * and > only as whole tokens, > last",
+).describe(
+  "a NATS subject or filter: dot-separated tokens, none empty, no spaces; * and > only as " +
+    "whole tokens, > last (orders.order.placed, orders.>), or a stream's name (ORDERS)",
 );
 
 export const replayRange = z.object({
