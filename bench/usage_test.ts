@@ -1,17 +1,8 @@
 /** `deno task bench --help` prints its usage; a wrong option is one line and the usage. */
 import assert from "node:assert/strict";
+import { runDeno } from "../tests/harness/command_line.ts";
 
-async function bench(...args: string[]) {
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "bench/main.ts", ...args],
-    cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: run.code, stdout: text(run.stdout), stderr: text(run.stderr) };
-}
+const bench = (...args: string[]) => runDeno(["run", "--allow-all", "bench/main.ts", ...args]);
 
 Deno.test("bench: --help and a wrong option answer with the usage, no stack trace", async (t) => {
   await t.step("--help prints the usage and exits 0", async () => {

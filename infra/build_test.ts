@@ -1,17 +1,8 @@
 /** `deno task build` with a wrong option or --help answers with its usage, not a stack trace. */
 import assert from "node:assert/strict";
+import { runDeno } from "../tests/harness/command_line.ts";
 
-async function build(...args: string[]) {
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "infra/build.ts", ...args],
-    cwd: new URL("..", import.meta.url),
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: run.code, stdout: text(run.stdout), stderr: text(run.stderr) };
-}
+const build = (...args: string[]) => runDeno(["run", "--allow-all", "infra/build.ts", ...args]);
 
 Deno.test("build: --help and a wrong option answer with the usage", async (t) => {
   await t.step("--help: the usage, exit 0", async () => {

@@ -5,26 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { writeDevStack } from "../infra/dev/stack_file.ts";
+import { runDeno } from "../tests/harness/command_line.ts";
 import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
 
-const root = new URL("..", import.meta.url);
-
-async function ops(env: Record<string, string>, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "ops", ...args],
-    cwd: root,
+function ops(env: Record<string, string>, ...args: string[]) {
+  return runDeno(["task", "-q", "ops", ...args], {
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
+    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "", ...env },
+  });
 }
 
 /** One line of text, and nothing that looks like a stack frame. */
