@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { catalogApi } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { findShortages, mergeLines, quoteItems } from "./domain.ts";
 
@@ -52,4 +53,16 @@ Deno.test("shortages: an unknown product has nothing available", () => {
   assert.deepEqual(findShortages(new Map(), [{ productId: "x", quantity: 1 }]), [
     { productId: "x", quantity: 1, available: 0 },
   ]);
+});
+
+Deno.test("quote: an upper-case product id names the same product (ids come lower-cased)", () => {
+  // The catalog stores and returns ids in lower case (Postgres uuid); a client may write them in
+  // upper case, which the contract lower-cases before the domain compares them as text.
+  const id = "01a22acb-e64b-777c-bfb4-35e9dcec3bea";
+  const request = catalogApi.endpoints.quote.request.parse({
+    items: [{ productId: id.toUpperCase(), quantity: 2 }],
+  });
+  const quote = quoteItems([{ id, priceCents: 700 }], request.items);
+  assert.deepEqual(quote.items, [{ productId: id, quantity: 2, unitPriceCents: 700 }]);
+  assert.equal(quote.totalCents, 1400);
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
-import { cents, text } from "./fields.ts";
+import { cents, text, uuid } from "./fields.ts";
 import {
   maxNameLength,
   maxOrderLines,
@@ -15,7 +15,7 @@ import {
 } from "./limits.ts";
 
 export const product = z.object({
-  id: z.uuid(),
+  id: uuid,
   sku: text(maxSkuLength),
   name: text(maxNameLength),
   priceCents: cents(maxPriceCents),
@@ -26,7 +26,7 @@ export type Product = z.infer<typeof product>;
 /** How many of a product: 1 to `maxQuantity`. */
 export const quantity = z.number().int().min(1).max(maxQuantity);
 
-export const orderItem = z.object({ productId: z.uuid(), quantity });
+export const orderItem = z.object({ productId: uuid, quantity });
 
 export const quotedItem = orderItem.extend({ unitPriceCents: cents(maxPriceCents) });
 
@@ -43,7 +43,7 @@ export const catalogApi = defineRpcService("catalog", {
     idempotent: true,
   },
   getProduct: {
-    request: z.object({ productId: z.uuid() }),
+    request: z.object({ productId: uuid }),
     reply: product,
     idempotent: true,
   },
@@ -63,7 +63,7 @@ export const catalogApi = defineRpcService("catalog", {
  * to `maxOrderLines` x `maxQuantity`.
  */
 const stockItem = z.object({
-  productId: z.uuid(),
+  productId: uuid,
   quantity: z.number().int().positive().max(maxOrderLines * maxQuantity),
 });
 const stockItems = z.array(stockItem).max(maxOrderLines);
@@ -71,15 +71,15 @@ const stockItems = z.array(stockItem).max(maxOrderLines);
 export const stockReserved = defineEvent(
   "catalog.stock.reserved",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), items: stockItems }),
+  z.object({ orderId: uuid, userId: uuid, items: stockItems }),
 );
 
 export const stockRejected = defineEvent(
   "catalog.stock.rejected",
   1,
   z.object({
-    orderId: z.uuid(),
-    userId: z.uuid(),
+    orderId: uuid,
+    userId: uuid,
     /** The lines that could not be reserved, with what was left. */
     shortages: z.array(
       stockItem.extend({ available: z.number().int().nonnegative().max(maxStock) }),
@@ -93,7 +93,7 @@ export const stockReleased = defineEvent(
   1,
   // userId: as every fact of an order, so consumers keep one user's facts in order. Optional:
   // the first releases were published without it.
-  z.object({ orderId: z.uuid(), userId: z.uuid().optional(), items: stockItems }),
+  z.object({ orderId: uuid, userId: uuid.optional(), items: stockItems }),
 );
 
 export const catalogStream: StreamDefinition = { name: "CATALOG", subjects: ["catalog.>"] };

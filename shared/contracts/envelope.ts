@@ -7,7 +7,7 @@
  * envelope outside these bounds is invalid where it is consumed (and dead-lettered as such).
  */
 import { z } from "zod";
-import { correlationId, timestamp } from "./fields.ts";
+import { correlationId, timestamp, uuid } from "./fields.ts";
 import { maxEventTypeLength, maxServiceNameLength } from "./limits.ts";
 
 /** `<owner>.<aggregate>.<fact>`: lower-case words joined by dots, up to 128 characters. */
@@ -19,7 +19,7 @@ export const eventSource = z.string().max(maxServiceNameLength)
   .regex(/^[a-z][a-z0-9-]*$/, "a service's name, such as orders");
 
 export const envelope = z.object({
-  id: z.uuid(),
+  id: uuid,
   type: eventType,
   version: z.number().int().positive().max(1000),
   occurredAt: timestamp,

@@ -27,6 +27,14 @@ export function text(
     .refine((value) => !loneSurrogate.test(value), "must be valid Unicode (a lone surrogate)");
 }
 
+/**
+ * A UUID (RFC 9562 form, any version; zod's `z.uuid()`), written in lower case. Postgres' `uuid`
+ * type ignores case, but ids are also compared as text (maps, sets, event payloads): without one
+ * spelling, `01A2…` and `01a2…` would be two products. `.overwrite()` keeps the type and the
+ * JSON Schema (format uuid), which `.transform()` would not.
+ */
+export const uuid = z.uuid().overwrite((value) => value.toLowerCase());
+
 /** Integer cents from 0 to `max`: exact in a JavaScript number, and in a Postgres `bigint`. */
 export const cents = (max: number) => z.number().int().nonnegative().max(max);
 

@@ -4,11 +4,11 @@ import { cancelReason, orderStatus } from "./orders.ts";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
 import { orderTotalCents } from "./catalog.ts";
-import { timestamp } from "./fields.ts";
+import { timestamp, uuid } from "./fields.ts";
 import { maxOrderLines, maxQuantity } from "./limits.ts";
 
 export const orderHistoryEntry = z.object({
-  orderId: z.uuid(),
+  orderId: uuid,
   status: orderStatus,
   reason: cancelReason.optional(),
   totalCents: orderTotalCents,
@@ -25,7 +25,7 @@ export const historyApi = defineRpcService("history", {
    * all of them add up to: `totals` covers every order, whichever page is asked for.
    */
   orderHistory: {
-    request: z.object({ userId: z.uuid(), ...pageRequest }),
+    request: z.object({ userId: uuid, ...pageRequest }),
     reply: z.object({
       orders: z.array(orderHistoryEntry).max(maxPageSize),
       next: nextCursor,

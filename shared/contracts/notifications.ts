@@ -2,14 +2,14 @@
 import { z } from "zod";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
-import { text, timestamp } from "./fields.ts";
+import { text, timestamp, uuid } from "./fields.ts";
 import { maxMessageLength } from "./limits.ts";
 
 export const notificationKind = z.enum(["order_confirmed", "order_cancelled"]);
 
 export const notification = z.object({
-  id: z.uuid(),
-  orderId: z.uuid(),
+  id: uuid,
+  orderId: uuid,
   kind: notificationKind,
   message: text(maxMessageLength),
   at: timestamp,
@@ -19,7 +19,7 @@ export type Notification = z.infer<typeof notification>;
 export const notificationsApi = defineRpcService("notifications", {
   /** The user's notifications, newest first, a page at a time (shared/contracts/paging.ts). */
   listNotifications: {
-    request: z.object({ userId: z.uuid(), ...pageRequest }),
+    request: z.object({ userId: uuid, ...pageRequest }),
     reply: z.object({ items: z.array(notification).max(maxPageSize), next: nextCursor }),
     idempotent: true,
   },

@@ -5,6 +5,7 @@
  * instance takes each request.
  */
 import { z } from "zod";
+import { uuid } from "./fields.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import type { RpcEndpoint, RpcService } from "./rpc.ts";
 
@@ -124,7 +125,7 @@ export type ParkedOutboxRow = z.infer<typeof parkedOutboxRow>;
 
 /** An event an operator's decision marks as handled (its dead letter was discarded). */
 export const handledEvent = z.object({
-  id: z.uuid(),
+  id: uuid,
   type: z.string().min(1).max(256),
   stream: streamName.optional(),
   streamSeq: sequence.optional(),
@@ -179,14 +180,14 @@ function opsEndpoints(service: string) {
     /** Un-parks a row: the relay publishes it again, from zero attempts. */
     requeueOutbox: {
       subject: subject("outbox.requeue"),
-      request: z.object({ id: z.uuid() }),
+      request: z.object({ id: uuid }),
       reply: parkedOutboxRow,
       idempotent: false,
     },
     /** Deletes a parked row; the caller records what it was (the audit). */
     discardOutbox: {
       subject: subject("outbox.discard"),
-      request: z.object({ id: z.uuid() }),
+      request: z.object({ id: uuid }),
       reply: parkedOutboxRow,
       idempotent: false,
     },

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { orderItems, orderTotalCents, quotedItem } from "./catalog.ts";
 import { defineEvent, eventSource, eventType, type StreamDefinition } from "./envelope.ts";
-import { text, timestamp } from "./fields.ts";
+import { text, timestamp, uuid } from "./fields.ts";
 import { maxIdempotencyKeyLength, maxOrderLines } from "./limits.ts";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
@@ -23,7 +23,7 @@ export const idempotencyKey = text(maxIdempotencyKeyLength, { min: 1 });
 const quotedItems = z.array(quotedItem).min(1).max(maxOrderLines);
 
 export const order = z.object({
-  id: z.uuid(),
+  id: uuid,
   status: orderStatus,
   reason: cancelReason.optional(),
   items: quotedItems,
@@ -43,23 +43,23 @@ export const timelineEntry = z.object({
   durationMs: z.number().nonnegative(),
 });
 
-const ownOrder = z.object({ userId: z.uuid(), orderId: z.uuid() });
+const ownOrder = z.object({ userId: uuid, orderId: uuid });
 
 export const ordersApi = defineRpcService("orders", {
   /** Pending at once; the saga decides. Same key and items: the same order, not a second. */
   placeOrder: {
     request: z.object({
-      userId: z.uuid(),
+      userId: uuid,
       items: orderItems,
       idempotencyKey: idempotencyKey.optional(),
     }),
-    reply: z.object({ orderId: z.uuid(), status: orderStatus }),
+    reply: z.object({ orderId: uuid, status: orderStatus }),
     idempotent: false,
   },
   getOrder: { request: ownOrder, reply: order, idempotent: true },
   /** The user's orders, newest first, a page at a time (shared/contracts/paging.ts). */
   listOrders: {
-    request: z.object({ userId: z.uuid(), ...pageRequest }),
+    request: z.object({ userId: uuid, ...pageRequest }),
     reply: z.object({ items: z.array(order).max(maxPageSize), next: nextCursor }),
     idempotent: true,
   },
@@ -74,8 +74,8 @@ export const orderPlaced = defineEvent(
   "orders.order.placed",
   1,
   z.object({
-    orderId: z.uuid(),
-    userId: z.uuid(),
+    orderId: uuid,
+    userId: uuid,
     items: quotedItems,
     totalCents: orderTotalCents,
   }),
@@ -84,13 +84,13 @@ export const orderPlaced = defineEvent(
 export const orderConfirmed = defineEvent(
   "orders.order.confirmed",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), totalCents: orderTotalCents }),
+  z.object({ orderId: uuid, userId: uuid, totalCents: orderTotalCents }),
 );
 
 export const orderCancelled = defineEvent(
   "orders.order.cancelled",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), reason: cancelReason }),
+  z.object({ orderId: uuid, userId: uuid, reason: cancelReason }),
 );
 
 export const ordersStream: StreamDefinition = { name: "ORDERS", subjects: ["orders.>"] };

@@ -10,6 +10,7 @@
  * time are told apart by id. Not OFFSET: the cost of a page does not grow with its depth.
  */
 import { z } from "zod";
+import { uuid } from "./fields.ts";
 
 /** Rows in a page when the caller names no `limit`. */
 export const defaultPageSize = 50;
@@ -33,7 +34,6 @@ function isInstant(text: string): boolean {
   const time = Date.parse(text);
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === text.slice(0, 19);
 }
-const uuid = z.uuid();
 
 export function encodeCursor(key: PageKey): string {
   const bytes = new TextEncoder().encode(`${key.at}|${key.id}`);
@@ -54,8 +54,9 @@ export function decodeCursor(cursor: string): PageKey | null {
   const [at, id, ...rest] = text.split("|");
   if (rest.length > 0 || id === undefined) return null;
   if (!isInstant(at)) return null;
-  if (!uuid.safeParse(id).success) return null;
-  return { at, id };
+  const parsed = uuid.safeParse(id);
+  if (!parsed.success) return null;
+  return { at, id: parsed.data };
 }
 
 /** A cursor as a request field: checked where it enters, so a bad one is a 400 naming it. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { defineRpcService } from "./rpc.ts";
 import { orderItems, orderTotalCents } from "./catalog.ts";
-import { cents } from "./fields.ts";
+import { cents, uuid } from "./fields.ts";
 import { maxDepositCents } from "./limits.ts";
 
 /**
@@ -17,13 +17,13 @@ const wallet = z.object({ balanceCents });
 export const depositAmountCents = z.number().int().positive().max(maxDepositCents);
 
 export const paymentsApi = defineRpcService("payments", {
-  getWallet: { request: z.object({ userId: z.uuid() }), reply: wallet, idempotent: true },
+  getWallet: { request: z.object({ userId: uuid }), reply: wallet, idempotent: true },
   /**
    * Adds the amount to the user's wallet (opening it first when it is not yet). `unprocessable`
    * (422) when the balance would pass `maxBalanceCents`; details name the field.
    */
   deposit: {
-    request: z.object({ userId: z.uuid(), amountCents: depositAmountCents }),
+    request: z.object({ userId: uuid, amountCents: depositAmountCents }),
     reply: wallet,
     idempotent: false,
   },
@@ -33,8 +33,8 @@ export const paymentCharged = defineEvent(
   "payments.payment.charged",
   1,
   z.object({
-    orderId: z.uuid(),
-    userId: z.uuid(),
+    orderId: uuid,
+    userId: uuid,
     amountCents: orderTotalCents,
     /** Carried on so the catalog can reserve without asking the orders service. */
     items: orderItems,
@@ -44,13 +44,13 @@ export const paymentCharged = defineEvent(
 export const paymentDeclined = defineEvent(
   "payments.payment.declined",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), amountCents: orderTotalCents, balanceCents }),
+  z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents, balanceCents }),
 );
 
 export const paymentRefunded = defineEvent(
   "payments.payment.refunded",
   1,
-  z.object({ orderId: z.uuid(), userId: z.uuid(), amountCents: orderTotalCents }),
+  z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents }),
 );
 
 export const paymentsStream: StreamDefinition = { name: "PAYMENTS", subjects: ["payments.>"] };

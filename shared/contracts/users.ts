@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
-import { text, timestamp } from "./fields.ts";
+import { text, timestamp, uuid } from "./fields.ts";
 import { maxEmailLength, maxNameLength, maxPasswordLength, minPasswordLength } from "./limits.ts";
 
 export const email = z.email().max(maxEmailLength);
@@ -12,7 +12,7 @@ export const password = text(maxPasswordLength, { min: minPasswordLength });
 export const personName = text(maxNameLength, { min: 1, trim: true });
 
 export const profile = z.object({
-  userId: z.uuid(),
+  userId: uuid,
   email,
   name: text(maxNameLength),
   createdAt: timestamp,
@@ -22,7 +22,7 @@ export type Profile = z.infer<typeof profile>;
 export const usersApi = defineRpcService("users", {
   register: {
     request: z.object({ email, password, name: personName }),
-    reply: z.object({ userId: z.uuid() }),
+    reply: z.object({ userId: uuid }),
     idempotent: false,
   },
   login: {
@@ -32,7 +32,7 @@ export const usersApi = defineRpcService("users", {
     idempotent: true,
   },
   getProfile: {
-    request: z.object({ userId: z.uuid() }),
+    request: z.object({ userId: uuid }),
     reply: profile,
     idempotent: true,
   },
@@ -41,7 +41,7 @@ export const usersApi = defineRpcService("users", {
 export const userRegistered = defineEvent(
   "users.user.registered",
   1,
-  z.object({ userId: z.uuid(), email, name: text(maxNameLength) }),
+  z.object({ userId: uuid, email, name: text(maxNameLength) }),
 );
 
 export const usersStream: StreamDefinition = { name: "USERS", subjects: ["users.>"] };

@@ -7,6 +7,7 @@ import {
   orderItems,
   type ordersApi,
   pageQuery,
+  uuid,
 } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
@@ -15,7 +16,7 @@ import { validated } from "../validation.ts";
 type Orders = RpcClient<typeof ordersApi.endpoints>;
 
 export const placeOrderBody = z.object({ items: orderItems });
-const orderId = z.uuid();
+const orderId = uuid;
 
 export function orderRoutes(orders: Orders, authenticated: MiddlewareHandler<GatewayEnv>) {
   return new Hono<GatewayEnv>()

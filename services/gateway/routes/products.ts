@@ -3,16 +3,15 @@
  * last good snapshot, marked `x-stale: true` with its `Age` in seconds.
  */
 import { type Context, Hono } from "hono";
-import { z } from "zod";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import type { catalogApi } from "../../../shared/contracts/mod.ts";
+import { type catalogApi, uuid } from "../../../shared/contracts/mod.ts";
 import { type CatalogSnapshot, freshOrStale } from "../catalog_snapshot.ts";
 import { callOptions, type GatewayEnv } from "../env.ts";
 import { problem } from "../problem.ts";
 
 type Catalog = RpcClient<typeof catalogApi.endpoints>;
 
-const productId = z.uuid();
+const productId = uuid;
 
 export function productRoutes(catalog: Catalog, snapshot: CatalogSnapshot) {
   return new Hono<GatewayEnv>()
@@ -29,9 +28,11 @@ export function productRoutes(catalog: Catalog, snapshot: CatalogSnapshot) {
       return c.json(answer.value);
     })
     .get("/:id", async (c) => {
-      const id = c.req.param("id");
-      // An id that cannot exist is simply not found, not a malformed request.
-      if (!productId.safeParse(id).success) return problem(c, 404, "no such product");
+      // An id that cannot exist is simply not found, not a malformed request. The parsed id is
+      // lower case, as the snapshot's keys are.
+      const parsed = productId.safeParse(c.req.param("id"));
+      if (!parsed.success) return problem(c, 404, "no such product");
+      const id = parsed.data;
       const answer = await freshOrStale(
         () => catalog.getProduct({ productId: id }, callOptions(c)),
         (product) => snapshot.rememberProduct(product),
