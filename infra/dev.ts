@@ -13,7 +13,8 @@
  * Ctrl-C (or SIGTERM, or SIGHUP when the terminal closes) stops the services first, so they
  * drain their NATS connections while NATS is still there, then nats-server. The children run
  * in their own sessions (infra/dev/labelled_process.ts), so the terminal's Ctrl-C reaches only
- * the runner; a second Ctrl-C kills them at once.
+ * the runner (and `deno task`, which forwards it to the runner: that copy, within a second of the
+ * first, is absorbed; infra/dev/stop_signals.ts); a second Ctrl-C, later, kills them at once.
  *
  * DATA_DIR (default .data) holds the JetStream store and each service's PGlite.
  */
@@ -30,6 +31,7 @@ import {
   waitUntilListening,
 } from "./dev/nats_server.ts";
 import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
+import { StopSignals } from "./dev/stop_signals.ts";
 import { servicePermissions, services } from "./services.ts";
 
 const names = ["dev", "nats", ...services.map((service) => service.name)];
@@ -47,10 +49,14 @@ const stopGraceMs = (integerFromEnv("STOP_TIMEOUT_MS") ?? 10_000) + 2_000;
 const running: LabelledProcess[] = [];
 const ports = new PortChooser();
 let stopping = false;
+const stopSignals = new StopSignals();
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.addSignalListener(signal, () => {
-    if (!stopping) return void stopAll(0);
+    const meaning = stopSignals.received();
+    if (meaning === "stop") return void stopAll(0);
+    // deno task forwards the terminal's Ctrl-C, so one press arrives twice: not a second press.
+    if (meaning === "duplicate") return;
     say("stopping now: SIGKILL to every process");
     for (const child of running) child.kill();
   });
@@ -174,7 +180,8 @@ function start(
 async function stopAll(exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    say("stopping the services, then nats-server");
+    stopSignals.stopping();
+    say("stopping the services, then nats-server (Ctrl-C again to kill them at once)");
     await removeDevStack(dataDir);
     const isNats = (child: LabelledProcess) => child.name === "nats";
     const stop = (child: LabelledProcess) => child.stop(stopGraceMs);
