@@ -11,20 +11,35 @@ import { maxCorrelationIdLength } from "./limits.ts";
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
+ * What a one-line text may not hold: the C0 and C1 control characters (Unicode general category
+ * Cc: U+0000-U+001F, U+007F-U+009F, so also tab, CR and LF) and the line and paragraph separators
+ * U+2028, U+2029. A terminal obeys control characters (ESC starts an escape sequence, ECMA-48),
+ * so text an operator reads in one must not carry them.
+ */
+export const lineBreakingOrControl = /[\p{Cc}\u2028\u2029]/u;
+
+/**
  * A string of at most `max` UTF-16 code units (at least `min`, default 0) that Postgres `text`
  * holds as given: no NUL character (Postgres refuses it, SQLSTATE 22021) and no lone surrogate
  * (not valid Unicode; UTF-8 would change it). With `trim`, surrounding white space is removed
- * before the length is checked.
+ * before the length is checked. With `line`, it is one line of printable text: no control
+ * character at all (see `lineBreakingOrControl`).
  */
 export function text(
   max: number,
-  { min = 0, trim = false }: { min?: number; trim?: boolean } = {},
+  { min = 0, trim = false, line = false }: { min?: number; trim?: boolean; line?: boolean } = {},
 ) {
   let schema = z.string();
   if (trim) schema = schema.trim();
-  return schema.min(min).max(max)
+  const checked = schema.min(min).max(max)
     .refine((value) => !value.includes("\u0000"), "must not contain a NUL character")
     .refine((value) => !loneSurrogate.test(value), "must be valid Unicode (a lone surrogate)");
+  return line
+    ? checked.refine(
+      (value) => !lineBreakingOrControl.test(value),
+      "must be one line without control characters",
+    )
+    : checked;
 }
 
 /**

@@ -81,3 +81,19 @@ export const maxServiceNameLength = 64;
 
 /** A message a notification carries. */
 export const maxMessageLength = 1_000;
+
+/**
+ * An operator's reason (a dead letter's or a parked outbox row's discard): 3 to 500 characters
+ * of one line, as the gateway has asked since dead letters could be discarded.
+ */
+export const minOperatorReasonLength = 3;
+export const maxOperatorReasonLength = 500;
+
+/**
+ * The fields of an `audit.operator.acted` event: who (an admin's email, at most 254, or the CLI's
+ * user), what it touched (a service, a stream range with a subject of at most 256), and how it
+ * ended (an error text, clipped by the code that records it).
+ */
+export const maxAuditActorLength = 256;
+export const maxAuditTargetLength = 512;
+export const maxAuditOutcomeLength = 2_000;

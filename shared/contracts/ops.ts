@@ -5,7 +5,14 @@
  * instance takes each request.
  */
 import { z } from "zod";
-import { uuid } from "./fields.ts";
+import { text, uuid } from "./fields.ts";
+import {
+  maxAuditActorLength,
+  maxAuditOutcomeLength,
+  maxAuditTargetLength,
+  maxOperatorReasonLength,
+  minOperatorReasonLength,
+} from "./limits.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import type { RpcEndpoint, RpcService } from "./rpc.ts";
 
@@ -218,13 +225,26 @@ export const replayProgress = z.object({
 });
 export type ReplayProgress = z.infer<typeof replayProgress>;
 
-/** Every operator action, kept as a fact: who did what to which, and why. */
+/**
+ * Why an operator discards something: one line of 3 to 500 characters (`maxOperatorReasonLength`),
+ * trimmed, no control characters, since `deno task ops events tail AUDIT` prints it to a terminal.
+ */
+export const operatorReason = text(maxOperatorReasonLength, {
+  min: minOperatorReasonLength,
+  trim: true,
+  line: true,
+});
+
+/**
+ * Every operator action, kept as a fact: who did what to which, and why. Each text is one
+ * bounded line (limits.ts); `recordAction` (shared/ops/audit.ts) fits what it writes to these.
+ */
 export const operatorActed = defineEvent(
   "audit.operator.acted",
   1,
   z.object({
     /** Who: the admin's email or user id, or the CLI's user. */
-    actor: z.string(),
+    actor: text(maxAuditActorLength, { min: 1, line: true }),
     action: z.enum([
       "replay",
       "rebuild",
@@ -234,9 +254,10 @@ export const operatorActed = defineEvent(
       "outbox.discard",
     ]),
     /** What it touched: a service, a stream range, a dead letter's sequence. */
-    target: z.string(),
-    reason: z.string().optional(),
-    outcome: z.string(),
+    target: text(maxAuditTargetLength, { line: true }),
+    // Not `operatorReason`: its minimum is a rule for what an operator types, not for a fact.
+    reason: text(maxOperatorReasonLength, { line: true }).optional(),
+    outcome: text(maxAuditOutcomeLength, { line: true }),
   }),
 );
 

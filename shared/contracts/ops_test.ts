@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isSubject, maxSubjectLength, replayRange } from "./ops.ts";
+import { isSubject, maxSubjectLength, operatorActed, operatorReason, replayRange } from "./ops.ts";
 
 Deno.test("NATS subjects and filters: what the server takes, and nothing it chokes on", async (t) => {
   await t.step("subjects, wildcards and stream names are taken", () => {
@@ -48,4 +48,29 @@ Deno.test("NATS subjects and filters: what the server takes, and nothing it chok
     assert.ok(replayRange.safeParse({ stream: "ORDERS", subject: "orders.>" }).success);
     assert.equal(replayRange.safeParse({ stream: "x".repeat(33) }).success, false);
   });
+});
+
+Deno.test("operator texts: one bounded line, nothing a terminal would obey", async (t) => {
+  const escapes = "ok \u001b[7mX\u001b[0m \u001b]0;pwned\u0007";
+  await t.step("a reason with escape sequences, NUL, C1, a line break or tab: refused", () => {
+    for (const bad of [escapes, "a\u0000b", "a\u009b31mb", "one\ntwo", "a\tb", "a\u2028b", "ab"]) {
+      assert.equal(operatorReason.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+    assert.equal(operatorReason.safeParse("x".repeat(501)).success, false);
+  });
+  await t.step("a plain reason, in any script, is taken (trimmed)", () => {
+    assert.equal(operatorReason.parse("  fixed by hand in Łódź 😀 "), "fixed by hand in Łódź 😀");
+  });
+  await t.step(
+    "the audit event refuses control characters and unbounded text in every field",
+    () => {
+      const data = operatorActed.schema.shape.data;
+      const good = { actor: "ada@example.com", action: "replay", target: "ORDERS", outcome: "ok" };
+      assert.equal(data.safeParse(good).success, true);
+      for (const field of ["actor", "target", "reason", "outcome"]) {
+        assert.equal(data.safeParse({ ...good, [field]: escapes }).success, false, field);
+        assert.equal(data.safeParse({ ...good, [field]: "x".repeat(5_000) }).success, false, field);
+      }
+    },
+  );
 });

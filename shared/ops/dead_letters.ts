@@ -12,7 +12,7 @@ import { opsApi, type RedriveResult } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { recordAction } from "./audit.ts";
+import { recordAction, requireReason } from "./audit.ts";
 import { readEntry, readStream, type StreamEntry } from "./stream_reader.ts";
 
 export interface DeadLetter {
@@ -132,7 +132,7 @@ export async function discardDeadLetter(
   nc: NatsConnection,
   options: { seq: number; reason: string; actor: string; log: Logger },
 ): Promise<DeadLetter> {
-  if (!options.reason.trim()) throw new ServiceError("invalid", "a discard needs a reason");
+  requireReason(options.reason); // before the action: a reason the audit keeps as given
   const letter = await showDeadLetter(nc, options.seq);
   // The event is marked handled where it failed, so that no replay applies it later.
   const event = letter.entry.event ??

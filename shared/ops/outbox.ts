@@ -6,9 +6,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
 import { opsApi, type ParkedOutboxRow } from "../contracts/mod.ts";
-import { ServiceError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { recordAction } from "./audit.ts";
+import { recordAction, requireReason } from "./audit.ts";
 
 const client = (nc: NatsConnection, service: string) =>
   rpcClient(nc, opsApi(service), { timeoutMs: 10_000 });
@@ -45,7 +44,7 @@ export async function discardOutboxRow(
   nc: NatsConnection,
   options: { service: string; id: string; reason: string; actor: string; log: Logger },
 ): Promise<ParkedOutboxRow> {
-  if (!options.reason.trim()) throw new ServiceError("invalid", "a discard needs a reason");
+  requireReason(options.reason); // before the action: a reason the audit keeps as given
   const row = await client(nc, options.service).discardOutbox({ id: options.id });
   await recordAction(nc, options.log, {
     actor: options.actor,

@@ -23,6 +23,7 @@ import {
   defaultPageSize,
   instant,
   maxPageSize,
+  operatorReason,
   subjectFilter,
 } from "../../../shared/contracts/mod.ts";
 import { natsAnswers } from "../../../shared/bus/mod.ts";
@@ -98,7 +99,7 @@ export const redriveBody = z.object({
   path: ["sequences"],
 });
 
-export const discardBody = z.object({ reason: z.string().trim().min(3).max(500) });
+export const discardBody = z.object({ reason: operatorReason });
 
 export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler<GatewayEnv>) {
   const adminOnly: MiddlewareHandler<GatewayEnv> = async (c, next) => {
