@@ -2,9 +2,11 @@
  * `deno task dev` end to end, on a machine where the ports it wants are taken: it picks others
  * and says so, leaves them in DATA_DIR/dev.json where `deno task ops` finds NATS without
  * NATS_URL, says where the gateway listens once it is ready, and on Ctrl-C (SIGINT to the whole
- * process group of `deno task dev`, as a terminal sends it) stops the services before
- * nats-server, logs nothing at error level and leaves no process behind. The data dir is fresh and the preferred ports
- * random, so it runs beside anything else on the machine.
+ * process group of `deno task dev`, as a terminal sends it, so infra/dev.ts gets it twice: from
+ * the terminal and forwarded by deno task) stops the services before nats-server, logs nothing
+ * at error level and leaves no process behind; a second Ctrl-C seconds later kills everything at
+ * once. The data dirs are fresh and the preferred ports random, so it runs beside anything else
+ * on the machine.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -25,59 +27,19 @@ Deno.test("deno task dev: taken ports replaced, found by ops, Ctrl-C stops it in
     Deno.listen({ hostname: "127.0.0.1", port })
   );
 
-  // Started as a user starts it: `deno task dev` runs infra/dev.ts as its child, in its process
-  // group. detached: `deno task` leads a process group of its own, so the test can signal the
-  // group as a terminal's Ctrl-C does, without signalling itself.
-  const runner = new Deno.Command(Deno.execPath(), {
-    args: ["task", "dev"],
-    cwd: root,
-    clearEnv: true,
-    env: {
-      ...runnerEnv(),
-      DATA_DIR: dataDir,
-      DEV_PORT_OFFSET: String(portOffset),
-      DEV_NATS_PORT: String(natsPort),
-      NO_COLOR: "1",
-      // nats-server stamps its log in local time; the services in UTC. One clock to compare.
-      TZ: "UTC",
-    },
-    detached: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-
-  const output: string[] = [];
-  let announced: (url: string) => void;
-  const ready = new Promise<string>((resolve) => announced = resolve);
-  const read = Promise.all(
-    [runner.stdout, runner.stderr].map((stream) =>
-      eachLine(stream, (line) => {
-        output.push(line);
-        const match = line.match(/the gateway listens on (http:\/\/\S+)/);
-        if (match) announced(match[1]);
-      })
-    ),
-  );
-  // The runner's own lines say what it waits for; the services' last lines say the rest.
-  const tail = () =>
-    [...output.filter((line) => line.startsWith("dev ")), "...", ...output.slice(-20)].join("\n");
+  const runner = startDevTask({
+    DATA_DIR: dataDir,
+    DEV_PORT_OFFSET: String(portOffset),
+    DEV_NATS_PORT: String(natsPort),
+  });
+  const { output, read, tail } = runner;
   // nats-server names the data dir in its arguments; the services are the runner's children.
   const isOurs = (args: string) => args.includes(dataDir);
 
   let devPid: number | undefined;
   let children: number[] = [];
   try {
-    const started = await within(
-      readyWithinMs,
-      Promise.race([ready, runner.status.then((status) => status.code)]),
-    );
-    if (typeof started !== "string") {
-      const why = started === undefined
-        ? `no ready line within ${readyWithinMs} ms`
-        : `the runner exited (${started}) before ready`;
-      assert.fail(`${why}; last output:\n${tail()}`);
-    }
+    const started = await runner.ready();
     assert.equal(started, `http://localhost:${8080 + portOffset}`);
 
     const stack: DevStack = JSON.parse(await Deno.readTextFile(`${dataDir}/dev.json`));
@@ -169,30 +131,54 @@ Deno.test("deno task dev: taken ports replaced, found by ops, Ctrl-C stops it in
       await assert.rejects(Deno.stat(`${dataDir}/dev.json`), Deno.errors.NotFound);
     });
   } finally {
-    // Whatever failed above, leave nothing running: deno task and its descendants (infra/dev.ts
-    // and what it started, found even when the test failed before reading dev.json).
-    const all = await processes();
-    const ours = new Set([
-      runner.pid,
-      ...children,
-      ...all.filter((p) => isOurs(p.args)).map((p) => p.pid),
-    ]);
-    for (let more = true; more;) {
-      const found = all.filter((p) => ours.has(p.ppid) && !ours.has(p.pid));
-      found.forEach((p) => ours.add(p.pid));
-      more = found.length > 0;
-    }
-    const strays = all.filter((p) => ours.has(p.pid));
-    for (const { pid } of strays) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    await runner.status;
-    await read;
+    await runner.cleanUp((p) => children.includes(p.pid) || isOurs(p.args));
     squatters.forEach((listener) => listener.close());
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("deno task dev: a second Ctrl-C, seconds after the first, kills at once", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "dev-runner-test-" });
+  const runner = startDevTask({
+    DATA_DIR: dataDir,
+    DEV_PORT_OFFSET: String(freePortOffset()),
+    DEV_NATS_PORT: String(freePortRun(3)),
+    // A graceful stop that would outlast the test: only the kill can end it in time.
+    STOP_TIMEOUT_MS: "600000",
+  });
+  const isOurs = (args: string) => args.includes(dataDir);
+  try {
+    await runner.ready();
+    const { pid: devPid }: DevStack = JSON.parse(
+      await Deno.readTextFile(`${dataDir}/dev.json`),
+    );
+    // A gateway that cannot act on SIGTERM (stopped): the graceful stop waits for it.
+    const gateway = (await processes()).find((p) =>
+      p.ppid === devPid && p.args.includes("services/gateway/main.ts")
+    );
+    assert.ok(gateway, `no gateway process:\n${runner.tail()}`);
+    Deno.kill(gateway.pid, "SIGSTOP");
+
+    Deno.kill(-runner.pid, "SIGINT");
+    // The user presses Ctrl-C again two seconds later, the stop still waiting for the gateway.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.deepEqual(runner.output.filter((line) => /SIGKILL/.test(line)), [], runner.tail());
+    assert.equal(await within(0, runner.status), undefined, "the runner waits for the gateway");
+    Deno.kill(-runner.pid, "SIGINT");
+
+    const status = await within(exitWithinMs, runner.status);
+    assert.ok(status, `the runner did not exit within ${exitWithinMs} ms:\n${runner.tail()}`);
+    await runner.read;
+    assert.ok(
+      runner.output.some((line) => /^dev .*stopping now: SIGKILL to every process/.test(line)),
+      runner.tail(),
+    );
+    const leftovers = (await processes()).filter((p) =>
+      [devPid, gateway.pid].includes(p.pid) || p.ppid === devPid || isOurs(p.args)
+    );
+    assert.deepEqual(leftovers, [], "processes the runner started are still running");
+  } finally {
+    await runner.cleanUp((p) => isOurs(p.args));
     await Deno.remove(dataDir, { recursive: true });
   }
 });
@@ -204,6 +190,101 @@ function runnerEnv(): Record<string, string> {
     if (/^(NATS_URL|JWT_SECRET|DATA_DIR|DEV_.*|(\w+_)?DATABASE_URL)$/.test(name)) delete env[name];
   }
   return env;
+}
+
+interface DevTask {
+  /** deno task's pid, which is also its process group's id. */
+  pid: number;
+  status: Promise<Deno.CommandStatus>;
+  /** Every line of its stdout and stderr so far. */
+  output: string[];
+  /** Resolves when both streams have ended. */
+  read: Promise<unknown>;
+  /** The gateway's URL once the runner says it is ready; fails when it exits or takes too long. */
+  ready(): Promise<string>;
+  /** The runner's own lines, then the last lines of everything: for failure messages. */
+  tail(): string;
+  /**
+   * SIGKILL to deno task, its descendants (found even when a test failed before reading
+   * dev.json) and the processes `isOurs` picks; then waits for it and its output.
+   */
+  cleanUp(isOurs: (process: Process) => boolean): Promise<void>;
+}
+
+/**
+ * `deno task dev` started as a user starts it: deno task runs infra/dev.ts as its child, in
+ * its process group. detached: deno task leads a process group of its own, so a test can signal
+ * the group as a terminal's Ctrl-C does, without signalling itself.
+ */
+function startDevTask(env: Record<string, string>): DevTask {
+  const runner = new Deno.Command(Deno.execPath(), {
+    args: ["task", "dev"],
+    cwd: root,
+    clearEnv: true,
+    env: {
+      ...runnerEnv(),
+      ...env,
+      NO_COLOR: "1",
+      // nats-server stamps its log in local time; the services in UTC. One clock to compare.
+      TZ: "UTC",
+    },
+    detached: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
+  const output: string[] = [];
+  let announced: (url: string) => void;
+  const readyLine = new Promise<string>((resolve) => announced = resolve);
+  const read = Promise.all(
+    [runner.stdout, runner.stderr].map((stream) =>
+      eachLine(stream, (line) => {
+        output.push(line);
+        const match = line.match(/the gateway listens on (http:\/\/\S+)/);
+        if (match) announced(match[1]);
+      })
+    ),
+  );
+  const tail = () =>
+    [...output.filter((line) => line.startsWith("dev ")), "...", ...output.slice(-20)].join("\n");
+
+  return {
+    pid: runner.pid,
+    status: runner.status,
+    output,
+    read,
+    tail,
+    async ready() {
+      const started = await within(
+        readyWithinMs,
+        Promise.race([readyLine, runner.status.then((status) => status.code)]),
+      );
+      if (typeof started === "string") return started;
+      const why = started === undefined
+        ? `no ready line within ${readyWithinMs} ms`
+        : `the runner exited (${started}) before ready`;
+      assert.fail(`${why}; last output:\n${tail()}`);
+    },
+    async cleanUp(isOurs: (process: Process) => boolean) {
+      const all = await processes();
+      const ours = new Set([runner.pid, ...all.filter(isOurs).map((p) => p.pid)]);
+      for (let more = true; more;) {
+        const found = all.filter((p) => ours.has(p.ppid) && !ours.has(p.pid));
+        found.forEach((p) => ours.add(p.pid));
+        more = found.length > 0;
+      }
+      for (const pid of ours) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      await runner.status;
+      await read;
+    },
+  };
 }
 
 interface Process {
