@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { sinceOption, UsageError } from "./cli.ts";
-import { progressLine, replaySummary, serviceLines } from "./format.ts";
+import type { Envelope } from "../shared/contracts/mod.ts";
+import type { DeadLetter, StreamEntry } from "../shared/ops/mod.ts";
+import { parkedLine } from "./commands/outbox.ts";
+import {
+  deadLetterLine,
+  eventLine,
+  printable,
+  printableJson,
+  progressLine,
+  replaySummary,
+  serviceLines,
+} from "./format.ts";
 
 Deno.test("format: a progress bar with share, counts and rate", () => {
   assert.equal(
@@ -65,4 +76,85 @@ Deno.test("cli: --since takes a duration ago or a time, and refuses the rest", (
   assert.equal(sinceOption("1d", now), "2026-11-21T12:00:00.000Z");
   assert.equal(sinceOption("2026-11-22T10:00:00+01:00", now), "2026-11-22T09:00:00.000Z");
   assert.throws(() => sinceOption("yesterday", now), UsageError);
+});
+
+Deno.test("format: nothing a terminal would obey reaches it, whatever a stream holds", async (t) => {
+  const hostile = "ok \u001b[7mX\u001b[0m \u001b]0;pwned\u0007 a\u0000b \u009b31m \u007f \u202e";
+  // Any control character (C0, DEL, C1), line separator or bidirectional override.
+  const unsafe = /[\p{Cc}\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+  const entry: StreamEntry = {
+    stream: "AUDIT",
+    seq: 7,
+    time: "2026-11-30T05:00:00.000Z",
+    subject: "audit.operator.acted",
+    headers: { "X-Evil": hostile },
+  };
+  await t.step("printable escapes each one as \\uXXXX, and leaves the rest alone", () => {
+    assert.equal(printable("a\u001b[7mb\u0000\u009b"), "a\\u001b[7mb\\u0000\\u009b");
+    assert.equal(printable("Łódź 😀 tab\there"), "Łódź 😀 tab\\u0009here");
+    assert.equal(printable("one\ntwo", { newlines: true }), "one\ntwo");
+    assert.equal(printable(printable(hostile)), printable(hostile));
+    assert.doesNotMatch(printable(hostile), unsafe);
+  });
+  await t.step("--json output stays JSON, and the same value", () => {
+    const value = { reason: hostile, nested: [hostile] };
+    const json = printableJson(value, 2);
+    assert.doesNotMatch(json.replaceAll("\n", ""), unsafe);
+    assert.deepEqual(JSON.parse(json), value);
+  });
+  await t.step("an audit event's actor, target, reason and outcome", () => {
+    const event = {
+      id: "0193c0de-0000-7000-8000-000000000001",
+      type: "audit.operator.acted",
+      version: 1,
+      data: {
+        actor: hostile,
+        action: "deadletter.discard",
+        target: hostile,
+        reason: hostile,
+        outcome: hostile,
+      },
+    } as unknown as Envelope;
+    assert.doesNotMatch(eventLine({ ...entry, event }), unsafe);
+  });
+  await t.step("an event's payload, and a message that is no event", () => {
+    const event = {
+      id: "0193c0de-0000-7000-8000-000000000002",
+      type: "orders.order.placed",
+      version: 1,
+      data: { orderId: hostile, note: hostile },
+    } as unknown as Envelope;
+    assert.doesNotMatch(eventLine({ ...entry, event }), unsafe);
+    assert.doesNotMatch(
+      eventLine({ ...entry, subject: "x\u001b", raw: `${hostile}\nfake line` }),
+      unsafe,
+    );
+  });
+  await t.step("a dead letter's subject and reason, a parked row's last error", () => {
+    const letter: DeadLetter = {
+      seq: 2,
+      at: entry.time,
+      service: hostile,
+      stream: "ORDERS",
+      streamSeq: 3,
+      subject: hostile,
+      reason: hostile,
+      size: null,
+      byReference: false,
+      entry,
+    };
+    assert.doesNotMatch(deadLetterLine(letter), unsafe);
+    assert.doesNotMatch(
+      parkedLine({
+        id: "x",
+        subject: hostile,
+        bytes: 1,
+        attempts: 1,
+        lastError: hostile,
+        createdAt: entry.time,
+        parkedAt: null,
+      }),
+      unsafe,
+    );
+  });
 });

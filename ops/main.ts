@@ -17,6 +17,7 @@ import { outbox } from "./commands/outbox.ts";
 import { showEvents, tailEvents } from "./commands/events.ts";
 import { replay } from "./commands/replay.ts";
 import { services } from "./commands/services.ts";
+import { printable } from "./format.ts";
 
 const usage = `usage: deno task ops <command>
 
@@ -87,9 +88,11 @@ const cli: Cli = {
   log: createLogger({ service: "ops", level: "warn", write: (line) => console.error(line) }),
   actor: options.actor ?? Deno.env.get("USER") ?? "ops-cli",
   json: options.json ?? false,
-  print: (line) => console.log(line),
+  // Every line once more through `printable`, whatever command made it: streams hold what
+  // anyone published, and a terminal obeys the escape sequences in it.
+  print: (line) => console.log(printable(line, { newlines: true })),
   status: (line) => {
-    if (terminal) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
+    if (terminal) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${printable(line)}`));
   },
 };
 
@@ -118,7 +121,7 @@ try {
   }
 } catch (error) {
   if (error instanceof UsageError) console.error(`ops: ${error.message}\n\n${usage}`);
-  else console.error(`ops: ${failure(error)}`);
+  else console.error(`ops: ${printable(failure(error))}`);
   exitCode = error instanceof UsageError ? 2 : 1;
 } finally {
   await nc.close();

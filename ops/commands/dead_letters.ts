@@ -6,7 +6,7 @@ import {
   showDeadLetter,
 } from "../../shared/ops/mod.ts";
 import { type Cli, sequenceOption, UsageError } from "../cli.ts";
-import { deadLetterLine } from "../format.ts";
+import { deadLetterLine, printable, printableJson } from "../format.ts";
 
 export interface DeadLetterOptions {
   service?: string;
@@ -23,13 +23,13 @@ export async function deadLetters(
   switch (action) {
     case "list": {
       const letters = await listDeadLetters(cli.nc, { service: options.service });
-      if (cli.json) return cli.print(JSON.stringify(letters));
+      if (cli.json) return cli.print(printableJson(letters));
       if (letters.length === 0) return cli.print("no dead letters");
       return letters.forEach((letter) => cli.print(deadLetterLine(letter)));
     }
     case "show": {
       const letter = await showDeadLetter(cli.nc, sequenceOption(args[0], "seq") ?? usage());
-      return cli.print(JSON.stringify(letter, null, cli.json ? 0 : 2));
+      return cli.print(printableJson(letter, cli.json ? 0 : 2));
     }
     case "redrive": {
       const sequences = args.map((arg) => sequenceOption(arg, "seq")!);
@@ -44,10 +44,12 @@ export async function deadLetters(
         actor: cli.actor,
         log: cli.log,
       });
-      if (cli.json) return cli.print(JSON.stringify(results));
+      if (cli.json) return cli.print(printableJson(results));
       if (results.length === 0) return cli.print("no dead letters to re-drive");
       for (const result of results) {
-        cli.print(`#${result.seq}  ${result.outcome}${result.error ? `  ${result.error}` : ""}`);
+        cli.print(
+          printable(`#${result.seq}  ${result.outcome}${result.error ? `  ${result.error}` : ""}`),
+        );
       }
       return;
     }
@@ -64,7 +66,9 @@ export async function deadLetters(
           log: cli.log,
         });
         cli.print(
-          `discarded #${letter.seq} (${letter.service}, ${letter.subject}): ${options.reason}`,
+          printable(
+            `discarded #${letter.seq} (${letter.service}, ${letter.subject}): ${options.reason}`,
+          ),
         );
       }
       return;

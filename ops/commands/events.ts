@@ -1,7 +1,7 @@
 /** `events tail` and `events show`: a stream, read by subject, time or sequence. */
 import { readEntry, readStream, resolveStream } from "../../shared/ops/mod.ts";
 import { type Cli, sequenceOption, sinceOption, UsageError } from "../cli.ts";
-import { eventLine } from "../format.ts";
+import { eventLine, printableJson } from "../format.ts";
 
 export interface EventsOptions {
   n?: string;
@@ -27,7 +27,7 @@ export async function tailEvents(cli: Cli, target: string | undefined, options: 
     follow: options.follow,
     signal: abort.signal,
   });
-  for await (const entry of entries) cli.print(cli.json ? JSON.stringify(entry) : eventLine(entry));
+  for await (const entry of entries) cli.print(cli.json ? printableJson(entry) : eventLine(entry));
 }
 
 /** A range of a stream (`--from-seq`/`--since`, `--to-seq`, `--limit`), or one message in full. */
@@ -41,7 +41,7 @@ export async function showEvents(
   const stream = await resolveStream(cli.nc, target);
   if (seq !== undefined) {
     const entry = await readEntry(cli.nc, stream, sequenceOption(seq, "seq")!);
-    cli.print(JSON.stringify(entry, null, cli.json ? 0 : 2));
+    cli.print(printableJson(entry, cli.json ? 0 : 2));
     return;
   }
   const entries = readStream(cli.nc, {
@@ -52,5 +52,5 @@ export async function showEvents(
     toSeq: sequenceOption(options["to-seq"], "to-seq"),
     limit: sequenceOption(options.limit ?? "100", "limit"),
   });
-  for await (const entry of entries) cli.print(cli.json ? JSON.stringify(entry) : eventLine(entry));
+  for await (const entry of entries) cli.print(cli.json ? printableJson(entry) : eventLine(entry));
 }

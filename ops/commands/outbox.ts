@@ -2,6 +2,7 @@
 import { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "../../shared/ops/mod.ts";
 import type { ParkedOutboxRow } from "../../shared/contracts/mod.ts";
 import { type Cli, UsageError } from "../cli.ts";
+import { printable, printableJson } from "../format.ts";
 
 export interface OutboxOptions {
   requeue?: string;
@@ -17,7 +18,9 @@ export async function outbox(cli: Cli, service: string | undefined, options: Out
   const audit = { service, actor: cli.actor, log: cli.log };
   if (options.requeue) {
     const row = await requeueOutboxRow(cli.nc, { ...audit, id: options.requeue });
-    return cli.print(cli.json ? JSON.stringify(row) : `re-queued ${row.id} (${row.subject})`);
+    return cli.print(
+      cli.json ? printableJson(row) : printable(`re-queued ${row.id} (${row.subject})`),
+    );
   }
   if (options.discard) {
     if (!options.reason) throw new UsageError(usage);
@@ -27,23 +30,25 @@ export async function outbox(cli: Cli, service: string | undefined, options: Out
       reason: options.reason,
     });
     return cli.print(
-      cli.json ? JSON.stringify(row) : `discarded ${row.id} (${row.subject}): ${options.reason}`,
+      cli.json
+        ? printableJson(row)
+        : printable(`discarded ${row.id} (${row.subject}): ${options.reason}`),
     );
   }
   const rows = await listParkedOutbox(cli.nc, service);
-  if (cli.json) return cli.print(JSON.stringify(rows));
+  if (cli.json) return cli.print(printableJson(rows));
   if (rows.length === 0) return cli.print(`no parked outbox rows in ${service}`);
   rows.forEach((row) => cli.print(parkedLine(row)));
 }
 
 /** `<id>  <subject>  <bytes> B  <attempts>×  parked <time>  <last error>` */
 export function parkedLine(row: ParkedOutboxRow): string {
-  return [
+  return printable([
     row.id,
     row.subject,
     `${row.bytes} B`,
     `${row.attempts}×`,
     `parked ${row.parkedAt ?? "-"}`,
     row.lastError ?? "",
-  ].join("  ");
+  ].join("  "));
 }

@@ -2,7 +2,7 @@
 import type { ReplayProgress } from "../../shared/contracts/mod.ts";
 import { rebuildReadModel, replayToService, resolveStream } from "../../shared/ops/mod.ts";
 import { type Cli, knownService, sequenceOption, sinceOption, UsageError } from "../cli.ts";
-import { progressLine, replaySummary } from "../format.ts";
+import { printableJson, progressLine, replaySummary } from "../format.ts";
 
 export interface ReplayOptions {
   "from-seq"?: string;
@@ -34,7 +34,7 @@ export async function replay(
       onProgress,
     });
     cli.status("");
-    if (cli.json) return cli.print(JSON.stringify(result));
+    if (cli.json) return cli.print(printableJson(result));
     cli.print(
       `rebuilt ${service}: emptied ${result.tables.join(", ")}, then replayed from the start`,
     );
@@ -61,6 +61,6 @@ export async function replay(
     onProgress,
   });
   cli.status("");
-  if (cli.json) return cli.print(JSON.stringify(report));
+  if (cli.json) return cli.print(printableJson(report));
   replaySummary(service, report).forEach(cli.print);
 }

@@ -2,7 +2,7 @@
 import { errors } from "@nats-io/nats-core";
 import { discoverServices, type ServiceInstance } from "../../shared/ops/mod.ts";
 import { type Cli, knownService, sequenceOption } from "../cli.ts";
-import { serviceLines } from "../format.ts";
+import { printableJson, serviceLines } from "../format.ts";
 
 /** How long discovery collects answers when --wait does not say (ms). */
 const defaultWaitMs = 500;
@@ -28,6 +28,6 @@ export async function services(cli: Cli, name: string | undefined, options: { wa
         `on this NATS? (deno task dev, or NATS_URL)`,
     );
   }
-  if (cli.json) return cli.print(JSON.stringify(instances));
+  if (cli.json) return cli.print(printableJson(instances));
   serviceLines(instances).forEach(cli.print);
 }
