@@ -1,8 +1,8 @@
 /**
  * A child process whose output is printed line by line behind its coloured, padded name. It
  * runs in its own session (`detached`: setsid on Unix), so a terminal's Ctrl-C, which signals
- * the whole foreground process group, reaches only the runner; the runner then stops its
- * children in the order it chooses. The cost: a runner killed with SIGKILL leaves them running.
+ * the whole foreground process group, reaches only the runner (and `deno task`, which forwards
+ * it to the runner); the runner then stops its children in the order it chooses. The cost: a runner killed with SIGKILL leaves them running.
  */
 export interface LabelledProcess {
   name: string;
