@@ -143,7 +143,10 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
       assert.equal(letter.subject, `deadletter.notifications.ORDERS.${seq}`);
       assert.equal(letter.header.get(deadLetterHeaders.subject), orderConfirmed.subject);
       assert.equal(letter.header.get(deadLetterHeaders.stream), ordersStream.name);
-      assert.match(letter.header.get(deadLetterHeaders.reason), /^not an event/);
+      assert.match(
+        letter.header.get(deadLetterHeaders.reason),
+        /^not an event: not JSON: Unexpected token/,
+      );
       assert.equal(new TextDecoder().decode(letter.data), "this is not JSON");
       await until(async () => {
         const info = await jsm.consumers.info(ordersStream.name, "notifications");

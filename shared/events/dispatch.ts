@@ -80,12 +80,20 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
     | Handled;
 
   function resolve(message: StreamMessage): Resolved {
-    const parsed = envelope.safeParse(safeJson(message));
+    const payload = readPayload(message.data);
+    if ("problem" in payload) return { kind: "invalid", reason: payload.problem };
+    const parsed = envelope.safeParse(payload.value);
     if (!parsed.success) {
-      return { kind: "invalid", reason: `not an event: ${issues(parsed.error)}` };
+      const reason = `not an event: ${payload.utf8 ? "" : "not UTF-8, "}${issues(parsed.error)}`;
+      return { kind: "invalid", reason };
     }
     const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
     if (!handler) return { kind: "ignored", envelope: parsed.data };
+    if (!payload.utf8) {
+      // The decoder put U+FFFD where the bytes were: applying it would store other text.
+      const reason = `invalid ${parsed.data.type}: not UTF-8 (some bytes are no UTF-8 character)`;
+      return { kind: "invalid", reason, envelope: parsed.data };
+    }
     const event = handler.event.schema.safeParse(parsed.data);
     if (!event.success) {
       const reason = `invalid ${parsed.data.type}: ${issues(event.error)}`;
@@ -183,18 +191,50 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
   };
 }
 
-function safeJson(message: StreamMessage): unknown {
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
+
+/**
+ * A message's payload as a JSON object (RFC 8259: UTF-8 text), or the problem with it, as a
+ * dead letter's reason says it: `not an event: ` and then `an empty payload`,
+ * `not JSON: <the parser's words, one line>` or `the JSON is an array, not an object`, with
+ * `not UTF-8, ` before it when the bytes are not UTF-8 either. A JSON payload that is not
+ * UTF-8 comes back with `utf8: false`, its invalid bytes read as U+FFFD, so the caller can
+ * still name the fields that are wrong.
+ */
+export function readPayload(
+  data: Uint8Array,
+): { value: Record<string, unknown>; utf8: boolean } | { problem: string } {
+  if (data.length === 0) return { problem: "not an event: an empty payload" };
+  let text: string;
+  let utf8 = true;
   try {
-    return message.json();
+    text = strictUtf8.decode(data);
   } catch {
-    return undefined;
+    utf8 = false;
+    text = lenientUtf8.decode(data);
   }
+  const notUtf8 = utf8 ? "" : "not UTF-8, ";
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // The parser quotes the payload: keep it short and one line for the dead letter's header.
+    const words = (error as Error).message.replace(/[\p{Cc}\u2028\u2029]/gu, " ");
+    const clipped = words.length > 200 ? `${words.slice(0, 199)}…` : words;
+    return { problem: `not an event: ${notUtf8}not JSON: ${clipped}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    return { problem: `not an event: ${notUtf8}the JSON is ${kind}, not an object` };
+  }
+  return { value: value as Record<string, unknown>, utf8 };
 }
 
 /** `missing id, type; data.totalCents: Too small: ...`: what an operator needs, briefly. */
 function issues(error: z.ZodError): string {
   const missing = error.issues.filter((issue) => /received undefined$/.test(issue.message))
-    .map((issue) => issue.path.join("."));
+    .map((issue) => issue.path.join(".") || "(root)");
   const other = error.issues.filter((issue) => !/received undefined$/.test(issue.message))
     .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
   return [...(missing.length ? [`missing ${missing.join(", ")}`] : []), ...other].join("; ");
