@@ -1,6 +1,8 @@
 /**
  * GET /products, GET /products/:id. When catalog is down or its breaker open, both answer the
- * last good snapshot, marked `x-stale: true` with its `Age` in seconds.
+ * last good snapshot, marked `x-stale: true` with its `Age` in seconds; catalog is then given
+ * only part of the budget, so that the snapshot comes in time (catalog_snapshot.ts). A product
+ * the snapshot lacks is 503, not 404: it may have been added since.
  */
 import { type Context, Hono } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
@@ -17,12 +19,13 @@ export function productRoutes(catalog: Catalog, snapshot: CatalogSnapshot) {
   return new Hono<GatewayEnv>()
     .get("/", async (c) => {
       const answer = await freshOrStale(
-        () => catalog.listProducts({}, callOptions(c)),
+        (deadline) => catalog.listProducts({}, { ...callOptions(c), deadline }),
         (list) => snapshot.rememberList(list.items),
         () => {
           const list = snapshot.list();
           return list && { value: { items: list.items }, at: list.at };
         },
+        c.var.deadline,
       );
       markStale(c, answer.staleSince);
       return c.json(answer.value);
@@ -34,12 +37,13 @@ export function productRoutes(catalog: Catalog, snapshot: CatalogSnapshot) {
       if (!parsed.success) return problem(c, 404, "no such product");
       const id = parsed.data;
       const answer = await freshOrStale(
-        () => catalog.getProduct({ productId: id }, callOptions(c)),
+        (deadline) => catalog.getProduct({ productId: id }, { ...callOptions(c), deadline }),
         (product) => snapshot.rememberProduct(product),
         () => {
           const known = snapshot.product(id);
           return known && { value: known.product, at: known.at };
         },
+        c.var.deadline,
       );
       markStale(c, answer.staleSince);
       return c.json(answer.value);
