@@ -6,7 +6,6 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
 import type { RpcClient } from "../../shared/bus/mod.ts";
@@ -22,6 +21,7 @@ import { maxCorrelationIdLength } from "../../shared/contracts/mod.ts";
 import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
+import { boundedBody } from "./body.ts";
 import { CatalogSnapshot } from "./catalog_snapshot.ts";
 import type { GatewayEnv } from "./env.ts";
 import { httpMetrics } from "./metrics.ts";
@@ -95,13 +95,21 @@ export function createGatewayApp(deps: GatewayDeps) {
     })
     .use(httpMetrics.registerMetrics)
     // Every route, before anything reads the body: a declared Content-Length over the limit is
-    // refused unread; a chunked body is read only up to the limit.
-    .use(bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) =>
+    // refused unread; a chunked body is read only up to the limit; a body not all in by the
+    // request's deadline is 408 with `Connection: close` (RFC 9110 §15.5.9), reading stopped.
+    .use(boundedBody({
+      maxBytes: deps.bodyLimitBytes,
+      onTooLarge: (c) =>
         problem(c, 413, `the body is larger than ${deps.bodyLimitBytes} bytes`, {
           limitBytes: deps.bodyLimitBytes,
         }),
+      onTimeout: (c) => {
+        c.header("Connection", "close");
+        return problem(c, 408, `the body did not arrive within ${deps.requestBudgetMs} ms`, {
+          limitMs: deps.requestBudgetMs,
+        });
+      },
+      onUnreadable: (c) => problem(c, 400, "the body could not be read"),
     }))
     .get("/health", (c) => c.json({ status: "ok" }))
     .get("/ready", async (c) => {
@@ -154,7 +162,9 @@ export function createGatewayApp(deps: GatewayDeps) {
 
 /**
  * The methods the routes have for a path (with HEAD wherever GET is), for a 405 and its `Allow`
- * header (RFC 9110 §15.5.6): a path that exists, asked with another method, is not a 404.
+ * header (RFC 9110 §15.5.6): a path that exists, asked with another method, is not a 404. The
+ * paths match exactly as the router's do (strict: `/products/` is not `/products`), or a path
+ * the router does not serve would be "405, takes GET, not GET".
  */
 function allowedMethods(routes: { method: string; path: string }[]) {
   const patterns = routes
@@ -162,7 +172,7 @@ function allowedMethods(routes: { method: string; path: string }[]) {
     .map((route) => ({
       method: route.method,
       pattern: new RegExp(
-        `^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+")}/?$`,
+        `^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+")}$`,
       ),
     }));
   return (path: string): string[] => {

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { errors as natsErrors } from "@nats-io/nats-core";
 import { sign } from "hono/jwt";
+import type { CallOptions } from "../../shared/bus/mod.ts";
+import type { Product } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { BreakerRegistry } from "../../shared/resilience/mod.ts";
@@ -20,12 +22,14 @@ const limit = defaultBodyLimitBytes;
 /** Calls made downstream, by method name. */
 const calls: string[] = [];
 
-function fakeClient(answers: Record<string, (request: unknown) => unknown>) {
+function fakeClient(
+  answers: Record<string, (request: unknown, options?: CallOptions) => unknown>,
+) {
   return new Proxy({}, {
-    get: (_target, method: string) => (request: unknown) => {
+    get: (_target, method: string) => (request: unknown, options?: CallOptions) => {
       calls.push(method);
       const answer = answers[method];
-      return answer ? Promise.resolve().then(() => answer(request)) : Promise.reject(
+      return answer ? Promise.resolve().then(() => answer(request, options)) : Promise.reject(
         new ServiceError("internal", `the fake has no ${method}`),
       );
     },
@@ -403,5 +407,192 @@ Deno.test("gateway admin inputs: 4xx naming the field, never 5xx", async (t) => 
     const res = await app.request("/admin/events?from=ORDERS&fromSeq=5&toSeq=2", { headers });
     const problem = await assertProblem(res, 400, "invalid");
     assert.deepEqual(problem.errors.map((e: { path: string }) => e.path), ["toSeq"]);
+  });
+});
+
+Deno.test("gateway trailing slash: 404 as the router says, never a 405 naming the method asked", async (t) => {
+  const headers = { authorization: `Bearer ${await token("user")}` };
+  for (
+    const [method, path] of [
+      ["GET", "/products/"],
+      ["GET", "/orders/"],
+      ["GET", "/wallet/"],
+      ["GET", "/history/"],
+      ["POST", "/auth/login/"],
+    ] as const
+  ) {
+    await t.step(`${method} ${path} is 404 not_found`, async () => {
+      const res = await app.request(path, { method, headers });
+      assert.equal(res.headers.get("allow"), null);
+      await assertProblem(res, 404, "not_found");
+    });
+  }
+});
+
+/** A body that sends `sent` bytes of the `declared` and then nothing more; `cancelled` once dropped. */
+function stalledBody(sent: number) {
+  const state = { cancelled: false };
+  let first = true;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!first) return new Promise<void>(() => {}); // the client stops sending
+      first = false;
+      controller.enqueue(new Uint8Array(sent).fill(0x20));
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  return { stream, state };
+}
+
+Deno.test("gateway slow body: reading is bounded by the request's deadline", async (t) => {
+  const budgetMs = 300;
+  const quick = await gateway({ requestBudgetMs: budgetMs });
+
+  await t.step(
+    "a body that stops short of its Content-Length is 408, then left unread",
+    async () => {
+      const { stream, state } = stalledBody(17);
+      calls.length = 0;
+      const res = await quick.request("/wallet/deposits", {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${await token("user")}`,
+          "content-type": "application/json",
+          "content-length": "100",
+        },
+        body: stream,
+      });
+      await assertProblem(res, 408, "request_timeout");
+      assert.equal(res.headers.get("connection"), "close");
+      assert.ok(state.cancelled, "the body stream is cancelled");
+      assert.deepEqual(calls, []);
+    },
+  );
+
+  await t.step("a chunked body that stops coming is 408 too", async () => {
+    const { stream, state } = stalledBody(17);
+    const res = await quick.request("/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+    });
+    await assertProblem(res, 408, "request_timeout");
+    assert.ok(state.cancelled);
+  });
+
+  await t.step("over a socket: the client is answered 408 at the deadline", async () => {
+    // Deno's server keeps the connection until the client sends the rest or goes away (Deno
+    // has no read timeout, denoland/deno#3515): the app can answer, not close it.
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, quick.fetch);
+    try {
+      const conn = await Deno.connect({ port: server.addr.port, hostname: "127.0.0.1" });
+      try {
+        await conn.write(new TextEncoder().encode(
+          "POST /wallet/deposits HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
+            `authorization: Bearer ${await token("user")}\r\ncontent-length: 100\r\n\r\n` +
+            '{"amountCents":1',
+        ));
+        let text = "";
+        const buffer = new Uint8Array(4096);
+        while (!text.includes("}")) {
+          const read = await conn.read(buffer);
+          if (read === null) break;
+          text += new TextDecoder().decode(buffer.subarray(0, read));
+        }
+        assert.match(text, /^HTTP\/1\.1 408 /);
+        assert.match(text, /"kind":"request_timeout"/);
+      } finally {
+        conn.close();
+      }
+    } finally {
+      await server.shutdown();
+    }
+  });
+});
+
+Deno.test("gateway stale catalog fallback", async (t) => {
+  const budgetMs = 1000;
+  const lamp: Product = {
+    id: crypto.randomUUID(),
+    sku: "LAMP-1",
+    name: "Lamp",
+    priceCents: 1999,
+    available: 3,
+  };
+  /** The deadline each call to catalog was given. */
+  const given: number[] = [];
+  let catalogUp = true;
+  /** A catalog that is up, or stalled: it answers nothing and the call ends at its deadline. */
+  const whenUp = <T>(answer: () => T) => async (_request: unknown, options?: CallOptions) => {
+    given.push(options?.deadline ?? Infinity);
+    if (catalogUp) return answer();
+    await new Promise((resolve) => setTimeout(resolve, (options?.deadline ?? 0) - Date.now()));
+    throw new ServiceError("deadline", "catalog did not answer in time", undefined, "catalog");
+  };
+  const stalled = await gateway({
+    requestBudgetMs: budgetMs,
+    catalog: fakeClient({
+      listProducts: whenUp(() => ({ items: [lamp] })),
+      getProduct: whenUp(() => lamp),
+    }),
+  });
+
+  await t.step("with catalog stalled, the stale copy comes within the budget", async () => {
+    catalogUp = true;
+    assert.equal((await stalled.request("/products")).status, 200);
+    catalogUp = false;
+    for (const path of ["/products", `/products/${lamp.id}`]) {
+      given.length = 0;
+      const asked = Date.now();
+      const res = await stalled.request(path);
+      const answered = Date.now();
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(res.headers.get("x-stale"), "true");
+      await res.body?.cancel();
+      // Catalog is given the budget less a reserve, and the answer comes before the deadline.
+      assert.equal(given.length, 1);
+      assert.ok(given[0] < asked + budgetMs, `catalog was given until ${given[0] - asked} ms`);
+      assert.ok(answered < asked + budgetMs, `answered after ${answered - asked} ms`);
+    }
+  });
+
+  await t.step(
+    "with no stale copy to fall back on, catalog is given the whole budget",
+    async () => {
+      catalogUp = false;
+      given.length = 0;
+      const asked = Date.now();
+      const res = await stalled.request(`/products/${crypto.randomUUID()}`);
+      await assertProblem(res, 504, "deadline");
+      assert.ok(given[0] >= asked + budgetMs, `catalog was given until ${given[0] - asked} ms`);
+    },
+  );
+
+  await t.step("breaker open: a product the stale copy lacks is 503, never a 404", async () => {
+    const open = new ServiceError(
+      "unavailable",
+      "catalog is failing; circuit open",
+      { retryAfterMs: 2500 },
+      "catalog",
+    );
+    const down = await gateway({
+      catalog: fakeClient({
+        listProducts: () => catalogUp ? { items: [lamp] } : Promise.reject(open),
+        getProduct: () => catalogUp ? lamp : Promise.reject(open),
+      }),
+    });
+    catalogUp = true;
+    assert.equal((await down.request("/products")).status, 200);
+    catalogUp = false;
+    const known = await down.request(`/products/${lamp.id}`);
+    assert.equal(known.status, 200);
+    assert.equal(known.headers.get("x-stale"), "true");
+    await known.body?.cancel();
+    const added = await down.request(`/products/${crypto.randomUUID()}`);
+    const problem = await assertProblem(added, 503, "unavailable");
+    assert.equal(problem.origin, "catalog");
+    assert.equal(added.headers.get("retry-after"), "3");
   });
 });

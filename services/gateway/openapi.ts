@@ -306,12 +306,13 @@ export function openApiDocument(): Record<string, unknown> {
           ...(op.ok.schema ? { content: json(op.ok.schema, "output") } : {}),
         },
       };
-      // Every route has the body limit (413); a route with a JSON body takes JSON only (415).
+      // Every route has the body limit (413); a route with a JSON body takes JSON only (415)
+      // and answers 408 when the body does not arrive within the request's budget.
       const errorStatuses = [
         ...new Set([
           ...(op.errors ?? []),
           ...(op.auth ? [401] : []),
-          ...(op.body ? [400, 415] : []),
+          ...(op.body ? [400, 408, 415] : []),
           413,
           429,
           503,
@@ -340,7 +341,8 @@ export function openApiDocument(): Record<string, unknown> {
       version: "0.1.0",
       description: "The public HTTP API. Errors are application/problem+json (RFC 9457) with a " +
         "`kind`; 503 and 429 carry Retry-After. A request body is at most BODY_LIMIT_BYTES " +
-        "(64 KiB unless configured; 413 past it) and, on a route that takes one, JSON " +
+        "(64 KiB unless configured; 413 past it), all in within the request's budget " +
+        "(REQUEST_BUDGET_MS; 408 otherwise) and, on a route that takes one, JSON " +
         "(application/json; 415 otherwise). A path asked with a method it does not take is 405.",
     },
     components: {

@@ -13,12 +13,13 @@ import type { GatewayEnv } from "./env.ts";
 /**
  * The `kind` of every error a client can see: the services' kinds (shared/errors), and those
  * only the gateway answers, which never cross NATS: a refused role, a method the path does not
- * take, a body too large or of another media type, a rate limit.
+ * take, a body too large, too slow to arrive or of another media type, a rate limit.
  */
 export const problemKinds = [
   ...errorKinds,
   "forbidden",
   "method_not_allowed",
+  "request_timeout",
   "payload_too_large",
   "unsupported_media_type",
   "rate_limited",
@@ -36,6 +37,7 @@ export const kindOfStatus: Record<number, ProblemKind> = {
   403: "forbidden",
   404: "not_found",
   405: "method_not_allowed",
+  408: "request_timeout",
   409: "conflict",
   413: "payload_too_large",
   415: "unsupported_media_type",
@@ -52,6 +54,7 @@ const titles: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
