@@ -82,6 +82,8 @@ const nc = await connectNats(nats.url, "ops-cli").catch((error) => {
   );
   Deno.exit(1);
 });
+// The default may be somebody else's nats-server: say whose streams a redrive or discard acts on.
+if (nats.fallback) console.error(`ops: NATS at ${redactUrl(nats.url)} (${nats.from})`);
 const cli: Cli = {
   nc,
   // The audit stream keeps the record; the log goes to stderr, beside the progress.
@@ -129,7 +131,7 @@ try {
 Deno.exit(exitCode);
 
 /** Where NATS is, and what said so, for the message when it cannot be reached. */
-async function natsUrl(): Promise<{ url: string; from: string }> {
+async function natsUrl(): Promise<{ url: string; from: string; fallback?: true }> {
   const given = Deno.env.get("NATS_URL");
   if (given) return { url: given, from: "NATS_URL" };
   const dataDir = Deno.env.get("DATA_DIR") || ".data";
@@ -137,7 +139,11 @@ async function natsUrl(): Promise<{ url: string; from: string }> {
   if (stack) {
     return { url: stack.natsUrl, from: `${dataDir}/dev.json, deno task dev pid ${stack.pid}` };
   }
-  return { url: "nats://127.0.0.1:4222", from: `the default; NATS_URL is not set` };
+  return {
+    url: "nats://127.0.0.1:4222",
+    from: `the default: NATS_URL is not set and no ${dataDir}/dev.json names a dev stack`,
+    fallback: true,
+  };
 }
 
 /** One line for what went wrong: the operator needs the cause, not the CLI's stack. */

@@ -79,6 +79,20 @@ Deno.test("ops CLI: nothing answers, a mistyped service, no NATS: one clear line
       assert.equal(code, 1);
       assertOneLine(stderr, /^ops: no service instance answered/);
     });
+
+    await t.step("NATS_URL unset and no dev stack: the default server is named first", async () => {
+      // Whether or not something listens on 4222 here, the operator is told which server it is.
+      const empty = await Deno.makeTempDir();
+      try {
+        const { stderr } = await ops({ DATA_DIR: empty }, "services", "--wait", "200");
+        assert.match(
+          stderr.split("\n")[0],
+          /^ops: (cannot reach )?NATS at nats:\/\/127\.0\.0\.1:4222 \(the default: NATS_URL is not set and no .*dev\.json names a dev stack\)/,
+        );
+      } finally {
+        await Deno.remove(empty, { recursive: true });
+      }
+    });
   } finally {
     await nats.dispose();
     await Deno.remove(dataDir, { recursive: true });
