@@ -34,28 +34,39 @@ Deno.test("consumer filter: the one type its handlers know, else the whole strea
   assert.equal(filterSubject(ordersStream, both), "orders.>");
 });
 
-Deno.test("event consumer: once per event, dead letters, never blocked", async (t) => {
+/** A nats-server with the ORDERS stream, notifications' database, and what the steps count. */
+async function setUp(client: string) {
   const server = await startNatsServer();
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
-  const nc = await connectNats(server.url, "consumer-test");
+  const nc = await connectNats(server.url, client);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStream(nc, ordersStream);
   const notificationCount = async () => (await db.select({ n: count() }).from(notifications))[0].n;
+  // Zero until the first dead letter makes the stream.
   const deadLetters = async () => {
     const { state } = await jsm.streams.info(deadLettersStream.name).catch(() => ({
       state: { messages: 0 },
     }));
     return state.messages;
   };
-  const until = async (condition: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  return { server, databases, db, nc, js, jsm, notificationCount, deadLetters };
+}
+
+/** Polls `condition` (a rejection counts as not yet) until it holds, or fails naming `what`. */
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("event consumer: once per event, dead letters, never blocked", async (t) => {
+  const { server, databases, db, nc, js, jsm, notificationCount, deadLetters } = await setUp(
+    "consumer-test",
+  );
 
   let failCommits = 0;
   let handled = 0;
@@ -183,22 +194,9 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
 });
 
 Deno.test("event consumer heals: a lost durable or store is made again", async (t) => {
-  const server = await startNatsServer();
-  const databases = await testDatabases();
-  const { db } = await databases.open("notifications");
-  const nc = await connectNats(server.url, "consumer-heal-test");
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  await ensureStream(nc, ordersStream);
-  const notificationCount = async () => (await db.select({ n: count() }).from(notifications))[0].n;
-  const deadLetters = async () => (await jsm.streams.info(deadLettersStream.name)).state.messages;
-  const until = async (condition: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 20_000;
-    while (!(await condition().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const { server, databases, db, nc, js, jsm, notificationCount, deadLetters } = await setUp(
+    "consumer-heal-test",
+  );
   let handled = 0;
   const counted = notificationsHandlers.orders.map((handler) =>
     on(handler.event, (event, ctx) => (handled++, handler.handle(event as never, ctx)))
