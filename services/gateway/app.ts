@@ -2,7 +2,6 @@
  * The gateway's public HTTP API: the only entry clients use. Every route, with its bodies,
  * parameters and errors, is in the OpenAPI document (openapi.ts, served at /openapi.json).
  */
-import { swaggerUI } from "@hono/swagger-ui";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import { Hono, type MiddlewareHandler } from "hono";
@@ -23,6 +22,7 @@ import type { Logger } from "../../shared/log/mod.ts";
 import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
 import { boundedBody } from "./body.ts";
 import { CatalogSnapshot } from "./catalog_snapshot.ts";
+import { docsRoutes } from "./docs.ts";
 import type { GatewayEnv } from "./env.ts";
 import { httpMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -129,7 +129,7 @@ export function createGatewayApp(deps: GatewayDeps) {
       return c.body(await deps.serviceStats());
     })
     .get("/openapi.json", (c) => c.json(document))
-    .get("/docs", swaggerUI({ url: "/openapi.json" }))
+    .route("/docs", docsRoutes("/openapi.json"))
     .use("/auth/login", credentialsLimited)
     .use("/auth/register", credentialsLimited)
     .use("/auth/*", limited)
