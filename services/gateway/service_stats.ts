@@ -4,7 +4,8 @@
  * view from the one public entry, wherever the services run.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Svcm } from "@nats-io/services";
+import { type ServiceStats, Svcm } from "@nats-io/services";
+import { Counter, Registry } from "prom-client";
 import { natsAnswers } from "../../shared/bus/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 
@@ -16,26 +17,52 @@ export async function serviceStatsText(nc: NatsConnection, waitMs = 500): Promis
   await natsAnswers(nc, waitMs).catch(() => {
     throw new ServiceError("unavailable", "NATS does not answer", undefined, "nats");
   });
-  const lines = [
-    "# HELP nats_service_requests_total Requests an instance's endpoint has handled.",
-    "# TYPE nats_service_requests_total counter",
-    "# HELP nats_service_errors_total Requests an instance's endpoint answered with an error.",
-    "# TYPE nats_service_errors_total counter",
-    "# HELP nats_service_processing_seconds_total Time an instance's endpoint spent handling.",
-    "# TYPE nats_service_processing_seconds_total counter",
-  ];
   // Every instance answers; collect what arrives within the wait.
   const replies = await new Svcm(nc).client({ strategy: "timer", maxWait: waitMs }).stats();
-  for await (const stats of replies) {
+  const instances: ServiceStats[] = [];
+  for await (const stats of replies) instances.push(stats);
+  return await serviceStatsPrometheus(instances);
+}
+
+/** What of an instance's $SRV.STATS reply the metrics show. */
+export type InstanceStats = Pick<ServiceStats, "name" | "id" | "version" | "endpoints">;
+
+/**
+ * The instances' stats in the Prometheus text format (0.0.4), one sample per endpoint of each
+ * instance in three counters, labelled service, instance, version and endpoint (its subject).
+ * A prom-client registry of its own writes it, so label values are escaped as the format
+ * requires (`\`, `"` and newline): services name themselves, and one name must not break the
+ * whole page. Processing time is in seconds (NATS reports nanoseconds).
+ */
+export async function serviceStatsPrometheus(instances: Iterable<InstanceStats>): Promise<string> {
+  const registry = new Registry();
+  const labelNames = ["service", "instance", "version", "endpoint"] as const;
+  const counter = (name: string, help: string) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const requests = counter(
+    "nats_service_requests_total",
+    "Requests an instance's endpoint has handled.",
+  );
+  const errors = counter(
+    "nats_service_errors_total",
+    "Requests an instance's endpoint answered with an error.",
+  );
+  const processing = counter(
+    "nats_service_processing_seconds_total",
+    "Time an instance's endpoint spent handling.",
+  );
+  for (const stats of instances) {
     for (const endpoint of stats.endpoints ?? []) {
-      const labels =
-        `service="${stats.name}",instance="${stats.id}",version="${stats.version}",endpoint="${endpoint.subject}"`;
-      lines.push(`nats_service_requests_total{${labels}} ${endpoint.num_requests}`);
-      lines.push(`nats_service_errors_total{${labels}} ${endpoint.num_errors}`);
-      lines.push(
-        `nats_service_processing_seconds_total{${labels}} ${endpoint.processing_time / 1e9}`,
-      );
+      const labels = {
+        service: stats.name,
+        instance: stats.id,
+        version: stats.version,
+        endpoint: endpoint.subject,
+      };
+      requests.inc(labels, endpoint.num_requests);
+      errors.inc(labels, endpoint.num_errors);
+      processing.inc(labels, endpoint.processing_time / 1e9);
     }
   }
-  return lines.join("\n") + "\n";
+  return await registry.metrics();
 }
