@@ -3,5 +3,14 @@ export { budgetHeader, correlationHeader } from "./headers.ts";
 export { type RpcContext, type RpcHandlers, type ServeOptions, serveRpc } from "./rpc_server.ts";
 export { type CallOptions, type RpcClient, rpcClient } from "./rpc_client.ts";
 export { duplicateWindowMs, ensureStream } from "./streams.ts";
+export {
+  isConsumerInUse,
+  isConsumerOrStreamNotFound,
+  isJetStreamApiError,
+  isNoResponders,
+  isStreamNameInUse,
+  isStreamNotFound,
+  jetStreamApiCodes,
+} from "./jetstream_errors.ts";
 export { serviceAnswers } from "./discovery.ts";
 export { type OpenRange, openRange, type StreamRange } from "./stream_range.ts";

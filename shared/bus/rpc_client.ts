@@ -6,6 +6,7 @@ import {
   type MsgHdrs,
   type NatsConnection,
 } from "@nats-io/nats-core";
+import { ServiceError as FrameworkServiceError } from "@nats-io/services";
 import type {
   ReplyOf,
   RequestOf,
@@ -30,17 +31,25 @@ import {
 } from "../telemetry/mod.ts";
 import { budgetHeader, calleeBudgetMs, correlationHeader } from "./headers.ts";
 
+/** What one call carries besides its request. */
 export interface CallOptions {
+  /** Sent in the `correlation-id` header; a fresh UUID when none is given. */
   correlationId?: string;
   /** Epoch ms by which the whole call must be over; the budget left travels with the request. */
   deadline?: number;
+  /** The longest one attempt may wait, in ms, at most the client's `timeoutMs`. */
   timeoutMs?: number;
 }
 
+/**
+ * One method per endpoint of the contract `E`: its request in, a promise of its reply (checked
+ * against the contract) out; failures are `ServiceError`s (see `rpcClient`).
+ */
 export type RpcClient<E extends RpcEndpoints> = {
   [K in keyof E]: (request: RequestOf<E[K]>, options?: CallOptions) => Promise<ReplyOf<E[K]>>;
 };
 
+/** How a client's calls wait, break and retry. */
 export interface ClientOptions {
   /** Upper bound of one attempt's wait, whatever deadline a caller passes. */
   timeoutMs: number;
@@ -187,7 +196,8 @@ function requestOptions(call: Call): { timeout: number; headers: MsgHdrs } {
 }
 
 function checkedReply(reply: Msg, service: string, endpoint: RpcEndpoint): unknown {
-  if (reply.headers?.get("Nats-Service-Error-Code")) {
+  // The services framework's `Nats-Service-Error-Code` header: the reply is an error.
+  if (FrameworkServiceError.isServiceError(reply)) {
     const body = errorBody.safeParse(safeJson(reply.data));
     throw body.success ? ServiceError.fromBody(body.data) : new ServiceError(
       "internal",

@@ -1,6 +1,7 @@
 import { jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { StreamDefinition } from "../contracts/mod.ts";
+import { isStreamNameInUse, isStreamNotFound } from "./jetstream_errors.ts";
 
 /** How long the stream remembers a `Nats-Msg-Id` to drop a re-publish. */
 export const duplicateWindowMs = 2 * 60 * 1000;
@@ -29,11 +30,7 @@ export async function ensureStream(nc: NatsConnection, stream: StreamDefinition)
       await jsm.streams.add(config);
     } catch (raced) {
       // Another instance created it between our look and our add.
-      if (!String(raced).includes("already in use")) throw raced;
+      if (!isStreamNameInUse(raced)) throw raced;
     }
   }
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  return error instanceof Error && /stream not found/i.test(error.message);
 }

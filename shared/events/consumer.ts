@@ -21,7 +21,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Database } from "../../db/client.ts";
-import { ensureStream } from "../bus/mod.ts";
+import { ensureStream, isConsumerInUse, isConsumerOrStreamNotFound } from "../bus/mod.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -37,14 +37,21 @@ import { type InboxTable, resumePosition } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
 import { errorText } from "../errors/mod.ts";
 
+/** What `startEventConsumer` consumes, applies events with, and how it delivers. */
 export interface ConsumerOptions {
+  /** The connection it pulls through. */
   nc: NatsConnection;
   /** The consuming service: the durable consumer's name. */
   service: string;
+  /** The stream read; made if missing. */
   stream: StreamDefinition;
+  /** What the service does per event type and version; others are acked unhandled. */
   handlers: EventHandler[];
+  /** The service's database: handlers' effects and the inbox, one transaction per batch. */
   db: Database;
+  /** The service's inbox: one row per event applied, and the resume position. */
   inbox: InboxTable;
+  /** Where failures, dead letters and recreations are logged. */
   log: Logger;
   /** Told of each transaction that applied events (the relay publishes what it wrote). */
   afterCommit?: (tx: Database) => void;
@@ -68,7 +75,9 @@ export interface ConsumerOptions {
   batchSize?: number;
 }
 
+/** A started event consumer. */
 export interface RunningConsumer {
+  /** Stops pulling and waits for the batches in hand to be settled. */
   stop(): Promise<void>;
   /**
    * Resolves while the consumer can fetch; rejects saying why not (its stream or durable was
@@ -88,6 +97,17 @@ const healDelayMs = (attempt: number) => Math.min(10_000, 500 * 2 ** attempt);
  */
 const pullExpiresMs = 10_000;
 
+/**
+ * Starts a pull consumer of `stream` for `service`: makes the stream, the dead letters' stream and
+ * the durable (named after the service, explicit acks, filtered to the one subject its handlers
+ * know, else the stream's) exist; a new durable starts after the last event the inbox says was
+ * applied. Messages are spread over `concurrency` lanes by ordering key and applied in batches of
+ * up to `batchSize` per transaction. A failed message is nak'd with `backoffMs` (default 250, 1000,
+ * 5000, 15000 ms; the last repeats) and becomes a dead letter at its `maxDeliver`th delivery
+ * (default 5); an invalid one becomes a dead letter at once. A durable or stream the server lost is
+ * recreated (waits 0.5 s doubling to 10 s), meanwhile `ready()` rejects. Throws when the stream or
+ * durable cannot be made at start.
+ */
 export async function startEventConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { nc, service, stream, log, db, inbox } = options;
   const maxDeliver = options.maxDeliver ?? 5;
@@ -131,7 +151,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     await ensureStream(nc, stream);
     await ensureStream(nc, deadLettersStream);
     const existing = await jsm.consumers.info(stream.name, service).catch((error) => {
-      if (isMissing(error)) return null;
+      if (isConsumerOrStreamNotFound(error)) return null;
       throw error;
     });
     if (existing) {
@@ -147,7 +167,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
       await jsm.consumers.add(stream.name, { durable_name: service, ...config, ...start });
     } catch (raced) {
       // Another instance made it between our look and our add: theirs starts where ours would.
-      if (!/already (exists|in use)/i.test(String(raced))) throw raced;
+      if (!isConsumerInUse(raced)) throw raced;
       return;
     }
     log.info("durable consumer created", { stream: stream.name, from, rebuilt });
@@ -399,9 +419,4 @@ function safeJson(message: JsMsg): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The server says the consumer or its stream does not exist. */
-function isMissing(error: unknown): boolean {
-  return /(consumer|stream) not found/i.test(String(error));
 }

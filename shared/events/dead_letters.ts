@@ -11,19 +11,25 @@
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { StreamDefinition } from "../contracts/mod.ts";
-import { ensureStream } from "../bus/mod.ts";
+import { ensureStream, isStreamNotFound } from "../bus/mod.ts";
 
+/** The stream of every service's dead letters, `deadletter.<service>.<stream>.<seq>`. */
 export const deadLettersStream: StreamDefinition = {
   name: "DEADLETTERS",
   subjects: ["deadletter.>"],
 };
 
+/** The headers a dead letter carries: who gave up on which message, where it came from, and why. */
 export const deadLetterHeaders = {
   /** The consumer (the service) that gave up on the message. */
   service: "Dead-Letter-Service",
+  /** The stream the original was read from. */
   stream: "Dead-Letter-Stream",
+  /** Its sequence in that stream. */
   sequence: "Dead-Letter-Sequence",
+  /** Its subject. */
   subject: "Dead-Letter-Subject",
+  /** Why it was given up on, one line of at most 1000 characters. */
   reason: "Dead-Letter-Reason",
   /** The original's size in bytes. */
   size: "Dead-Letter-Size",
@@ -72,7 +78,7 @@ export async function sendToDeadLetters(
   const existing = await jsm.streams.getMessage(deadLettersStream.name, { last_by_subj: subject })
     .catch(async (error) => {
       // The stream itself is gone (a server that lost its store): make it again.
-      if (!/stream not found/i.test(String(error))) throw error;
+      if (!isStreamNotFound(error)) throw error;
       await ensureStream(nc, deadLettersStream);
       return null;
     });

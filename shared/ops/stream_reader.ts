@@ -2,9 +2,9 @@
  * Reads a stream for a person: a range of it (see bus/stream_range.ts), each message with its
  * envelope decoded when it holds one, or one message by sequence.
  */
-import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/nats-core";
-import { openRange, type StreamRange } from "../bus/mod.ts";
+import { isStreamNotFound, openRange, type StreamRange } from "../bus/mod.ts";
 import {
   type Envelope,
   envelope,
@@ -66,10 +66,6 @@ export async function resolveStream(nc: NatsConnection, nameOrSubject: string): 
     );
   }
   return holders[0];
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
 }
 
 export async function* readStream(

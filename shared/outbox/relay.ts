@@ -4,7 +4,13 @@ import { and, asc, count, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { type Placeholders, type Statement, statement } from "../../db/statement.ts";
 import { awaitAtCommit } from "../../db/transaction.ts";
-import { ensureStream } from "../bus/mod.ts";
+import {
+  ensureStream,
+  isJetStreamApiError,
+  isNoResponders,
+  isStreamNotFound,
+  jetStreamApiCodes,
+} from "../bus/mod.ts";
 import type { Envelope, StreamDefinition } from "../contracts/mod.ts";
 import { errorText } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -399,7 +405,9 @@ export function failureKind(
   stream?: StreamDefinition,
 ): "permanent" | "outage" | "transient" {
   const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
-  if (/max_payload|maximum payload|message size exceeds maximum/i.test(text)) return "permanent";
+  // The client refuses over max_payload before sending (an InvalidArgumentError, no code).
+  if (/max_payload|maximum payload/i.test(text)) return "permanent";
+  if (isJetStreamApiError(error, jetStreamApiCodes.MessageSizeExceedsMaximum)) return "permanent";
   if (isStreamMissing(error)) {
     // No stream listens: ours was lost (an outage), or the subject is outside every stream.
     return !stream || stream.subjects.some((filter) => subjectMatches(filter, subject))
@@ -410,8 +418,9 @@ export function failureKind(
   return "transient";
 }
 
+/** No stream listens on the subject (a publish nobody answered), or the stream is gone. */
 function isStreamMissing(error: unknown): boolean {
-  return /jetstream is not enabled|no responders|stream not found|503/i.test(String(error));
+  return isNoResponders(error) || isStreamNotFound(error);
 }
 
 /** Whether `subject` is in the NATS subject filter `filter` (`*` one token, `>` the rest). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
+import { NoRespondersError, RequestError } from "@nats-io/nats-core";
 import { eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { outbox } from "../../db/users/schema.ts";
@@ -260,13 +261,32 @@ Deno.test("a publish failure: permanent, an outage, or worth retrying", () => {
   const error = (message: string, name = "Error") => Object.assign(new Error(message), { name });
   const maxPayload = error("'payload' max_payload size exceeded", "InvalidArgumentError");
   assert.equal(failureKind(maxPayload, "users.user.registered", usersStream), "permanent");
-  const noStream = error("jetstream is not enabled", "JetStreamNotEnabled");
+  // As nats.js reports a publish nobody answered: JetStreamNotEnabled, caused by no responders.
+  const noResponders = new RequestError("no responders", {
+    cause: new NoRespondersError("users.user.registered"),
+  });
+  const noStream = Object.assign(
+    new Error("jetstream is not enabled", { cause: noResponders }),
+    { name: "JetStreamNotEnabled" },
+  );
   // Our stream was lost: an outage. A subject outside it: nothing will ever take it.
   assert.equal(failureKind(noStream, "users.user.registered", usersStream), "outage");
   assert.equal(failureKind(noStream, "elsewhere.thing.done", usersStream), "permanent");
   assert.equal(failureKind(error("timeout", "TimeoutError"), "users.a.b", usersStream), "outage");
   const full = error("maximum messages exceeded", "JetStreamApiError");
   assert.equal(failureKind(full, "users.user.registered", usersStream), "transient");
+  // Read by their JetStream API code, whatever the text says.
+  const apiError = (code: number, err_code: number) =>
+    new JetStreamApiError({ code, err_code, description: "worded otherwise" });
+  assert.equal(
+    failureKind(apiError(400, 10054), "users.user.registered", usersStream),
+    "permanent",
+  );
+  assert.equal(failureKind(apiError(404, 10059), "users.user.registered", usersStream), "outage");
+  assert.equal(
+    failureKind(apiError(400, 10077), "users.user.registered", usersStream),
+    "transient",
+  );
 
   assert.ok(subjectMatches("users.>", "users.user.registered"));
   assert.ok(!subjectMatches("users.>", "users"));

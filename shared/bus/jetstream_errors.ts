@@ -1,0 +1,70 @@
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { NoRespondersError, RequestError } from "@nats-io/nats-core";
+
+/**
+ * The JetStream API error codes (`err_code`) this kit reacts to: nats.js's own
+ * `JetStreamApiCodes` and the ones it does not name, from nats-server's `server/errors.json`.
+ */
+export const jetStreamApiCodes = {
+  ...JetStreamApiCodes,
+  /** 10058 "stream name already in use with a different configuration". */
+  StreamNameInUse: 10058,
+  /** 10013 "consumer name already in use". */
+  ConsumerNameInUse: 10013,
+  /** 10105 "consumer already exists and is still active". */
+  ConsumerExistingActive: 10105,
+  /** 10148 "consumer already exists" (nats-server 2.10+, a create that would change it). */
+  ConsumerAlreadyExists: 10148,
+  /** 10054 "message size exceeds maximum allowed" (the stream's `max_msg_size`). */
+  MessageSizeExceedsMaximum: 10054,
+} as const;
+
+/** Whether `error` is a JetStream API error whose `err_code` is one of `codes`. */
+export function isJetStreamApiError(
+  error: unknown,
+  ...codes: number[]
+): error is JetStreamApiError {
+  return error instanceof JetStreamApiError && (codes.length === 0 || codes.includes(error.code));
+}
+
+/** The server answered that the stream does not exist (10059). */
+export function isStreamNotFound(error: unknown): boolean {
+  return isJetStreamApiError(error, jetStreamApiCodes.StreamNotFound);
+}
+
+/** The server answered that the consumer, or the stream it would be on, does not exist. */
+export function isConsumerOrStreamNotFound(error: unknown): boolean {
+  return isJetStreamApiError(
+    error,
+    jetStreamApiCodes.ConsumerNotFound,
+    jetStreamApiCodes.StreamNotFound,
+  );
+}
+
+/** A stream add lost a race: a stream of that name exists already (10058). */
+export function isStreamNameInUse(error: unknown): boolean {
+  return isJetStreamApiError(error, jetStreamApiCodes.StreamNameInUse);
+}
+
+/** A consumer add lost a race: a consumer of that name exists already (10013, 10105, 10148). */
+export function isConsumerInUse(error: unknown): boolean {
+  return isJetStreamApiError(
+    error,
+    jetStreamApiCodes.ConsumerNameInUse,
+    jetStreamApiCodes.ConsumerExistingActive,
+    jetStreamApiCodes.ConsumerAlreadyExists,
+  );
+}
+
+/**
+ * Nobody answered a request (NATS status 503), or a JetStream call that wraps one (nats.js's
+ * `JetStreamNotEnabled` "jetstream is not enabled", whose `cause` is that `RequestError`): for a
+ * publish, no stream listens on the subject.
+ */
+export function isNoResponders(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (e instanceof NoRespondersError) return true;
+    if (e instanceof RequestError && e.isNoResponders()) return true;
+  }
+  return false;
+}
