@@ -9,6 +9,11 @@ interface Journal {
   entries: { tag: string; when: number; breakpoints: boolean }[];
 }
 
+/**
+ * The TypeScript module (its source text) that embeds the migrations of drizzle-kit's folder
+ * `folder` (its `meta/_journal.json` and each `<tag>.sql`) as `export const migrations:
+ * Migration[]`. Throws when a file cannot be read or the journal is not JSON.
+ */
 export async function embedMigrations(folder: URL): Promise<string> {
   const journal: Journal = JSON.parse(
     await Deno.readTextFile(new URL("meta/_journal.json", folder)),

@@ -25,6 +25,12 @@ type Prepared<T extends PreparedQueryConfig> = { prepare(name: string): PgPrepar
 /** Runs the statement on `db` (a database or a transaction) with these placeholder values. */
 export type Statement<R> = (db: Database, values: Record<string, unknown>) => Promise<R>;
 
+/**
+ * A statement named `name` (as Postgres sees it prepared) whose query `build` makes from
+ * placeholders (`p.<name>`); the SQL is recorded on the first run and reused on every database or
+ * transaction after. Runs with a value per placeholder and resolves to what the query returns.
+ * Throws what the driver throws.
+ */
 export function statement<T extends PreparedQueryConfig>(
   name: string,
   build: (db: Database, p: Placeholders) => Prepared<T>,

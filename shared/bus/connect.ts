@@ -30,6 +30,10 @@ export async function natsAnswers(nc: NatsConnection, timeoutMs = 1000): Promise
   await withTimeout(nc.flush(), timeoutMs, "NATS did not answer");
 }
 
+/**
+ * Settles as `work` does, or rejects with `new Error(message)` after `ms` milliseconds if it has
+ * not by then; `work` itself is not cancelled.
+ */
 export function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {

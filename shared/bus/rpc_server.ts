@@ -22,6 +22,10 @@ import { extractTraceContext, inMessagingSpan, SpanKind, tracing } from "../tele
 import { budgetHeader, correlationHeader } from "./headers.ts";
 import { maxPayloadOf, oversize, PayloadTooLarge } from "./payload.ts";
 
+/**
+ * What a handler gets besides its request: the caller's correlation id, its deadline, and a logger
+ * tagged with the correlation id and the endpoint's subject.
+ */
 export interface RpcContext {
   correlationId: string;
   /** Epoch ms after which the caller has given up; work past it is wasted. */
@@ -29,18 +33,28 @@ export interface RpcContext {
   log: Logger;
 }
 
+/**
+ * One handler per endpoint of the contract `E`: its request (validated) and context in, a promise
+ * of its reply out. What it throws is answered as an error: a `ServiceError` as it is, anything
+ * else as `internal`.
+ */
 export type RpcHandlers<E extends RpcEndpoints> = {
   [K in keyof E]: (request: RequestOf<E[K]>, ctx: RpcContext) => Promise<ReplyOf<E[K]>>;
 };
 
+/** How `serveRpc` presents the service and bounds its work. */
 export interface ServeOptions {
+  /** The service's version (semver), as `$SRV.INFO` reports it. */
   version: string;
+  /** The service's logger; each request logs through a child of it. */
   log: Logger;
+  /** One line on the service, as `$SRV.INFO` reports it. */
   description?: string;
   /** Budget assumed when a caller sent none. */
   defaultBudgetMs?: number;
 }
 
+/** A service being served by `serveRpc`. */
 export interface RpcServer {
   /** The services framework's handle: info, stats. */
   service: Service;

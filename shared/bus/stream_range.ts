@@ -15,11 +15,18 @@ import {
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ServiceError } from "../errors/mod.ts";
 
+/**
+ * Which messages of a stream to read: where to start (a sequence, a time, the last few, else the
+ * first), where to stop, and which subject.
+ */
 export interface StreamRange {
+  /** The stream's name, e.g. `ORDERS`. */
   stream: string;
   /** A subject or wildcard inside the stream. */
   subject?: string;
+  /** The first stream sequence to read. */
   fromSeq?: number;
+  /** Read from the first message stored at or after this time (ISO 8601). */
   fromTime?: string;
   /** The last `last` messages (before any filter) when no start is given. */
   last?: number;
@@ -27,9 +34,11 @@ export interface StreamRange {
   toSeq?: number;
   /** Keep waiting for new messages after the end. */
   follow?: boolean;
+  /** Stops the read when aborted. */
   signal?: AbortSignal;
 }
 
+/** A range opened for reading: where it ends, and its messages. */
 export interface OpenRange {
   /** The last sequence the range can hold (Infinity when following). */
   end: number;
@@ -37,6 +46,10 @@ export interface OpenRange {
   messages: AsyncGenerator<JsMsg>;
 }
 
+/**
+ * Opens `range` for reading with an ordered consumer of its own (no durable state). Throws
+ * `ServiceError` `not_found` when the stream cannot be looked up (it does not exist).
+ */
 export async function openRange(nc: NatsConnection, range: StreamRange): Promise<OpenRange> {
   const jsm = await jetstreamManager(nc);
   const { state } = await jsm.streams.info(range.stream).catch(() => {

@@ -4,17 +4,24 @@
  */
 import { z } from "zod";
 
+/**
+ * A configuration that cannot work: a variable missing or malformed. Its message names the
+ * variable; the entry prints it on one line and exits.
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** `LOG_LEVEL`: `debug`, `info`, `warn` or `error`. */
 export const logLevel = z.enum(["debug", "info", "warn", "error"]);
 
+/** A NATS URL: `nats://` or `tls://` over TCP, `ws://` or `wss://` over WebSocket. */
 export const natsUrl = z.string().regex(
   /^(nats|tls|ws|wss):\/\/[^\s]+$/,
   "must be a nats://, tls://, ws:// or wss:// URL",
 );
 
+/** A Postgres URL, `postgres://` or `postgresql://`. */
 export const postgresUrl = z.string().regex(
   /^postgres(ql)?:\/\/[^\s]+$/,
   "must be a postgres:// URL",

@@ -14,6 +14,10 @@ import {
   maxStock,
 } from "./limits.ts";
 
+/**
+ * A product as the catalog serves it: id, SKU, name, unit price in cents (at most `maxPriceCents`)
+ * and the units available now (0 to `maxStock`).
+ */
 export const product = z.object({
   id: uuid,
   sku: text(maxSkuLength),
@@ -21,13 +25,16 @@ export const product = z.object({
   priceCents: cents(maxPriceCents),
   available: z.number().int().nonnegative().max(maxStock),
 });
+/** A product as `product` describes it. */
 export type Product = z.infer<typeof product>;
 
 /** How many of a product: 1 to `maxQuantity`. */
 export const quantity = z.number().int().min(1).max(maxQuantity);
 
+/** One line of an order as a client asks for it: a product and how many. */
 export const orderItem = z.object({ productId: uuid, quantity });
 
+/** An order line with the unit price, in cents, the catalog quoted for it. */
 export const quotedItem = orderItem.extend({ unitPriceCents: cents(maxPriceCents) });
 
 /** The lines of one order: 1 to `maxOrderLines`. */
@@ -36,6 +43,10 @@ export const orderItems = z.array(orderItem).min(1).max(maxOrderLines);
 /** What an order costs: the sum of its lines, at most `maxOrderTotalCents`. */
 export const orderTotalCents = cents(maxOrderTotalCents);
 
+/**
+ * The catalog service's endpoints, all idempotent: `listProducts` (at most `maxProducts`),
+ * `getProduct` (`not_found` for an unknown id) and `quote`.
+ */
 export const catalogApi = defineRpcService("catalog", {
   listProducts: {
     request: z.object({}),
@@ -68,12 +79,17 @@ const stockItem = z.object({
 });
 const stockItems = z.array(stockItem).max(maxOrderLines);
 
+/** `catalog.stock.reserved` v1: the order's stock is held for it (orders confirms it). */
 export const stockReserved = defineEvent(
   "catalog.stock.reserved",
   1,
   z.object({ orderId: uuid, userId: uuid, items: stockItems }),
 );
 
+/**
+ * `catalog.stock.rejected` v1: some line could not be reserved, nothing was held (payments refunds
+ * the charge).
+ */
 export const stockRejected = defineEvent(
   "catalog.stock.rejected",
   1,
@@ -88,6 +104,7 @@ export const stockRejected = defineEvent(
   }),
 );
 
+/** `catalog.stock.released` v1: a cancelled order's reservation went back to stock. */
 export const stockReleased = defineEvent(
   "catalog.stock.released",
   1,
@@ -96,4 +113,5 @@ export const stockReleased = defineEvent(
   z.object({ orderId: uuid, userId: uuid.optional(), items: stockItems }),
 );
 
+/** The catalog service's stream, `CATALOG`, on `catalog.>`. */
 export const catalogStream: StreamDefinition = { name: "CATALOG", subjects: ["catalog.>"] };

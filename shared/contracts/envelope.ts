@@ -18,6 +18,11 @@ export const eventType = z.string().max(maxEventTypeLength)
 export const eventSource = z.string().max(maxServiceNameLength)
   .regex(/^[a-z][a-z0-9-]*$/, "a service's name, such as orders");
 
+/**
+ * The envelope schema: `id` (uuid, the `Nats-Msg-Id`), `type`, `version` (1 to 1000), `occurredAt`
+ * (ISO 8601), `source`, `correlationId`, `causationId` (null for the first event of a saga) and
+ * `data`, left to each event's schema.
+ */
 export const envelope = z.object({
   id: uuid,
   type: eventType,
@@ -31,8 +36,14 @@ export const envelope = z.object({
   causationId: correlationId.nullable(),
   data: z.unknown(),
 });
+/** An event as it travels, its data not yet read. */
 export type Envelope = z.infer<typeof envelope>;
 
+/**
+ * An event's contract: its `type` (also its NATS subject, `<owner>.<aggregate>.<fact>`), its
+ * `version`, and the schema of its envelope with `data` checked by `data`. A changed shape is a new
+ * version, defined beside the old one.
+ */
 export function defineEvent<const T extends string, D extends z.ZodType>(
   type: T,
   version: number,
@@ -43,8 +54,11 @@ export function defineEvent<const T extends string, D extends z.ZodType>(
   return { type, version, subject: type, schema };
 }
 
+/** Any event's contract, as `defineEvent` makes it. */
 export type EventDefinition = ReturnType<typeof defineEvent<string, z.ZodType>>;
+/** The envelope type of event `E`, its data typed. */
 export type EventOf<E extends EventDefinition> = z.infer<E["schema"]>;
+/** The data type of event `E`. */
 export type EventData<E extends EventDefinition> = EventOf<E>["data"];
 
 /** A stream owned by one service, holding every event it publishes. */

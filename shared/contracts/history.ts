@@ -7,6 +7,10 @@ import { orderTotalCents } from "./catalog.ts";
 import { timestamp, uuid } from "./fields.ts";
 import { maxOrderLines, maxQuantity } from "./limits.ts";
 
+/**
+ * One order in a user's history (the read model): its status, the reason when cancelled, the total
+ * in cents, the units ordered, and when it was placed and last changed.
+ */
 export const orderHistoryEntry = z.object({
   orderId: uuid,
   status: orderStatus,
@@ -17,8 +21,10 @@ export const orderHistoryEntry = z.object({
   placedAt: timestamp,
   updatedAt: timestamp,
 });
+/** An entry as `orderHistoryEntry` describes it. */
 export type OrderHistoryEntry = z.infer<typeof orderHistoryEntry>;
 
+/** The history service's one endpoint, `orderHistory`, idempotent. */
 export const historyApi = defineRpcService("history", {
   /**
    * The user's orders, newest first, a page at a time (shared/contracts/paging.ts), with what

@@ -57,6 +57,7 @@ export const maxEmailLength = 254;
 
 /** A password: at least 8, at most 256 characters (hashed, never stored). */
 export const minPasswordLength = 8;
+/** The longest password, in characters (see `minPasswordLength`). */
 export const maxPasswordLength = 256;
 
 /** A person's or a product's display name. */
@@ -77,6 +78,7 @@ export const maxCorrelationIdLength = 128;
 
 /** An event's type (`<owner>.<aggregate>.<fact>`) or a service's name (an event's `source`). */
 export const maxEventTypeLength = 128;
+/** The longest service name, in characters (see `maxEventTypeLength`). */
 export const maxServiceNameLength = 64;
 
 /** A message a notification carries. */
@@ -87,6 +89,7 @@ export const maxMessageLength = 1_000;
  * of one line, as the gateway has asked since dead letters could be discarded.
  */
 export const minOperatorReasonLength = 3;
+/** The longest operator's reason, in characters (see `minOperatorReasonLength`). */
 export const maxOperatorReasonLength = 500;
 
 /**
@@ -95,5 +98,7 @@ export const maxOperatorReasonLength = 500;
  * ended (an error text, clipped by the code that records it).
  */
 export const maxAuditActorLength = 256;
+/** The longest `target` of an audit event, in characters (see `maxAuditActorLength`). */
 export const maxAuditTargetLength = 512;
+/** The longest `outcome` of an audit event, in characters (see `maxAuditActorLength`). */
 export const maxAuditOutcomeLength = 2_000;

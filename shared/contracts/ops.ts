@@ -64,6 +64,11 @@ export const subjectFilter = z.string().max(maxSubjectLength).refine(
     "whole tokens, > last (orders.order.placed, orders.>), or a stream's name (ORDERS)",
 );
 
+/**
+ * The schema of a range of a stream to replay: the stream, optionally one subject in it, a start (a
+ * sequence or a time, not both) and an end sequence. Not the function of the same name
+ * (shared/events/replay.ts), which replays one.
+ */
 export const replayRange = z.object({
   stream: streamName,
   /** One subject or wildcard inside the stream, e.g. `orders.order.placed`. */
@@ -77,10 +82,19 @@ export const replayRange = z.object({
 }).refine((r) => r.fromSeq === undefined || r.toSeq === undefined || r.fromSeq <= r.toSeq, {
   message: "fromSeq is after toSeq",
 });
+/** A range as `replayRange` describes it. */
 export type ReplayRange = z.infer<typeof replayRange>;
 
+/**
+ * What a delivery would do in a dry run: apply it, skip it (applied before), ignore it (no
+ * handler), or find it invalid.
+ */
 export const deliveryPlan = z.enum(["apply", "skip", "ignore", "invalid"]);
 
+/**
+ * What a replay did, or in a dry run would do: counts by outcome, the first failures, the planned
+ * deliveries and how long it took in ms.
+ */
 export const replayReport = z.object({
   stream: z.string(),
   dryRun: z.boolean(),
@@ -107,13 +121,19 @@ export const replayReport = z.object({
   })),
   ms: z.number(),
 });
+/** A report as `replayReport` describes it. */
 export type ReplayReport = z.infer<typeof replayReport>;
 
+/**
+ * How the redrive of one dead letter (by its sequence in `DEADLETTERS`) ended, with the error when
+ * it did not apply.
+ */
 export const redriveResult = z.object({
   seq: z.number(),
   outcome: z.enum(["applied", "duplicate", "ignored", "invalid", "failed", "not_found"]),
   error: z.string().optional(),
 });
+/** A result as `redriveResult` describes it. */
 export type RedriveResult = z.infer<typeof redriveResult>;
 
 /** An outbox row the relay parked: it could not be published as it is (shared/outbox/parked.ts). */
@@ -128,6 +148,7 @@ export const parkedOutboxRow = z.object({
   /** Null once re-queued. */
   parkedAt: z.string().nullable(),
 });
+/** A row as `parkedOutboxRow` describes it. */
 export type ParkedOutboxRow = z.infer<typeof parkedOutboxRow>;
 
 /** An event an operator's decision marks as handled (its dead letter was discarded). */
@@ -208,6 +229,7 @@ function opsEndpoints(service: string) {
   } satisfies Record<string, RpcEndpoint>;
 }
 
+/** The operator's endpoints every service answers, as `opsEndpoints` makes them. */
 export type OpsEndpoints = ReturnType<typeof opsEndpoints>;
 
 /** The operator's endpoints of `service`. */
@@ -223,6 +245,7 @@ export const replayProgress = z.object({
   applied: z.number(),
   skipped: z.number(),
 });
+/** Progress as `replayProgress` describes it. */
 export type ReplayProgress = z.infer<typeof replayProgress>;
 
 /**
@@ -261,4 +284,5 @@ export const operatorActed = defineEvent(
   }),
 );
 
+/** The stream of operator actions, `AUDIT`, on `audit.>`. */
 export const auditStream: StreamDefinition = { name: "AUDIT", subjects: ["audit.>"] };

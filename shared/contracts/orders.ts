@@ -13,8 +13,17 @@ import { defineRpcService } from "./rpc.ts";
  */
 export const maxTimelineSteps = 100;
 
+/**
+ * Where an order is in its saga: `pending` until payment and stock decide, then `confirmed` or
+ * `cancelled`.
+ */
 export const orderStatus = z.enum(["pending", "confirmed", "cancelled"]);
+/**
+ * Why an order was cancelled: the payment was declined, or the stock ran short (the charge then
+ * refunded).
+ */
 export const cancelReason = z.enum(["payment_declined", "out_of_stock"]);
+/** One of `cancelReason`'s values. */
 export type CancelReason = z.infer<typeof cancelReason>;
 
 /** A client's `Idempotency-Key`: 1 to 200 characters, stored as text with the order it made. */
@@ -22,6 +31,10 @@ export const idempotencyKey = text(maxIdempotencyKeyLength, { min: 1 });
 
 const quotedItems = z.array(quotedItem).min(1).max(maxOrderLines);
 
+/**
+ * An order as its owner sees it: status, the reason when cancelled, the quoted lines, the total in
+ * cents, and when it was made and last changed.
+ */
 export const order = z.object({
   id: uuid,
   status: orderStatus,
@@ -31,8 +44,10 @@ export const order = z.object({
   createdAt: timestamp,
   updatedAt: timestamp,
 });
+/** An order as `order` describes it. */
 export type Order = z.infer<typeof order>;
 
+/** One step of an order's saga: the event that was its step, when, and who took it. */
 export const timelineEntry = z.object({
   at: timestamp,
   type: eventType,
@@ -45,6 +60,10 @@ export const timelineEntry = z.object({
 
 const ownOrder = z.object({ userId: uuid, orderId: uuid });
 
+/**
+ * The orders service's endpoints: `placeOrder` (not idempotent), `getOrder`, `listOrders` and
+ * `getTimeline`; another user's order is `not_found`.
+ */
 export const ordersApi = defineRpcService("orders", {
   /** Pending at once; the saga decides. Same key and items: the same order, not a second. */
   placeOrder: {
@@ -70,6 +89,10 @@ export const ordersApi = defineRpcService("orders", {
   },
 });
 
+/**
+ * `orders.order.placed` v1: an order was accepted as pending, with its quoted lines and total
+ * (payments charges it).
+ */
 export const orderPlaced = defineEvent(
   "orders.order.placed",
   1,
@@ -81,16 +104,21 @@ export const orderPlaced = defineEvent(
   }),
 );
 
+/** `orders.order.confirmed` v1: paid and its stock reserved. */
 export const orderConfirmed = defineEvent(
   "orders.order.confirmed",
   1,
   z.object({ orderId: uuid, userId: uuid, totalCents: orderTotalCents }),
 );
 
+/**
+ * `orders.order.cancelled` v1: the saga ended without the order (catalog releases any reservation).
+ */
 export const orderCancelled = defineEvent(
   "orders.order.cancelled",
   1,
   z.object({ orderId: uuid, userId: uuid, reason: cancelReason }),
 );
 
+/** The orders service's stream, `ORDERS`, on `orders.>`. */
 export const ordersStream: StreamDefinition = { name: "ORDERS", subjects: ["orders.>"] };

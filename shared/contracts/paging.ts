@@ -35,6 +35,10 @@ function isInstant(text: string): boolean {
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === text.slice(0, 19);
 }
 
+/**
+ * The opaque cursor of a page key: `<at>|<id>` as UTF-8, in unpadded base64url. `decodeCursor`
+ * reads it back.
+ */
 export function encodeCursor(key: PageKey): string {
   const bytes = new TextEncoder().encode(`${key.at}|${key.id}`);
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")

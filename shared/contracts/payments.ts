@@ -16,6 +16,7 @@ const wallet = z.object({ balanceCents });
 /** One deposit: 1 to `maxDepositCents` cents. */
 export const depositAmountCents = z.number().int().positive().max(maxDepositCents);
 
+/** The payments service's endpoints: `getWallet` and `deposit` (not idempotent: each call adds). */
 export const paymentsApi = defineRpcService("payments", {
   getWallet: { request: z.object({ userId: uuid }), reply: wallet, idempotent: true },
   /**
@@ -29,6 +30,10 @@ export const paymentsApi = defineRpcService("payments", {
   },
 });
 
+/**
+ * `payments.payment.charged` v1: the order's total was taken from the wallet (catalog reserves its
+ * stock).
+ */
 export const paymentCharged = defineEvent(
   "payments.payment.charged",
   1,
@@ -41,16 +46,25 @@ export const paymentCharged = defineEvent(
   }),
 );
 
+/**
+ * `payments.payment.declined` v1: the wallet held less than the total, with the balance it held
+ * (orders cancels).
+ */
 export const paymentDeclined = defineEvent(
   "payments.payment.declined",
   1,
   z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents, balanceCents }),
 );
 
+/**
+ * `payments.payment.refunded` v1: a charge was given back after the stock was rejected (orders
+ * cancels).
+ */
 export const paymentRefunded = defineEvent(
   "payments.payment.refunded",
   1,
   z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents }),
 );
 
+/** The payments service's stream, `PAYMENTS`, on `payments.>`. */
 export const paymentsStream: StreamDefinition = { name: "PAYMENTS", subjects: ["payments.>"] };

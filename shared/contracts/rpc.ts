@@ -4,25 +4,38 @@
  */
 import type { z } from "zod";
 
+/**
+ * One endpoint of a service: the subject it listens on, the zod schemas of its request (`Req`) and
+ * reply (`Rep`), and whether a caller may retry it.
+ */
 export interface RpcEndpoint<Req extends z.ZodType = z.ZodType, Rep extends z.ZodType = z.ZodType> {
   /** `rpc.<service>.<method>`, outside every stream's subjects. */
   subject: string;
+  /** Checked by the server before the handler runs (`invalid` with the fields). */
   request: Req;
+  /** Checked by the client (`internal` when the reply is outside it). */
   reply: Rep;
   /** Safe to retry: the same request twice has the effect of once. */
   idempotent: boolean;
 }
 
+/** A service's endpoints, by method name. */
 export type RpcEndpoints = Record<string, RpcEndpoint>;
 
+/** A service's RPC contract: its name and its endpoints. */
 export interface RpcService<E extends RpcEndpoints = RpcEndpoints> {
   /** The service's name: its NATS services framework name and its queue group. */
   name: string;
+  /** By method name; each endpoint's subject is `rpc.<name>.<method>`. */
   endpoints: E;
 }
 
 type EndpointSpec = { request: z.ZodType; reply: z.ZodType; idempotent: boolean };
 
+/**
+ * The contract of service `name` from its endpoints' schemas, by method: each endpoint gets the
+ * subject `rpc.<name>.<method>`, keeping its types.
+ */
 export function defineRpcService<const S extends Record<string, EndpointSpec>>(
   name: string,
   specs: S,
@@ -38,5 +51,7 @@ export function defineRpcService<const S extends Record<string, EndpointSpec>>(
   >;
 }
 
+/** The request type of an endpoint, inferred from its schema. */
 export type RequestOf<E extends RpcEndpoint> = z.infer<E["request"]>;
+/** The reply type of an endpoint, inferred from its schema. */
 export type ReplyOf<E extends RpcEndpoint> = z.infer<E["reply"]>;

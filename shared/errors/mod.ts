@@ -4,6 +4,11 @@
  */
 import { z } from "zod";
 
+/**
+ * Every kind an error may have. The gateway maps each to one HTTP status (`statusOf`): invalid 400,
+ * unauthorized 401, not_found 404, conflict 409, unprocessable 422, internal 500, unavailable 503,
+ * deadline 504.
+ */
 export const errorKinds = [
   "invalid",
   "unauthorized",
@@ -16,6 +21,7 @@ export const errorKinds = [
   "internal",
 ] as const;
 
+/** One of `errorKinds`. */
 export type ErrorKind = (typeof errorKinds)[number];
 
 /** The wire form of an error reply. */
@@ -26,8 +32,14 @@ export const errorBody = z.object({
   /** The service the error arose in (see `ServiceError.origin`); absent from older senders. */
   origin: z.string().max(100).optional(),
 });
+/** An error reply as `errorBody` describes it. */
 export type ErrorBody = z.infer<typeof errorBody>;
 
+/**
+ * An error with a `kind`, a message for people, optional `details` for programs (the invalid
+ * fields, `retryAfterMs`) and the `origin` service; it crosses NATS as its `toBody()` and is
+ * rebuilt with `fromBody`.
+ */
 export class ServiceError extends Error {
   override name = "ServiceError";
   constructor(
@@ -46,10 +58,12 @@ export class ServiceError extends Error {
     super(message);
   }
 
+  /** The wire form, for an error reply. */
   toBody(): ErrorBody {
     return { kind: this.kind, message: this.message, details: this.details, origin: this.origin };
   }
 
+  /** The error a wire form describes. */
   static fromBody(body: ErrorBody): ServiceError {
     return new ServiceError(body.kind, body.message, body.details, body.origin);
   }
@@ -90,6 +104,10 @@ export interface ErrorSummary {
   query?: string;
 }
 
+/**
+ * The `ErrorSummary` of `error` (any value: a non-Error is its `String`), looking at most four
+ * `cause`s deep.
+ */
 export function errorSummary(error: unknown): ErrorSummary {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   let root: Error = error;

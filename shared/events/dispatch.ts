@@ -37,6 +37,7 @@ export type Delivery =
 /** What a delivery would do, without doing it (a dry run). */
 export type Plan = "apply" | "skip" | "ignore" | "invalid";
 
+/** The service whose handlers a dispatcher runs, and where it records what it applied. */
 export interface DispatcherOptions {
   service: string;
   handlers: EventHandler[];
@@ -54,6 +55,10 @@ export interface DispatcherOptions {
   independentKeys?: boolean;
 }
 
+/**
+ * Delivers stream messages to a service's handlers exactly once each, through its inbox: the live
+ * consumer, a replay and a redrive share it.
+ */
 export interface Dispatcher {
   /** Delivers `message` to its handler once; throws what the handler threw. */
   deliver(message: StreamMessage, options?: { db?: Database }): Promise<Delivery>;
@@ -67,6 +72,13 @@ export interface Dispatcher {
   plan(message: StreamMessage): Promise<{ plan: Plan; event?: Envelope; reason?: string }>;
 }
 
+/**
+ * A dispatcher for `options.handlers`, chosen by event type and version (`<type>@<version>`; a
+ * version without a handler is `ignored`). A message that is no valid envelope, or whose data fails
+ * the handler's schema, is `invalid` (never retried); one whose id the inbox holds is a
+ * `duplicate`; else the handler runs in the transaction that writes its inbox row, and
+ * `afterCommit` is told of that transaction.
+ */
 export function eventDispatcher(options: DispatcherOptions): Dispatcher {
   const { service, db, inbox, log } = options;
   // By type and version: a v2 of a fact is another contract, which an old consumer ignores

@@ -10,6 +10,11 @@ import { type Statement, statement } from "../../db/statement.ts";
 import { transaction } from "../../db/transaction.ts";
 import { eachInKeyOrder } from "./ordering.ts";
 
+/**
+ * The inbox table (`<schema>.inbox`) of a service's Postgres schema: `event_id` (uuid, primary
+ * key), `type`, `handled_at`, and the `stream` and `stream_seq` the event was read at (indexed: the
+ * consumer's resume position).
+ */
 export function inboxTable(schema: PgSchema) {
   return schema.table("inbox", {
     eventId: uuid("event_id").primaryKey(),
@@ -24,8 +29,10 @@ export function inboxTable(schema: PgSchema) {
   }, (t) => [index("inbox_position").on(t.stream, t.streamSeq)]);
 }
 
+/** The Drizzle table `inboxTable` makes. */
 export type InboxTable = ReturnType<typeof inboxTable>;
 
+/** `applied`: the handler ran now; `duplicate`: the inbox held the event, nothing ran. */
 export type HandleOutcome = "applied" | "duplicate";
 
 /** An event to handle once: its id and type, and where it was read when it came from a stream. */

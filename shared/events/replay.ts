@@ -11,19 +11,31 @@ import type { ReplayProgress, ReplayRange, ReplayReport } from "../contracts/mod
 import type { Dispatcher, StreamMessage } from "./dispatch.ts";
 import { errorText } from "../errors/mod.ts";
 
+/** A range of a stream to re-deliver, and how. */
 export interface ReplayOptions {
+  /** The connection the range is read through. */
   nc: NatsConnection;
+  /** The service's dispatcher: the inbox decides what is applied. */
   dispatcher: Dispatcher;
+  /** The stream, and optionally its subject and first and last sequence. */
   range: ReplayRange;
   /** Only say what would happen. */
   dryRun?: boolean;
   /** Deliver within this transaction (a rebuild); a failure then aborts the whole replay. */
   within?: Database;
+  /** Told of the progress as messages are read. */
   onProgress?: (progress: ReplayProgress) => void;
   /** Planned deliveries a dry run lists; the counts cover all of them. */
   listLimit?: number;
 }
 
+/**
+ * Reads `range` with an ordered consumer of its own and delivers each message through `dispatcher`,
+ * in stream order; with `dryRun`, only plans. Resolves to a report counting applied, skipped
+ * (already applied), not handled, invalid and failed messages, with the first 20 failures noted. A
+ * handler's failure is counted and the replay goes on, except `within` a transaction, where it is
+ * thrown. Throws `ServiceError` `not_found` for a stream that does not exist.
+ */
 export async function replayRange(options: ReplayOptions): Promise<ReplayReport> {
   const { nc, dispatcher, range } = options;
   const started = performance.now();

@@ -12,11 +12,16 @@ import { errorSummary } from "../errors/mod.ts";
 /** A dependency check: resolves when the dependency answers, rejects saying why not. */
 export type ReadinessCheck = () => Promise<void>;
 
+/** Whether every check passed, and each check's result: `ok`, or the message of why not. */
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, "ok" | string>;
 }
 
+/**
+ * Runs every check at once, each given `timeoutMs` (default 1000) before it counts as failed ("no
+ * answer in time"). Never rejects: the report says what failed.
+ */
 export async function checkReadiness(
   checks: Record<string, ReadinessCheck>,
   timeoutMs = 1000,

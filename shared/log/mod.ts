@@ -6,11 +6,20 @@
 import { redactUrl } from "../config/mod.ts";
 import { errorSummary } from "../errors/mod.ts";
 import { activeTraceIds } from "../telemetry/tracing.ts";
+/** How much a line matters; lines below the logger's level are dropped. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
+/**
+ * Fields a line carries besides `time`, `level`, `service` and `msg`; an Error value is written as
+ * its `errorSummary`.
+ */
 export type LogFields = Record<string, unknown>;
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/**
+ * Writes one JSON line per call at its level, with the trace and span ids of the active span,
+ * credentials in URLs masked.
+ */
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;
   info(msg: string, fields?: LogFields): void;
@@ -20,6 +29,7 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
+/** Whose lines, from which level, and where they go. */
 export interface LoggerOptions {
   service: string;
   level?: LogLevel;
@@ -27,6 +37,10 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/**
+ * A logger of `service` writing JSON lines at `level` and above (`info` by default) to `write`
+ * (`console.log` by default), each carrying `bound`.
+ */
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
   return new JsonLogger(
     options.service,

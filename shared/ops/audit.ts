@@ -20,6 +20,7 @@ import { ensureStream } from "../bus/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
 
+/** The data of an `audit.operator.acted` event: actor, action, target, reason and outcome. */
 export type OperatorAction = EventData<typeof operatorActed>;
 
 const controls = new RegExp(lineBreakingOrControl.source, "gu");

@@ -15,6 +15,10 @@ import type { Logger } from "../log/mod.ts";
 import { recordAction, requireReason } from "./audit.ts";
 import { readEntry, readStream, type StreamEntry } from "./stream_reader.ts";
 
+/**
+ * A dead letter as an operator sees it: its sequence in `DEADLETTERS`, when, whose, where the
+ * original is, why, and the entry itself.
+ */
 export interface DeadLetter {
   /** Its sequence in the DEADLETTERS stream: how an operator names it. */
   seq: number;
@@ -58,6 +62,10 @@ export async function listDeadLetters(
   return letters;
 }
 
+/**
+ * The dead letter at sequence `seq` of `DEADLETTERS`. Throws `ServiceError` `not_found` when there
+ * is none there, or only a tombstone (it was discarded).
+ */
 export async function showDeadLetter(nc: NatsConnection, seq: number): Promise<DeadLetter> {
   const entry = await readEntry(nc, deadLettersStream.name, seq).catch(() => null);
   if (!entry || isTombstone(entry)) throw new ServiceError("not_found", `no dead letter ${seq}`);
@@ -128,6 +136,13 @@ export async function redriveDeadLetters(
   return results.sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * Discards the dead letter `seq` for good, after checking `reason` (`invalid` when it is no
+ * reason): marks its event handled in the owning service's inbox (so no replay applies it), leaves
+ * a tombstone on its subject (so it is never recorded again), deletes it from `DEADLETTERS` and
+ * records the action in `AUDIT`. Resolves to the letter as it was. Throws `not_found` as
+ * `showDeadLetter` does, and what the owning service or NATS throws.
+ */
 export async function discardDeadLetter(
   nc: NatsConnection,
   options: { seq: number; reason: string; actor: string; log: Logger },

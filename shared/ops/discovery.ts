@@ -5,6 +5,10 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
 
+/**
+ * One running instance as it describes itself: name, instance id, version, description, start time
+ * (ISO 8601), and per endpoint the requests and errors it has served and their mean time in ms.
+ */
 export interface ServiceInstance {
   name: string;
   id: string;

@@ -20,6 +20,10 @@ import { recordAction } from "./audit.ts";
 /** A replay may run long; the service answers when it is done. */
 const replayTimeoutMs = 30 * 60_000;
 
+/**
+ * What an operator asks of one service's replay: the range, whether only to plan, who asks (for the
+ * audit) and where progress goes.
+ */
 export interface ReplayRequest {
   service: string;
   range: ReplayRange;
@@ -71,6 +75,12 @@ export async function replayToService(
   return report;
 }
 
+/**
+ * Asks `request.service` to rebuild its read model (empty its tables and inbox, then replay every
+ * stream it reacts to, in one transaction), passing on its progress, waiting up to 30 minutes, and
+ * records the action in `AUDIT`. Throws `not_found` for an unknown service, `unprocessable` for one
+ * without a read model, and what the call throws.
+ */
 export async function rebuildReadModel(
   nc: NatsConnection,
   request: Omit<ReplayRequest, "range" | "dryRun">,
@@ -91,6 +101,9 @@ export async function rebuildReadModel(
   return result;
 }
 
+/**
+ * A range in a few words for people and the audit: `ORDERS (orders.order.placed) from #5 to now`.
+ */
 export function describeRange(range: ReplayRange): string {
   const from = range.fromSeq ? `#${range.fromSeq}` : range.fromTime ?? "the start";
   const to = range.toSeq ? `#${range.toSeq}` : "now";

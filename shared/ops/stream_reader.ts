@@ -14,6 +14,7 @@ import {
 } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 
+/** A range of a stream to read (`StreamRange`), with a cap on the messages. */
 export interface StreamQuery extends StreamRange {
   /** At most this many messages. */
   limit?: number;
@@ -68,6 +69,10 @@ export async function resolveStream(nc: NatsConnection, nameOrSubject: string): 
   return holders[0];
 }
 
+/**
+ * The messages of `query`'s range in order, each as a `StreamEntry`, at most `limit`. Throws
+ * `not_found` when the stream does not exist.
+ */
 export async function* readStream(
   nc: NatsConnection,
   query: StreamQuery,

@@ -4,6 +4,10 @@ import { defaultMaxPayload, maxPayloadOf, oversize, PayloadTooLarge } from "../b
 import type { Envelope, EventDefinition, EventOf } from "../contracts/mod.ts";
 import type { OutboxTable } from "./table.ts";
 
+/**
+ * Where an event comes from: the service that states it, the saga's correlation id, and what caused
+ * it.
+ */
 export interface EventOrigin {
   /** The service that states the fact. */
   source: string;

@@ -116,6 +116,10 @@ function natsHeaders(stored: string | null) {
   return h;
 }
 
+/**
+ * A running outbox relay: told of commits that wrote to the outbox, it publishes their rows; it
+ * also polls for rows left behind.
+ */
 export interface OutboxRelay {
   /** Publish now: call after a commit that wrote to the outbox. */
   wake(): void;
@@ -128,9 +132,11 @@ export interface OutboxRelay {
   stored(rows: OutboxRow[]): void;
   /** Resolves once everything written so far was published (tests, shutdown). */
   flush(): Promise<void>;
+  /** Stops polling, waits for the publishes in flight and writes the marks still held. */
   stop(): Promise<void>;
 }
 
+/** Which outbox to publish, through which connection, and how often to retry. */
 export interface RelayOptions {
   /** The publishing service, for its metrics. */
   service: string;

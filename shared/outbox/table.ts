@@ -13,6 +13,12 @@ import {
 } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 
+/**
+ * The outbox table (`<schema>.outbox`) of a service's Postgres schema: one row per event to
+ * publish, in commit order (`seq`), with its subject, payload and headers, when it was published,
+ * and the failures that park it; indexed on `seq` where unpublished and not parked, the relay's
+ * query.
+ */
 export function outboxTable(schema: PgSchema) {
   return schema.table("outbox", {
     /** The event id, also its `Nats-Msg-Id`: JetStream drops a re-publish of it. */
@@ -42,4 +48,5 @@ export function outboxTable(schema: PgSchema) {
   ]);
 }
 
+/** The Drizzle table `outboxTable` makes. */
 export type OutboxTable = ReturnType<typeof outboxTable>;

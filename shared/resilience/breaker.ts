@@ -6,16 +6,34 @@
 import { ServiceError } from "../errors/mod.ts";
 import { asksToWait, isTransient } from "./retry.ts";
 
+/**
+ * `closed`: calls go through; `open`: they fail at once; `half_open`: the cool-down is over and one
+ * trial call may go through.
+ */
 export type BreakerState = "closed" | "open" | "half_open";
 
+/** When a breaker opens and for how long. */
 export interface BreakerOptions {
+  /** Failures in a row that open the breaker. */
   failureThreshold: number;
+  /** How long an open breaker fails calls at once before a trial, in ms. */
   coolDownMs: number;
+  /** The clock in epoch ms (tests); `Date.now` by default. */
   now?: () => number;
 }
 
+/**
+ * Five failures in a row open it for 5 s: the gateway's `BREAKER_FAILURE_THRESHOLD` and
+ * `BREAKER_COOL_DOWN_MS` defaults.
+ */
 export const defaultBreakerOptions = { failureThreshold: 5, coolDownMs: 5000 };
 
+/**
+ * The breaker of one downstream service (`name`): counts failures in a row, opens at
+ * `failureThreshold`, fails calls at once with `unavailable` (`details.retryAfterMs`, `origin` the
+ * service) while open, and lets one trial call through after `coolDownMs`. Which errors count is
+ * the caller's choice (see `countsAgainst`).
+ */
 export class CircuitBreaker {
   #state: BreakerState = "closed";
   #failures = 0;
@@ -27,6 +45,7 @@ export class CircuitBreaker {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The state now; an open breaker whose cool-down is over reads as `half_open`. */
   get state(): BreakerState {
     if (this.#state === "open" && this.#now() - this.#openedAt >= this.options.coolDownMs) {
       this.#state = "half_open";
@@ -40,6 +59,11 @@ export class CircuitBreaker {
     return Math.max(0, this.options.coolDownMs - (this.#now() - this.#openedAt));
   }
 
+  /**
+   * Runs `work` through the breaker: throws `unavailable` without running it when open (see
+   * `enter`), else returns or throws what `work` does, recording a failure when `isFailure(error)`
+   * and a success otherwise.
+   */
   async call<T>(work: () => Promise<T>, isFailure: (error: unknown) => boolean): Promise<T> {
     const trial = this.enter();
     try {
@@ -125,6 +149,7 @@ export class BreakerRegistry {
   readonly #breakers = new Map<string, CircuitBreaker>();
   constructor(readonly options: Omit<BreakerOptions, "now"> = defaultBreakerOptions) {}
 
+  /** The breaker of `service`, made on first use. */
   for(service: string): CircuitBreaker {
     let breaker = this.#breakers.get(service);
     if (!breaker) {
@@ -134,6 +159,7 @@ export class BreakerRegistry {
     return breaker;
   }
 
+  /** Every breaker made so far (metrics). */
   all(): CircuitBreaker[] {
     return [...this.#breakers.values()];
   }

@@ -11,6 +11,7 @@
  */
 import { ServiceError } from "../errors/mod.ts";
 
+/** The limits of one bulkhead. */
 export interface BulkheadOptions {
   /** What is limited, as the refusal names it ("password hashing"). */
   name: string;
@@ -20,6 +21,7 @@ export interface BulkheadOptions {
   maxQueue: number;
   /** Milliseconds one run is assumed to take before any was measured. */
   initialEstimateMs?: number;
+  /** The clock in epoch ms (tests); `Date.now` by default. */
   now?: () => number;
 }
 
@@ -30,6 +32,11 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Limits a costly piece of work to `concurrency` runs at once and `maxQueue` callers waiting, and
+ * refuses at once (`unavailable`, `details.retryAfterMs`) a caller whose turn would not come in
+ * time for its deadline; see `run`.
+ */
 export class Bulkhead {
   #running = 0;
   readonly #queue: Waiting[] = [];

@@ -29,6 +29,7 @@ import {
 import type { ReadinessReport } from "../health/mod.ts";
 import { discardParked, listParked, type OutboxTable, requeueParked } from "../outbox/mod.ts";
 
+/** What the operator's endpoints of one service act on. */
 export interface OperationsOptions {
   nc: NatsConnection;
   service: string;
@@ -45,6 +46,15 @@ export interface OperationsOptions {
   readiness?: () => Promise<ReadinessReport>;
 }
 
+/**
+ * The handlers of the operator's endpoints every service answers (`opsApi(service)`): mark events
+ * handled in the inbox, list, re-queue and discard parked outbox rows, readiness, replay a stream
+ * range through a dispatcher, rebuild the read model (truncate and replay in one transaction),
+ * redrive its dead letters (one result per letter; a letter handled is deleted). Each throws
+ * `ServiceError`: `invalid` for a stream the service does not react to, `unprocessable` for an
+ * action the service has no table for (no inbox, no outbox, no read model), `not_found` for an
+ * outbox row it does not hold.
+ */
 export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints> {
   const { nc, service, db, dispatchers } = options;
 

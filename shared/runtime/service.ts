@@ -27,9 +27,20 @@ import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/
 import type { RunningService } from "./mod.ts";
 import { operations } from "./operations.ts";
 
+/**
+ * A service, declared for `runService`: its RPC contract and the handlers that serve it, the stream
+ * and outbox of the events it publishes, the streams it reacts to with their handlers and inbox,
+ * its read model, and any work before it serves.
+ */
 export interface ServiceDefinition<E extends RpcEndpoints> {
+  /**
+   * Its RPC contract: the name (`rpc.<name>.*`, the queue group, the durable consumers' name) and
+   * its endpoints.
+   */
   api: RpcService<E>;
+  /** Its version (semver), as `$SRV.INFO` reports it. */
   version: string;
+  /** One line on what it does, as `$SRV.INFO` reports it. */
   description: string;
   /** The stream of the events this service states, and the outbox they go through. */
   publishes?: { stream: StreamDefinition; outbox: OutboxTable };
@@ -60,6 +71,10 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
   prepare?(database: ServiceDatabase): Promise<void>;
 }
 
+/**
+ * What `runService` runs a service on: its NATS connection, its opened database, its logger and how
+ * its consumers deliver.
+ */
 export interface ServiceResources {
   nc: NatsConnection;
   database: ServiceDatabase;
@@ -71,6 +86,14 @@ export interface ServiceResources {
   delivery?: { maxDeliver?: number; backoffMs?: number[]; concurrency?: number };
 }
 
+/**
+ * Starts a declared service, in order: `prepare`; its stream and outbox relay (when it publishes);
+ * one durable event consumer per stream it reacts to; its RPC endpoints together with the
+ * operator's endpoints (`opsApi`) on the services framework. Resolves to its HTTP face (`/health`,
+ * `/ready` while NATS, the database and every consumer answer, `/metrics`) and a `stop()` that
+ * stops the endpoints, then the consumers, then the relay. Throws what a start step throws (NATS or
+ * the database unreachable).
+ */
 export async function runService<E extends RpcEndpoints>(
   definition: ServiceDefinition<E>,
   { nc, database, log, delivery }: ServiceResources,

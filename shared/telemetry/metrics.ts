@@ -7,6 +7,9 @@ import { metrics } from "@opentelemetry/api";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { BreakerRegistry, BreakerState } from "../resilience/mod.ts";
 
+/**
+ * The process's Prometheus registry: every metric below, served as text by each service's /metrics.
+ */
 export const registry = new Registry();
 const meter = metrics.getMeter("platform");
 
@@ -36,18 +39,24 @@ function histogram(name: string, help: string, labelNames: string[]) {
   };
 }
 
+/**
+ * `rpc_server_requests_total{service, endpoint, outcome}`: requests answered, `outcome` `ok` or an
+ * error kind.
+ */
 export const rpcServerRequests = counter(
   "rpc_server_requests_total",
   "RPC requests handled, by endpoint and outcome (ok or an error kind).",
   ["service", "endpoint", "outcome"],
 );
 
+/** `rpc_server_duration_seconds{service, endpoint}`: time to answer a request, in seconds. */
 export const rpcServerDuration = histogram(
   "rpc_server_duration_seconds",
   "Time to answer an RPC request.",
   ["service", "endpoint"],
 );
 
+/** The RED metrics of one endpoint. */
 export interface RpcServerMetrics {
   /** Counts one request by outcome (ok or an error kind) and records how long it took. */
   record(outcome: string, seconds: number): void;
@@ -67,24 +76,40 @@ export function rpcServerMetrics(service: string, endpoint: string): RpcServerMe
   };
 }
 
+/**
+ * `events_handled_total{service, event, outcome}`: events taken from a stream, `outcome` applied,
+ * duplicate, ignored, retry or dead.
+ */
 export const eventsHandled = counter(
   "events_handled_total",
   "Events taken from a stream, by type and outcome (applied, duplicate, ignored, retry, dead).",
   ["service", "event", "outcome"],
 );
 
+/**
+ * `event_handle_duration_seconds{service, event}`: time to handle an event, its transaction
+ * included, in seconds.
+ */
 export const eventHandleDuration = histogram(
   "event_handle_duration_seconds",
   "Time to handle an event, its transaction included.",
   ["service", "event"],
 );
 
+/**
+ * `event_consumer_recreated_total{service, stream}`: durable consumers recreated after the server
+ * lost them or their stream.
+ */
 export const eventConsumerRecreated = counter(
   "event_consumer_recreated_total",
   "Durable consumers recreated while running, after the server lost them or their stream.",
   ["service", "stream"],
 );
 
+/**
+ * `outbox_publish_failures_total{service, outcome}`: failed publishes of outbox rows, `outcome`
+ * retry or parked.
+ */
 export const outboxPublishFailures = counter(
   "outbox_publish_failures_total",
   "Outbox rows whose publish failed, by outcome: retry (tried again later) or parked.",
@@ -94,6 +119,10 @@ export const outboxPublishFailures = counter(
 const breakerRegistries = new Set<{ service: string; breakers: BreakerRegistry }>();
 const stateCode: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
+/**
+ * `circuit_breaker_state{service, downstream}`: 0 closed, 1 half-open, 2 open; read from the
+ * registered breakers (`reportBreakers`) when scraped.
+ */
 export const circuitBreakerState = new Gauge({
   name: "circuit_breaker_state",
   help: "State of the breaker before each downstream service: 0 closed, 1 half-open, 2 open.",

@@ -18,6 +18,10 @@ import {
 } from "@opentelemetry/api";
 import { errorText } from "../errors/mod.ts";
 
+/**
+ * The platform's OpenTelemetry tracer (`platform`); spans go nowhere unless a provider is
+ * registered (`OTEL_DENO=true`).
+ */
 export const tracer = trace.getTracer("platform");
 export { context, SpanKind };
 
@@ -56,9 +60,14 @@ export function recordCarrier(record: Record<string, string> = {}): HeaderCarrie
   };
 }
 
+/**
+ * What a messaging span is about, named and attributed after OpenTelemetry's messaging conventions
+ * (`messaging.operation.type`, `messaging.destination.name`, ...).
+ */
 export interface MessagingSpan {
   /** send (request, publish) or process (handle). */
   operation: "send" | "process" | "publish";
+  /** The subject or event type, in the span's name. */
   destination: string;
   kind: SpanKind;
   messageId?: string;
