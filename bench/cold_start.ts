@@ -4,7 +4,7 @@
  * ping, or the gateway's /health), and its RSS once it does.
  */
 import { buildService } from "../infra/build.ts";
-import { services } from "../infra/services.ts";
+import { registry as services } from "../services/registry.ts";
 import { connectNats, serviceAnswers } from "../shared/bus/mod.ts";
 import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
 import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";

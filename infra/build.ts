@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { services } from "./services.ts";
+import { serviceNames } from "../services/registry.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -22,7 +22,7 @@ export async function buildService(name: string, out = "dist"): Promise<string> 
 }
 
 if (import.meta.main) {
-  const names = services.map((s) => s.name) as string[];
+  const names = serviceNames;
   const usage = `usage: deno task build <${names.join("|")}|all> [--out dir]`;
   const { values, positionals } = (() => {
     try {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { boundaryViolations } from "./check_boundaries.ts";
-import { services } from "./services.ts";
+import { registry as services } from "../services/registry.ts";
 
 Deno.test("boundaries: a service importing another's code and schema is caught", async () => {
   const found = await boundaryViolations("tests/fixtures/boundary/main.ts", "orders");

@@ -5,11 +5,11 @@
  * the service's own variables, set on the app (`deno deploy env`), never in the bundle.
  */
 import { buildService } from "./build.ts";
-import { services } from "./services.ts";
+import { serviceNames } from "../services/registry.ts";
 
 const [name, ...rest] = Deno.args;
-if (!services.some((s) => s.name === name)) {
-  console.error(`usage: deno task deploy <${services.map((s) => s.name).join("|")}> [options]`);
+if (!serviceNames.includes(name)) {
+  console.error(`usage: deno task deploy <${serviceNames.join("|")}> [options]`);
   Deno.exit(2);
 }
 const file = await buildService(name);

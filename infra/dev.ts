@@ -1,11 +1,11 @@
 /**
- * `deno task dev`: a local nats-server (unless NATS_URL names one), then every service of
- * infra/services.ts, each serving HTTP on its port (HTTP_PORT, so SIGTERM drains it), their
- * output interleaved behind their names. A service that dies stops them all, as a stack half up
- * misleads.
+ * `deno task dev`: a local nats-server (unless NATS_URL names one), then every service of the
+ * registry (services/registry.ts), each serving HTTP on its port (HTTP_PORT, so SIGTERM drains
+ * it), their output interleaved behind their names. A service that dies stops them all, as a
+ * stack half up misleads.
  *
  * Ports: each process gets its usual port (NATS 4222, WebSocket 9222, monitoring 8222, the
- * services those of infra/services.ts) or, when that one is taken, one the system picks; the
+ * services those of the registry) or, when that one is taken, one the system picks; the
  * runner says which. DEV_NATS_PORT=N asks for N, N+1 and N+2 for NATS instead, DEV_PORT_OFFSET
  * shifts every service port. The addresses chosen go to `<DATA_DIR>/dev.json`, where
  * `deno task ops` finds NATS without NATS_URL; the file goes when the stack stops.
@@ -32,7 +32,16 @@ import {
 } from "./dev/nats_server.ts";
 import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
 import { StopSignals } from "./dev/stop_signals.ts";
-import { servicePermissions, services } from "./services.ts";
+import { registry as services } from "../services/registry.ts";
+
+/** Permissions a service needs locally; PGlite keeps its files under DATA_DIR. */
+const servicePermissions = [
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys",
+];
 
 const names = ["dev", "nats", ...services.map((service) => service.name)];
 const width = Math.max(...names.map((name) => name.length));

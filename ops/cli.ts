@@ -1,6 +1,6 @@
 /** What every command gets: the connection, output helpers, and an actor for the audit. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { services } from "../infra/services.ts";
+import { serviceNames } from "../services/registry.ts";
 import type { Logger } from "../shared/log/mod.ts";
 
 export interface Cli {
@@ -41,9 +41,8 @@ export function sinceOption(value: string | undefined, now = Date.now()): string
   return time.toISOString();
 }
 
-/** `name` when it is one of the stack's services (infra/services.ts); else a usage error listing them. */
+/** `name` when it is one of the registry's services; else a usage error listing them. */
 export function knownService(name: string): string {
-  const names = services.map((service) => service.name as string);
-  if (names.includes(name)) return name;
-  throw new UsageError(`no service "${name}"; the services are ${names.join(", ")}`);
+  if (serviceNames.includes(name)) return name;
+  throw new UsageError(`no service "${name}"; the services are ${serviceNames.join(", ")}`);
 }

@@ -1,10 +1,10 @@
 /**
- * compose.yaml stays valid and keeps one container per service of infra/services.ts, so adding
- * a service to the list without adding it to compose fails here rather than on someone's laptop.
+ * compose.yaml stays valid and keeps one container per service of the registry
+ * (services/registry.ts), so adding a service to the registry without adding it to compose fails here rather than on someone's laptop.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { services } from "../infra/services.ts";
+import { registry as services } from "../services/registry.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -37,7 +37,7 @@ Deno.test({
       assert.equal(code, 0, stderr);
     });
 
-    await t.step("every service of infra/services.ts has a container built for it", async () => {
+    await t.step("every service of the registry has a container built for it", async () => {
       const listed = await dockerCompose("config", "--services");
       assert.equal(listed.code, 0, listed.stderr);
       const containers = new Set(listed.stdout.split("\n").filter(Boolean));

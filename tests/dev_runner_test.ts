@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { DevStack } from "../infra/dev/stack_file.ts";
-import { services } from "../infra/services.ts";
+import { registry as services } from "../services/registry.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const readyWithinMs = 90_000;

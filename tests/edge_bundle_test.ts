@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { buildService } from "../infra/build.ts";
-import { services } from "../infra/services.ts";
+import { registry as services } from "../services/registry.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";

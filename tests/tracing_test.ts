@@ -5,7 +5,7 @@
  * and notifications, linked across a request-reply hop and a JetStream hop.
  */
 import assert from "node:assert/strict";
-import { services } from "../infra/services.ts";
+import { registry as services } from "../services/registry.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";

@@ -6,10 +6,12 @@ import {
   ordersStream,
   paymentsStream,
 } from "../../shared/contracts/mod.ts";
-import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { catalogEndpoints } from "./endpoints.ts";
 import { catalogHandlers } from "./handlers.ts";
 import { seedCatalog } from "./seed.ts";
+import { migrations } from "../../db/catalog/migrations.ts";
+import { catalogConfig } from "./config.ts";
 
 export const version = "0.1.0";
 
@@ -33,3 +35,13 @@ export function startCatalog(resources: ServiceResources) {
     prepare: (database) => seedCatalog(database.db),
   }, resources);
 }
+
+/** The catalog service, as its entry boots it and the registry lists it. */
+export const catalog: ServiceModule = {
+  name: "catalog",
+  port: 8082,
+  config: catalogConfig,
+  migrations,
+  start: async ({ nc, log, delivery, openDatabase }) =>
+    startCatalog({ nc, log, delivery, database: await openDatabase() }),
+};

@@ -14,12 +14,12 @@ import {
 import type { Logger } from "../../shared/log/mod.ts";
 import { BreakerRegistry, defaultRetryPolicy } from "../../shared/resilience/mod.ts";
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
-import type { RunningService } from "../../shared/runtime/mod.ts";
+import type { RunningService, ServiceModule } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
 import { serviceStatsText } from "./service_stats.ts";
 import { TokenBuckets } from "./rate_limit.ts";
 import { tokenKey } from "./token_key.ts";
-import type { GatewayConfig } from "./config.ts";
+import { type GatewayConfig, gatewayConfig } from "./config.ts";
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -71,3 +71,12 @@ export async function startGateway({ config, nc, log }: GatewayDeps): Promise<Ru
   });
   return { fetch: app.fetch, stop: () => Promise.resolve() };
 }
+
+/** The gateway, as its entry boots it and the registry lists it. It owns no database. */
+export const gateway: ServiceModule<GatewayConfig> = {
+  name: "gateway",
+  port: 8080,
+  config: gatewayConfig,
+  migrations: null,
+  start: startGateway,
+};

@@ -4,9 +4,11 @@
  */
 import { inbox, orderHistory } from "../../db/history/schema.ts";
 import { historyApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
-import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { historyHandlers } from "./handlers.ts";
 import { historyOf, totalsOf } from "./history.ts";
+import { migrations } from "../../db/history/migrations.ts";
+import { baseConfig } from "../../shared/config/mod.ts";
 
 export const version = "0.1.0";
 
@@ -35,3 +37,13 @@ export function startHistory(resources: ServiceResources) {
     }),
   }, resources);
 }
+
+/** The history service, as its entry boots it and the registry lists it. */
+export const history: ServiceModule = {
+  name: "history",
+  port: 8086,
+  config: baseConfig,
+  migrations,
+  start: async ({ nc, log, delivery, openDatabase }) =>
+    startHistory({ nc, log, delivery, database: await openDatabase() }),
+};

@@ -1,9 +1,11 @@
 /** The notifications service: the messages users were sent. Publishes nothing. */
 import { inbox } from "../../db/notifications/schema.ts";
 import { notificationsApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
-import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { notificationsHandlers } from "./handlers.ts";
 import { notificationsFor } from "./notifications.ts";
+import { migrations } from "../../db/notifications/migrations.ts";
+import { baseConfig } from "../../shared/config/mod.ts";
 
 export const version = "0.1.0";
 
@@ -25,3 +27,13 @@ export function startNotifications(resources: ServiceResources) {
     }),
   }, resources);
 }
+
+/** The notifications service, as its entry boots it and the registry lists it. */
+export const notifications: ServiceModule = {
+  name: "notifications",
+  port: 8085,
+  config: baseConfig,
+  migrations,
+  start: async ({ nc, log, delivery, openDatabase }) =>
+    startNotifications({ nc, log, delivery, database: await openDatabase() }),
+};

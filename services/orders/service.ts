@@ -13,11 +13,12 @@ import {
   defaultBreakerOptions,
   defaultRetryPolicy,
 } from "../../shared/resilience/mod.ts";
-import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
-import type { OrdersConfig } from "./config.ts";
+import { type OrdersConfig, ordersConfig } from "./config.ts";
 import { ordersEndpoints } from "./endpoints.ts";
 import { ordersHandlers } from "./handlers.ts";
+import { migrations } from "../../db/orders/migrations.ts";
 
 export const version = "0.1.0";
 
@@ -50,3 +51,13 @@ export function startOrders(
     endpoints: ({ relay }) => ordersEndpoints({ db: resources.database.db, catalog, relay }),
   }, resources);
 }
+
+/** The orders service, as its entry boots it and the registry lists it. */
+export const orders: ServiceModule<OrdersConfig> = {
+  name: "orders",
+  port: 8083,
+  config: ordersConfig,
+  migrations,
+  start: async ({ config, nc, log, delivery, openDatabase }) =>
+    startOrders({ config, nc, log, delivery, database: await openDatabase() }),
+};

@@ -7,10 +7,11 @@ import {
   paymentsStream,
   usersStream,
 } from "../../shared/contracts/mod.ts";
-import { runService, type ServiceResources } from "../../shared/runtime/mod.ts";
-import type { PaymentsConfig } from "./config.ts";
+import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
+import { type PaymentsConfig, paymentsConfig } from "./config.ts";
 import { paymentsEndpoints } from "./endpoints.ts";
 import { paymentsHandlers } from "./handlers.ts";
+import { migrations } from "../../db/payments/migrations.ts";
 
 export const version = "0.1.0";
 
@@ -43,3 +44,13 @@ export function startPayments(
     endpoints: () => paymentsEndpoints(resources.database.db, starting),
   }, resources);
 }
+
+/** The payments service, as its entry boots it and the registry lists it. */
+export const payments: ServiceModule<PaymentsConfig> = {
+  name: "payments",
+  port: 8084,
+  config: paymentsConfig,
+  migrations,
+  start: async ({ config, nc, log, delivery, openDatabase }) =>
+    startPayments({ config, nc, log, delivery, database: await openDatabase() }),
+};

@@ -10,6 +10,7 @@ import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import type { ServiceResources } from "./service.ts";
 
+/** A started service: its HTTP face and how to stop it. */
 export interface RunningService {
   /**
    * The service's HTTP face: health, readiness and metrics; the gateway's is the public API.
@@ -21,17 +22,41 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * What `bootService` hands a service module's `start`: its parsed config (`C`), its NATS
+ * connection, its logger, the consumers' delivery settings, and how to open its database.
+ */
 export interface BootContext<C> {
   config: C;
   nc: NatsConnection;
   log: Logger;
   /** How the service's event consumers deliver, from the environment (`EVENT_LANES`). */
   delivery: NonNullable<ServiceResources["delivery"]>;
-  /** Opens the service's own database and applies its migrations; closed again on stop. */
-  openDatabase(migrations: Migration[]): Promise<ServiceDatabase>;
+  /**
+   * Opens the service's own database and applies its module's migrations; closed again on
+   * stop. Throws for a service whose module has no migrations (it owns no data).
+   */
+  openDatabase(): Promise<ServiceDatabase>;
 }
 
 type BaseConfig = z.infer<typeof baseConfig>;
+
+/**
+ * What a service is, in one value its folder exports (`services/<name>/service.ts`): what its
+ * entry boots, what the registry (services/registry.ts) lists and the test stack starts.
+ */
+export interface ServiceModule<C extends BaseConfig = BaseConfig> {
+  /** Its name on NATS (`rpc.<name>.*`), in logs, in `<NAME>_DATABASE_URL` and its schema. */
+  name: string;
+  /** The port its HTTP face (health, readiness, metrics) listens on under `deno task dev`. */
+  port: number;
+  /** Its configuration, parsed from the environment at boot (zod; shared/config). */
+  config: z.ZodType<C>;
+  /** Applied to its database before it starts; null for a service that owns no data. */
+  migrations: Migration[] | null;
+  /** Starts it: what serves its endpoints, consumers and HTTP face until `stop()`. */
+  start(context: BootContext<C>): Promise<RunningService>;
+}
 
 /**
  * Boots a service from the environment. With HTTP_PORT it also serves HTTP; either way, on
@@ -39,10 +64,8 @@ type BaseConfig = z.infer<typeof baseConfig>;
  * connections and finishes the requests it has, the service answers what it took from NATS,
  * NATS drains, the database closes. Past STOP_TIMEOUT_MS it exits anyway.
  */
-export async function bootService<S extends z.ZodType<BaseConfig>>(
-  name: string,
-  schema: S,
-  start: (context: BootContext<z.infer<S>>) => Promise<RunningService>,
+export async function bootService<C extends BaseConfig>(
+  { name, config: schema, migrations, start }: ServiceModule<C>,
 ): Promise<{ fetch: RunningService["fetch"] }> {
   const config = loadConfig(name, schema);
   const log = createLogger({ service: name, level: config.LOG_LEVEL });
@@ -54,7 +77,8 @@ export async function bootService<S extends z.ZodType<BaseConfig>>(
       nc,
       log,
       delivery: { concurrency: config.EVENT_LANES },
-      openDatabase: async (migrations) => {
+      openDatabase: async () => {
+        if (!migrations) throw new Error(`${name} has no migrations: it owns no database`);
         const database = await openDatabase({
           service: name,
           migrations,

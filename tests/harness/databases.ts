@@ -5,14 +5,15 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { openDatabase, type ServiceDatabase } from "../../db/client.ts";
+import { type Migration, openDatabase, type ServiceDatabase } from "../../db/client.ts";
 import { migrationsOf } from "./migrations.ts";
 
 export interface TestDatabases {
   driver: "pglite" | "postgres";
   /** The suite's own Postgres database, connected as the admin (postgres only). */
   url?: string;
-  open(service: string, url?: string): Promise<ServiceDatabase>;
+  /** `migrations`: by default the registry's for `service` (tests/harness/migrations.ts). */
+  open(service: string, url?: string, migrations?: Migration[]): Promise<ServiceDatabase>;
   close(): Promise<void>;
 }
 
@@ -27,8 +28,8 @@ export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
     const pglite = await PGlite.create();
     return {
       driver: "pglite",
-      open: async (service) =>
-        track(await openDatabase({ service, migrations: migrationsOf[service], pglite })),
+      open: async (service, _url, migrations = migrationsOf[service]) =>
+        track(await openDatabase({ service, migrations, pglite })),
       close: async () => {
         await Promise.all(opened.map((database) => database.close()));
         await pglite.close();
@@ -43,11 +44,11 @@ export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
   return {
     driver: "postgres",
     url: suiteUrl,
-    open: async (service, serviceUrl) =>
+    open: async (service, serviceUrl, migrations = migrationsOf[service]) =>
       track(
         await openDatabase({
           service,
-          migrations: migrationsOf[service],
+          migrations,
           url: serviceUrl ?? suiteUrl,
         }),
       ),

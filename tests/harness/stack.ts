@@ -1,42 +1,30 @@
 /**
- * The stack for a test: a real nats-server, fresh databases, and the services started in this
- * process with the same start functions their entries use. Services can be stopped and
- * started again to play an outage.
+ * The stack for a test: a real nats-server, fresh databases, and the services of the registry
+ * (services/registry.ts) started in this process with the `start` their entries boot. Services
+ * can be stopped and started again to play an outage.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { ServiceDatabase } from "../../db/client.ts";
 import { connectNats } from "../../shared/bus/mod.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
 import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
-import type { RunningService, ServiceResources } from "../../shared/runtime/mod.ts";
-import { startCatalog } from "../../services/catalog/service.ts";
-import { gatewayConfig } from "../../services/gateway/config.ts";
-import { startGateway } from "../../services/gateway/service.ts";
-import { startHistory } from "../../services/history/service.ts";
-import { startNotifications } from "../../services/notifications/service.ts";
-import { ordersConfig } from "../../services/orders/config.ts";
-import { startOrders } from "../../services/orders/service.ts";
-import { paymentsConfig } from "../../services/payments/config.ts";
-import { startPayments } from "../../services/payments/service.ts";
-import { usersConfig } from "../../services/users/config.ts";
-import { startUsers } from "../../services/users/service.ts";
+import type { RunningService, ServiceModule, ServiceResources } from "../../shared/runtime/mod.ts";
+import { registry, serviceNamed } from "../../services/registry.ts";
 import { openDatabase } from "../../db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
-import { migrationsOf } from "./migrations.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 
 export const jwtSecret = "test-secret-that-is-at-least-32-characters";
 
-export const backendServices = [
-  "users",
-  "catalog",
-  "orders",
-  "payments",
-  "notifications",
-  "history",
-] as const;
-export type BackendService = (typeof backendServices)[number];
+/** The stack's front door: every request of a test goes through it. */
+const gatewayName = "gateway";
+
+/** The registry's services behind the gateway, which a stack starts by default. */
+export const backendServices: readonly string[] = registry
+  .map((service) => service.name)
+  .filter((name) => name !== gatewayName);
+export type BackendService = string;
 
 export interface Stack {
   nats: NatsServer;
@@ -62,7 +50,9 @@ export interface Stack {
 const logLevel = (Deno.env.get("TEST_LOG_LEVEL") ?? "error") as LogLevel;
 
 export interface StackOptions {
-  /** Services started in this process (default: all). */
+  /** The services the stack knows (default: the registry); a test adds its own here. */
+  registry?: readonly ServiceModule[];
+  /** Services started in this process (default: all of `registry` but the gateway). */
   services?: BackendService[];
   /** Services started as processes of their own, which a test can kill. */
   processes?: BackendService[];
@@ -95,69 +85,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const nc = await connectNats(nats.url, "test");
   const running = new Map<string, { service: RunningService; nc: NatsConnection }>();
   const stores = new Map<string, ServiceDatabase>();
+  const known = options.registry ?? registry;
+  const moduleOf = (name: string) => {
+    const found = serviceNamed(name, known);
+    if (!found) throw new Error(`no service "${name}" in the stack's registry`);
+    return found;
+  };
 
   async function database(name: string) {
     if (!stores.has(name)) {
+      const { migrations } = moduleOf(name);
+      if (!migrations) throw new Error(`${name} has no migrations: it owns no database`);
       if (processes.has(name) && databases.driver === "pglite") {
         // The process keeps its own PGlite on disk; it can be read once the process is gone.
         await processes.get(name)!.kill("SIGTERM");
-        const store = await openDatabase({
-          service: name,
-          migrations: migrationsOf[name],
-          dataDir: processDataDir,
-        });
+        const store = await openDatabase({ service: name, migrations, dataDir: processDataDir });
         leftBehind.push(store);
         stores.set(name, store);
-      } else stores.set(name, await databases.open(name));
+      } else stores.set(name, await databases.open(name, undefined, migrations));
     }
     return stores.get(name)!;
   }
 
-  async function launch(name: string, start: (nc: NatsConnection) => Promise<RunningService>) {
+  /** Starts a service of the registry as its entry would, with the test's env and databases. */
+  async function launch(name: string) {
+    const service = moduleOf(name);
     const serviceNc = await connectNats(nats.url, name);
-    running.set(name, { service: await start(serviceNc), nc: serviceNc });
+    const started = await service.start({
+      config: parseConfig(name, service.config, env),
+      nc: serviceNc,
+      log: createLogger({ service: name, level: logLevel }),
+      delivery: options.delivery ?? {},
+      openDatabase: () => database(name),
+    });
+    running.set(name, { service: started, nc: serviceNc });
   }
-
-  const log = (service: string) => createLogger({ service, level: logLevel });
-  const delivery = options.delivery;
-
-  const starters: Record<BackendService, (nc: NatsConnection) => Promise<RunningService>> = {
-    users: async (nc) =>
-      startUsers({
-        config: parseConfig("users", usersConfig, env),
-        nc,
-        database: await database("users"),
-        log: log("users"),
-        delivery,
-      }),
-    catalog: async (nc) =>
-      startCatalog({ nc, database: await database("catalog"), log: log("catalog"), delivery }),
-    orders: async (nc) =>
-      startOrders({
-        config: parseConfig("orders", ordersConfig, env),
-        nc,
-        database: await database("orders"),
-        log: log("orders"),
-        delivery,
-      }),
-    payments: async (nc) =>
-      startPayments({
-        config: parseConfig("payments", paymentsConfig, env),
-        nc,
-        database: await database("payments"),
-        log: log("payments"),
-        delivery,
-      }),
-    notifications: async (nc) =>
-      startNotifications({
-        nc,
-        database: await database("notifications"),
-        log: log("notifications"),
-        delivery,
-      }),
-    history: async (nc) =>
-      startHistory({ nc, database: await database("history"), log: log("history"), delivery }),
-  };
 
   async function stop(name: string) {
     const entry = running.get(name);
@@ -168,8 +130,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   const external = options.processes ?? [];
-  const inProcess = options.services ?? backendServices.filter((s) => !external.includes(s));
-  for (const name of inProcess) await launch(name, starters[name]);
+  const inProcess = options.services ??
+    known.map((s) => s.name).filter((s) => s !== gatewayName && !external.includes(s));
+  for (const name of inProcess) await launch(name);
   const processEnv = {
     ...env,
     DATA_DIR: processDataDir,
@@ -180,11 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     processes.set(name, process);
     await process.start();
   }));
-  await launch(
-    "gateway",
-    (nc) =>
-      startGateway({ config: parseConfig("gateway", gatewayConfig, env), nc, log: log("gateway") }),
-  );
+  await launch(gatewayName);
 
   return {
     nats,
@@ -192,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     processDataDir,
     nc,
     request: (path, init, from) => {
-      const gateway = running.get("gateway")!.service;
+      const gateway = running.get(gatewayName)!.service;
       const request = new Request(`http://gateway.test${path}`, init);
       const info = from === undefined ? undefined : {
         remoteAddr: { hostname: from, port: 40000, transport: "tcp" as const },
@@ -201,8 +160,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return Promise.resolve(gateway.fetch(request, info));
     },
     database,
-    start: (name) =>
-      processes.has(name) ? processes.get(name)!.start() : launch(name, starters[name]),
+    start: (name) => processes.has(name) ? processes.get(name)!.start() : launch(name),
     stop: async (name) => {
       if (processes.has(name)) await processes.get(name)!.kill("SIGTERM");
       else await stop(name);
