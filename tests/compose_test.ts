@@ -1,9 +1,12 @@
 /**
- * compose.yaml stays valid and keeps one container per service of the registry
- * (services/registry.ts), so adding a service to the registry without adding it to compose fails here rather than on someone's laptop.
+ * compose.yaml is what infra/compose.ts makes from the registry (services/registry.ts), stays
+ * valid and keeps one container per service, so a service added to the registry without
+ * `deno run --allow-read --allow-write infra/compose.ts` fails here rather than on someone's
+ * laptop.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { composeFile } from "../infra/compose.ts";
 import { registry as services } from "../services/registry.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -18,6 +21,15 @@ async function dockerCompose(...args: string[]) {
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
+
+Deno.test("compose.yaml is made from the registry by infra/compose.ts", async () => {
+  const written = await Deno.readTextFile(`${root}/compose.yaml`);
+  assert.equal(
+    written,
+    composeFile(services),
+    "compose.yaml differs: run deno run --allow-read --allow-write infra/compose.ts",
+  );
+});
 
 const hasDockerCompose = await installed("docker-compose");
 

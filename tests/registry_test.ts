@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { boundaryViolations } from "../infra/check_boundaries.ts";
+import { composeFile } from "../infra/compose.ts";
 import { registry, serviceNamed, serviceNames } from "../services/registry.ts";
 import { rpcClient } from "../shared/bus/mod.ts";
 import { tally, tallyApi } from "./fixtures/registry_service/service.ts";
@@ -49,6 +50,12 @@ Deno.test("registry: the one list of services", async (t) => {
     const roles = [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     const owners = registry.filter((s) => s.migrations !== null).map((s) => s.name);
     assert.deepEqual(roles, owners);
+  });
+
+  await t.step("compose.yaml made from a registry with it has its container", () => {
+    const compose = composeFile([...registry, tally]);
+    assert.match(compose, /^ {2}tally:\n(?: {4}.*\n)*? {8}SERVICE: tally$/m);
+    assert.match(compose, /^ {6}TALLY_DATABASE_URL: postgres:\/\/tally:tally@postgres:5432\/app$/m);
   });
 
   await t.step("a service that imports the registry breaks the boundaries", async () => {

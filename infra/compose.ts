@@ -1,0 +1,136 @@
+/**
+ * compose.yaml, made from the registry (services/registry.ts): NATS, the trace viewer and
+ * Postgres, then one container per service, all from the one Dockerfile. A service with
+ * migrations gets its own database URL (its role of infra/postgres/init.sql) and waits for
+ * Postgres; only the gateway is published. `deno run --allow-read --allow-write
+ * infra/compose.ts` writes it; tests/compose_test.ts fails while the file differs.
+ */
+import { fileURLToPath } from "node:url";
+import { registry } from "../services/registry.ts";
+import type { ServiceModule } from "../shared/runtime/mod.ts";
+
+/** The one service reachable from the host, on this port. */
+const published = { name: "gateway", hostPort: 8080 };
+
+const header = `# Made from services/registry.ts by infra/compose.ts: edit those, then run
+# deno run --allow-read --allow-write infra/compose.ts
+#
+# The stack in containers: NATS (JetStream, WebSocket), Postgres with one role and schema per
+# service (infra/postgres/init.sql), and one container per service of the registry, all from
+# the one Dockerfile. Only the gateway is published: http://localhost:${published.hostPort}.
+#
+# Secrets below are dev-only defaults; set JWT_SECRET and POSTGRES_PASSWORD for anything else.
+`;
+
+const infrastructure = `x-service-env: &service-env
+  NATS_URL: nats://nats:4222
+  # Traces, metrics and logs to the trace viewer over OTLP (Deno's built-in OpenTelemetry).
+  OTEL_DENO: "true"
+  OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
+  OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf
+  JWT_SECRET: \${JWT_SECRET:-dev-only-jwt-secret-not-for-any-real-deployment}
+  LOG_LEVEL: \${LOG_LEVEL:-info}
+
+x-service: &service
+  restart: unless-stopped
+  environment: *service-env
+  depends_on:
+    nats:
+      condition: service_healthy
+  healthcheck:
+    test:
+      - CMD
+      - deno
+      - eval
+      - --no-config
+      - "const r = await fetch('http://127.0.0.1:8000/health'); Deno.exit(r.ok ? 0 : 1)"
+    interval: 10s
+    timeout: 3s
+    start_period: 30s
+    retries: 3
+
+x-needs-postgres: &needs-postgres
+  nats:
+    condition: service_healthy
+  postgres:
+    condition: service_healthy
+
+services:
+  nats:
+    image: nats:2.10-alpine
+    command: ["nats-server", "--config", "/etc/nats/nats-server.conf"]
+    volumes:
+      - ./infra/nats/compose.conf:/etc/nats/nats-server.conf:ro
+      - nats-data:/data
+    ports:
+      - "4222:4222"
+      - "9222:9222"
+      - "8222:8222"
+    healthcheck:
+      test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:8222/healthz"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+
+  # The trace viewer: OTLP in on 4317 (gRPC) and 4318 (HTTP), the UI on http://localhost:16686.
+  jaeger:
+    image: jaegertracing/all-in-one:1.62.0
+    environment:
+      COLLECTOR_OTLP_ENABLED: "true"
+    ports:
+      - "16686:16686"
+      - "4317:4317"
+      - "4318:4318"
+
+  postgres:
+    image: postgres:16-alpine
+    environment:
+      POSTGRES_DB: app
+      POSTGRES_PASSWORD: \${POSTGRES_PASSWORD:-postgres}
+    volumes:
+      # Runs once, when the volume is empty.
+      - ./infra/postgres/init.sql:/docker-entrypoint-initdb.d/init.sql:ro
+      - postgres-data:/var/lib/postgresql/data
+    healthcheck:
+      # Over TCP: during the init scripts the server listens on its socket only.
+      test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", "app"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+`;
+
+/** The text of compose.yaml for `services`. */
+export function composeFile(services: readonly ServiceModule[] = registry): string {
+  return [header, infrastructure, ...services.map(serviceBlock)].join("\n") +
+    "\nvolumes:\n  nats-data:\n  postgres-data:\n";
+}
+
+function serviceBlock({ name, migrations }: ServiceModule): string {
+  const lines = [
+    `  ${name}:`,
+    "    <<: *service",
+    "    build:",
+    "      context: .",
+    "      args:",
+    `        SERVICE: ${name}`,
+    "    environment:",
+    "      <<: *service-env",
+  ];
+  if (migrations) {
+    lines.push(
+      `      ${name.toUpperCase()}_DATABASE_URL: postgres://${name}:${name}@postgres:5432/app`,
+    );
+  }
+  lines.push(`      OTEL_SERVICE_NAME: ${name}`);
+  if (migrations) lines.push("    depends_on: *needs-postgres");
+  if (name === published.name) {
+    lines.push("    ports:", `      - "${published.hostPort}:8000"`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+if (import.meta.main) {
+  const file = fileURLToPath(new URL("../compose.yaml", import.meta.url));
+  await Deno.writeTextFile(file, composeFile());
+  console.log(`compose: wrote ${file} (${registry.length} services)`);
+}
