@@ -2,7 +2,7 @@
 import { orderCancelled, orderConfirmed } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
 import { cancelledMessage, confirmedMessage } from "./messages.ts";
-import { recordNotification } from "./notifications.ts";
+import { recordNotification } from "./store.ts";
 
 export const notificationsHandlers = {
   orders: [

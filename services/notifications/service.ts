@@ -3,7 +3,7 @@ import { inbox } from "../../db/notifications/schema.ts";
 import { notificationsApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { notificationsHandlers } from "./handlers.ts";
-import { notificationsFor } from "./notifications.ts";
+import { notificationsFor } from "./store.ts";
 import { migrations } from "../../db/notifications/migrations.ts";
 import { baseConfig } from "../../shared/config/mod.ts";
 

@@ -5,7 +5,7 @@ import { type catalogApi, type ordersApi, pageAsked } from "../../shared/contrac
 import { ServiceError } from "../../shared/errors/mod.ts";
 import type { OutboxRelay } from "../../shared/outbox/mod.ts";
 import { requestFingerprint } from "./domain.ts";
-import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./orders.ts";
+import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./store.ts";
 
 export interface OrdersEndpointDeps {
   db: Database;

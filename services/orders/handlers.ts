@@ -14,7 +14,7 @@ import {
 import { type HandlerContext, on } from "../../shared/events/mod.ts";
 import { causedBy } from "../../shared/outbox/mod.ts";
 import type { OrderChange } from "./domain.ts";
-import { recordStep, stepThenChange } from "./orders.ts";
+import { recordStep, stepThenChange } from "./store.ts";
 
 const source = "orders";
 

@@ -2,7 +2,7 @@
 import type { Database } from "../../db/client.ts";
 import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import type { paymentsApi } from "../../shared/contracts/mod.ts";
-import { balanceOf, deposit, openWallet } from "./wallets.ts";
+import { balanceOf, deposit, openWallet } from "./store.ts";
 
 export function paymentsEndpoints(
   db: Database,

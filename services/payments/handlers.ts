@@ -7,7 +7,7 @@ import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
 import { outbox } from "../../db/payments/schema.ts";
-import { openWallet, refundOrder, takePayment } from "./wallets.ts";
+import { openWallet, refundOrder, takePayment } from "./store.ts";
 
 const source = "payments";
 

@@ -4,7 +4,7 @@ import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import { usersApi } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import type { OutboxRelay } from "../../shared/outbox/mod.ts";
-import { createAccount, findAccountByEmail, findAccountById } from "./accounts.ts";
+import { createAccount, findAccountByEmail, findAccountById } from "./store.ts";
 import type { UsersConfig } from "./config.ts";
 import type { PasswordHashing } from "./hashing.ts";
 import { issueToken } from "./token.ts";

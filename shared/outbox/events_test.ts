@@ -9,7 +9,7 @@ import { orders, outbox, timeline } from "../../db/orders/schema.ts";
 import { transaction } from "../../db/transaction.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
-import { placeOrder } from "../../services/orders/orders.ts";
+import { placeOrder } from "../../services/orders/store.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
 import { PayloadTooLarge } from "../bus/payload.ts";
 import { orderPlaced, ordersStream } from "../contracts/mod.ts";

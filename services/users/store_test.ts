@@ -3,7 +3,7 @@ import { count } from "drizzle-orm";
 import { outbox } from "../../db/users/schema.ts";
 import { userRegistered } from "../../shared/contracts/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
-import { createAccount, findAccountByEmail, findAccountById } from "./accounts.ts";
+import { createAccount, findAccountByEmail, findAccountById } from "./store.ts";
 
 const origin = { source: "users", correlationId: "c-1" };
 

@@ -5,7 +5,7 @@ import { maxBalanceCents, maxDepositCents } from "../../shared/contracts/mod.ts"
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { paymentsConfig } from "./config.ts";
-import { deposit, openWallet, refundOrder, takePayment } from "./wallets.ts";
+import { deposit, openWallet, refundOrder, takePayment } from "./store.ts";
 
 Deno.test("payments: a charge takes the money and records itself, or does neither", async (t) => {
   const databases = await testDatabases();

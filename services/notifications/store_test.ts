@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { transaction } from "../../db/transaction.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
-import { notificationsFor, recordNotification } from "./notifications.ts";
+import { notificationsFor, recordNotification } from "./store.ts";
 
 Deno.test("notifications: a page at a time, newest first, ties by id", async (t) => {
   const databases = await testDatabases();

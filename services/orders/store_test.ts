@@ -4,7 +4,7 @@ import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/
 import type { OutboxRow } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";
-import { listOrders, type NewOrder, placeOrder, stepThenChange, timelineOf } from "./orders.ts";
+import { listOrders, type NewOrder, placeOrder, stepThenChange, timelineOf } from "./store.ts";
 
 const origin = { source: "orders", correlationId: "c-1" };
 
