@@ -4,7 +4,7 @@ import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import type { catalogApi } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { quoteItems } from "./domain.ts";
-import { findProduct, findProducts, listProducts } from "./products.ts";
+import { findProduct, findProducts, listProducts } from "./store.ts";
 
 export function catalogEndpoints(db: Database): RpcHandlers<typeof catalogApi.endpoints> {
   return {

@@ -12,7 +12,7 @@ import {
 } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
-import { checkStock, holdStock, releaseStock } from "./reservations.ts";
+import { checkStock, holdStock, releaseStock } from "./store.ts";
 import { together } from "../../db/together.ts";
 
 const source = "catalog";

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { products } from "../../db/catalog/schema.ts";
 import { product } from "../../shared/contracts/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
-import { findProduct, findProducts, listProducts } from "./products.ts";
+import { findProduct, findProducts, listProducts } from "./store.ts";
 import { seedCatalog, seedProducts } from "./seed.ts";
 
 Deno.test("products repository", async (t) => {
