@@ -2,7 +2,7 @@
 import { orderCancelled, orderConfirmed, orderPlaced } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
 import type { HandlerContext } from "../../shared/events/mod.ts";
-import { findRow, insertRow, updateRow } from "./history.ts";
+import { findRow, insertRow, updateRow } from "./store.ts";
 import { type OrderEvent, project } from "./projection.ts";
 
 async function fold(event: OrderEvent, { tx }: HandlerContext) {

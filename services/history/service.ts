@@ -6,7 +6,7 @@ import { inbox, orderHistory } from "../../db/history/schema.ts";
 import { historyApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { historyHandlers } from "./handlers.ts";
-import { historyOf, totalsOf } from "./history.ts";
+import { historyOf, totalsOf } from "./store.ts";
 import { migrations } from "../../db/history/migrations.ts";
 import { baseConfig } from "../../shared/config/mod.ts";
 

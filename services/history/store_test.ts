@@ -3,7 +3,7 @@ import { testDatabases } from "../../tests/harness/databases.ts";
 import { sql } from "drizzle-orm";
 import { orderHistory } from "../../db/history/schema.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";
-import { historyOf, insertRow, totalsOf } from "./history.ts";
+import { historyOf, insertRow, totalsOf } from "./store.ts";
 import type { HistoryRow } from "./projection.ts";
 
 Deno.test("history: a user's orders a page at a time, totals over all of them", async (t) => {
