@@ -65,11 +65,10 @@ export const subjectFilter = z.string().max(maxSubjectLength).refine(
 );
 
 /**
- * The schema of a range of a stream to replay: the stream, optionally one subject in it, a start (a
- * sequence or a time, not both) and an end sequence. Not the function of the same name
- * (shared/events/replay.ts), which replays one.
+ * The range a replay request names: the stream, optionally one subject in it, a start (a sequence
+ * or a time, not both) and an end sequence. `replayRange` (shared/events/replay.ts) replays one.
  */
-export const replayRange = z.object({
+export const replayRangeRequest = z.object({
   stream: streamName,
   /** One subject or wildcard inside the stream, e.g. `orders.order.placed`. */
   subject: subjectFilter.optional(),
@@ -82,8 +81,8 @@ export const replayRange = z.object({
 }).refine((r) => r.fromSeq === undefined || r.toSeq === undefined || r.fromSeq <= r.toSeq, {
   message: "fromSeq is after toSeq",
 });
-/** A range as `replayRange` describes it. */
-export type ReplayRange = z.infer<typeof replayRange>;
+/** A range as `replayRangeRequest` describes it. */
+export type ReplayRange = z.infer<typeof replayRangeRequest>;
 
 /**
  * What a delivery would do in a dry run: apply it, skip it (applied before), ignore it (no
@@ -171,7 +170,7 @@ function opsEndpoints(service: string) {
     replayEvents: {
       subject: subject("replay"),
       request: z.object({
-        range: replayRange,
+        range: replayRangeRequest,
         dryRun: z.boolean().default(false),
         /** Core NATS subject the service publishes progress to while it works. */
         progressSubject: subjectFilter.optional(),

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { isSubject, maxSubjectLength, operatorActed, operatorReason, replayRange } from "./ops.ts";
+import {
+  isSubject,
+  maxSubjectLength,
+  operatorActed,
+  operatorReason,
+  replayRangeRequest,
+} from "./ops.ts";
 
 Deno.test("NATS subjects and filters: what the server takes, and nothing it chokes on", async (t) => {
   await t.step("subjects, wildcards and stream names are taken", () => {
@@ -42,11 +48,11 @@ Deno.test("NATS subjects and filters: what the server takes, and nothing it chok
   });
 
   await t.step("a replay range's subject is checked by its contract", () => {
-    const bad = replayRange.safeParse({ stream: "ORDERS", subject: "orders..placed" });
+    const bad = replayRangeRequest.safeParse({ stream: "ORDERS", subject: "orders..placed" });
     assert.equal(bad.success, false);
     assert.deepEqual(bad.error?.issues.map((i) => i.path.join(".")), ["subject"]);
-    assert.ok(replayRange.safeParse({ stream: "ORDERS", subject: "orders.>" }).success);
-    assert.equal(replayRange.safeParse({ stream: "x".repeat(33) }).success, false);
+    assert.ok(replayRangeRequest.safeParse({ stream: "ORDERS", subject: "orders.>" }).success);
+    assert.equal(replayRangeRequest.safeParse({ stream: "x".repeat(33) }).success, false);
   });
 });
 
