@@ -1,5 +1,4 @@
 /** The gateway: public HTTP in, typed NATS requests out. Owns no data. */
-import type { NatsConnection } from "@nats-io/nats-core";
 import { natsAnswers, rpcClient } from "../../shared/bus/mod.ts";
 import { serviceReady } from "../../shared/health/mod.ts";
 import {
@@ -11,23 +10,22 @@ import {
   paymentsApi,
   usersApi,
 } from "../../shared/contracts/mod.ts";
-import type { Logger } from "../../shared/log/mod.ts";
 import { BreakerRegistry, defaultRetryPolicy } from "../../shared/resilience/mod.ts";
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
-import type { RunningService, ServiceModule } from "../../shared/runtime/mod.ts";
+import type { BootContext, RunningService, ServiceModule } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
 import { serviceStatsText } from "./service_stats.ts";
 import { TokenBuckets } from "./rate_limit.ts";
 import { tokenKey } from "./token_key.ts";
 import { type GatewayConfig, gatewayConfig } from "./config.ts";
 
-export interface GatewayDeps {
-  config: GatewayConfig;
-  nc: NatsConnection;
-  log: Logger;
-}
-
-export async function startGateway({ config, nc, log }: GatewayDeps): Promise<RunningService> {
+/**
+ * Starts the gateway from the part of its boot context it uses (the app's own dependencies are
+ * `GatewayDeps` in app.ts): RPC clients behind breakers, readiness, rate limits, the Hono app.
+ */
+export async function startGateway(
+  { config, nc, log }: Pick<BootContext<GatewayConfig>, "config" | "nc" | "log">,
+): Promise<RunningService> {
   const breakers = new BreakerRegistry({
     failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
     coolDownMs: config.BREAKER_COOL_DOWN_MS,
