@@ -7,7 +7,7 @@ import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
 import { orderCancelled, orderConfirmed, ordersStream } from "../contracts/mod.ts";
-import { opsRoutes } from "../health/mod.ts";
+import { probeRoutes } from "../health/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
 import {
@@ -214,7 +214,7 @@ Deno.test("event consumer heals: a lost durable or store is made again", async (
       backoffMs: [50],
     });
   let consumer = await start();
-  const health = opsRoutes({ events: () => consumer.ready() });
+  const health = probeRoutes({ events: () => consumer.ready() });
   const readiness = async () => (await health.request("/ready")).status;
   const publish = (event: { id: string; type: string }) =>
     js.publish(event.type, JSON.stringify(event), { msgID: event.id });

@@ -60,8 +60,8 @@ export async function serviceReady(
   throw new Error(`not ready: ${failing.map(([name, why]) => `${name}: ${why}`).join("; ")}`);
 }
 
-/** `/health`, `/ready` (503 when a check fails, naming it) and `/metrics`. */
-export function opsRoutes(checks: Record<string, ReadinessCheck>): Hono {
+/** The probe routes: `/health`, `/ready` (503 when a check fails, naming it) and `/metrics`. */
+export function probeRoutes(checks: Record<string, ReadinessCheck>): Hono {
   const app = new Hono();
   app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/ready", async (c) => {

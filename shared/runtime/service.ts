@@ -21,7 +21,7 @@ import {
   type RunningConsumer,
   startEventConsumer,
 } from "../events/mod.ts";
-import { checkReadiness, opsRoutes, type ReadinessCheck } from "../health/mod.ts";
+import { checkReadiness, probeRoutes, type ReadinessCheck } from "../health/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
 import type { RunningService } from "./mod.ts";
@@ -181,9 +181,9 @@ export async function runService<E extends RpcEndpoints>(
     log,
     description: definition.description,
   });
-  const ops = opsRoutes(checks);
+  const probes = probeRoutes(checks);
   return {
-    fetch: ops.fetch,
+    fetch: probes.fetch,
     stop: async () => {
       await rpc.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
