@@ -164,7 +164,7 @@ export const readinessReport = z.object({
   checks: z.record(z.string(), z.string()),
 });
 
-function opsEndpoints(service: string) {
+function operationsEndpoints(service: string) {
   const subject = (action: string) => `ops.${service}.${action}`;
   return {
     replayEvents: {
@@ -228,12 +228,12 @@ function opsEndpoints(service: string) {
   } satisfies Record<string, RpcEndpoint>;
 }
 
-/** The operator's endpoints every service answers, as `opsEndpoints` makes them. */
-export type OpsEndpoints = ReturnType<typeof opsEndpoints>;
+/** The operator's endpoints every service answers, as `operationsEndpoints` makes them. */
+export type OperationsEndpoints = ReturnType<typeof operationsEndpoints>;
 
 /** The operator's endpoints of `service`. */
-export function opsApi(service: string): RpcService<OpsEndpoints> {
-  return { name: service, endpoints: opsEndpoints(service) };
+export function operationsApi(service: string): RpcService<OperationsEndpoints> {
+  return { name: service, endpoints: operationsEndpoints(service) };
 }
 
 /** Progress a service publishes while it replays. */

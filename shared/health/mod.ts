@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { rpcClient, withTimeout } from "../bus/mod.ts";
-import { opsApi } from "../contracts/mod.ts";
+import { operationsApi } from "../contracts/mod.ts";
 import { registry } from "../telemetry/mod.ts";
 import { errorSummary } from "../errors/mod.ts";
 
@@ -52,7 +52,7 @@ export async function serviceReady(
   service: string,
   timeoutMs = 800,
 ): Promise<void> {
-  const report = await rpcClient(nc, opsApi(service), { timeoutMs }).ready({}).catch(() => {
+  const report = await rpcClient(nc, operationsApi(service), { timeoutMs }).ready({}).catch(() => {
     throw new Error(`${service} does not answer`);
   });
   if (report.ready) return;

@@ -8,7 +8,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
-import { opsApi, type RedriveResult } from "../contracts/mod.ts";
+import { operationsApi, type RedriveResult } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -75,7 +75,7 @@ export async function showDeadLetter(nc: NatsConnection, seq: number): Promise<D
 /** A record that a letter was discarded: it keeps the letter's subject taken. */
 const isTombstone = (entry: StreamEntry) => deadLetterHeaders.discarded in entry.headers;
 
-/** The most letters one re-drive request names: `sequences` in opsApi's redriveDeadLetters. */
+/** The most letters one re-drive request names: `sequences` in redriveDeadLetters. */
 const redriveBatch = 1000;
 
 /**
@@ -114,7 +114,7 @@ export async function redriveDeadLetters(
   } else letters = await listDeadLetters(nc, { service: options.service });
   const byService = Map.groupBy(letters, (letter) => letter.service);
   for (const [service, letters] of byService) {
-    const client = rpcClient(nc, opsApi(service), { timeoutMs: 60_000 });
+    const client = rpcClient(nc, operationsApi(service), { timeoutMs: 60_000 });
     // A request names at most `redriveBatch` letters (the contract's bound): more go in batches.
     for (let first = 0; first < letters.length; first += redriveBatch) {
       const own = letters.slice(first, first + redriveBatch);
@@ -155,7 +155,7 @@ export async function discardDeadLetter(
       ? (await readEntry(nc, letter.stream, letter.streamSeq).catch(() => null))?.event
       : undefined);
   if (event) {
-    await rpcClient(nc, opsApi(letter.service), { timeoutMs: 10_000 }).markHandled({
+    await rpcClient(nc, operationsApi(letter.service), { timeoutMs: 10_000 }).markHandled({
       events: [{
         id: event.id,
         type: event.type,

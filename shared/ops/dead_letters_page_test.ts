@@ -7,7 +7,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream, serveRpc } from "../bus/mod.ts";
-import { opsApi } from "../contracts/mod.ts";
+import { operationsApi } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
 import { listDeadLetters, redriveDeadLetters } from "./dead_letters.ts";
@@ -58,7 +58,7 @@ Deno.test("dead letters: re-driving all of many goes in requests of at most 1,00
   const nc = await connectNats(server.url, "dead-letters-batch-test");
   const asked: number[] = [];
   const log = createLogger({ service: "ops", level: "error" });
-  const fake = await serveRpc(nc, opsApi("fake"), {
+  const fake = await serveRpc(nc, operationsApi("fake"), {
     redriveDeadLetters: ({ sequences }: { sequences: number[] }) => {
       asked.push(sequences.length);
       return Promise.resolve({ results: sequences.map((seq) => ({ seq, outcome: "applied" })) });

@@ -5,12 +5,12 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
-import { opsApi, type ParkedOutboxRow } from "../contracts/mod.ts";
+import { operationsApi, type ParkedOutboxRow } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { recordAction, requireReason } from "./audit.ts";
 
 const client = (nc: NatsConnection, service: string) =>
-  rpcClient(nc, opsApi(service), { timeoutMs: 10_000 });
+  rpcClient(nc, operationsApi(service), { timeoutMs: 10_000 });
 
 /** The parked rows of `service`'s outbox, oldest first (at most `limit`, 100). */
 export async function listParkedOutbox(

@@ -7,7 +7,7 @@ import { createInbox } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
 import {
   allRpcServices,
-  opsApi,
+  operationsApi,
   type ReplayProgress,
   replayProgress,
   type ReplayRange,
@@ -52,7 +52,7 @@ export async function replayToService(
   request: ReplayRequest,
 ): Promise<ReplayReport> {
   knownService(request.service);
-  const client = rpcClient(nc, opsApi(request.service), { timeoutMs: replayTimeoutMs });
+  const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const report = await withProgress(
     nc,
     request.onProgress,
@@ -86,7 +86,7 @@ export async function rebuildReadModel(
   request: Omit<ReplayRequest, "range" | "dryRun">,
 ): Promise<{ tables: string[]; streams: ReplayReport[] }> {
   knownService(request.service);
-  const client = rpcClient(nc, opsApi(request.service), { timeoutMs: replayTimeoutMs });
+  const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const result = await withProgress(
     nc,
     request.onProgress,

@@ -12,7 +12,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.ts";
 import type { RpcHandlers } from "../bus/mod.ts";
 import type {
-  OpsEndpoints,
+  OperationsEndpoints,
   RedriveResult,
   ReplayProgress,
   StreamDefinition,
@@ -47,15 +47,15 @@ export interface OperationsOptions {
 }
 
 /**
- * The handlers of the operator's endpoints every service answers (`opsApi(service)`): mark events
- * handled in the inbox, list, re-queue and discard parked outbox rows, readiness, replay a stream
- * range through a dispatcher, rebuild the read model (truncate and replay in one transaction),
- * redrive its dead letters (one result per letter; a letter handled is deleted). Each throws
- * `ServiceError`: `invalid` for a stream the service does not react to, `unprocessable` for an
- * action the service has no table for (no inbox, no outbox, no read model), `not_found` for an
+ * The handlers of the operator's endpoints every service answers (`operationsApi(service)`): mark
+ * events handled in the inbox, list, re-queue and discard parked outbox rows, readiness, replay a
+ * stream range through a dispatcher, rebuild the read model (truncate and replay in one
+ * transaction), redrive its dead letters (one result per letter; a letter handled is deleted). Each
+ * throws `ServiceError`: `invalid` for a stream the service does not react to, `unprocessable` for
+ * an action the service has no table for (no inbox, no outbox, no read model), `not_found` for an
  * outbox row it does not hold.
  */
-export function operations(options: OperationsOptions): RpcHandlers<OpsEndpoints> {
+export function operations(options: OperationsOptions): RpcHandlers<OperationsEndpoints> {
   const { nc, service, db, dispatchers } = options;
 
   function dispatcherOf(stream: string): Dispatcher {

@@ -9,7 +9,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { ServiceDatabase } from "../../db/client.ts";
 import { ensureStream, natsAnswers, type RpcHandlers, serveRpc } from "../bus/mod.ts";
 import {
-  opsApi,
+  operationsApi,
   type RpcEndpoints,
   type RpcService,
   type StreamDefinition,
@@ -89,7 +89,7 @@ export interface ServiceResources {
 /**
  * Starts a declared service, in order: `prepare`; its stream and outbox relay (when it publishes);
  * one durable event consumer per stream it reacts to; its RPC endpoints together with the
- * operator's endpoints (`opsApi`) on the services framework. Resolves to its HTTP face (`/health`,
+ * operator's endpoints (`operationsApi`) on the services framework. Resolves to its HTTP face (`/health`,
  * `/ready` while NATS, the database and every consumer answer, `/metrics`) and a `stop()` that
  * stops the endpoints, then the consumers, then the relay. Throws what a start step throws (NATS or
  * the database unreachable).
@@ -174,7 +174,7 @@ export async function runService<E extends RpcEndpoints>(
   });
   const api = {
     name: service,
-    endpoints: { ...definition.api.endpoints, ...opsApi(service).endpoints },
+    endpoints: { ...definition.api.endpoints, ...operationsApi(service).endpoints },
   };
   const rpc = await serveRpc(nc, api, { ...endpoints, ...operator }, {
     version: definition.version,
