@@ -84,6 +84,7 @@ export const stockReserved = defineEvent(
   "catalog.stock.reserved",
   1,
   z.object({ orderId: uuid, userId: uuid, items: stockItems }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /**
@@ -102,6 +103,7 @@ export const stockRejected = defineEvent(
     )
       .max(maxOrderLines),
   }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /** `catalog.stock.released` v1: a cancelled order's reservation went back to stock. */
@@ -111,6 +113,8 @@ export const stockReleased = defineEvent(
   // userId: as every fact of an order, so consumers keep one user's facts in order. Optional:
   // the first releases were published without it.
   z.object({ orderId: uuid, userId: uuid.optional(), items: stockItems }),
+  // The first releases name no user: those go by their order alone.
+  { orderingKey: (data) => data.userId ? `user:${data.userId}` : `order:${data.orderId}` },
 );
 
 /** The catalog service's stream, `CATALOG`, on `catalog.>`. */

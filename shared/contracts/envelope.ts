@@ -40,18 +40,37 @@ export const envelope = z.object({
 export type Envelope = z.infer<typeof envelope>;
 
 /**
+ * What a producer declares about an event beside its data. `orderingKey` names the events that must
+ * be applied one after another: it reads the event's checked data and returns the key they share,
+ * or `null` when the event needs no order (each is then applied on its own). Consumers hand events
+ * of one key to one lane, in stream order (shared/events/ordering.ts); different keys may run side
+ * by side.
+ *
+ * The platform's rule: by user (`user:<userId>`) when the data names a user, else by order
+ * (`order:<orderId>`). By user rather than by order: a user's facts touch the same rows (their
+ * wallet), and two lanes locking them in different orders would deadlock. Contract tests check it.
+ */
+export interface EventOptions<Data> {
+  // A method, not a property: a definition then stays assignable to `EventDefinition`, whose data
+  // is `unknown` (methods are compared bivariantly).
+  orderingKey(data: Data): string | null;
+}
+
+/**
  * An event's contract: its `type` (also its NATS subject, `<owner>.<aggregate>.<fact>`), its
- * `version`, and the schema of its envelope with `data` checked by `data`. A changed shape is a new
- * version, defined beside the old one.
+ * `version`, the schema of its envelope with `data` checked by `data`, and the `orderingKey` its
+ * producer declares (see `EventOptions`; undefined when not declared: each event on its own). A
+ * changed shape is a new version, defined beside the old one.
  */
 export function defineEvent<const T extends string, D extends z.ZodType>(
   type: T,
   version: number,
   data: D,
+  options?: EventOptions<z.infer<D>>,
 ) {
   const schema = envelope.extend({ type: z.literal(type), version: z.literal(version), data });
   /** `subject` is the type: `<owner>.<aggregate>.<fact>`. */
-  return { type, version, subject: type, schema };
+  return { type, version, subject: type, schema, orderingKey: options?.orderingKey };
 }
 
 /** Any event's contract, as `defineEvent` makes it. */

@@ -281,6 +281,8 @@ export const operatorActed = defineEvent(
     reason: text(maxOperatorReasonLength, { line: true }).optional(),
     outcome: text(maxAuditOutcomeLength, { line: true }),
   }),
+  // No order: operators' actions are independent facts, each applied on its own.
+  { orderingKey: () => null },
 );
 
 /** The stream of operator actions, `AUDIT`, on `audit.>`. */

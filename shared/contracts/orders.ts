@@ -102,6 +102,7 @@ export const orderPlaced = defineEvent(
     items: quotedItems,
     totalCents: orderTotalCents,
   }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /** `orders.order.confirmed` v1: paid and its stock reserved. */
@@ -109,6 +110,7 @@ export const orderConfirmed = defineEvent(
   "orders.order.confirmed",
   1,
   z.object({ orderId: uuid, userId: uuid, totalCents: orderTotalCents }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /**
@@ -118,6 +120,7 @@ export const orderCancelled = defineEvent(
   "orders.order.cancelled",
   1,
   z.object({ orderId: uuid, userId: uuid, reason: cancelReason }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /** The orders service's stream, `ORDERS`, on `orders.>`. */

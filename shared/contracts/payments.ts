@@ -44,6 +44,7 @@ export const paymentCharged = defineEvent(
     /** Carried on so the catalog can reserve without asking the orders service. */
     items: orderItems,
   }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /**
@@ -54,6 +55,7 @@ export const paymentDeclined = defineEvent(
   "payments.payment.declined",
   1,
   z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents, balanceCents }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /**
@@ -64,6 +66,7 @@ export const paymentRefunded = defineEvent(
   "payments.payment.refunded",
   1,
   z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /** The payments service's stream, `PAYMENTS`, on `payments.>`. */

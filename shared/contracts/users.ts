@@ -50,6 +50,7 @@ export const userRegistered = defineEvent(
   "users.user.registered",
   1,
   z.object({ userId: uuid, email, name: text(maxNameLength) }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /** The users service's stream, `USERS`, on `users.>`. */
