@@ -259,7 +259,7 @@ export const operatorReason = text(maxOperatorReasonLength, {
 
 /**
  * Every operator action, kept as a fact: who did what to which, and why. Each text is one
- * bounded line (limits.ts); `recordAction` (shared/ops/audit.ts) fits what it writes to these.
+ * bounded line (limits.ts); `recordAction` (shared/operator/audit.ts) fits what it writes to these.
  */
 export const operatorActed = defineEvent(
   "audit.operator.acted",

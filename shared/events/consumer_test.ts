@@ -17,7 +17,7 @@ import {
   sendToDeadLetters,
   startEventConsumer,
 } from "./mod.ts";
-import { filterSubject } from "./consumer.ts";
+import { filterSubject } from "./durable.ts";
 
 const log = createLogger({ service: "notifications", level: "error" });
 const confirmed = (orderId = crypto.randomUUID()) =>

@@ -115,24 +115,8 @@ export async function runService<E extends RpcEndpoints>(
     });
   }
 
-  const consumers: RunningConsumer[] = [];
-  for (const { stream, handlers, independentKeys } of definition.reactsTo?.streams ?? []) {
-    consumers.push(
-      await startEventConsumer({
-        nc,
-        service,
-        stream,
-        handlers,
-        independentKeys,
-        db,
-        inbox: definition.reactsTo!.inbox,
-        log,
-        afterCommit: relay?.committed,
-        ...delivery,
-      }),
-    );
-  }
-
+  // One dispatcher per stream, shared by the live consumer and the operator's replay, rebuild
+  // and redrive: an event meets the same rules, and its outbox rows go out at commit, either way.
   const dispatchers = new Map(
     (definition.reactsTo?.streams ?? []).map(({ stream, handlers, independentKeys }) => [
       stream.name,
@@ -142,10 +126,28 @@ export async function runService<E extends RpcEndpoints>(
         db,
         inbox: definition.reactsTo!.inbox,
         log,
+        afterCommit: relay?.committed,
         independentKeys,
       }),
     ]),
   );
+  const consumers: RunningConsumer[] = [];
+  for (const { stream, handlers } of definition.reactsTo?.streams ?? []) {
+    consumers.push(
+      await startEventConsumer({
+        nc,
+        service,
+        stream,
+        handlers,
+        db,
+        inbox: definition.reactsTo!.inbox,
+        log,
+        dispatcher: dispatchers.get(stream.name),
+        ...delivery,
+      }),
+    );
+  }
+
   // Ready while NATS and the database answer and every durable consumer can fetch (one that
   // the server lost is being recreated meanwhile: events would wait).
   const checks: Record<string, ReadinessCheck> = {

@@ -18,7 +18,7 @@ import {
   resolveStream,
   showDeadLetter,
   type StreamEntry,
-} from "../../../shared/ops/mod.ts";
+} from "../../../shared/operator/mod.ts";
 import {
   defaultPageSize,
   instant,
