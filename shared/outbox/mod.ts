@@ -7,14 +7,7 @@ export {
   publishesThrough,
   refuseOversizedEvent,
 } from "./events.ts";
-export {
-  enqueueEvent,
-  insertOutboxRow,
-  type OutboxRelay,
-  type OutboxRow,
-  type RelayOptions,
-  startOutboxRelay,
-  withOutboxRow,
-} from "./relay.ts";
+export { enqueueEvent, insertOutboxRow, type OutboxRow, withOutboxRow } from "./enqueue.ts";
+export { type OutboxRelay, type RelayOptions, startOutboxRelay } from "./relay.ts";
 export { type OutboxTable, outboxTable } from "./table.ts";
 export { discardParked, listParked, type ParkedRow, requeueParked } from "./parked.ts";

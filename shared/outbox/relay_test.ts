@@ -11,7 +11,7 @@ import { connectNats, ensureStream } from "../bus/mod.ts";
 import { userRegistered, usersStream } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent, enqueueEvent, startOutboxRelay, withOutboxRow } from "./mod.ts";
-import { failureKind, subjectMatches } from "./relay.ts";
+import { failureKind, subjectMatches } from "./publish.ts";
 import { discardParked, listParked, requeueParked } from "./parked.ts";
 
 const origin = { source: "users", correlationId: "c-1" };
