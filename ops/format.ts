@@ -5,7 +5,7 @@ import {
   type ReplayProgress,
   type ReplayReport,
 } from "../shared/contracts/mod.ts";
-import type { DeadLetter, ServiceInstance, StreamEntry } from "../shared/ops/mod.ts";
+import type { DeadLetter, ServiceInstance, StreamEntry } from "../shared/operator/mod.ts";
 
 // What a terminal would act on instead of showing: C0 and C1 control characters (ESC starts an
 // ECMA-48 escape sequence; U+009B is CSI on its own), the line and paragraph separators, and

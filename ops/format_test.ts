@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { sinceOption, UsageError } from "./cli.ts";
 import type { Envelope } from "../shared/contracts/mod.ts";
-import type { DeadLetter, StreamEntry } from "../shared/ops/mod.ts";
+import type { DeadLetter, StreamEntry } from "../shared/operator/mod.ts";
 import { parkedLine } from "./commands/outbox.ts";
 import {
   deadLetterLine,

@@ -13,7 +13,7 @@ import { startCatalog } from "../services/catalog/service.ts";
 import { connectNats } from "../shared/bus/mod.ts";
 import type { ReplayProgress, ReplayReport } from "../shared/contracts/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
-import { replayToService } from "../shared/ops/mod.ts";
+import { replayToService } from "../shared/operator/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { type Stack, startStack } from "./harness/stack.ts";
 import { eventually } from "./harness/eventually.ts";

@@ -4,7 +4,7 @@ import {
   listDeadLetters,
   redriveDeadLetters,
   showDeadLetter,
-} from "../../shared/ops/mod.ts";
+} from "../../shared/operator/mod.ts";
 import { type Cli, sequenceOption, UsageError } from "../cli.ts";
 import { deadLetterLine, printable, printableJson } from "../format.ts";
 

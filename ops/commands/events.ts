@@ -1,5 +1,5 @@
 /** `events tail` and `events show`: a stream, read by subject, time or sequence. */
-import { readEntry, readStream, resolveStream } from "../../shared/ops/mod.ts";
+import { readEntry, readStream, resolveStream } from "../../shared/operator/mod.ts";
 import { type Cli, sequenceOption, sinceOption, UsageError } from "../cli.ts";
 import { eventLine, printableJson } from "../format.ts";
 

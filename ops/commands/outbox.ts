@@ -1,5 +1,5 @@
 /** `outbox <service> [--requeue ID | --discard ID --reason "why"]`: the rows its relay parked. */
-import { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "../../shared/ops/mod.ts";
+import { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "../../shared/operator/mod.ts";
 import type { ParkedOutboxRow } from "../../shared/contracts/mod.ts";
 import { type Cli, UsageError } from "../cli.ts";
 import { printable, printableJson } from "../format.ts";

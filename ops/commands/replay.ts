@@ -1,6 +1,6 @@
 /** `replay`: a range of a stream to one service's handlers; `--rebuild` its read model. */
 import type { ReplayProgress } from "../../shared/contracts/mod.ts";
-import { rebuildReadModel, replayToService, resolveStream } from "../../shared/ops/mod.ts";
+import { rebuildReadModel, replayToService, resolveStream } from "../../shared/operator/mod.ts";
 import { type Cli, knownService, sequenceOption, sinceOption, UsageError } from "../cli.ts";
 import { printableJson, progressLine, replaySummary } from "../format.ts";
 

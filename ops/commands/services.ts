@@ -1,6 +1,6 @@
 /** `services`: every running instance, from the NATS services framework's discovery. */
 import { errors } from "@nats-io/nats-core";
-import { discoverServices, type ServiceInstance } from "../../shared/ops/mod.ts";
+import { discoverServices, type ServiceInstance } from "../../shared/operator/mod.ts";
 import { type Cli, knownService, sequenceOption } from "../cli.ts";
 import { printableJson, serviceLines } from "../format.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The operator's toolbox, shared by the `deno task ops` CLI and the gateway's admin routes:
+ * The operator's kit, shared by the `deno task ops` CLI and the gateway's admin routes:
  * read streams, replay to a service, rebuild a read model, handle dead letters and parked
  * outbox rows, discover service instances. Every action that changes something is recorded
  * (see audit.ts).

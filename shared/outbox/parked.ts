@@ -1,7 +1,8 @@
 /**
  * The outbox rows the relay parked (see relay.ts), for an operator: list them, re-queue one once
  * its cause is fixed (the relay tries it again from zero attempts), or discard one. Served by
- * each service's ops endpoints; `deno task ops outbox` and the audit are in shared/ops.
+ * each service's operations endpoints; `deno task ops outbox` and the audit are in
+ * shared/operator.
  */
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
