@@ -1,7 +1,8 @@
 export { connectNats, natsAnswers, withTimeout } from "./connect.ts";
 export { budgetHeader, correlationHeader } from "./headers.ts";
 export { type RpcContext, type RpcHandlers, type ServeOptions, serveRpc } from "./rpc_server.ts";
-export { type CallOptions, type RpcClient, rpcClient } from "./rpc_client.ts";
+export { type RpcClient, rpcClient } from "./rpc_client.ts";
+export type { CallOptions } from "./rpc_call.ts";
 export { duplicateWindowMs, ensureStream } from "./streams.ts";
 export {
   isConsumerInUse,
