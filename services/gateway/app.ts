@@ -23,7 +23,7 @@ import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
 import { boundedBody } from "./body.ts";
 import { CatalogSnapshot } from "./catalog_snapshot.ts";
 import { docsRoutes } from "./docs.ts";
-import type { GatewayEnv } from "./env.ts";
+import type { GatewayEnv } from "./context.ts";
 import { httpMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { errorToProblem, problem } from "./problem.ts";

@@ -4,7 +4,7 @@
  * the connection for as long as it liked (issue 17, class 3).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { GatewayEnv } from "./env.ts";
+import type { GatewayEnv } from "./context.ts";
 
 export interface BodyBounds {
   /** The largest body read, in bytes. */

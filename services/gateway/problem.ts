@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { errorKinds, ServiceError, statusOf } from "../../shared/errors/mod.ts";
-import type { GatewayEnv } from "./env.ts";
+import type { GatewayEnv } from "./context.ts";
 
 /**
  * The `kind` of every error a client can see: the services' kinds (shared/errors), and those

@@ -10,7 +10,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
 import { verify } from "hono/jwt";
-import type { AccessClaims, GatewayEnv } from "./env.ts";
+import type { AccessClaims, GatewayEnv } from "./context.ts";
 import { problem } from "./problem.ts";
 
 export interface BucketOptions {

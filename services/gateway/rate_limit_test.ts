@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { GatewayEnv } from "./env.ts";
+import type { GatewayEnv } from "./context.ts";
 import { addressKey, addressRateLimit, TokenBuckets } from "./rate_limit.ts";
 
 Deno.test("token bucket: a burst, then refusals that say how long to wait", () => {

@@ -28,7 +28,7 @@ import {
 } from "../../../shared/contracts/mod.ts";
 import { natsAnswers } from "../../../shared/bus/mod.ts";
 import { ServiceError } from "../../../shared/errors/mod.ts";
-import type { GatewayEnv } from "../env.ts";
+import type { GatewayEnv } from "../context.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
 

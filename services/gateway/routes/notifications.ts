@@ -2,7 +2,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
 import { type notificationsApi, pageQuery } from "../../../shared/contracts/mod.ts";
-import { callOptions, type GatewayEnv } from "../env.ts";
+import { callOptions, type GatewayEnv } from "../context.ts";
 import { validated } from "../validation.ts";
 
 type Notifications = RpcClient<typeof notificationsApi.endpoints>;

@@ -9,7 +9,7 @@ import {
   pageQuery,
   uuid,
 } from "../../../shared/contracts/mod.ts";
-import { callOptions, type GatewayEnv } from "../env.ts";
+import { callOptions, type GatewayEnv } from "../context.ts";
 import { problem } from "../problem.ts";
 import { validated } from "../validation.ts";
 

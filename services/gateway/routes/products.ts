@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
 import { type catalogApi, uuid } from "../../../shared/contracts/mod.ts";
 import { type CatalogSnapshot, freshOrStale } from "../catalog_snapshot.ts";
-import { callOptions, type GatewayEnv } from "../env.ts";
+import { callOptions, type GatewayEnv } from "../context.ts";
 import { problem } from "../problem.ts";
 
 type Catalog = RpcClient<typeof catalogApi.endpoints>;

@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
 import { depositAmountCents, type paymentsApi } from "../../../shared/contracts/mod.ts";
-import { callOptions, type GatewayEnv } from "../env.ts";
+import { callOptions, type GatewayEnv } from "../context.ts";
 import { validated } from "../validation.ts";
 
 type Payments = RpcClient<typeof paymentsApi.endpoints>;

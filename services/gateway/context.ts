@@ -1,8 +1,10 @@
+/** The gateway's typed Hono context: its variables, the access token's claims, call options. */
 import type { JwtVariables } from "hono/jwt";
 import type { RequestIdVariables } from "hono/request-id";
 import type { CallOptions } from "../../shared/bus/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 
+/** The access token's claims (users signs them): account id, email, role, expiry (epoch s). */
 export interface AccessClaims {
   sub: string;
   email: string;
@@ -10,7 +12,11 @@ export interface AccessClaims {
   exp: number;
 }
 
-/** What every gateway handler finds in its context. */
+/**
+ * What every gateway handler finds in its context (`c.var`): the request id, the token's claims,
+ * a logger and the deadline. Named `...Env` after Hono's own `Env` type parameter
+ * (`new Hono<Env>()`), which is what it is passed as.
+ */
 export type GatewayEnv = {
   Variables: RequestIdVariables & JwtVariables<AccessClaims> & {
     log: Logger;
