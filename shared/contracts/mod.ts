@@ -16,7 +16,7 @@ import {
   paymentsStream,
 } from "./payments.ts";
 import { userRegistered, usersApi, usersStream } from "./users.ts";
-import { operatorActed } from "./ops.ts";
+import { operatorActed } from "./operations.ts";
 
 export * from "./rpc.ts";
 export * from "./limits.ts";
@@ -28,7 +28,7 @@ export * from "./orders.ts";
 export * from "./payments.ts";
 export * from "./notifications.ts";
 export * from "./history.ts";
-export * from "./ops.ts";
+export * from "./operations.ts";
 export * from "./paging.ts";
 
 /** Every event of the platform: contract tests walk this list, so none escapes them. */

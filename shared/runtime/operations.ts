@@ -1,9 +1,9 @@
 /**
- * A service's answers to its operator (see contracts/ops.ts): replay a range of a stream to its
- * handlers, rebuild its read model from the start, re-drive its dead letters, mark the events
+ * A service's answers to its operator (see contracts/operations.ts): replay a range of a stream to
+ * its handlers, rebuild its read model from the start, re-drive its dead letters, mark the events
  * of discarded dead letters handled, list, re-queue and discard its parked outbox rows, and say
- * whether it is ready. Deliveries go through the same dispatcher as the live consumer, so the
- * inbox decides what is applied.
+ * whether it is ready. Deliveries go through the same dispatcher as the live consumer, so the inbox
+ * decides what is applied.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";

@@ -5,7 +5,7 @@ import {
   operatorActed,
   operatorReason,
   replayRangeRequest,
-} from "./ops.ts";
+} from "./operations.ts";
 
 Deno.test("NATS subjects and filters: what the server takes, and nothing it chokes on", async (t) => {
   await t.step("subjects, wildcards and stream names are taken", () => {
