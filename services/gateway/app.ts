@@ -1,10 +1,12 @@
 /**
- * The gateway's public HTTP API: the only entry clients use. Every route, with its bodies,
- * parameters and errors, is in the OpenAPI document (openapi.ts, served at /openapi.json).
+ * The gateway's public HTTP API: the only entry clients use. Every route declares itself
+ * (`createRoute`, here and in routes/*.ts) with its bodies, parameters and errors; the OpenAPI
+ * document served at /openapi.json is generated from those declarations (openapi.ts).
  */
+import { createRoute } from "@hono/zod-openapi";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
 import type { RpcClient } from "../../shared/bus/mod.ts";
@@ -25,7 +27,7 @@ import { CatalogSnapshot } from "./catalog_snapshot.ts";
 import { docsRoutes } from "./docs.ts";
 import type { GatewayEnv } from "./context.ts";
 import { httpMetrics } from "./metrics.ts";
-import { openApiDocument } from "./openapi.ts";
+import { openApiDocument, operation, routeGroup } from "./openapi.ts";
 import { errorToProblem, problem } from "./problem.ts";
 import { addressRateLimit, rateLimit, type TokenBuckets } from "./rate_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -62,19 +64,63 @@ export interface GatewayDeps {
   log: Logger;
 }
 
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  ...operation({ summary: "200 while the process lives", ok: { status: 200 } }),
+});
+
+const ready = createRoute({
+  method: "get",
+  path: "/ready",
+  ...operation({
+    summary: "200 when NATS and every routed service answer; 503 naming what is missing",
+    ok: { status: 200 },
+    errors: [503],
+  }),
+});
+
+const metrics = createRoute({
+  method: "get",
+  path: "/metrics",
+  ...operation({ summary: "Prometheus text", ok: { status: 200 } }),
+});
+
+const serviceMetrics = createRoute({
+  method: "get",
+  path: "/metrics/services",
+  ...operation({
+    summary: "Every service instance's requests, errors and time, gathered over NATS",
+    ok: { status: 200 },
+  }),
+});
+
+const openApi = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  ...operation({ summary: "This document", ok: { status: 200 } }),
+});
+
+// Served by docs.ts's plain Hono group: documented here.
+const docs = createRoute({
+  method: "get",
+  path: "/docs",
+  ...operation({ summary: "This document, readable", ok: { status: 200 } }),
+});
+
 export function createGatewayApp(deps: GatewayDeps) {
   const verifyToken = jwt({ secret: deps.tokenKey, alg: "HS256" });
   // The rate limit verifies a bearer token to key requests by user: once per request is enough.
   const authenticated: MiddlewareHandler<GatewayEnv> = (c, next) =>
     c.var.jwtPayload ? next() : verifyToken(c, next);
-  const document = openApiDocument();
   // Health, readiness and metrics stay outside: probes must never be refused.
   const limited = rateLimit(deps.rateLimits, deps.tokenKey);
   const credentialsLimited: MiddlewareHandler<GatewayEnv> = deps.credentialLimits
     ? addressRateLimit(deps.credentialLimits)
     : (_, next) => next();
 
-  const app = new Hono<GatewayEnv>()
+  const app = routeGroup();
+  app
     // No longer than the services and events carry (shared/contracts/fields.ts, correlationId).
     .use(requestId({ limitLength: maxCorrelationIdLength }))
     .use(async (c, next) => {
@@ -110,12 +156,13 @@ export function createGatewayApp(deps: GatewayDeps) {
         });
       },
       onUnreadable: (c) => problem(c, 400, "the body could not be read"),
-    }))
-    .get("/health", (c) => c.json({ status: "ok" }))
-    .get("/ready", async (c) => {
+    }));
+  app
+    .openapi(health, (c) => c.json({ status: "ok" }, 200))
+    .openapi(ready, async (c) => {
       const report = await checkReadiness(deps.readiness);
       const breakers = Object.fromEntries(deps.breakers.all().map((b) => [b.name, b.state]));
-      if (report.ready) return c.json({ status: "ready", checks: report.checks, breakers });
+      if (report.ready) return c.json({ status: "ready", checks: report.checks, breakers }, 200);
       // Not ready is an error like any other: problem+json, kind and Retry-After.
       const missing = Object.entries(report.checks).filter(([, check]) => check !== "ok");
       return problem(c, 503, `not ready: ${missing.map(([name]) => name).join(", ")}`, {
@@ -123,13 +170,15 @@ export function createGatewayApp(deps: GatewayDeps) {
         breakers,
       });
     })
-    .get("/metrics", httpMetrics.printMetrics)
-    .get("/metrics/services", async (c) => {
+    .openapi(metrics, (c) => httpMetrics.printMetrics(c))
+    .openapi(serviceMetrics, async (c) => {
       c.header("content-type", "text/plain; version=0.0.4");
       return c.body(await deps.serviceStats());
     })
-    .get("/openapi.json", (c) => c.json(document))
-    .route("/docs", docsRoutes("/openapi.json"))
+    .openapi(openApi, (c) => c.json(document, 200));
+  app.route("/docs", docsRoutes("/openapi.json"));
+  app.openAPIRegistry.registerPath(docs);
+  app
     .use("/auth/login", credentialsLimited)
     .use("/auth/register", credentialsLimited)
     .use("/auth/*", limited)
@@ -146,6 +195,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     .route("/notifications", notificationRoutes(deps.notifications, authenticated))
     .route("/history", historyRoutes(deps.history, authenticated))
     .route("/admin", adminRoutes(deps.nc, authenticated));
+  // Generated once, after every route has declared itself.
+  const document = openApiDocument(app);
 
   const allowedOn = allowedMethods(app.routes);
   app.notFound((c) => {

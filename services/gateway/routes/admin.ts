@@ -2,9 +2,9 @@
  * The operator's toolbox over HTTP, for an access token with the admin role: the same shared
  * functions as `deno task ops`, so both act and audit alike. A user token gets 403.
  */
+import { createRoute, z } from "@hono/zod-openapi";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { Hono, type MiddlewareHandler } from "hono";
-import { z } from "zod";
+import type { MiddlewareHandler } from "hono";
 import {
   discardDeadLetter,
   discoverServices,
@@ -19,24 +19,28 @@ import {
   showDeadLetter,
   type StreamEntry,
 } from "../../../shared/operator/mod.ts";
-import {
-  defaultPageSize,
-  instant,
-  maxPageSize,
-  operatorReason,
-  subjectFilter,
-} from "../../../shared/contracts/mod.ts";
+import { replayReport } from "../../../shared/contracts/mod.ts";
 import { natsAnswers } from "../../../shared/bus/mod.ts";
 import { ServiceError } from "../../../shared/errors/mod.ts";
 import type { GatewayEnv } from "../context.ts";
+import {
+  jsonBody,
+  jsonOnly,
+  type Operation,
+  operation,
+  pathParam,
+  routeGroup,
+} from "../openapi.ts";
 import { problem } from "../problem.ts";
-import { validated } from "../validation.ts";
-
-const sequence = z.coerce.number().int().positive();
-const serviceName = z.string().max(64).regex(
-  /^[a-z][a-z0-9-]*$/,
-  "a service's name, such as orders",
-);
+import {
+  deadLettersQuery,
+  discardBody,
+  eventsQuery,
+  rebuildBody,
+  redriveBody,
+  replayBody,
+  sequence,
+} from "./admin_requests.ts";
 
 /**
  * The most one page of GET /admin/events or /admin/deadletters holds, in JSON characters,
@@ -46,60 +50,123 @@ const serviceName = z.string().max(64).regex(
  */
 export const maxEventsPageChars = 4 * 1024 * 1024;
 
-export const eventsQuery = z.object({
-  /** A stream's name (ORDERS) or a subject inside one (orders.order.placed). */
-  from: subjectFilter,
-  fromSeq: sequence.optional(),
-  since: instant.optional(),
-  toSeq: sequence.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-}).refine((q) => q.fromSeq === undefined || q.since === undefined, {
-  message: "give fromSeq or since, not both",
-  path: ["since"],
-}).refine((q) => q.fromSeq === undefined || q.toSeq === undefined || q.fromSeq <= q.toSeq, {
-  message: "fromSeq is after toSeq",
-  path: ["toSeq"],
+const seqParams = z.object({
+  seq: pathParam("the dead letter's sequence in DEADLETTERS", { type: "integer" }),
 });
 
-/** GET /admin/deadletters: a page of letters (`next` is the `fromSeq` of the page after). */
-export const deadLettersQuery = z.object({
-  service: serviceName.optional(),
-  fromSeq: sequence.optional(),
-  limit: z.coerce.number().int().min(1).max(maxPageSize).default(defaultPageSize),
+/** An admin route's operation: a bearer token (401) with the admin role (403). */
+const adminOperation = (op: Omit<Operation, "auth">) =>
+  operation({ ...op, auth: true, errors: op.errors ?? [400, 403] });
+
+const listServices = createRoute({
+  method: "get",
+  path: "/services",
+  ...adminOperation({
+    summary: "Admin: every running service instance, its version, endpoints and stats",
+    ok: { status: 200 },
+  }),
 });
 
-export const replayBody = z.object({
-  service: serviceName,
-  /** A stream's name or a subject inside one. */
-  from: subjectFilter,
-  fromSeq: sequence.optional(),
-  fromTime: instant.optional(),
-  toSeq: sequence.optional(),
-  dryRun: z.boolean().default(false),
-}).refine((b) => b.fromSeq === undefined || b.fromTime === undefined, {
-  message: "give fromSeq or fromTime, not both",
-  path: ["fromTime"],
-}).refine((b) => b.fromSeq === undefined || b.toSeq === undefined || b.fromSeq <= b.toSeq, {
-  message: "fromSeq is after toSeq",
-  path: ["toSeq"],
+const listEvents = createRoute({
+  method: "get",
+  path: "/events",
+  request: { query: eventsQuery },
+  ...adminOperation({
+    summary: "Admin: a stream's messages, by subject, sequence or time",
+    errors: [400, 403, 404],
+    ok: { status: 200 },
+  }),
 });
 
-export const rebuildBody = z.object({ service: serviceName });
-
-/**
- * The letters to re-drive by sequence, or `all: true` (of `service`, when given): "all" is never
- * what an empty or missing body means, so `{}` is a 400.
- */
-export const redriveBody = z.object({
-  sequences: z.array(sequence).min(1).max(1000).optional(),
-  all: z.literal(true).optional(),
-  service: serviceName.optional(),
-}).refine((b) => (b.sequences !== undefined) !== (b.all === true), {
-  message: "give sequences (the letters to re-drive) or all: true, not both",
-  path: ["sequences"],
+const showEvent = createRoute({
+  method: "get",
+  path: "/events/{stream}/{seq}",
+  request: {
+    params: z.object({
+      stream: pathParam("a stream's name, such as ORDERS", { type: "string" }),
+      seq: pathParam("the message's sequence", { type: "integer" }),
+    }),
+  },
+  ...adminOperation({
+    summary: "Admin: one message of a stream, with its headers",
+    errors: [403, 404],
+    ok: { status: 200 },
+  }),
 });
 
-export const discardBody = z.object({ reason: operatorReason });
+const replay = createRoute({
+  method: "post",
+  path: "/replay",
+  middleware: jsonOnly,
+  request: { body: jsonBody(replayBody) },
+  ...adminOperation({
+    summary: "Admin: replay a range of a stream to one service's handlers (or a dry run)",
+    body: true,
+    errors: [400, 403, 404],
+    ok: { status: 200, schema: replayReport },
+  }),
+});
+
+const rebuild = createRoute({
+  method: "post",
+  path: "/rebuild",
+  middleware: jsonOnly,
+  request: { body: jsonBody(rebuildBody) },
+  ...adminOperation({
+    summary: "Admin: empty a service's read model and replay its streams from the start",
+    body: true,
+    errors: [400, 403, 404, 422],
+    ok: { status: 200 },
+  }),
+});
+
+const listLetters = createRoute({
+  method: "get",
+  path: "/deadletters",
+  request: { query: deadLettersQuery },
+  ...adminOperation({
+    summary: "Admin: the dead letters, of every service or one, a page at a time (see `next`)",
+    ok: { status: 200 },
+  }),
+});
+
+const showLetter = createRoute({
+  method: "get",
+  path: "/deadletters/{seq}",
+  request: { params: seqParams },
+  ...adminOperation({
+    summary: "Admin: one dead letter, with why and where from",
+    errors: [403, 404],
+    ok: { status: 200 },
+  }),
+});
+
+const redrive = createRoute({
+  method: "post",
+  path: "/deadletters/redrive",
+  middleware: jsonOnly,
+  request: { body: jsonBody(redriveBody) },
+  ...adminOperation({
+    summary: "Admin: re-drive dead letters ({sequences: [...]} or {all: true}; {} is a 400) " +
+      "to the services that gave up",
+    body: true,
+    errors: [400, 403],
+    ok: { status: 200 },
+  }),
+});
+
+const discard = createRoute({
+  method: "post",
+  path: "/deadletters/{seq}/discard",
+  middleware: jsonOnly,
+  request: { params: seqParams, body: jsonBody(discardBody) },
+  ...adminOperation({
+    summary: "Admin: discard a dead letter, with a reason (audited)",
+    body: true,
+    errors: [400, 403, 404],
+    ok: { status: 200 },
+  }),
+});
 
 export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler<GatewayEnv>) {
   const adminOnly: MiddlewareHandler<GatewayEnv> = async (c, next) => {
@@ -113,95 +180,107 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
   // Every admin route asks NATS itself: without it, 503 at once, not a 500 (or an empty list)
   // after the JetStream API's 5 s timeout. After the request's own checks: a bad one is a 4xx
   // whatever the state of NATS.
-  const natsReachable: MiddlewareHandler<GatewayEnv> = async (_c, next) => {
+  // Called first in each handler: a route's declared middleware would run before validation.
+  const natsReachable = async () => {
     await natsAnswers(nc, 500).catch(() => {
       throw new ServiceError("unavailable", "NATS does not answer", undefined, "nats");
     });
-    await next();
   };
 
-  return new Hono<GatewayEnv>()
-    .use(authenticated)
-    .use(adminOnly)
-    .get("/services", natsReachable, async (c) => c.json({ items: await discoverServices(nc) }))
-    .get("/events", validated("query", eventsQuery), natsReachable, async (c) => {
-      const query = c.req.valid("query");
-      const stream = await resolveStream(nc, query.from);
-      const items: StreamEntry[] = [];
-      const entries = readStream(nc, {
-        stream,
-        subject: stream === query.from ? undefined : query.from,
-        fromSeq: query.fromSeq,
-        fromTime: query.since,
-        toSeq: query.toSeq,
-        limit: query.limit,
-      });
-      let chars = 0;
-      for await (const entry of entries) {
-        items.push(entry);
-        chars += JSON.stringify(entry).length;
-        if (chars >= maxEventsPageChars) break;
-      }
-      // A page cut by its limit or its size may have more after it: the next starts after it.
-      const last = items.at(-1);
-      const cut = chars >= maxEventsPageChars || items.length === query.limit;
-      return c.json({ stream, items, ...(last && cut ? { next: last.seq + 1 } : {}) });
-    })
-    .get("/events/:stream/:seq", natsReachable, async (c) => {
-      const seq = sequence.safeParse(c.req.param("seq"));
-      if (!seq.success) return problem(c, 404, "no such message");
-      return c.json(await readEntry(nc, c.req.param("stream"), seq.data));
-    })
-    .post("/replay", validated("json", replayBody), natsReachable, async (c) => {
-      const body = c.req.valid("json");
-      knownService(body.service); // an unknown one is 404, before any stream is looked up
-      const stream = await resolveStream(nc, body.from);
-      return c.json(
-        await replayToService(nc, {
-          service: body.service,
-          range: {
-            stream,
-            subject: stream === body.from ? undefined : body.from,
-            fromSeq: body.fromSeq,
-            fromTime: body.fromTime,
-            toSeq: body.toSeq,
-          },
-          dryRun: body.dryRun,
-          ...audit(c),
-        }),
-      );
-    })
-    .post("/rebuild", validated("json", rebuildBody), natsReachable, async (c) => {
-      return c.json(
-        await rebuildReadModel(nc, { service: c.req.valid("json").service, ...audit(c) }),
-      );
-    })
-    .get("/deadletters", validated("query", deadLettersQuery), natsReachable, async (c) => {
-      const query = c.req.valid("query");
-      const items = await listDeadLetters(nc, { ...query, maxChars: maxEventsPageChars });
-      // A page cut by its limit or its size may have more after it: the next starts after it.
-      const last = items.at(-1);
-      const cut = items.length === query.limit ||
-        JSON.stringify(items).length >= maxEventsPageChars;
-      return c.json({ items, ...(last && cut ? { next: last.seq + 1 } : {}) });
-    })
-    .get("/deadletters/:seq", natsReachable, async (c) => {
-      const seq = sequence.safeParse(c.req.param("seq"));
-      if (!seq.success) return problem(c, 404, "no such dead letter");
-      return c.json(await showDeadLetter(nc, seq.data));
-    })
-    .post("/deadletters/redrive", validated("json", redriveBody), natsReachable, async (c) => {
-      const body = c.req.valid("json");
-      return c.json({ results: await redriveDeadLetters(nc, { ...body, ...audit(c) }) });
-    })
-    .post("/deadletters/:seq/discard", validated("json", discardBody), natsReachable, async (c) => {
-      const seq = sequence.safeParse(c.req.param("seq"));
-      if (!seq.success) return problem(c, 404, "no such dead letter");
-      const letter = await discardDeadLetter(nc, {
-        seq: seq.data,
-        reason: c.req.valid("json").reason,
-        ...audit(c),
-      });
-      return c.json({ discarded: letter.seq, reason: c.req.valid("json").reason });
+  const routes = routeGroup();
+  routes.use(authenticated);
+  routes.use(adminOnly);
+  routes.openapi(listServices, async (c) => {
+    await natsReachable();
+    return c.json({ items: await discoverServices(nc) }, 200);
+  });
+  routes.openapi(listEvents, async (c) => {
+    await natsReachable();
+    const query = c.req.valid("query");
+    const stream = await resolveStream(nc, query.from);
+    const items: StreamEntry[] = [];
+    const entries = readStream(nc, {
+      stream,
+      subject: stream === query.from ? undefined : query.from,
+      fromSeq: query.fromSeq,
+      fromTime: query.since,
+      toSeq: query.toSeq,
+      limit: query.limit,
     });
+    let chars = 0;
+    for await (const entry of entries) {
+      items.push(entry);
+      chars += JSON.stringify(entry).length;
+      if (chars >= maxEventsPageChars) break;
+    }
+    // A page cut by its limit or its size may have more after it: the next starts after it.
+    const last = items.at(-1);
+    const cut = chars >= maxEventsPageChars || items.length === query.limit;
+    return c.json({ stream, items, ...(last && cut ? { next: last.seq + 1 } : {}) });
+  });
+  routes.openapi(showEvent, async (c) => {
+    await natsReachable();
+    const seq = sequence.safeParse(c.req.param("seq"));
+    if (!seq.success) return problem(c, 404, "no such message");
+    return c.json(await readEntry(nc, c.req.param("stream"), seq.data));
+  });
+  routes.openapi(replay, async (c) => {
+    await natsReachable();
+    const body = c.req.valid("json");
+    knownService(body.service); // an unknown one is 404, before any stream is looked up
+    const stream = await resolveStream(nc, body.from);
+    return c.json(
+      await replayToService(nc, {
+        service: body.service,
+        range: {
+          stream,
+          subject: stream === body.from ? undefined : body.from,
+          fromSeq: body.fromSeq,
+          fromTime: body.fromTime,
+          toSeq: body.toSeq,
+        },
+        dryRun: body.dryRun,
+        ...audit(c),
+      }),
+    );
+  });
+  routes.openapi(rebuild, async (c) => {
+    await natsReachable();
+    return c.json(
+      await rebuildReadModel(nc, { service: c.req.valid("json").service, ...audit(c) }),
+    );
+  });
+  routes.openapi(listLetters, async (c) => {
+    await natsReachable();
+    const query = c.req.valid("query");
+    const items = await listDeadLetters(nc, { ...query, maxChars: maxEventsPageChars });
+    // A page cut by its limit or its size may have more after it: the next starts after it.
+    const last = items.at(-1);
+    const cut = items.length === query.limit ||
+      JSON.stringify(items).length >= maxEventsPageChars;
+    return c.json({ items, ...(last && cut ? { next: last.seq + 1 } : {}) });
+  });
+  routes.openapi(showLetter, async (c) => {
+    await natsReachable();
+    const seq = sequence.safeParse(c.req.param("seq"));
+    if (!seq.success) return problem(c, 404, "no such dead letter");
+    return c.json(await showDeadLetter(nc, seq.data));
+  });
+  routes.openapi(redrive, async (c) => {
+    await natsReachable();
+    const body = c.req.valid("json");
+    return c.json({ results: await redriveDeadLetters(nc, { ...body, ...audit(c) }) });
+  });
+  routes.openapi(discard, async (c) => {
+    await natsReachable();
+    const seq = sequence.safeParse(c.req.param("seq"));
+    if (!seq.success) return problem(c, 404, "no such dead letter");
+    const letter = await discardDeadLetter(nc, {
+      seq: seq.data,
+      reason: c.req.valid("json").reason,
+      ...audit(c),
+    });
+    return c.json({ discarded: letter.seq, reason: c.req.valid("json").reason });
+  });
+  return routes;
 }

@@ -1,27 +1,55 @@
 /** GET /wallet, POST /wallet/deposits (authenticated). */
-import { Hono, type MiddlewareHandler } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
-import { depositAmountCents, type paymentsApi } from "../../../shared/contracts/mod.ts";
+import { depositAmountCents, paymentsApi } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../context.ts";
-import { validated } from "../validation.ts";
+import { jsonBody, jsonOnly, operation, routeGroup } from "../openapi.ts";
 
 type Payments = RpcClient<typeof paymentsApi.endpoints>;
 
 export const depositBody = z.object({ amountCents: depositAmountCents });
 
+const getWallet = createRoute({
+  method: "get",
+  path: "/",
+  ...operation({
+    summary: "The user's balance",
+    auth: true,
+    ok: { status: 200, schema: paymentsApi.endpoints.getWallet.reply },
+  }),
+});
+
+const deposit = createRoute({
+  method: "post",
+  path: "/deposits",
+  middleware: jsonOnly,
+  request: { body: jsonBody(depositBody) },
+  ...operation({
+    summary: "Deposit money",
+    auth: true,
+    body: true,
+    ok: { status: 201, schema: paymentsApi.endpoints.deposit.reply },
+    errors: [400],
+  }),
+});
+
 export function walletRoutes(payments: Payments, authenticated: MiddlewareHandler<GatewayEnv>) {
-  return new Hono<GatewayEnv>()
-    .use(authenticated)
-    .get("/", async (c) => {
-      return c.json(await payments.getWallet({ userId: c.var.jwtPayload.sub }, callOptions(c)));
-    })
-    .post("/deposits", validated("json", depositBody), async (c) => {
-      const { amountCents } = c.req.valid("json");
-      const wallet = await payments.deposit(
-        { userId: c.var.jwtPayload.sub, amountCents },
-        callOptions(c),
-      );
-      return c.json(wallet, 201);
-    });
+  const routes = routeGroup();
+  routes.use(authenticated);
+  routes.openapi(getWallet, async (c) => {
+    return c.json(
+      await payments.getWallet({ userId: c.var.jwtPayload.sub }, callOptions(c)),
+      200,
+    );
+  });
+  routes.openapi(deposit, async (c) => {
+    const { amountCents } = c.req.valid("json");
+    const wallet = await payments.deposit(
+      { userId: c.var.jwtPayload.sub, amountCents },
+      callOptions(c),
+    );
+    return c.json(wallet, 201);
+  });
+  return routes;
 }
