@@ -1,7 +1,7 @@
 /**
  * The outbox rows a service's relay parked (they could not be published as they are), for an
  * operator: list them, re-queue one once its cause is fixed, or discard one with a reason.
- * Each service answers for its own outbox (its ops endpoints); both actions are audited.
+ * Each service answers for its own outbox (its operations endpoints); both actions are audited.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";

@@ -35,7 +35,7 @@ export interface ReplayRequest {
 
 /**
  * Throws ServiceError `not_found` unless `service` is one of the platform's (contracts'
- * `allRpcServices`, each of which serves the ops endpoints): an unknown name is the caller's
+ * `allRpcServices`, each of which serves the operations endpoints): an unknown name is the caller's
  * mistake, not a service that is down (which stays `unavailable`, 503).
  */
 export function knownService(service: string): void {
