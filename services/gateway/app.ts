@@ -49,7 +49,7 @@ export interface GatewayDeps {
   readiness: Record<string, ReadinessCheck>;
   /** The breakers before the services, shown in /ready. */
   breakers: BreakerRegistry;
-  /** NATS itself, for the admin routes: streams, dead letters, the services' operations endpoints. */
+  /** NATS, for the admin routes: streams, dead letters, the services' operations endpoints. */
   nc: NatsConnection;
   /** Every service instance's request stats, as Prometheus text (see service_stats.ts). */
   serviceStats: () => Promise<string>;
