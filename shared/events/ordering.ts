@@ -1,18 +1,45 @@
 /** Which events must be applied one after another, and which may go side by side. */
 import { together } from "../../db/together.ts";
+import { allEvents, type EventDefinition } from "../contracts/mod.ts";
+
+/** An event as read off a stream: its id, and its type, version and data not yet checked. */
+export interface KeyedEvent {
+  id: string;
+  type?: unknown;
+  version?: unknown;
+  data?: unknown;
+}
 
 /**
- * What must happen in order: all facts of one user, so of each of their orders (every fact of an
- * order names its user), else of one order, else the event alone. By user rather than by order:
- * a user's facts touch the same rows (their wallet), and two batches in two lanes that lock them
- * in different orders would deadlock.
+ * The ordering key of an event, as its producer declares it in `definitions` (`defineEvent`'s
+ * `orderingKey`), found by type and version. The declaration reads the data only once the event's
+ * schema accepts it. An event with no declaration (a type or version not in `definitions`, a
+ * declaration of `null`) or whose data fails its schema is keyed by its own id, `event:<id>`, so it
+ * waits for nothing. Throws when `definitions` holds one type and version twice.
  */
-export function orderingKey(event: { id: string; data: unknown }): string {
-  const data = (event.data ?? {}) as { orderId?: unknown; userId?: unknown };
-  if (typeof data.userId === "string") return `user:${data.userId}`;
-  if (typeof data.orderId === "string") return `order:${data.orderId}`;
-  return `event:${event.id}`;
+export function orderingKeys(
+  definitions: readonly EventDefinition[],
+): (event: KeyedEvent) => string {
+  const byTypeAndVersion = new Map<string, EventDefinition>();
+  for (const definition of definitions) {
+    const name = `${definition.type}@${definition.version}`;
+    if (byTypeAndVersion.has(name)) throw new Error(`${name} is defined twice`);
+    byTypeAndVersion.set(name, definition);
+  }
+  return (event) => {
+    const definition = byTypeAndVersion.get(`${event.type}@${event.version}`);
+    const declared = definition?.orderingKey;
+    if (!declared) return `event:${event.id}`;
+    const data = definition.schema.shape.data.safeParse(event.data);
+    return (data.success ? declared(data.data) : null) ?? `event:${event.id}`;
+  };
 }
+
+/**
+ * The ordering key of any event of the platform (`allEvents`), as `orderingKeys` reads it: with
+ * today's contracts, the user's, else the order's, else the event's own id.
+ */
+export const orderingKey: (event: KeyedEvent) => string = orderingKeys(allEvents);
 
 /**
  * Runs `work` for every item: those of one key one after another, in the given order, and the

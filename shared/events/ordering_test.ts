@@ -1,18 +1,65 @@
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
+import { z } from "zod";
 import { inbox } from "../../db/notifications/schema.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";
-import { orderConfirmed, ordersStream } from "../contracts/mod.ts";
+import {
+  defineEvent,
+  operatorActed,
+  orderConfirmed,
+  ordersStream,
+  stockReleased,
+} from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
 import { on, orderingKey, startEventConsumer } from "./mod.ts";
+import { orderingKeys } from "./ordering.ts";
 
-Deno.test("ordering key: the user, else the order, else the event itself", () => {
-  assert.equal(orderingKey({ id: "e", data: { orderId: "o", userId: "u" } }), "user:u");
-  assert.equal(orderingKey({ id: "e", data: { orderId: "o" } }), "order:o");
-  assert.equal(orderingKey({ id: "e", data: {} }), "event:e");
+Deno.test("ordering key: the user, else the order, else the event itself", async (t) => {
+  const [o, u] = [crypto.randomUUID(), crypto.randomUUID()];
+  const e = crypto.randomUUID();
+  const confirmed = { type: orderConfirmed.type, version: orderConfirmed.version };
+  const released = { type: stockReleased.type, version: stockReleased.version };
+  const items = [{ productId: crypto.randomUUID(), quantity: 1 }];
+  const audit = { actor: "ada@example.com", action: "replay", target: "ORDERS", outcome: "done" };
+
+  await t.step("as the event's contract declares it", () => {
+    const data = { orderId: o, userId: u, totalCents: 1 };
+    assert.equal(orderingKey({ id: e, ...confirmed, data }), `user:${u}`);
+    assert.equal(orderingKey({ id: e, ...released, data: { orderId: o, items } }), `order:${o}`);
+    assert.equal(
+      orderingKey({ id: e, type: operatorActed.type, version: 1, data: audit }),
+      `event:${e}`,
+    );
+  });
+
+  await t.step("an event no contract declares, or not its data, goes by its id", () => {
+    const data = { orderId: o, userId: u, totalCents: 1 };
+    assert.equal(
+      orderingKey({ id: e, type: "elsewhere.thing.happened", version: 1, data }),
+      `event:${e}`,
+    );
+    assert.equal(orderingKey({ id: e, ...confirmed, version: 2, data }), `event:${e}`);
+    assert.equal(orderingKey({ id: e, data }), `event:${e}`);
+    assert.equal(orderingKey({ id: e, ...confirmed, data: {} }), `event:${e}`);
+    assert.equal(orderingKey({ id: e, ...confirmed, data: { ...data, userId: 7 } }), `event:${e}`);
+  });
+
+  await t.step("the kit reads only the definitions it is given", () => {
+    const keyOf = orderingKeys([orderConfirmed]);
+    const data = { orderId: o, userId: u, totalCents: 1 };
+    assert.equal(keyOf({ id: e, ...confirmed, data }), `user:${u}`);
+    assert.equal(keyOf({ id: e, ...released, data: { orderId: o, items } }), `event:${e}`);
+    const undeclared = defineEvent("elsewhere.thing.happened", 1, z.object({ userId: z.string() }));
+    const { type, version } = undeclared;
+    assert.equal(
+      orderingKeys([undeclared])({ id: e, type, version, data: { userId: u } }),
+      `event:${e}`,
+    );
+    assert.throws(() => orderingKeys([orderConfirmed, orderConfirmed]), /defined twice/);
+  });
 });
 
 /**
