@@ -12,7 +12,7 @@ import { reportReading } from "../telemetry/mod.ts";
 import { type OutboxRow, takeWritten } from "./enqueue.ts";
 import { publishesThrough } from "./events.ts";
 import { rowPublisher } from "./publish.ts";
-import { type InFlight, outboxSelection } from "./selection.ts";
+import { type InFlight, type OutboxSelection, outboxSelection } from "./selection.ts";
 import type { OutboxTable } from "./table.ts";
 
 /**
@@ -79,39 +79,11 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const inFlight: InFlight = { unmarked: new Set(), sending: new Set() };
   const selection = outboxSelection(db, table, batchSize, inFlight);
   const publish = rowPublisher({ ...options, maxAttempts: options.maxAttempts ?? 10, inFlight });
-  let running: Promise<void> | null = null;
-  let again = false;
   let stopped = false;
+  const loop = wakeLoop({ selection, publish, batchSize, log, stopped: () => stopped });
+  const wake = loop.wake;
+  /** Publishes of committed rows (`stored`) under way. */
   const publishing = new Set<Promise<void>>();
-
-  /** Publishes batches until one is short or a row failed; again if woken meanwhile. */
-  async function drain(): Promise<void> {
-    do {
-      again = false;
-      try {
-        while (!stopped) {
-          const rows = await selection.next();
-          const allSent = rows.length === 0 || await publish(rows);
-          // A full batch: there may be more. A failure: its row waits for the next poll, and
-          // the rows after it go with that poll's batch too.
-          if (rows.length < batchSize || !allSent) break;
-        }
-      } catch (error) {
-        log.warn("outbox publish failed; will retry", { error });
-        return;
-      }
-    } while (again && !stopped);
-  }
-
-  function wake(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = drain().finally(() => running = null);
-    return running;
-  }
 
   function stored(rows: OutboxRow[]) {
     if (!rows.length || stopped) return;
@@ -137,7 +109,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     stored,
     flush: async () => {
       await Promise.all(publishing);
-      await running;
+      await loop.idle();
       await wake();
       await selection.markHeld();
     },
@@ -146,10 +118,60 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       stopReporting();
       clearInterval(timer);
       await Promise.all(publishing);
-      await running;
+      await loop.idle();
       await selection.markHeld().catch((error) => log.warn("outbox marks not written", { error }));
     },
   };
+}
+
+/** What a wake publishes with, and when it stops. */
+interface WakeLoopOptions {
+  selection: OutboxSelection;
+  publish: (rows: OutboxRow[]) => Promise<boolean>;
+  /** Rows read at once at most: a full batch means there may be more. */
+  batchSize: number;
+  log: Logger;
+  stopped: () => boolean;
+}
+
+/**
+ * The relay's wake: one run at a time publishing batches until one is short or a row failed; a
+ * wake during a run makes it go round once more. `idle` resolves when no run is under way.
+ */
+function wakeLoop(options: WakeLoopOptions) {
+  const { selection, publish, batchSize, log, stopped } = options;
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      try {
+        while (!stopped()) {
+          const rows = await selection.next();
+          const allSent = rows.length === 0 || await publish(rows);
+          // A full batch: there may be more. A failure: its row waits for the next poll, and
+          // the rows after it go with that poll's batch too.
+          if (rows.length < batchSize || !allSent) break;
+        }
+      } catch (error) {
+        log.warn("outbox publish failed; will retry", { error });
+        return;
+      }
+    } while (again && !stopped());
+  }
+
+  function wake(): Promise<void> {
+    if (stopped()) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain().finally(() => running = null);
+    return running;
+  }
+
+  return { wake, idle: async () => await running };
 }
 
 /** Reports the outbox's backlog and its parked rows as gauges; answers the function to stop. */
