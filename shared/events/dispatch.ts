@@ -80,96 +80,22 @@ export interface Dispatcher {
  * `afterCommit` is told of that transaction.
  */
 export function eventDispatcher(options: DispatcherOptions): Dispatcher {
-  const { service, db, inbox, log } = options;
+  const { db, inbox, log } = options;
   // By type and version: a v2 of a fact is another contract, which an old consumer ignores
   // while the producer publishes both (see README, "Event versions").
   const handlers = new Map(options.handlers.map((h) => [`${h.event.type}@${h.event.version}`, h]));
-
-  type Handled = { kind: "handled"; envelope: Envelope; handler: EventHandler; event: unknown };
-  type Resolved =
-    | { kind: "invalid"; reason: string; envelope?: Envelope }
-    | { kind: "ignored"; envelope: Envelope }
-    | Handled;
-
-  function resolve(message: StreamMessage): Resolved {
-    const payload = readPayload(message.data);
-    if ("problem" in payload) return { kind: "invalid", reason: payload.problem };
-    const parsed = envelope.safeParse(payload.value);
-    if (!parsed.success) {
-      const reason = `not an event: ${payload.utf8 ? "" : "not UTF-8, "}${issues(parsed.error)}`;
-      return { kind: "invalid", reason };
-    }
-    const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
-    if (!handler) return { kind: "ignored", envelope: parsed.data };
-    if (!payload.utf8) {
-      // The decoder put U+FFFD where the bytes were: applying it would store other text.
-      const reason = `invalid ${parsed.data.type}: not UTF-8 (some bytes are no UTF-8 character)`;
-      return { kind: "invalid", reason, envelope: parsed.data };
-    }
-    const event = handler.event.schema.safeParse(parsed.data);
-    if (!event.success) {
-      const reason = `invalid ${parsed.data.type}: ${issues(event.error)}`;
-      return { kind: "invalid", reason, envelope: parsed.data };
-    }
-    return { kind: "handled", handler, envelope: parsed.data, event: event.data };
-  }
-
-  /** Runs one event's handler in the batch's transaction, in a span under its producer's. */
-  function apply(tx: Database, item: Handled, message: StreamMessage): Promise<void> {
-    const { envelope } = item;
-    const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
-    const eventLog = log.child({
-      correlationId: envelope.correlationId,
-      eventId: envelope.id,
-      eventType: envelope.type,
-      ...(typeof orderId === "string" ? { orderId } : {}),
-    });
-    return inMessagingSpan(
-      {
-        operation: "process",
-        destination: message.subject,
-        kind: SpanKind.CONSUMER,
-        messageId: envelope.id,
-        consumerGroup: service,
-      },
-      extractTraceContext(message.headers),
-      () => item.handler.handle(item.event as never, { tx, log: eventLog }),
-    );
-  }
 
   async function deliverAll(
     messages: StreamMessage[],
     { db: within = db }: { db?: Database } = {},
   ): Promise<Delivery[]> {
-    const deliveries: Delivery[] = [];
-    const handled: (Handled & InboxEntry & { index: number })[] = [];
-    messages.forEach((message, index) => {
-      const resolved = resolve(message);
-      if (resolved.kind === "invalid") {
-        deliveries[index] = {
-          outcome: "invalid",
-          reason: resolved.reason,
-          event: resolved.envelope,
-        };
-      } else if (resolved.kind === "ignored") {
-        deliveries[index] = { outcome: "ignored", event: resolved.envelope };
-      } else {
-        handled.push({
-          ...resolved,
-          id: resolved.envelope.id,
-          type: resolved.envelope.type,
-          stream: message.info?.stream,
-          streamSeq: message.info?.streamSequence,
-          index,
-        });
-      }
-    });
+    const { deliveries, handled } = sortOut(messages, handlers);
     if (handled.length === 0) return deliveries;
     const outcomes = await handleEachOnce(
       within,
       inbox,
       handled,
-      (tx, item) => apply(tx, item, messages[item.index]),
+      (tx, item) => apply(options, tx, item, messages[item.index]),
       // Only a transaction of our own commits: one `within` another is a savepoint.
       within === db ? options.afterCommit : undefined,
       options.independentKeys ? (item) => orderingKey(item.envelope) : undefined,
@@ -191,7 +117,7 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
     },
 
     async plan(message) {
-      const resolved = resolve(message);
+      const resolved = resolve(handlers, message);
       if (resolved.kind === "invalid") {
         return { plan: "invalid", reason: resolved.reason, event: resolved.envelope };
       }
@@ -201,6 +127,95 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
       return { plan: seen ? "skip" : "apply", event: resolved.envelope };
     },
   };
+}
+
+type Handled = { kind: "handled"; envelope: Envelope; handler: EventHandler; event: unknown };
+type Resolved =
+  | { kind: "invalid"; reason: string; envelope?: Envelope }
+  | { kind: "ignored"; envelope: Envelope }
+  | Handled;
+
+/** What a message is to this service: invalid, someone else's (ignored), or its handler's. */
+function resolve(handlers: Map<string, EventHandler>, message: StreamMessage): Resolved {
+  const payload = readPayload(message.data);
+  if ("problem" in payload) return { kind: "invalid", reason: payload.problem };
+  const parsed = envelope.safeParse(payload.value);
+  if (!parsed.success) {
+    const reason = `not an event: ${payload.utf8 ? "" : "not UTF-8, "}${issues(parsed.error)}`;
+    return { kind: "invalid", reason };
+  }
+  const handler = handlers.get(`${parsed.data.type}@${parsed.data.version}`);
+  if (!handler) return { kind: "ignored", envelope: parsed.data };
+  if (!payload.utf8) {
+    // The decoder put U+FFFD where the bytes were: applying it would store other text.
+    const reason = `invalid ${parsed.data.type}: not UTF-8 (some bytes are no UTF-8 character)`;
+    return { kind: "invalid", reason, envelope: parsed.data };
+  }
+  const event = handler.event.schema.safeParse(parsed.data);
+  if (!event.success) {
+    const reason = `invalid ${parsed.data.type}: ${issues(event.error)}`;
+    return { kind: "invalid", reason, envelope: parsed.data };
+  }
+  return { kind: "handled", handler, envelope: parsed.data, event: event.data };
+}
+
+/**
+ * The deliveries already known (invalid, ignored) by the message's index, and the messages for a
+ * handler, with their inbox entries.
+ */
+function sortOut(messages: StreamMessage[], handlers: Map<string, EventHandler>) {
+  const deliveries: Delivery[] = [];
+  const handled: (Handled & InboxEntry & { index: number })[] = [];
+  messages.forEach((message, index) => {
+    const resolved = resolve(handlers, message);
+    if (resolved.kind === "invalid") {
+      deliveries[index] = {
+        outcome: "invalid",
+        reason: resolved.reason,
+        event: resolved.envelope,
+      };
+    } else if (resolved.kind === "ignored") {
+      deliveries[index] = { outcome: "ignored", event: resolved.envelope };
+    } else {
+      handled.push({
+        ...resolved,
+        id: resolved.envelope.id,
+        type: resolved.envelope.type,
+        stream: message.info?.stream,
+        streamSeq: message.info?.streamSequence,
+        index,
+      });
+    }
+  });
+  return { deliveries, handled };
+}
+
+/** Runs one event's handler in the batch's transaction, in a span under its producer's. */
+function apply(
+  { service, log }: DispatcherOptions,
+  tx: Database,
+  item: Handled,
+  message: StreamMessage,
+): Promise<void> {
+  const { envelope } = item;
+  const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
+  const eventLog = log.child({
+    correlationId: envelope.correlationId,
+    eventId: envelope.id,
+    eventType: envelope.type,
+    ...(typeof orderId === "string" ? { orderId } : {}),
+  });
+  return inMessagingSpan(
+    {
+      operation: "process",
+      destination: message.subject,
+      kind: SpanKind.CONSUMER,
+      messageId: envelope.id,
+      consumerGroup: service,
+    },
+    extractTraceContext(message.headers),
+    () => item.handler.handle(item.event as never, { tx, log: eventLog }),
+  );
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
