@@ -10,6 +10,10 @@
  * back with an empty store), readiness fails and both are recreated, resuming after the last
  * event the inbox says this service applied, not from the stream's start (unless the stream
  * was rebuilt); its dead letters are recorded once (see dead_letters.ts).
+ *
+ * Its parts: durable.ts (the durable, where it starts), healing.ts (the fetch loop, remaking a
+ * lost durable), lanes.ts (lanes and batches), settle.ts (ack, retry, dead letter), and
+ * dispatch.ts (from a message to its handler, once, through the inbox).
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Database } from "../../db/client.ts";

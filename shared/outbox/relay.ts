@@ -1,7 +1,7 @@
 /**
  * The outbox relay: told of commits that wrote to the outbox, it publishes their rows at once;
  * woken, and on a poll, it publishes whatever the query finds (selection.ts), row by row with
- * each row's own outcome (publish.ts).
+ * each row's own outcome (publish.ts). Events get into the outbox through enqueue.ts.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { and, count, isNotNull, isNull } from "drizzle-orm";
