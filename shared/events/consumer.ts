@@ -1,8 +1,8 @@
 /**
  * A service's durable pull consumer on one stream: explicit ack, bounded redelivery with
  * backoff, dead letters for what cannot be handled, and every handler run once per event id
- * through the inbox. Events that share an ordering key (the key its producer declares in the event contract) are
- * handled one after another in stream order; events of different keys may run side by side, in
+ * through the inbox. Events that share an ordering key (the one their producer declares in the
+ * event's contract) are handled one after another in stream order; events of different keys may run side by side, in
  * up to `concurrency` (1) transactions at once. Under load, the events waiting in a lane are applied
  * together in one transaction (one BEGIN, one inbox insert, one COMMIT for all of them); with
  * `independentKeys`, the batch's keys go side by side in it, their statements sent together.
