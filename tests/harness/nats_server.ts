@@ -21,16 +21,26 @@ export interface NatsServerOptions {
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const binary = await findNatsServer();
   const dir = await Deno.makeTempDir({ prefix: "nats-test-" });
-  const port = freePort();
-  const wsPort = freePort();
   const config = `${dir}/nats.conf`;
-  await Deno.writeTextFile(
-    config,
-    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${dir}/store" }\n` +
-      `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n` +
-      (options.maxPayload ? `max_payload: ${options.maxPayload}\n` : ""),
-  );
-  let process: Deno.ChildProcess | null = await spawn(binary, config, port);
+  // A free port is free only until someone else binds it: a test file running beside this one can
+  // take it before nats-server does, and nats-server then exits. Try again on other ports.
+  let port = 0, wsPort = 0;
+  let process: Deno.ChildProcess | null = null;
+  for (let attempt = 1; !process; attempt++) {
+    port = freePort();
+    wsPort = freePort();
+    await Deno.writeTextFile(
+      config,
+      `listen: 127.0.0.1:${port}\njetstream { store_dir: "${dir}/store" }\n` +
+        `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n` +
+        (options.maxPayload ? `max_payload: ${options.maxPayload}\n` : ""),
+    );
+    try {
+      process = await spawn(binary, config, port);
+    } catch (error) {
+      if (!(error instanceof ExitedAtStart) || attempt === 5) throw error;
+    }
+  }
   const stop = async () => {
     if (process) await kill(process);
     process = null;
@@ -55,10 +65,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
+/** nats-server exited before it listened (its port was taken meanwhile, say). */
+class ExitedAtStart extends Error {}
+
 async function spawn(binary: string, config: string, port: number) {
   const child = new Deno.Command(binary, { args: ["-c", config], stdout: "null", stderr: "null" })
     .spawn();
-  for (let i = 0; i < 100; i++) {
+  let exited = false;
+  child.status.then(() => exited = true);
+  for (let i = 0; i < 100 && !exited; i++) {
     try {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
       return child;
@@ -66,7 +81,8 @@ async function spawn(binary: string, config: string, port: number) {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  child.kill("SIGKILL");
+  if (exited) throw new ExitedAtStart(`nats-server exited before it listened on ${port}`);
+  await kill(child);
   throw new Error(`nats-server did not listen on ${port}`);
 }
 
