@@ -4,33 +4,12 @@
  * bound, each character at its longest in JSON (`\u0000`, 6 bytes).
  */
 import assert from "node:assert/strict";
+import { appWithoutDownstream } from "./testing.ts";
 import { defaultBodyLimitBytes } from "./config.ts";
-import { createLogger } from "../../shared/log/mod.ts";
-import { BreakerRegistry } from "../../shared/resilience/mod.ts";
-import { createGatewayApp } from "./app.ts";
-import { TokenBuckets } from "./rate_limit.ts";
-import { tokenKey } from "./token_key.ts";
 
 /** The document the app serves; only its routing table is built, nothing downstream is asked. */
 async function openApiDocument(): Promise<{ paths: unknown }> {
-  const unused = {} as never;
-  const app = createGatewayApp({
-    users: unused,
-    catalog: unused,
-    orders: unused,
-    payments: unused,
-    notifications: unused,
-    history: unused,
-    readiness: {},
-    breakers: new BreakerRegistry(),
-    serviceStats: () => Promise.resolve(""),
-    nc: unused,
-    tokenKey: await tokenKey("x".repeat(32)),
-    rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
-    requestBudgetMs: 1000,
-    bodyLimitBytes: defaultBodyLimitBytes,
-    log: createLogger({ service: "gateway", level: "error" }),
-  });
+  const app = await appWithoutDownstream();
   return await (await app.request("/openapi.json")).json();
 }
 

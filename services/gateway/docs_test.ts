@@ -1,32 +1,8 @@
 import assert from "node:assert/strict";
-import { BreakerRegistry } from "../../shared/resilience/mod.ts";
-import { createLogger } from "../../shared/log/mod.ts";
-import { createGatewayApp, type GatewayDeps } from "./app.ts";
-import { defaultBodyLimitBytes } from "./config.ts";
-import { TokenBuckets } from "./rate_limit.ts";
-import { tokenKey } from "./token_key.ts";
+import { appWithoutDownstream } from "./testing.ts";
 
 // /docs needs no downstream service: none is given.
-const unused = {} as never;
-const app = createGatewayApp(
-  {
-    users: unused,
-    catalog: unused,
-    orders: unused,
-    payments: unused,
-    notifications: unused,
-    history: unused,
-    readiness: {},
-    breakers: new BreakerRegistry(),
-    serviceStats: () => Promise.resolve(""),
-    nc: unused,
-    tokenKey: await tokenKey("x".repeat(32)),
-    rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
-    requestBudgetMs: 1000,
-    bodyLimitBytes: defaultBodyLimitBytes,
-    log: createLogger({ service: "gateway", level: "error" }),
-  } satisfies GatewayDeps,
-);
+const app = await appWithoutDownstream();
 
 const expectedType: Record<string, RegExp> = {
   ".css": /^text\/css\b/,
