@@ -6,8 +6,8 @@
  * the event existed (commit, or raw publish) to the moment it was handled.
  */
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { inbox } from "../db/notifications/schema.ts";
-import { outbox } from "../db/users/schema.ts";
+import { inbox } from "../services/notifications/db/schema.ts";
+import { outbox } from "../services/users/db/schema.ts";
 import { connectNats, ensureStream } from "../shared/bus/mod.ts";
 import { userRegistered, usersStream } from "../shared/contracts/mod.ts";
 import { on, startEventConsumer } from "../shared/events/mod.ts";

@@ -7,8 +7,8 @@
  * processes of their own, as deployed, so that the work spreads over the cores.
  */
 import { sql } from "drizzle-orm";
-import { products } from "../db/catalog/schema.ts";
-import { orders } from "../db/orders/schema.ts";
+import { products } from "../services/catalog/db/schema.ts";
+import { orders } from "../services/orders/db/schema.ts";
 import {
   type BackendService,
   backendServices,

@@ -1,6 +1,6 @@
 /**
  * Independent deployability, checked: no service may reach another service's code
- * (`services/<other>/`) or schema (`db/<other>/`), directly or through anything it imports,
+ * (`services/<other>/`) or schema (`services/<other>/db/`), directly or through anything it imports,
  * nor the registry (`services/registry.ts`), which imports every service. The registry itself
  * is exempt, not checked: it lists the services by design and only tools import it.
  * Reads each entry's real module graph (`deno info --json`), so an indirect import counts too.
@@ -37,7 +37,7 @@ export async function boundaryViolations(entry: string, service: string): Promis
     .map((specifier) => fileURLToPath(specifier).slice(root.length))
     .filter((path) => {
       if (path === registryModule) return true;
-      const owner = path.match(/^(?:services|db)\/([^/]+)\//)?.[1];
+      const owner = path.match(/^services\/([^/]+)\//)?.[1];
       return owner !== undefined && owner !== service;
     })
     .map((module) => ({ service, module }));

@@ -6,7 +6,7 @@ Deno.test("boundaries: a service importing another's code and schema is caught",
   const found = await boundaryViolations("tests/fixtures/boundary/main.ts", "orders");
   const modules = found.map((v) => v.module).sort();
   assert.ok(modules.includes("services/users/password.ts"), modules.join(", "));
-  assert.ok(modules.includes("db/users/schema.ts"), modules.join(", "));
+  assert.ok(modules.includes("services/users/db/schema.ts"), modules.join(", "));
 });
 
 Deno.test("boundaries: every service of the tree stays within its own", async () => {

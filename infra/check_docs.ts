@@ -1,6 +1,6 @@
 /**
  * Every export of the platform kit has a doc comment: each function, class, const, type and
- * interface that a module under `shared/` or `db/*.ts` exports (tests and the generated
+ * interface that a module under `shared/` exports (tests and the generated
  * `migrations.ts` aside). Reads what `deno doc --json` lists, so a re-export is checked where it is
  * declared. Run by `deno task check`; exits 1 naming each export without one.
  */
@@ -29,10 +29,10 @@ interface DocOutput {
   nodes: Record<string, { symbols?: { name: string; declarations: DocDeclaration[] }[] }>;
 }
 
-/** The kit's modules, from the repository's root: `shared/**` and `db/*.ts`, tests aside. */
+/** The kit's modules, from the repository's root: `shared/**`, tests aside. */
 export function kitModules(base = root): string[] {
   const files: string[] = [];
-  function walk(dir: string, deep: boolean) {
+  function walk(dir: string) {
     let entries: Deno.DirEntry[];
     try {
       entries = [...Deno.readDirSync(`${base}${dir}`)];
@@ -42,12 +42,11 @@ export function kitModules(base = root): string[] {
     }
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory && deep) walk(path, deep);
+      if (entry.isDirectory) walk(path);
       else if (entry.isFile && isKitModule(entry.name)) files.push(path);
     }
   }
-  walk("shared", true);
-  walk("db", false);
+  walk("shared");
   return files;
 }
 

@@ -5,7 +5,7 @@ Deno.test("check_docs names each export of the kit without a doc comment", async
   const base = `${await Deno.makeTempDir()}/`;
   try {
     await Deno.mkdir(`${base}shared/kit`, { recursive: true });
-    await Deno.mkdir(`${base}db/users`, { recursive: true });
+    await Deno.mkdir(`${base}shared/db`, { recursive: true });
     await Deno.writeTextFile(
       `${base}shared/kit/mod.ts`,
       [
@@ -23,14 +23,14 @@ Deno.test("check_docs names each export of the kit without a doc comment", async
       "/** Documented. */\nexport function documented() {}\nexport function bare() {}\n",
     );
     await Deno.writeTextFile(`${base}shared/kit/mod_test.ts`, "export const untested = 1;\n");
-    await Deno.writeTextFile(`${base}db/client.ts`, "export interface Database {}\n");
-    await Deno.writeTextFile(`${base}db/users/migrations.ts`, "export const migrations = [];\n");
+    await Deno.writeTextFile(`${base}shared/db/client.ts`, "export interface Database {}\n");
+    await Deno.writeTextFile(`${base}shared/db/migrations.ts`, "export const migrations = [];\n");
 
-    await t.step("the kit is shared/** and db/*.ts, tests and generated migrations aside", () => {
+    await t.step("the kit is shared/**, tests and generated migrations aside", () => {
       assert.deepEqual(kitModules(base), [
+        "shared/db/client.ts",
         "shared/kit/mod.ts",
         "shared/kit/parts.ts",
-        "db/client.ts",
       ]);
     });
     await t.step("each undocumented export once, where it is declared", async () => {
@@ -38,7 +38,7 @@ Deno.test("check_docs names each export of the kit without a doc comment", async
       assert.deepEqual(
         missing.map(({ file, kind, name }) => `${file} ${kind} ${name}`),
         [
-          "db/client.ts interface Database",
+          "shared/db/client.ts interface Database",
           "shared/kit/mod.ts typeAlias Shape",
           "shared/kit/mod.ts class Breaker",
           "shared/kit/parts.ts function bare",

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { eq, sql } from "drizzle-orm";
-import { notifications } from "../db/notifications/schema.ts";
+import { notifications } from "../services/notifications/db/schema.ts";
 import { jetstream } from "@nats-io/jetstream";
 import { sendToDeadLetters } from "../shared/events/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";

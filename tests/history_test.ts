@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { asc, eq } from "drizzle-orm";
-import { orderHistory } from "../db/history/schema.ts";
-import { orders } from "../db/orders/schema.ts";
+import { orderHistory } from "../services/history/db/schema.ts";
+import { orders } from "../services/orders/db/schema.ts";
 import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { ops } from "./harness/ops_cli.ts";
 import { type Stack, startStack } from "./harness/stack.ts";

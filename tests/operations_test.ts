@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
-import { products, reservations } from "../db/catalog/schema.ts";
-import { notifications } from "../db/notifications/schema.ts";
-import { orders, outbox as ordersOutbox } from "../db/orders/schema.ts";
-import { charges, refunds, wallets } from "../db/payments/schema.ts";
+import { products, reservations } from "../services/catalog/db/schema.ts";
+import { notifications } from "../services/notifications/db/schema.ts";
+import { orders, outbox as ordersOutbox } from "../services/orders/db/schema.ts";
+import { charges, refunds, wallets } from "../services/payments/db/schema.ts";
 import { startCatalog } from "../services/catalog/service.ts";
 import { connectNats } from "../shared/bus/mod.ts";
 import type { ReplayProgress, ReplayReport } from "../shared/contracts/mod.ts";

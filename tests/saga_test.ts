@@ -13,7 +13,7 @@ import {
   stockReleased,
 } from "../shared/contracts/mod.ts";
 import { createEvent } from "../shared/outbox/mod.ts";
-import { deposits, wallets } from "../db/payments/schema.ts";
+import { deposits, wallets } from "../services/payments/db/schema.ts";
 import { eq } from "drizzle-orm";
 import { json, type Stack, startStack } from "./harness/stack.ts";
 import { assertSagaInvariants } from "./harness/invariants.ts";

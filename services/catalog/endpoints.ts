@@ -1,5 +1,5 @@
 /** What the catalog service answers over NATS: list, get, quote. */
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../../shared/db/client.ts";
 import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import type { catalogApi } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";

@@ -2,7 +2,7 @@
  * What catalog does as the saga moves: reserves the stock of a charged order, all of it or
  * none (then rejects the order), and releases a reservation when its order is cancelled.
  */
-import { outbox } from "../../db/catalog/schema.ts";
+import { outbox } from "./db/schema.ts";
 import {
   orderCancelled,
   paymentCharged,
@@ -13,7 +13,7 @@ import {
 import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { checkStock, holdStock, releaseStock } from "./store.ts";
-import { together } from "../../db/together.ts";
+import { together } from "../../shared/db/together.ts";
 
 const source = "catalog";
 

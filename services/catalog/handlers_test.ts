@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { outbox, products, reservations } from "../../db/catalog/schema.ts";
+import { outbox, products, reservations } from "./db/schema.ts";
 import { orderCancelled, paymentCharged } from "../../shared/contracts/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { createEvent } from "../../shared/outbox/mod.ts";

@@ -1,7 +1,7 @@
 /** The products a fresh catalog starts with, so the stack is usable on its first start. */
 import { v7 as uuidv7 } from "uuid";
-import type { Database } from "../../db/client.ts";
-import { products } from "../../db/catalog/schema.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { products } from "./db/schema.ts";
 
 export const seedProducts = [
   { sku: "MUG-001", name: "Enamel camp mug", priceCents: 1200, stock: 40 },

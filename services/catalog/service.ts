@@ -1,5 +1,5 @@
 /** The catalog service: products, prices, stock and reservations. */
-import { inbox, outbox } from "../../db/catalog/schema.ts";
+import { inbox, outbox } from "./db/schema.ts";
 import {
   catalogApi,
   catalogStream,
@@ -10,7 +10,7 @@ import { runService, type ServiceModule, type ServiceResources } from "../../sha
 import { catalogEndpoints } from "./endpoints.ts";
 import { catalogHandlers } from "./handlers.ts";
 import { seedCatalog } from "./seed.ts";
-import { migrations } from "../../db/catalog/migrations.ts";
+import { migrations } from "./db/migrations.ts";
 import { catalogConfig } from "./config.ts";
 
 export const version = "0.1.0";

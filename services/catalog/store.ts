@@ -3,12 +3,12 @@
  * lines of an order or none, and their release). The rules they apply live in domain.ts.
  */
 import { asc, eq, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
-import { statement } from "../../db/statement.ts";
-import { products, reservationLines, reservations } from "../../db/catalog/schema.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { statement } from "../../shared/db/statement.ts";
+import { products, reservationLines, reservations } from "./db/schema.ts";
 import { maxProducts, type Product } from "../../shared/contracts/mod.ts";
 import { findShortages, mergeLines, type StockLine } from "./domain.ts";
-import { awaitAtCommit } from "../../db/transaction.ts";
+import { awaitAtCommit } from "../../shared/db/transaction.ts";
 
 const asProduct = {
   id: products.id,
@@ -28,7 +28,7 @@ export async function findProduct(db: Database, id: string): Promise<Product | n
   return product ?? null;
 }
 
-/** Built once (see db/statement.ts): every order's quote runs it. */
+/** Built once (see shared/db/statement.ts): every order's quote runs it. */
 const productsByIds = statement(
   "catalog_products_by_ids",
   (db, p) => db.select(asProduct).from(products).where(sql`${products.id} = any(${p.ids}::uuid[])`),
@@ -42,7 +42,7 @@ export type StockCheck =
   | { covered: true; lines: StockLine[] }
   | { covered: false; shortages: (StockLine & { available: number })[] };
 
-// The statements of the saga's hot path, built once (see db/statement.ts). Products go in as
+// The statements of the saga's hot path, built once (see shared/db/statement.ts). Products go in as
 // arrays, so one statement serves an order of any length.
 const lockProducts = statement(
   "catalog_lock_products",
@@ -96,7 +96,7 @@ export async function checkStock(tx: Database, lines: StockLine[]): Promise<Stoc
 /**
  * Takes the stock `checkStock` found covered and records the reservation of the order. The
  * stock is known to cover it, so nothing reads the answer: in a `transaction` it goes with the
- * commit (db/transaction.ts).
+ * commit (shared/db/transaction.ts).
  */
 export async function holdStock(tx: Database, orderId: string, lines: StockLine[]) {
   adjustLocked(tx, lines, -1);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { products } from "../../db/catalog/schema.ts";
+import { products } from "./db/schema.ts";
 import { product } from "../../shared/contracts/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { findProduct, findProducts, listProducts } from "./store.ts";

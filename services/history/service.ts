@@ -2,12 +2,12 @@
  * The history service: each user's order history, a read model built only from the ORDERS
  * stream. It owns nothing else, so it can be emptied and rebuilt from the stream at any time.
  */
-import { inbox, orderHistory } from "../../db/history/schema.ts";
+import { inbox, orderHistory } from "./db/schema.ts";
 import { historyApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { historyHandlers } from "./handlers.ts";
 import { historyOf, totalsOf } from "./store.ts";
-import { migrations } from "../../db/history/migrations.ts";
+import { migrations } from "./db/migrations.ts";
 import { baseConfig } from "../../shared/config/mod.ts";
 
 export const version = "0.1.0";

@@ -1,9 +1,9 @@
 /** The order_history table: a row per order, read and written as the projection says. */
 import { and, count, desc, eq, getTableColumns, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
-import { type Placeholders, statement } from "../../db/statement.ts";
-import { orderHistory } from "../../db/history/schema.ts";
-import { exactTime, olderThan } from "../../db/paging.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { type Placeholders, statement } from "../../shared/db/statement.ts";
+import { orderHistory } from "./db/schema.ts";
+import { exactTime, olderThan } from "../../shared/db/paging.ts";
 import {
   type CancelReason,
   type historyApi,
@@ -13,7 +13,7 @@ import {
   type ReplyOf,
 } from "../../shared/contracts/mod.ts";
 import type { HistoryRow } from "./projection.ts";
-import { awaitAtCommit } from "../../db/transaction.ts";
+import { awaitAtCommit } from "../../shared/db/transaction.ts";
 
 type Stored = typeof orderHistory.$inferSelect;
 type HistoryTotals = ReplyOf<typeof historyApi.endpoints.orderHistory>["totals"];
@@ -46,12 +46,12 @@ export async function insertRow(tx: Database, row: HistoryRow): Promise<boolean>
   return inserted.length > 0;
 }
 
-/** Nothing reads the answer: in a `transaction` it goes with the commit (db/transaction.ts). */
+/** Nothing reads the answer: in a `transaction` it goes with the commit (shared/db/transaction.ts). */
 export function updateRow(tx: Database, row: HistoryRow): Promise<void> {
   return awaitAtCommit(tx, () => update(tx, columnsOf(row)));
 }
 
-// The statements of each event's fold, built once (see db/statement.ts).
+// The statements of each event's fold, built once (see shared/db/statement.ts).
 const rowForUpdate = statement(
   "history_row_for_update",
   (db, p) =>

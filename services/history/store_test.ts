@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { sql } from "drizzle-orm";
-import { orderHistory } from "../../db/history/schema.ts";
+import { orderHistory } from "./db/schema.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";
 import { historyOf, insertRow, totalsOf } from "./store.ts";
 import type { HistoryRow } from "./projection.ts";

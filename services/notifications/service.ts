@@ -1,10 +1,10 @@
 /** The notifications service: the messages users were sent. Publishes nothing. */
-import { inbox } from "../../db/notifications/schema.ts";
+import { inbox } from "./db/schema.ts";
 import { notificationsApi, ordersStream, pageAsked } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { notificationsHandlers } from "./handlers.ts";
 import { notificationsFor } from "./store.ts";
-import { migrations } from "../../db/notifications/migrations.ts";
+import { migrations } from "./db/migrations.ts";
 import { baseConfig } from "../../shared/config/mod.ts";
 
 export const version = "0.1.0";

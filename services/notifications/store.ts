@@ -1,14 +1,14 @@
 /** The notifications table. */
 import { and, desc, eq, getTableColumns } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import type { Database } from "../../db/client.ts";
-import { statement } from "../../db/statement.ts";
-import { notifications } from "../../db/notifications/schema.ts";
-import { exactTime, olderThan } from "../../db/paging.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { statement } from "../../shared/db/statement.ts";
+import { notifications } from "./db/schema.ts";
+import { exactTime, olderThan } from "../../shared/db/paging.ts";
 import { type Notification, type PageKey, pageOf } from "../../shared/contracts/mod.ts";
-import { awaitAtCommit } from "../../db/transaction.ts";
+import { awaitAtCommit } from "../../shared/db/transaction.ts";
 
-/** Nothing reads the answer: in a `transaction` it goes with the commit (db/transaction.ts). */
+/** Nothing reads the answer: in a `transaction` it goes with the commit (shared/db/transaction.ts). */
 export function recordNotification(
   tx: Database,
   notification: { userId: string; orderId: string; kind: Notification["kind"]; message: string },
@@ -16,7 +16,7 @@ export function recordNotification(
   return awaitAtCommit(tx, () => insertNotification(tx, { id: uuidv7(), ...notification }));
 }
 
-// On the saga's hot path: built once (see db/statement.ts).
+// On the saga's hot path: built once (see shared/db/statement.ts).
 const insertNotification = statement(
   "notifications_insert",
   (db, p) =>

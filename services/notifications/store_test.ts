@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { transaction } from "../../db/transaction.ts";
+import { transaction } from "../../shared/db/transaction.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { notificationsFor, recordNotification } from "./store.ts";

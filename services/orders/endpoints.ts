@@ -1,5 +1,5 @@
 /** What orders answers over NATS: place an order, read orders and their timelines. */
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../../shared/db/client.ts";
 import type { RpcClient, RpcHandlers } from "../../shared/bus/mod.ts";
 import { type catalogApi, type ordersApi, pageAsked } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";

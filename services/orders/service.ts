@@ -1,5 +1,5 @@
 /** The orders service: orders, their lines, idempotency keys and timelines. */
-import { inbox, outbox } from "../../db/orders/schema.ts";
+import { inbox, outbox } from "./db/schema.ts";
 import { rpcClient } from "../../shared/bus/mod.ts";
 import {
   catalogApi,
@@ -18,7 +18,7 @@ import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import { type OrdersConfig, ordersConfig } from "./config.ts";
 import { ordersEndpoints } from "./endpoints.ts";
 import { ordersHandlers } from "./handlers.ts";
-import { migrations } from "../../db/orders/migrations.ts";
+import { migrations } from "./db/migrations.ts";
 
 export const version = "0.1.0";
 

@@ -1,11 +1,11 @@
 /** The orders tables: placing an order with its event, reading orders, changing status. */
 import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import type { Database } from "../../db/client.ts";
-import { sqlState } from "../../db/errors.ts";
-import { statement } from "../../db/statement.ts";
-import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
-import { exactTime, olderThan } from "../../db/paging.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { sqlState } from "../../shared/db/errors.ts";
+import { statement } from "../../shared/db/statement.ts";
+import { idempotencyKeys, orderLines, orders, outbox, timeline } from "./db/schema.ts";
+import { exactTime, olderThan } from "../../shared/db/paging.ts";
 import {
   type CancelReason,
   maxTimelineSteps,
@@ -26,12 +26,12 @@ import {
   withOutboxRow,
 } from "../../shared/outbox/mod.ts";
 import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
-import { together } from "../../db/together.ts";
-import { awaitAtCommit } from "../../db/transaction.ts";
+import { together } from "../../shared/db/together.ts";
+import { awaitAtCommit } from "../../shared/db/transaction.ts";
 
 const source = "orders";
 
-// The statements of the saga's hot path, built once (see db/statement.ts).
+// The statements of the saga's hot path, built once (see shared/db/statement.ts).
 const insertStep = statement(
   "orders_insert_step",
   (db, p) =>
@@ -164,7 +164,7 @@ export async function findByKey(db: Database, userId: string, key: string) {
 
 /**
  * Records one saga step of an order; the same step twice is recorded once. Nothing reads the
- * answer: in a `transaction` the step goes with the commit (db/transaction.ts).
+ * answer: in a `transaction` the step goes with the commit (shared/db/transaction.ts).
  */
 export function recordStep(
   tx: Database,

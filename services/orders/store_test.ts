@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { count, eq, inArray } from "drizzle-orm";
-import { idempotencyKeys, orderLines, orders, outbox, timeline } from "../../db/orders/schema.ts";
+import { idempotencyKeys, orderLines, orders, outbox, timeline } from "./db/schema.ts";
 import type { OutboxRow } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";

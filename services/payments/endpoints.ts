@@ -1,5 +1,5 @@
 /** What payments answers over NATS: a user's wallet, and deposits into it. */
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../../shared/db/client.ts";
 import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import type { paymentsApi } from "../../shared/contracts/mod.ts";
 import { balanceOf, deposit, openWallet } from "./store.ts";

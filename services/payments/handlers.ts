@@ -6,7 +6,7 @@ import { orderPlaced, stockRejected, userRegistered } from "../../shared/contrac
 import { on } from "../../shared/events/mod.ts";
 import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
-import { outbox } from "../../db/payments/schema.ts";
+import { outbox } from "./db/schema.ts";
 import { openWallet, refundOrder, takePayment } from "./store.ts";
 
 const source = "payments";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { charges, deposits, inbox, outbox, wallets } from "../../db/payments/schema.ts";
+import { charges, deposits, inbox, outbox, wallets } from "./db/schema.ts";
 import { orderPlaced, userRegistered } from "../../shared/contracts/mod.ts";
 import { eventDispatcher } from "../../shared/events/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";

@@ -1,5 +1,5 @@
 /** The payments service: wallets, charges and refunds. */
-import { inbox, outbox } from "../../db/payments/schema.ts";
+import { inbox, outbox } from "./db/schema.ts";
 import {
   catalogStream,
   ordersStream,
@@ -11,7 +11,7 @@ import { runService, type ServiceModule, type ServiceResources } from "../../sha
 import { type PaymentsConfig, paymentsConfig } from "./config.ts";
 import { paymentsEndpoints } from "./endpoints.ts";
 import { paymentsHandlers } from "./handlers.ts";
-import { migrations } from "../../db/payments/migrations.ts";
+import { migrations } from "./db/migrations.ts";
 
 export const version = "0.1.0";
 

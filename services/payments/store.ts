@@ -6,13 +6,13 @@
  */
 import { and, eq, gte, lte, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import type { Database } from "../../db/client.ts";
-import { statement } from "../../db/statement.ts";
-import { charges, deposits, refunds, wallets } from "../../db/payments/schema.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { statement } from "../../shared/db/statement.ts";
+import { charges, deposits, refunds, wallets } from "./db/schema.ts";
 import { maxBalanceCents } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 
-// The statement of the saga's hot path, built once (see db/statement.ts). The amount is taken
+// The statement of the saga's hot path, built once (see shared/db/statement.ts). The amount is taken
 // only if the balance covers it (a conditional update: no overdraft race), and the charge is
 // written only if it was taken: one statement, no read first.
 const chargeWallet = statement("payments_charge_wallet", (db, p) => {

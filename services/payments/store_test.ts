@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
-import { charges, deposits, wallets } from "../../db/payments/schema.ts";
+import { charges, deposits, wallets } from "./db/schema.ts";
 import { maxBalanceCents, maxDepositCents } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";

@@ -1,5 +1,5 @@
 /** What the users service answers over NATS: register, login, get profile. */
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../../shared/db/client.ts";
 import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import { usersApi } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";

@@ -1,11 +1,11 @@
 /** The users service: accounts and credentials. */
-import { outbox } from "../../db/users/schema.ts";
+import { outbox } from "./db/schema.ts";
 import { usersApi, usersStream } from "../../shared/contracts/mod.ts";
 import { runService, type ServiceModule, type ServiceResources } from "../../shared/runtime/mod.ts";
 import { type UsersConfig, usersConfig } from "./config.ts";
 import { usersEndpoints } from "./endpoints.ts";
 import { passwordHashing } from "./hashing.ts";
-import { migrations } from "../../db/users/migrations.ts";
+import { migrations } from "./db/migrations.ts";
 
 export const version = "0.1.0";
 

@@ -1,11 +1,11 @@
 /** The accounts table, and the event each new account causes, written in one transaction. */
 import { eq } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import type { Database } from "../../db/client.ts";
-import { accounts, outbox } from "../../db/users/schema.ts";
+import type { Database } from "../../shared/db/client.ts";
+import { accounts, outbox } from "./db/schema.ts";
 import { userRegistered } from "../../shared/contracts/mod.ts";
 import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
-import { transaction } from "../../db/transaction.ts";
+import { transaction } from "../../shared/db/transaction.ts";
 
 export type Account = typeof accounts.$inferSelect;
 

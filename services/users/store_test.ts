@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { count } from "drizzle-orm";
-import { outbox } from "../../db/users/schema.ts";
+import { outbox } from "./db/schema.ts";
 import { userRegistered } from "../../shared/contracts/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { createAccount, findAccountByEmail, findAccountById } from "./store.ts";

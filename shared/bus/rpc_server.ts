@@ -14,7 +14,7 @@ import type {
   RpcService,
 } from "../contracts/mod.ts";
 import { isCorrelationId } from "../contracts/mod.ts";
-import { refusedInput } from "../../db/errors.ts";
+import { refusedInput } from "../db/errors.ts";
 import { invalidFields, ServiceError, statusOf } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type RpcServerMetrics, rpcServerMetrics } from "../telemetry/metrics.ts";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
-import { inbox, notifications } from "../../db/notifications/schema.ts";
-import { charges, inbox as paymentsInbox } from "../../db/payments/schema.ts";
+import { inbox, notifications } from "../../services/notifications/db/schema.ts";
+import { charges, inbox as paymentsInbox } from "../../services/payments/db/schema.ts";
 import { paymentsHandlers } from "../../services/payments/handlers.ts";
 import { notificationsHandlers } from "../../services/notifications/handlers.ts";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { adminUrl, testDatabases } from "../../tests/harness/databases.ts";
 import { eventually } from "../../tests/harness/eventually.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";

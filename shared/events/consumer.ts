@@ -16,7 +16,7 @@
  * dispatch.ts (from a message to its handler, once, through the inbox).
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { reportReading } from "../telemetry/mod.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
-import { inbox, notifications } from "../../db/notifications/schema.ts";
+import { inbox, notifications } from "../../services/notifications/db/schema.ts";
 import { notificationsHandlers } from "../../services/notifications/handlers.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";

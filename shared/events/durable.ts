@@ -11,7 +11,7 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { ensureStream, isConsumerInUse, isConsumerOrStreamNotFound } from "../bus/mod.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import type { EventDefinition, EventOf } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 

@@ -5,9 +5,9 @@
  */
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { bigint, index, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import type { Database } from "../../db/client.ts";
-import { type Statement, statement } from "../../db/statement.ts";
-import { transaction } from "../../db/transaction.ts";
+import type { Database } from "../db/client.ts";
+import { type Statement, statement } from "../db/statement.ts";
+import { transaction } from "../db/transaction.ts";
 import { eachInKeyOrder } from "./ordering.ts";
 
 /**

@@ -1,5 +1,5 @@
 /** Which events must be applied one after another, and which may go side by side. */
-import { together } from "../../db/together.ts";
+import { together } from "../db/together.ts";
 import { allEvents, type EventDefinition } from "../contracts/mod.ts";
 
 /** An event as read off a stream: its id, and its type, version and data not yet checked. */

@@ -5,7 +5,7 @@
  * consumer's position is untouched and the live flow goes on beside it.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { openRange } from "../bus/mod.ts";
 import type { ReplayProgress, ReplayRange, ReplayReport } from "../contracts/mod.ts";
 import type { Dispatcher, StreamMessage } from "./dispatch.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
-import { inbox, notifications } from "../../db/notifications/schema.ts";
+import type { Database } from "../db/client.ts";
+import { inbox, notifications } from "../../services/notifications/db/schema.ts";
 import { notificationsHandlers } from "../../services/notifications/handlers.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { eventually } from "../../tests/harness/eventually.ts";

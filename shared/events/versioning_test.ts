@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { z } from "zod";
-import { inbox } from "../../db/notifications/schema.ts";
+import { inbox } from "../../services/notifications/db/schema.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream } from "../bus/mod.ts";

@@ -2,9 +2,9 @@
  * Writing an event into the outbox, in the transaction of the change that caused it, and what
  * each transaction wrote, so a relay told of its commit publishes those rows from memory.
  */
-import type { Database } from "../../db/client.ts";
-import { type Placeholders, type Statement, statement } from "../../db/statement.ts";
-import { awaitAtCommit } from "../../db/transaction.ts";
+import type { Database } from "../db/client.ts";
+import { type Placeholders, type Statement, statement } from "../db/statement.ts";
+import { awaitAtCommit } from "../db/transaction.ts";
 import type { Envelope } from "../contracts/mod.ts";
 import {
   context,
@@ -27,7 +27,7 @@ export type OutboxRow = {
 /**
  * Writes an event into the outbox, inside the caller's transaction, with the trace context of
  * a publish span under the current one: the async hop links back to what caused it. Nothing
- * reads the insert's answer: in a `transaction` it goes with the commit (db/transaction.ts), and
+ * reads the insert's answer: in a `transaction` it goes with the commit (shared/db/transaction.ts), and
  * the publish span ends when that answer comes, an error if the insert failed.
  */
 export function enqueueEvent(tx: Database, table: OutboxTable, event: Envelope): Promise<void> {

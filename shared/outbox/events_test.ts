@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { count, eq } from "drizzle-orm";
-import { orders, outbox, timeline } from "../../db/orders/schema.ts";
-import { transaction } from "../../db/transaction.ts";
+import { orders, outbox, timeline } from "../../services/orders/db/schema.ts";
+import { transaction } from "../db/transaction.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { placeOrder } from "../../services/orders/store.ts";
@@ -14,7 +14,7 @@ import { connectNats, ensureStream } from "../bus/mod.ts";
 import { PayloadTooLarge } from "../bus/payload.ts";
 import { orderPlaced, ordersStream } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
-import { outbox as usersOutbox } from "../../db/users/schema.ts";
+import { outbox as usersOutbox } from "../../services/users/db/schema.ts";
 import {
   createEvent,
   enqueueEvent,
@@ -87,7 +87,7 @@ Deno.test("outbox: an event over max_payload is refused where it is enqueued", a
       const before = await rows();
       const orderId = crypto.randomUUID();
       const step = { orderId, type: "orders.order.placed", source: "orders", at: new Date() };
-      // db/transaction.ts's, whose writes go with the commit, and drizzle's own.
+      // shared/db/transaction.ts's, whose writes go with the commit, and drizzle's own.
       const plain: typeof transaction = (on, work) => on.transaction(work);
       for (const run of [transaction, plain]) {
         const error = await run(db, async (tx) => {

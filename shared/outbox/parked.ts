@@ -5,7 +5,7 @@
  * shared/operator.
  */
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import type { OutboxTable } from "./table.ts";
 
 /** A parked row, without its payload (which may be near a megabyte). */

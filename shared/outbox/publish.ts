@@ -6,7 +6,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { eq, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import {
   ensureStream,
   isJetStreamApiError,

@@ -1,5 +1,5 @@
 /**
- * An outbox row's insert goes with the commit (db/transaction.ts), so its publish span must last
+ * An outbox row's insert goes with the commit (shared/db/transaction.ts), so its publish span must last
  * until the insert is answered: a failed insert marks the span as an error. A process of its
  * own exports its spans with Deno's built-in OpenTelemetry to a receiver in this one.
  */

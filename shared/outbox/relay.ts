@@ -5,7 +5,7 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { and, count, isNotNull, isNull } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { reportReading } from "../telemetry/mod.ts";

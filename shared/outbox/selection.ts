@@ -4,7 +4,7 @@
  * query (one statement per batch, not two).
  */
 import { and, asc, isNull, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import type { OutboxRow } from "./enqueue.ts";
 import type { OutboxTable } from "./table.ts";
 

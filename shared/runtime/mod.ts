@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { z } from "zod";
-import { type Migration, openDatabase, type ServiceDatabase } from "../../db/client.ts";
+import { type Migration, openDatabase, type ServiceDatabase } from "../db/client.ts";
 import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";

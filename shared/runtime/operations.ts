@@ -9,7 +9,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { getTableName, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "../db/client.ts";
 import type { RpcHandlers } from "../bus/mod.ts";
 import type {
   OperationsEndpoints,

@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { ServiceDatabase } from "../../db/client.ts";
+import type { ServiceDatabase } from "../db/client.ts";
 import { ensureStream, natsAnswers, type RpcHandlers, serveRpc } from "../bus/mod.ts";
 import {
   operationsApi,

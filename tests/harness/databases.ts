@@ -5,7 +5,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { type Migration, openDatabase, type ServiceDatabase } from "../../db/client.ts";
+import { type Migration, openDatabase, type ServiceDatabase } from "../../shared/db/client.ts";
 import { migrationsOf } from "./migrations.ts";
 
 export interface TestDatabases {

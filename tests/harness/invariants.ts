@@ -1,9 +1,9 @@
 /** The saga's invariants, read straight from each service's own tables. */
 import assert from "node:assert/strict";
 import { sum } from "drizzle-orm";
-import { products, reservations } from "../../db/catalog/schema.ts";
-import { orders } from "../../db/orders/schema.ts";
-import { charges, deposits, refunds, wallets } from "../../db/payments/schema.ts";
+import { products, reservations } from "../../services/catalog/db/schema.ts";
+import { orders } from "../../services/orders/db/schema.ts";
+import { charges, deposits, refunds, wallets } from "../../services/payments/db/schema.ts";
 import type { Stack } from "./stack.ts";
 
 /** Every cent that came in, and where it is now: deposits = balances + charges - refunds. */

@@ -4,13 +4,13 @@
  * can be stopped and started again to play an outage.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { ServiceDatabase } from "../../db/client.ts";
+import type { ServiceDatabase } from "../../shared/db/client.ts";
 import { connectNats } from "../../shared/bus/mod.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
 import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
 import type { RunningService, ServiceModule, ServiceResources } from "../../shared/runtime/mod.ts";
 import { registry, serviceNamed } from "../../services/registry.ts";
-import { openDatabase } from "../../db/client.ts";
+import { openDatabase } from "../../shared/db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";

@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./services/catalog/db/schema.ts",
+  out: "./services/catalog/db/migrations",
+  schemaFilter: ["catalog"],
+  migrations: { schema: "drizzle", table: "catalog_migrations" },
+});

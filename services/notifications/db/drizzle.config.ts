@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./services/notifications/db/schema.ts",
+  out: "./services/notifications/db/migrations",
+  schemaFilter: ["notifications"],
+  migrations: { schema: "drizzle", table: "notifications_migrations" },
+});

@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./services/orders/db/schema.ts",
+  out: "./services/orders/db/migrations",
+  schemaFilter: ["orders"],
+  migrations: { schema: "drizzle", table: "orders_migrations" },
+});

@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./services/users/db/schema.ts",
+  out: "./services/users/db/migrations",
+  schemaFilter: ["users"],
+  migrations: { schema: "drizzle", table: "users_migrations" },
+});

@@ -1,0 +1,166 @@
+/**
+ * One way to open a service's database: postgres.js when the service has a URL, embedded PGlite
+ * in `<dataDir>/<service>` when it has none, so the stack runs with no Postgres at all. The
+ * service's migrations are applied before it is handed out. They come as data (see
+ * `services/<service>/db/migrations.ts`) and PGlite is loaded only when used, so a service with a URL
+ * needs no file system: it runs on an edge runtime.
+ */
+import type { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as postgresDrizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { ConfigError } from "../config/mod.ts";
+
+/** Either driver, typed by what both offer. */
+export type Database = PgDatabase<PgQueryResultHKT>;
+
+/** One migration, as drizzle's `readMigrationFiles` reads it from a migrations folder. */
+export type Migration = MigrationMeta;
+
+/**
+ * A service's opened database: the Drizzle handle, which driver is under it, a readiness probe and
+ * how to close it.
+ */
+export interface ServiceDatabase {
+  db: Database;
+  driver: "pglite" | "postgres";
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Closes the connection pool, or the PGlite it opened (a shared one is left open). */
+  close(): Promise<void>;
+}
+
+/** Which service's database to open, where, and the migrations to apply first. */
+export interface OpenDatabaseOptions {
+  /** Names the schema's migrations table (`drizzle.<service>_migrations`) and the data folder. */
+  service: string;
+  /** Applied in order, each once (drizzle's migrator), before the database is handed out. */
+  migrations: Migration[];
+  /** A postgres:// URL; without one the service gets embedded PGlite. */
+  url?: string;
+  /** Parent of the PGlite data folder. */
+  dataDir?: string;
+  /** An open PGlite to share: opening one per service in a single process costs seconds each. */
+  pglite?: PGlite;
+}
+
+/**
+ * Opens `service`'s database and applies its migrations: postgres.js (a pool of 10, statements
+ * prepared) on `url`, with instances starting together taking turns under one Postgres advisory
+ * lock; without a URL, embedded PGlite in `<dataDir>/<service>` (`.data` by default; about 4 to 5 s
+ * the first time, about 0.6 s after) or the `pglite` given. Throws `ConfigError` when there is no
+ * URL and the process may not read and write that folder (a bundle run with --allow-net --allow-env
+ * only), and whatever connecting or migrating throws.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<ServiceDatabase> {
+  const { service, migrations } = options;
+
+  if (options.url) {
+    const client = postgres(options.url, { max: 10, onnotice: () => {} });
+    const db = postgresDrizzle(preparing(client));
+    // Instances starting together take turns: the first migrates, the others find it done.
+    // One lock for every service of the database, not one each: they all create the shared
+    // schema of migrations tables, and two `CREATE SCHEMA IF NOT EXISTS` racing make one fail.
+    const lock = await client.reserve();
+    try {
+      await lock`select pg_advisory_lock(hashtext('migrate'))`;
+      await migrate(db, service, migrations);
+    } finally {
+      await lock`select pg_advisory_unlock(hashtext('migrate'))`.catch(() => {});
+      lock.release();
+    }
+    return {
+      db,
+      driver: "postgres",
+      ping: async () => void await db.execute(sql`select 1`),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+
+  const folder = `${options.dataDir ?? ".data"}/${service}`;
+  if (!options.pglite && !mayUseFiles(folder)) {
+    throw new ConfigError(
+      `DATABASE_URL is not set, and embedded PGlite needs to read and write ${folder}, which ` +
+        `this process may not (a bundle runs with --allow-net --allow-env only): set ` +
+        `DATABASE_URL or ${service.toUpperCase()}_DATABASE_URL to a postgres:// URL`,
+    );
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle: pgliteDrizzle } = await import("drizzle-orm/pglite");
+  let client = options.pglite;
+  if (!client) {
+    await Deno.mkdir(folder, { recursive: true });
+    client = await PGlite.create(folder);
+  }
+  const shared = options.pglite !== undefined;
+  const db = pgliteDrizzle(client);
+  await migrate(db, service, migrations);
+  return {
+    db,
+    driver: "pglite",
+    ping: async () => void await db.execute(sql`select 1`),
+    close: async () => {
+      if (!shared) await client.close();
+    },
+  };
+}
+
+/**
+ * Whether this process may read and write `folder`, as embedded PGlite must. Asked before
+ * PGlite is touched, so a process without the permission hears which variable is missing
+ * rather than "Requires write access". A runtime without the permissions API is let try.
+ */
+function mayUseFiles(folder: string): boolean {
+  if (typeof Deno.permissions?.querySync !== "function") return true;
+  const granted = (name: "read" | "write") =>
+    Deno.permissions.querySync({ name, path: folder }).state === "granted";
+  return granted("read") && granted("write");
+}
+
+/**
+ * drizzle's postgres.js driver runs every query through `unsafe()` with `prepare: false` unless
+ * it was built with `.prepare(name)`. postgres.js then asks the server for the parameters' types
+ * before each query: two round trips instead of one, in every transaction (drizzle-orm#6096).
+ * This hands drizzle a client whose queries follow the client's own `prepare` setting: on, as
+ * postgres.js has it, unless the URL says `?prepare=false` (a transaction-mode pooler).
+ */
+export function preparing(sql: postgres.Sql, prepare = sql.options.prepare): postgres.Sql {
+  if (!prepare) return sql;
+  // A transaction's `sql` is another function: wrap the one each callback receives.
+  const within = <F extends (...args: never[]) => unknown>(begin: F) =>
+    ((...args: unknown[]) => {
+      const fn = args.pop() as (tx: postgres.Sql) => unknown;
+      return begin(
+        ...(args as never[]),
+        ((tx: postgres.Sql) => fn(preparing(tx, prepare))) as never,
+      );
+    }) as unknown as F;
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === "unsafe") {
+        return (query: string, args?: unknown[], options?: { prepare?: boolean }) =>
+          target.unsafe(query, args as never, { ...options, prepare: options?.prepare || prepare });
+      }
+      if (property === "begin" || property === "savepoint") return within(value.bind(target));
+      return value;
+    },
+  });
+}
+
+/**
+ * What drizzle's `migrate()` does after reading the folder, from the embedded list instead.
+ * The migrations table is not in the service's own schema: its first migration creates that.
+ */
+async function migrate(db: Database, service: string, migrations: Migration[]) {
+  const internals = db as unknown as {
+    dialect: { migrate(m: Migration[], session: unknown, config: object): Promise<void> };
+    session: unknown;
+  };
+  await internals.dialect.migrate(migrations, internals.session, {
+    migrationsSchema: "drizzle",
+    migrationsTable: `${service}_migrations`,
+  });
+}
