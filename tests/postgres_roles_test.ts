@@ -1,6 +1,7 @@
 /**
  * On a real server each service logs in as its own role, which owns its schema and nothing
- * else: infra/postgres/init.sql sets that up, this proves it holds.
+ * else: infra/postgres/init.sql (made from the registry by infra/postgres_init.ts) sets that up,
+ * this proves it holds.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";

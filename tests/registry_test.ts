@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { boundaryViolations } from "../infra/check_boundaries.ts";
 import { composeFile } from "../infra/compose.ts";
+import { postgresInitFile } from "../infra/postgres_init.ts";
 import { registry, serviceNamed, serviceNames } from "../services/registry.ts";
 import { rpcClient } from "../shared/bus/mod.ts";
 import { tally, tallyApi } from "./fixtures/registry_service/service.ts";
@@ -45,11 +46,15 @@ Deno.test("registry: the one list of services", async (t) => {
   });
 
   await t.step("every service with a database has its role and schema in init.sql", async () => {
+    const rolesOf = (sql: string) => {
+      const listed = sql.match(/FOREACH service IN ARRAY ARRAY\[([^\]]*)\]/)?.[1] ?? "";
+      return [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    };
     const sql = await Deno.readTextFile(`${root}/infra/postgres/init.sql`);
-    const listed = sql.match(/FOREACH service IN ARRAY ARRAY\[([^\]]*)\]/)?.[1] ?? "";
-    const roles = [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     const owners = registry.filter((s) => s.migrations !== null).map((s) => s.name);
-    assert.deepEqual(roles, owners);
+    assert.deepEqual(rolesOf(sql), owners);
+    // Made by infra/postgres_init.ts: a service added to the registry gets its role with it.
+    assert.deepEqual(rolesOf(postgresInitFile([...registry, tally])), [...owners, "tally"]);
   });
 
   await t.step("compose.yaml made from a registry with it has its container", () => {

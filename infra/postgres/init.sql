@@ -1,3 +1,6 @@
+-- Made from services/registry.ts by infra/postgres_init.ts: edit those, then run
+-- deno run --allow-read --allow-write infra/postgres_init.ts
+--
 -- One login role and one schema per service, each role owning only its own schema, so no
 -- service can read another's tables. Safe to run twice, and on any database of the cluster.
 -- Passwords equal role names: for dev and compose only.
@@ -16,7 +19,15 @@ DO $$
 DECLARE
   service text;
 BEGIN
-  FOREACH service IN ARRAY ARRAY['users', 'catalog', 'orders', 'payments', 'notifications', 'history'] LOOP
+  FOREACH service IN ARRAY ARRAY[
+    'users',
+    'catalog',
+    'orders',
+    'payments',
+    'notifications',
+    'history'
+  ]
+  LOOP
     -- Roles are cluster-wide: another database (or a concurrent run) may have made it already.
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = service) THEN
       BEGIN
