@@ -1,10 +1,11 @@
 /**
  * What the OpenAPI document shares between routes: its info, the bearer scheme, the problem
  * schema and the error responses every route has. Each route declares itself beside its
- * handler (`createRoute` in routes/*.ts and app.ts, with the same zod schemas that validate its
- * request); the document (served at /openapi.json) is generated from those declarations.
+ * handler (`createRoute`, or `jsonRoute` for one with a JSON body, in routes/*.ts and app.ts,
+ * with the same zod schemas that validate its request); the document (served at /openapi.json)
+ * is generated from those declarations.
  */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { GatewayEnv } from "./context.ts";
 import { problemKinds } from "./problem.ts";
 import { invalidRequest, jsonOnly } from "./validation.ts";
@@ -32,8 +33,6 @@ export interface Operation {
   summary: string;
   /** Needs a bearer token: documented with the bearer scheme and a 401. */
   auth?: boolean;
-  /** Takes a JSON body: documented with 400, 408 and 415. */
-  body?: boolean;
   ok: { status: number; schema?: z.ZodType; description?: string };
   /** The statuses the route answers besides the common ones. */
   errors?: number[];
@@ -41,16 +40,23 @@ export interface Operation {
 
 /**
  * The summary, security and responses of a route, to spread into its `createRoute`: every route
- * has the body limit (413), the rate limit (429), and 503 and 504 from downstream; a route with
- * a JSON body takes JSON only (415) and answers 408 when the body does not arrive within the
- * request's budget.
+ * has the body limit (413), the rate limit (429), and 503 and 504 from downstream. A route with a
+ * JSON body is a `jsonRoute`, which adds its own.
  */
 export function operation(op: Operation) {
+  return documented(op, false);
+}
+
+/**
+ * `operation`'s document; with `body`, also 400 (the body is not valid), 408 (it does not arrive
+ * within the request's budget) and 415 (it is not JSON).
+ */
+function documented(op: Operation, body: boolean) {
   const statuses = [
     ...new Set([
       ...(op.errors ?? []),
       ...(op.auth ? [401] : []),
-      ...(op.body ? [400, 408, 415] : []),
+      ...(body ? [400, 408, 415] : []),
       413,
       429,
       503,
@@ -87,19 +93,43 @@ export function operation(op: Operation) {
 }
 
 /**
- * A required JSON body validated by `schema`, for a route's `request.body`; its route also
- * takes `middleware: jsonOnly`, so that another media type is 415 before validation.
+ * A route that takes a JSON body, declared once: `body` is the zod schema that validates it (and
+ * documents it), `request` its other parts (params, query, headers), and the rest its
+ * `Operation`. The route takes JSON only (`jsonOnly`: another media type, or none, is 415 before
+ * validation) and is documented with 400, 408 and 415. Pass the result to `routes.openapi`.
  */
-export function jsonBody<T extends z.ZodType>(schema: T) {
-  // Documented as zod writes it (the generator's conversion drops patterns and integer bounds);
-  // validated by `schema` itself: metadata changes no rule.
-  const documented = schema.meta(
-    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
-  ) as T;
-  return { required: true, content: { "application/json": { schema: documented } } };
+export function jsonRoute<
+  P extends string,
+  B extends z.ZodType,
+  R extends Omit<NonNullable<RouteConfig["request"]>, "body"> = Record<never, never>,
+>(route: JsonRoute<P, B, R>) {
+  const { method, path, body, request, ...op } = route;
+  return createRoute({
+    method,
+    path,
+    middleware: jsonOnly,
+    request: { ...request, body: jsonBody(body) } as R & { body: ReturnType<typeof jsonBody<B>> },
+    ...documented(op, true),
+  });
 }
 
-export { jsonOnly };
+/** What `jsonRoute` takes: method, path, the body's schema, other request parts, operation. */
+export interface JsonRoute<P extends string, B extends z.ZodType, R> extends Operation {
+  method: "post" | "put" | "patch" | "delete";
+  path: P;
+  body: B;
+  request?: R;
+}
+
+/** A required JSON body validated by `schema`, documented as zod writes it. */
+function jsonBody<T extends z.ZodType>(schema: T) {
+  // Documented as zod writes it (the generator's conversion drops patterns and integer bounds);
+  // validated by `schema` itself: metadata changes no rule.
+  const described = schema.meta(
+    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
+  ) as T;
+  return { required: true, content: { "application/json": { schema: described } } };
+}
 
 /**
  * A path parameter that any string passes (the handler answers 404 for one that cannot exist,

@@ -39,3 +39,25 @@ Deno.test("openapi: /docs is a page that reads /openapi.json", async () => {
   assert.match(html, /swagger/i);
   assert.match(html, /\/openapi\.json/);
 });
+
+interface Documented {
+  requestBody?: { content: Record<string, unknown> };
+  responses: Record<string, unknown>;
+}
+
+Deno.test("openapi: every route with a JSON body documents 400, 408 and 415", () => {
+  const withBody = Object.entries(document.paths as Record<string, Record<string, Documented>>)
+    .flatMap(([path, methods]) =>
+      Object.entries(methods).filter(([, op]) => op.requestBody).map(([m, op]) => ({
+        route: `${m} ${path}`,
+        op,
+      }))
+    );
+  assert.ok(withBody.length >= 8, `${withBody.length} routes take a body`);
+  for (const { route, op } of withBody) {
+    assert.deepEqual(Object.keys(op.requestBody!.content), ["application/json"], route);
+    for (const status of ["400", "408", "415"]) {
+      assert.ok(op.responses[status], `${route} ${status}`);
+    }
+  }
+});

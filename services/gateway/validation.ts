@@ -38,6 +38,7 @@ export const invalidRequest: Hook<any, GatewayEnv, any, any> = (result, c) => {
  * validator validates `{}` in place of a body of another media type, so a route whose fields
  * are all optional would run on nothing (a form-encoded redrive re-drove every dead letter).
  * Answers 415 `unsupported_media_type`; a JSON media type goes on as `application/json`.
+ * `jsonRoute` (openapi.ts) puts it on every route that takes a JSON body.
  */
 export const jsonOnly: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   const contentType = c.req.header("content-type");

@@ -4,15 +4,15 @@
  * 415; a body its schema refuses is 400 `invalid` naming the field.
  */
 import assert from "node:assert/strict";
-import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonOnly, operation, routeGroup } from "./openapi.ts";
+import { z } from "@hono/zod-openapi";
+import { jsonRoute, routeGroup } from "./openapi.ts";
 
-const echo = createRoute({
+const echo = jsonRoute({
   method: "post",
   path: "/echo",
-  middleware: jsonOnly,
-  request: { body: jsonBody(z.object({ quantity: z.number().int().min(1) })) },
-  ...operation({ summary: "echo", body: true, ok: { status: 200 } }),
+  body: z.object({ quantity: z.number().int().min(1) }),
+  summary: "echo",
+  ok: { status: 200 },
 });
 const routes = routeGroup();
 routes.openapi(echo, (c) => c.json(c.req.valid("json"), 200));

@@ -23,14 +23,7 @@ import { replayReport } from "../../../shared/contracts/mod.ts";
 import { natsAnswers } from "../../../shared/bus/mod.ts";
 import { ServiceError } from "../../../shared/errors/mod.ts";
 import type { GatewayEnv } from "../context.ts";
-import {
-  jsonBody,
-  jsonOnly,
-  type Operation,
-  operation,
-  pathParam,
-  routeGroup,
-} from "../openapi.ts";
+import { jsonRoute, type Operation, operation, pathParam, routeGroup } from "../openapi.ts";
 import { problem } from "../problem.ts";
 import {
   deadLettersQuery,
@@ -55,8 +48,12 @@ const seqParams = z.object({
 });
 
 /** An admin route's operation: a bearer token (401) with the admin role (403). */
-const adminOperation = (op: Omit<Operation, "auth">) =>
-  operation({ ...op, auth: true, errors: op.errors ?? [400, 403] });
+const admin = (op: Omit<Operation, "auth">): Operation => ({
+  ...op,
+  auth: true,
+  errors: op.errors ?? [400, 403],
+});
+const adminOperation = (op: Omit<Operation, "auth">) => operation(admin(op));
 
 const listServices = createRoute({
   method: "get",
@@ -94,27 +91,23 @@ const showEvent = createRoute({
   }),
 });
 
-const replay = createRoute({
+const replay = jsonRoute({
   method: "post",
   path: "/replay",
-  middleware: jsonOnly,
-  request: { body: jsonBody(replayBody) },
-  ...adminOperation({
+  body: replayBody,
+  ...admin({
     summary: "Admin: replay a range of a stream to one service's handlers (or a dry run)",
-    body: true,
     errors: [400, 403, 404],
     ok: { status: 200, schema: replayReport },
   }),
 });
 
-const rebuild = createRoute({
+const rebuild = jsonRoute({
   method: "post",
   path: "/rebuild",
-  middleware: jsonOnly,
-  request: { body: jsonBody(rebuildBody) },
-  ...adminOperation({
+  body: rebuildBody,
+  ...admin({
     summary: "Admin: empty a service's read model and replay its streams from the start",
-    body: true,
     errors: [400, 403, 404, 422],
     ok: { status: 200 },
   }),
@@ -141,28 +134,25 @@ const showLetter = createRoute({
   }),
 });
 
-const redrive = createRoute({
+const redrive = jsonRoute({
   method: "post",
   path: "/deadletters/redrive",
-  middleware: jsonOnly,
-  request: { body: jsonBody(redriveBody) },
-  ...adminOperation({
+  body: redriveBody,
+  ...admin({
     summary: "Admin: re-drive dead letters ({sequences: [...]} or {all: true}; {} is a 400) " +
       "to the services that gave up",
-    body: true,
     errors: [400, 403],
     ok: { status: 200 },
   }),
 });
 
-const discard = createRoute({
+const discard = jsonRoute({
   method: "post",
   path: "/deadletters/{seq}/discard",
-  middleware: jsonOnly,
-  request: { params: seqParams, body: jsonBody(discardBody) },
-  ...adminOperation({
+  body: discardBody,
+  request: { params: seqParams },
+  ...admin({
     summary: "Admin: discard a dead letter, with a reason (audited)",
-    body: true,
     errors: [400, 403, 404],
     ok: { status: 200 },
   }),

@@ -4,34 +4,26 @@ import type { MiddlewareHandler } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
 import { usersApi } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../context.ts";
-import { jsonBody, jsonOnly, operation, routeGroup } from "../openapi.ts";
+import { jsonRoute, operation, routeGroup } from "../openapi.ts";
 
 type Users = RpcClient<typeof usersApi.endpoints>;
 
-const register = createRoute({
+const register = jsonRoute({
   method: "post",
   path: "/register",
-  middleware: jsonOnly,
-  request: { body: jsonBody(usersApi.endpoints.register.request) },
-  ...operation({
-    summary: "Register a user",
-    body: true,
-    ok: { status: 201, schema: usersApi.endpoints.register.reply },
-    errors: [400, 409],
-  }),
+  body: usersApi.endpoints.register.request,
+  summary: "Register a user",
+  ok: { status: 201, schema: usersApi.endpoints.register.reply },
+  errors: [400, 409],
 });
 
-const login = createRoute({
+const login = jsonRoute({
   method: "post",
   path: "/login",
-  middleware: jsonOnly,
-  request: { body: jsonBody(usersApi.endpoints.login.request) },
-  ...operation({
-    summary: "Log in: an access token (HS256 JWT) and its expiry",
-    body: true,
-    ok: { status: 200, schema: usersApi.endpoints.login.reply },
-    errors: [400, 401],
-  }),
+  body: usersApi.endpoints.login.request,
+  summary: "Log in: an access token (HS256 JWT) and its expiry",
+  ok: { status: 200, schema: usersApi.endpoints.login.reply },
+  errors: [400, 401],
 });
 
 const me = createRoute({

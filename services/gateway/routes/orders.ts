@@ -10,7 +10,7 @@ import {
   uuid,
 } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../context.ts";
-import { idParams, jsonBody, jsonOnly, operation, routeGroup } from "../openapi.ts";
+import { idParams, jsonRoute, operation, routeGroup } from "../openapi.ts";
 import { problem } from "../problem.ts";
 
 type Orders = RpcClient<typeof ordersApi.endpoints>;
@@ -18,12 +18,11 @@ type Orders = RpcClient<typeof ordersApi.endpoints>;
 export const placeOrderBody = z.object({ items: orderItems });
 const orderId = uuid;
 
-const placeOrder = createRoute({
+const placeOrder = jsonRoute({
   method: "post",
   path: "/",
-  middleware: jsonOnly,
+  body: placeOrderBody,
   request: {
-    body: jsonBody(placeOrderBody),
     // Documented only: any string passes here; the handler answers a bad key (400 invalid).
     headers: z.object({
       "Idempotency-Key": z.string().optional().meta({
@@ -32,13 +31,10 @@ const placeOrder = createRoute({
       }),
     }),
   },
-  ...operation({
-    summary: "Place an order: pending at once; the saga confirms or cancels it",
-    auth: true,
-    body: true,
-    ok: { status: 201, schema: ordersApi.endpoints.placeOrder.reply },
-    errors: [400, 422],
-  }),
+  summary: "Place an order: pending at once; the saga confirms or cancels it",
+  auth: true,
+  ok: { status: 201, schema: ordersApi.endpoints.placeOrder.reply },
+  errors: [400, 422],
 });
 
 const listOrders = createRoute({

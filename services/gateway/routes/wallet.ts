@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import type { RpcClient } from "../../../shared/bus/mod.ts";
 import { depositAmountCents, paymentsApi } from "../../../shared/contracts/mod.ts";
 import { callOptions, type GatewayEnv } from "../context.ts";
-import { jsonBody, jsonOnly, operation, routeGroup } from "../openapi.ts";
+import { jsonRoute, operation, routeGroup } from "../openapi.ts";
 
 type Payments = RpcClient<typeof paymentsApi.endpoints>;
 
@@ -20,18 +20,14 @@ const getWallet = createRoute({
   }),
 });
 
-const deposit = createRoute({
+const deposit = jsonRoute({
   method: "post",
   path: "/deposits",
-  middleware: jsonOnly,
-  request: { body: jsonBody(depositBody) },
-  ...operation({
-    summary: "Deposit money",
-    auth: true,
-    body: true,
-    ok: { status: 201, schema: paymentsApi.endpoints.deposit.reply },
-    errors: [400],
-  }),
+  body: depositBody,
+  summary: "Deposit money",
+  auth: true,
+  ok: { status: 201, schema: paymentsApi.endpoints.deposit.reply },
+  errors: [400],
 });
 
 export function walletRoutes(payments: Payments, authenticated: MiddlewareHandler<GatewayEnv>) {
