@@ -1,10 +1,13 @@
+/**
+ * The order saga, by choreography, on a real stack: an order confirmed, one declined, one out of
+ * stock (charged, rejected, refunded), an event re-published or a cancellation delivered twice
+ * handled once; metrics on the way, and every invariant of the saga holding at the end.
+ */
 import assert from "node:assert/strict";
 import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   catalogStream,
-  maxBalanceCents,
-  maxDepositCents,
   orderCancelled,
   orderPlaced,
   ordersStream,
@@ -13,8 +16,6 @@ import {
   stockReleased,
 } from "../shared/contracts/mod.ts";
 import { createEvent } from "../shared/outbox/mod.ts";
-import { deposits, wallets } from "../services/payments/db/schema.ts";
-import { eq } from "drizzle-orm";
 import { json, type Stack, startStack } from "./harness/stack.ts";
 import { assertSagaInvariants } from "./harness/invariants.ts";
 
@@ -127,115 +128,6 @@ Deno.test("the order saga, by choreography", async (t) => {
         ]);
       },
     );
-
-    await t.step(
-      "deposits past 32 bits stay exact; one past the balance ceiling is 422 problem+json",
-      async () => {
-        const user = await signUp(stack);
-        const depositOf = (amountCents: number) =>
-          stack.request("/wallet/deposits", json("POST", { amountCents }, user.headers));
-        // Issue 17: the third answered 500 (integer out of range).
-        for (const n of [1, 2, 3]) {
-          const res = await depositOf(maxDepositCents);
-          assert.equal(res.status, 201);
-          assert.deepEqual(await res.json(), { balanceCents: 10_000 + n * maxDepositCents });
-        }
-        // Up to the ceiling less a cent, as a deposit would: the money stays conserved.
-        const { db } = await stack.database("payments");
-        const topUp = maxBalanceCents - 1 - (10_000 + 3 * maxDepositCents);
-        await db.transaction(async (tx) => {
-          await tx.insert(deposits).values({
-            id: crypto.randomUUID(),
-            userId: user.userId,
-            kind: "deposit",
-            amountCents: topUp,
-          });
-          await tx.update(wallets).set({ balanceCents: maxBalanceCents - 1 })
-            .where(eq(wallets.userId, user.userId));
-        });
-        const refused = await depositOf(2);
-        assert.equal(refused.status, 422);
-        assert.equal(refused.headers.get("content-type"), "application/problem+json");
-        const problem = await refused.json();
-        assert.equal(problem.kind, "unprocessable");
-        assert.equal(problem.details.field, "amountCents");
-        assert.deepEqual(await getJson(stack, user, "/wallet"), {
-          balanceCents: maxBalanceCents - 1,
-        });
-        const last = await depositOf(1);
-        assert.equal(last.status, 201);
-        assert.deepEqual(await last.json(), { balanceCents: maxBalanceCents });
-      },
-    );
-
-    await t.step("the same Idempotency-Key twice: one order; with other items: 422", async () => {
-      const user = await signUp(stack);
-      const pin = await productBySku(stack, "PIN-011");
-      const items = [{ productId: pin.id, quantity: 1 }];
-      const first = await placeOrder(stack, user, items, "key-1");
-      const second = await placeOrder(stack, user, items, "key-1");
-      assert.equal(first.status, 201);
-      assert.equal(second.status, 201);
-      const orderId = (await first.json()).orderId;
-      assert.equal((await second.json()).orderId, orderId);
-      const other = await placeOrder(stack, user, [{ productId: pin.id, quantity: 2 }], "key-1");
-      assert.equal(other.status, 422);
-      await other.body?.cancel();
-      await settledOrder(stack, user, orderId);
-      assert.equal((await getJson(stack, user, "/orders")).items.length, 1);
-    });
-
-    await t.step("the same Idempotency-Key sent five times at once: one order", async () => {
-      const user = await signUp(stack);
-      const pin = await productBySku(stack, "PIN-011");
-      const items = [{ productId: pin.id, quantity: 1 }];
-      // All five pass the endpoint's lookup; the key's row decides, and the others roll back.
-      const answers = await Promise.all(
-        Array.from({ length: 5 }, () => placeOrder(stack, user, items, "key-at-once")),
-      );
-      assert.deepEqual(answers.map((res) => res.status), [201, 201, 201, 201, 201]);
-      const orderIds = new Set(
-        await Promise.all(answers.map(async (res) => (await res.json()).orderId)),
-      );
-      assert.equal(orderIds.size, 1);
-      await settledOrder(stack, user, [...orderIds][0]);
-      assert.equal((await getJson(stack, user, "/orders")).items.length, 1);
-    });
-
-    await t.step("bad orders are 400: unknown product, quantity below 1, no items", async () => {
-      const user = await signUp(stack);
-      const mug = await productBySku(stack, "MUG-001");
-      for (
-        const items of [
-          [{ productId: crypto.randomUUID(), quantity: 1 }],
-          [{ productId: mug.id, quantity: 0 }],
-          [],
-        ]
-      ) {
-        const res = await placeOrder(stack, user, items);
-        assert.equal(res.status, 400, JSON.stringify(items));
-        assert.equal(res.headers.get("content-type"), "application/problem+json");
-        await res.body?.cancel();
-      }
-      assert.equal((await getJson(stack, user, "/orders")).items.length, 0);
-    });
-
-    await t.step("another user's order is 404, and orders list newest first", async () => {
-      const owner = await signUp(stack);
-      const stranger = await signUp(stack);
-      const mug = await productBySku(stack, "MUG-001");
-      const a = (await (await placeOrder(stack, owner, [{ productId: mug.id, quantity: 1 }]))
-        .json()).orderId;
-      const b = (await (await placeOrder(stack, owner, [{ productId: mug.id, quantity: 1 }]))
-        .json()).orderId;
-      const res = await stack.request(`/orders/${a}`, { headers: stranger.headers });
-      assert.equal(res.status, 404);
-      await res.body?.cancel();
-      const list = await getJson(stack, owner, "/orders");
-      assert.deepEqual(list.items.map((o: { id: string }) => o.id), [b, a]);
-      await settledOrder(stack, owner, a);
-      await settledOrder(stack, owner, b);
-    });
 
     await t.step(
       "a placed order re-published outside the window is not charged again",
