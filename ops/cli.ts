@@ -1,6 +1,6 @@
 /** What every command gets: the connection, output helpers, and an actor for the audit. */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { serviceNames } from "../services/registry.ts";
+import { registry, serviceNames } from "../services/registry.ts";
 import type { Logger } from "../shared/log/mod.ts";
 
 export interface Cli {
@@ -45,4 +45,22 @@ export function sinceOption(value: string | undefined, now = Date.now()): string
 export function knownService(name: string): string {
   if (serviceNames.includes(name)) return name;
   throw new UsageError(`no service "${name}"; the services are ${serviceNames.join(", ")}`);
+}
+
+/**
+ * The registry's services that answer the operator's endpoints (replay, rebuild, outbox): each
+ * with a database, whose events and outbox the kit runs. The gateway owns none.
+ */
+export const operatedServices: readonly string[] = registry
+  .filter((service) => service.migrations !== null)
+  .map((service) => service.name);
+
+/** `name` when it answers the operator's endpoints; else a usage error naming those that do. */
+export function operatedService(name: string): string {
+  knownService(name);
+  if (operatedServices.includes(name)) return name;
+  throw new UsageError(
+    `${name} owns no data the operator acts on; the services that do are ` +
+      operatedServices.join(", "),
+  );
 }

@@ -54,6 +54,24 @@ Deno.test("ops CLI: nothing answers, a mistyped service, no NATS: one clear line
       assert.match(stderr, /^ops: no service "paymnts"; the services are /);
     });
 
+    await t.step("replay or outbox to the gateway, which owns no data: exit 2", async () => {
+      for (const args of [["replay", "gateway", "orders"], ["outbox", "gateway"]]) {
+        const { code, stderr } = await ops(env, ...args);
+        assert.equal(code, 2, args.join(" "));
+        assert.match(
+          stderr,
+          /^ops: gateway owns no data the operator acts on; the services that do are users, /,
+        );
+        assert.doesNotMatch(stderr.split("\n")[0], /gateway,|, gateway/, "not among them");
+      }
+    });
+
+    await t.step("outbox <mistyped name>: exit 2, listing the known ones", async () => {
+      const { code, stderr } = await ops(env, "outbox", "ordrs");
+      assert.equal(code, 2);
+      assert.match(stderr, /^ops: no service "ordrs"; the services are /);
+    });
+
     await t.step("no NATS where the URL says: exit 1, credentials not printed", async () => {
       const url = `nats://operator:s3cret@127.0.0.1:${freePort()}`;
       const { code, stderr } = await ops({ NATS_URL: url }, "services");

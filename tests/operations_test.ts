@@ -77,6 +77,7 @@ Deno.test("the operator's toolbox", async (t) => {
       for (const [service, stream] of consumers) {
         const report = await replayToService(stack.nc, {
           service,
+          services: [service],
           range: { stream },
           actor: "test",
           log,

@@ -1,7 +1,7 @@
 /** `outbox <service> [--requeue ID | --discard ID --reason "why"]`: the rows its relay parked. */
 import { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "../../shared/operator/mod.ts";
 import type { ParkedOutboxRow } from "../../shared/contracts/mod.ts";
-import { type Cli, UsageError } from "../cli.ts";
+import { type Cli, operatedService, UsageError } from "../cli.ts";
 import { printable, printableJson } from "../format.ts";
 
 export interface OutboxOptions {
@@ -14,6 +14,7 @@ const usage = 'outbox <service> [--requeue ID | --discard ID --reason "why"]';
 
 export async function outbox(cli: Cli, service: string | undefined, options: OutboxOptions) {
   if (!service) throw new UsageError(usage);
+  operatedService(service);
   if (options.requeue && options.discard) throw new UsageError(usage);
   const audit = { service, actor: cli.actor, log: cli.log };
   if (options.requeue) {

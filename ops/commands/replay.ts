@@ -1,7 +1,14 @@
 /** `replay`: a range of a stream to one service's handlers; `--rebuild` its read model. */
 import type { ReplayProgress } from "../../shared/contracts/mod.ts";
 import { rebuildReadModel, replayToService, resolveStream } from "../../shared/operator/mod.ts";
-import { type Cli, knownService, sequenceOption, sinceOption, UsageError } from "../cli.ts";
+import {
+  type Cli,
+  operatedService,
+  operatedServices,
+  sequenceOption,
+  sinceOption,
+  UsageError,
+} from "../cli.ts";
 import { printableJson, progressLine, replaySummary } from "../format.ts";
 
 export interface ReplayOptions {
@@ -21,7 +28,7 @@ export async function replay(
   if (!service) {
     throw new UsageError("replay <service> <stream or subject> | replay <service> --rebuild");
   }
-  knownService(service);
+  operatedService(service);
   const started = performance.now();
   const onProgress = (progress: ReplayProgress) =>
     cli.status(progressLine(progress, performance.now() - started));
@@ -29,6 +36,7 @@ export async function replay(
   if (options.rebuild) {
     const result = await rebuildReadModel(cli.nc, {
       service,
+      services: operatedServices,
       actor: cli.actor,
       log: cli.log,
       onProgress,
@@ -48,6 +56,7 @@ export async function replay(
   const stream = await resolveStream(cli.nc, target);
   const report = await replayToService(cli.nc, {
     service,
+    services: operatedServices,
     range: {
       stream,
       subject: target === stream ? undefined : target,

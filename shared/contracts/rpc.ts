@@ -51,6 +51,20 @@ export function defineRpcService<const S extends Record<string, EndpointSpec>>(
   >;
 }
 
+/**
+ * Whether `value` is a contract made by `defineRpcService`: a name, and endpoints each with its
+ * subject `rpc.<name>.<method>`. Lets a test walk every contract a module exports, with no list
+ * of services kept beside them.
+ */
+export function isRpcService<T>(value: T): value is T & RpcService {
+  if (typeof value !== "object" || value === null) return false;
+  const { name, endpoints } = value as Partial<RpcService>;
+  if (typeof name !== "string" || typeof endpoints !== "object" || endpoints === null) return false;
+  return Object.entries(endpoints).every(([method, endpoint]) =>
+    endpoint?.subject === `rpc.${name}.${method}`
+  );
+}
+
 /** The request type of an endpoint, inferred from its schema. */
 export type RequestOf<E extends RpcEndpoint> = z.infer<E["request"]>;
 /** The reply type of an endpoint, inferred from its schema. */

@@ -5,7 +5,13 @@
 import assert from "node:assert/strict";
 import { ServiceError } from "../errors/mod.ts";
 import { createLogger } from "../log/mod.ts";
-import { readEntry, rebuildReadModel, replayToService, resolveStream } from "./mod.ts";
+import {
+  knownService,
+  readEntry,
+  rebuildReadModel,
+  replayToService,
+  resolveStream,
+} from "./mod.ts";
 
 // Any use of the connection fails the test: these inputs must be refused before it.
 const noNats = new Proxy({}, {
@@ -22,14 +28,26 @@ function assertKind(kind: string) {
 
 Deno.test("operator inputs refused before NATS", async (t) => {
   await t.step("a service that does not exist is not_found, not 'not running'", async () => {
+    const services = ["orders", "payments"];
+    const request = { service: "nosuch", services, actor: "t", log };
     await assert.rejects(
-      replayToService(noNats, { service: "nosuch", range: { stream: "ORDERS" }, actor: "t", log }),
+      replayToService(noNats, { ...request, range: { stream: "ORDERS" } }),
       assertKind("not_found"),
     );
+    await assert.rejects(rebuildReadModel(noNats, request), assertKind("not_found"));
+    // The names known come from the caller, and the refusal lists them.
     await assert.rejects(
-      rebuildReadModel(noNats, { service: "nosuch", actor: "t", log }),
-      assertKind("not_found"),
+      replayToService(noNats, { ...request, service: "orders", services: [], range: {} as never }),
+      (error) =>
+        assertKind("not_found")(error) && (error as ServiceError).message.includes("orders"),
     );
+    assert.throws(
+      () => knownService("nosuch", services),
+      (error) =>
+        error instanceof ServiceError &&
+        (error.details as { services: string[] }).services.join() === "orders,payments",
+    );
+    knownService("payments", services);
   });
 
   await t.step("a subject filter NATS cannot take is invalid", async () => {

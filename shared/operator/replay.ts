@@ -6,7 +6,6 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { createInbox } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
 import {
-  allRpcServices,
   operationsApi,
   type ReplayProgress,
   replayProgress,
@@ -26,6 +25,12 @@ const replayTimeoutMs = 30 * 60_000;
  */
 export interface ReplayRequest {
   service: string;
+  /**
+   * The names `service` may be, each a service that answers the operator's endpoints. The kit
+   * knows no list of services: its caller does (a tool the registry, the gateway those it routes
+   * to), so a service added is known wherever its caller's list is made.
+   */
+  services: readonly string[];
   range: ReplayRange;
   dryRun?: boolean;
   actor: string;
@@ -34,14 +39,14 @@ export interface ReplayRequest {
 }
 
 /**
- * Throws ServiceError `not_found` unless `service` is one of the platform's (contracts'
- * `allRpcServices`, each of which serves the operations endpoints): an unknown name is the caller's
- * mistake, not a service that is down (which stays `unavailable`, 503).
+ * Throws ServiceError `not_found` (details: `services`, the names known) unless `service` is one
+ * of `services`: an unknown name is the caller's mistake, not a service that is down (which stays
+ * `unavailable`, 503).
  */
-export function knownService(service: string): void {
-  if (!allRpcServices.some((known) => known.name === service)) {
+export function knownService(service: string, services: readonly string[]): void {
+  if (!services.includes(service)) {
     throw new ServiceError("not_found", `no service is named ${service.slice(0, 64)}`, {
-      services: allRpcServices.map((known) => known.name),
+      services: [...services],
     });
   }
 }
@@ -51,7 +56,7 @@ export async function replayToService(
   nc: NatsConnection,
   request: ReplayRequest,
 ): Promise<ReplayReport> {
-  knownService(request.service);
+  knownService(request.service, request.services);
   const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const report = await withProgress(
     nc,
@@ -85,7 +90,7 @@ export async function rebuildReadModel(
   nc: NatsConnection,
   request: Omit<ReplayRequest, "range" | "dryRun">,
 ): Promise<{ tables: string[]; streams: ReplayReport[] }> {
-  knownService(request.service);
+  knownService(request.service, request.services);
   const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const result = await withProgress(
     nc,

@@ -23,6 +23,7 @@ import { replayReport } from "../../../shared/contracts/mod.ts";
 import { natsAnswers } from "../../../shared/bus/mod.ts";
 import { ServiceError } from "../../../shared/errors/mod.ts";
 import type { GatewayEnv } from "../context.ts";
+import { downstreamServices } from "../downstream.ts";
 import { jsonRoute, type Operation, operation, pathParam, routeGroup } from "../openapi.ts";
 import { problem } from "../problem.ts";
 import {
@@ -217,11 +218,13 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
   routes.openapi(replay, async (c) => {
     await natsReachable();
     const body = c.req.valid("json");
-    knownService(body.service); // an unknown one is 404, before any stream is looked up
+    // An unknown one is 404, before any stream is looked up.
+    knownService(body.service, downstreamServices);
     const stream = await resolveStream(nc, body.from);
     return c.json(
       await replayToService(nc, {
         service: body.service,
+        services: downstreamServices,
         range: {
           stream,
           subject: stream === body.from ? undefined : body.from,
@@ -237,7 +240,11 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
   routes.openapi(rebuild, async (c) => {
     await natsReachable();
     return c.json(
-      await rebuildReadModel(nc, { service: c.req.valid("json").service, ...audit(c) }),
+      await rebuildReadModel(nc, {
+        service: c.req.valid("json").service,
+        services: downstreamServices,
+        ...audit(c),
+      }),
     );
   });
   routes.openapi(listLetters, async (c) => {
