@@ -4,10 +4,12 @@
  * nor the registry (`services/registry.ts`), which imports every service. The registry itself
  * is exempt, not checked: it lists the services by design and only tools import it.
  * Reads each entry's real module graph (`deno info --json`), so an indirect import counts too.
- * Run by `deno task check`; exits 1 naming each offending module.
+ * And no import cycle among the repository's own modules (infra/import_cycles.ts). Run by
+ * `deno task check`; exits 1 naming each offending module and each cycle.
  */
 import { fileURLToPath } from "node:url";
 import { registry as services } from "../services/registry.ts";
+import { importCycles, importGraph, localModules } from "./import_cycles.ts";
 
 /** Imports every service; a service reaching it would reach all the others. */
 const registryModule = "services/registry.ts";
@@ -44,12 +46,19 @@ export async function boundaryViolations(entry: string, service: string): Promis
 }
 
 if (import.meta.main) {
-  const found = (await Promise.all(
-    services.map((s) => boundaryViolations(`services/${s.name}/main.ts`, s.name)),
-  )).flat();
+  const [found, cycles] = await Promise.all([
+    Promise.all(
+      services.map((s) => boundaryViolations(`services/${s.name}/main.ts`, s.name)),
+    ).then((all) => all.flat()),
+    localModules().then(importGraph).then(importCycles),
+  ]);
   for (const { service, module } of found) {
     console.error(`boundaries: ${service} reaches ${module}, which belongs to another service`);
   }
-  if (found.length > 0) Deno.exit(1);
-  console.log(`boundaries: ${services.length} services, each within its own code and schema`);
+  for (const cycle of cycles) console.error(`boundaries: import cycle: ${cycle.join(" → ")}`);
+  if (found.length > 0 || cycles.length > 0) Deno.exit(1);
+  console.log(
+    `boundaries: ${services.length} services, each within its own code and schema; ` +
+      "no import cycle among the repository's modules",
+  );
 }
