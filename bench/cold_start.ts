@@ -5,6 +5,7 @@
  */
 import { buildService } from "../infra/build.ts";
 import { registry as services } from "../services/registry.ts";
+import { generateSigningKey } from "../services/users/keys.ts";
 import { connectNats, serviceAnswers } from "../shared/bus/mod.ts";
 import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
 import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
@@ -20,6 +21,7 @@ export async function coldStart(options: BenchOptions): Promise<SuiteResult> {
   const nats = await startNatsServer();
   const nc = await connectNats(nats.url, "bench");
   const database = await freshDatabase(options.databaseUrl);
+  const signingKey = JSON.stringify(await generateSigningKey());
   const rows: Row[] = [];
   try {
     for (const { name } of services) {
@@ -36,7 +38,7 @@ export async function coldStart(options: BenchOptions): Promise<SuiteResult> {
           env: {
             NATS_URL: nats.wsUrl,
             DATABASE_URL: database.url,
-            JWT_SECRET: "bench-secret-bench-secret-bench-secret",
+            ...(name === "users" ? { TOKEN_SIGNING_KEY: signingKey } : {}),
             LOG_LEVEL: "error",
             HTTP_PORT: String(port),
           },

@@ -3,18 +3,18 @@
  * limit, breaker, problem mapping) against a bare Hono app doing the same single NATS request.
  * Each server is its own process; the load comes from autocannon, in a third.
  */
-import { sign } from "hono/jwt";
+import { importJWK, SignJWT } from "jose";
+import { generateSigningKey } from "../services/users/keys.ts";
 import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
 import { freshDatabase } from "./databases.ts";
 import { type BenchOptions, type Row, type SuiteResult } from "./report.ts";
-
-const jwtSecret = "bench-secret-bench-secret-bench-secret";
 
 export async function gatewayThroughput(options: BenchOptions): Promise<SuiteResult> {
   const nats = await startNatsServer();
   const database = options.databaseUrl ? await freshDatabase(options.databaseUrl) : null;
   const dataDir = await Deno.makeTempDir({ prefix: "bench-gateway-" });
-  const base = { NATS_URL: nats.url, JWT_SECRET: jwtSecret, LOG_LEVEL: "error", DATA_DIR: dataDir };
+  const base = { NATS_URL: nats.url, LOG_LEVEL: "error", DATA_DIR: dataDir };
+  const signingKey = await generateSigningKey();
   const processes: Deno.ChildProcess[] = [];
   const start = (args: string[], env: Record<string, string>) => {
     const child = new Deno.Command(Deno.execPath(), {
@@ -30,6 +30,11 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
   try {
     options.progress("gateway: starting catalog, the gateway and the bare baseline");
     start(["services/catalog/main.ts"], database ? { DATABASE_URL: database.url } : {});
+    // Users publishes the public key the gateway checks the token with.
+    start(["services/users/main.ts"], {
+      TOKEN_SIGNING_KEY: JSON.stringify(signingKey),
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    });
     const gatewayPort = freePort();
     start(["services/gateway/main.ts"], {
       HTTP_PORT: String(gatewayPort),
@@ -55,10 +60,11 @@ export async function gatewayThroughput(options: BenchOptions): Promise<SuiteRes
     const barePort = freePort();
     start(["bench/bare_gateway.ts"], { HTTP_PORT: String(barePort) });
     const productId = await firstProduct(gatewayPort);
-    const token = await sign(
-      { sub: crypto.randomUUID(), exp: Date.now() / 1000 + 3600 },
-      jwtSecret,
-    );
+    const token = await new SignJWT({ email: "bench@example.com", role: "user" })
+      .setProtectedHeader({ alg: "EdDSA", kid: signingKey.kid })
+      .setSubject(crypto.randomUUID()).setIssuer("users").setAudience("gateway")
+      .setIssuedAt().setExpirationTime("1h")
+      .sign(await importJWK(signingKey, "EdDSA"));
     const seconds = options.quick ? 1 : 10;
     for (const connections of [1, 64]) {
       options.progress(`gateway: bare Hono + NATS, ${connections} connections, ${seconds} s`);

@@ -19,8 +19,20 @@ const header = `# Made from services/registry.ts by infra/compose.ts: edit those
 # service (infra/postgres/init.sql), and one container per service of the registry, all from
 # the one Dockerfile. Only the gateway is published: http://localhost:${published.hostPort}.
 #
-# Secrets below are dev-only defaults; set JWT_SECRET and POSTGRES_PASSWORD for anything else.
+# POSTGRES_PASSWORD below is a dev-only default: set it for anything else. TOKEN_SIGNING_KEY
+# (users signs access tokens with it) has none: make one as docs/configuration.md says.
 `;
+
+/**
+ * Variables only one service gets: the users service alone holds the private key access tokens
+ * are signed with; the gateway asks users for the public keys.
+ */
+const ownEnv: Record<string, string[]> = {
+  users: [
+    'TOKEN_SIGNING_KEY: "\${TOKEN_SIGNING_KEY:?make one as docs/configuration.md says}"',
+    'TOKEN_RETIRED_KEYS: "\${TOKEN_RETIRED_KEYS:-[]}"',
+  ],
+};
 
 const infrastructure = `x-service-env: &service-env
   NATS_URL: nats://nats:4222
@@ -28,7 +40,6 @@ const infrastructure = `x-service-env: &service-env
   OTEL_DENO: "true"
   OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
   OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf
-  JWT_SECRET: \${JWT_SECRET:-dev-only-jwt-secret-not-for-any-real-deployment}
   LOG_LEVEL: \${LOG_LEVEL:-info}
 
 x-service: &service
@@ -121,6 +132,7 @@ function serviceBlock({ name, migrations }: ServiceModule): string {
       `      ${name.toUpperCase()}_DATABASE_URL: postgres://${name}:${name}@postgres:5432/app`,
     );
   }
+  lines.push(...(ownEnv[name] ?? []).map((line) => `      ${line}`));
   lines.push(`      OTEL_SERVICE_NAME: ${name}`);
   if (migrations) lines.push("    depends_on: *needs-postgres");
   if (name === published.name) {

@@ -16,7 +16,9 @@
  * the runner (and `deno task`, which forwards it to the runner: that copy, within a second of the
  * first, is absorbed; infra/dev/stop_signals.ts); a second Ctrl-C, later, kills them at once.
  *
- * DATA_DIR (default .data) holds the JetStream store and each service's PGlite.
+ * DATA_DIR (default .data) holds the JetStream store, each service's PGlite and the key access
+ * tokens are signed with (made on the first start, given to the users service only; a
+ * TOKEN_SIGNING_KEY in the environment wins).
  */
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../shared/config/mod.ts";
@@ -30,6 +32,7 @@ import {
   PortChooser,
   waitUntilListening,
 } from "./dev/nats_server.ts";
+import { devSigningKey, signingKeyFile } from "./dev/signing_key.ts";
 import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
 import { StopSignals } from "./dev/stop_signals.ts";
 import { registry as services } from "../services/registry.ts";
@@ -72,9 +75,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 }
 
 const env: Record<string, string> = { DATA_DIR: dataDir };
-if (!Deno.env.get("JWT_SECRET")) {
-  env.JWT_SECRET = "dev-only-secret-never-use-outside-your-machine";
-  say("JWT_SECRET is unset: using a dev-only secret");
+/** What one service alone is given, by name. */
+const serviceEnv: Record<string, Record<string, string>> = {};
+if (!Deno.env.get("TOKEN_SIGNING_KEY")) {
+  const { key, made } = await devSigningKey(dataDir);
+  serviceEnv.users = { TOKEN_SIGNING_KEY: key };
+  say(`token signing key ${made ? "made in" : "from"} ${signingKeyFile(dataDir)}`);
 }
 const givenNatsUrl = Deno.env.get("NATS_URL");
 if (givenNatsUrl) say(`NATS from NATS_URL: ${redactUrl(givenNatsUrl)}`);
@@ -112,6 +118,7 @@ for (const service of services) {
   ], {
     HTTP_PORT: String(servicePorts.get(service.name)),
     ...(tracing ? { OTEL_SERVICE_NAME: service.name } : {}),
+    ...serviceEnv[service.name],
   });
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { sign } from "hono/jwt";
 import { userRegistered, usersStream } from "../shared/contracts/mod.ts";
-import { json, jwtSecret, startStack } from "./harness/stack.ts";
+import { json, startStack } from "./harness/stack.ts";
 
 const uniqueEmail = () => `user-${crypto.randomUUID()}@example.com`;
 
@@ -98,7 +98,7 @@ Deno.test("auth through the gateway", async (t) => {
         { sub: userId, exp: now + 60 },
         "another-secret-of-32-characters!!",
       );
-      const expired = await sign({ sub: userId, exp: now - 60 }, jwtSecret);
+      const expired = await stack.signToken({ sub: userId, email, role: "user", exp: now - 60 });
       for (const authorization of [undefined, `Bearer ${forged}`, `Bearer ${expired}`]) {
         const headers: Record<string, string> = authorization ? { authorization } : {};
         const res = await stack.request("/auth/me", { headers });

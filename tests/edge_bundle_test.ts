@@ -11,7 +11,7 @@ import { placeOrder, productBySku, settledOrder, signUp } from "./harness/client
 import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
 import { stackReady } from "./harness/processes.ts";
-import { jwtSecret } from "./harness/stack.ts";
+import { generateSigningKey } from "../services/users/keys.ts";
 
 if (!adminUrl) {
   console.log("edge bundles: skipped, set DATABASE_URL (an edge service needs Postgres)");
@@ -26,6 +26,7 @@ Deno.test({
     const nats = await startNatsServer();
     const databases = await testDatabases();
     const gatewayPort = freePort();
+    const signingKey = JSON.stringify(await generateSigningKey());
     const children: Deno.ChildProcess[] = [];
     try {
       // The first alone: on a machine that never bundled, each `deno bundle` copies esbuild into
@@ -43,7 +44,7 @@ Deno.test({
           env: {
             NATS_URL: nats.wsUrl,
             DATABASE_URL: databases.url!,
-            JWT_SECRET: jwtSecret,
+            ...(name === "users" ? { TOKEN_SIGNING_KEY: signingKey } : {}),
             LOG_LEVEL: "warn",
           },
           clearEnv: true,
@@ -70,7 +71,7 @@ Deno.test({
         const users = services.findIndex((s) => s.name === "users");
         const run = await new Deno.Command(Deno.execPath(), {
           args: ["run", "--no-config", "--allow-net", "--allow-env", bundles[users]],
-          env: { NATS_URL: nats.wsUrl, JWT_SECRET: jwtSecret, NO_COLOR: "1" },
+          env: { NATS_URL: nats.wsUrl, TOKEN_SIGNING_KEY: signingKey, NO_COLOR: "1" },
           clearEnv: true,
           stdout: "piped",
           stderr: "piped",

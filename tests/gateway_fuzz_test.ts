@@ -7,13 +7,12 @@
  * the values: `FUZZ_SEED=<n>` replays a run. The generators are in `fuzz/`.
  */
 import assert from "node:assert/strict";
-import { sign } from "hono/jwt";
 import { type Case, casesOf } from "./fuzz/cases.ts";
 import { operationsOf } from "./fuzz/openapi.ts";
 import { random, seed } from "./fuzz/random.ts";
 import type { Known } from "./fuzz/values.ts";
 import { signUp } from "./harness/clients.ts";
-import { json, jwtSecret, startStack } from "./harness/stack.ts";
+import { json, startStack } from "./harness/stack.ts";
 
 const slowMs = 5_000;
 
@@ -29,21 +28,22 @@ Deno.test("gateway fuzz: malformed requests over every route", async (t) => {
     );
     assert.equal(placed.status, 201, await placed.clone().text());
     const orderId = (await placed.json()).orderId;
-    const adminToken = await sign(
-      {
-        sub: user.userId,
-        email: "admin@example.com",
-        role: "admin",
-        exp: Math.floor(Date.now() / 1000) + 3600,
-      },
-      jwtSecret,
-      "HS256",
-    );
+    const adminToken = await stack.signToken({
+      sub: user.userId,
+      email: "admin@example.com",
+      role: "admin",
+    });
     const known: Known = {
       productId,
       orderId,
       userToken: user.headers.authorization.slice("Bearer ".length),
       adminToken,
+      expiredToken: await stack.signToken({
+        sub: user.userId,
+        email: "a@example.com",
+        role: "user",
+        exp: 1,
+      }),
     };
 
     const document = await (await stack.request("/openapi.json")).json();

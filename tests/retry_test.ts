@@ -21,6 +21,7 @@ Deno.test("only idempotent calls are retried (counted at the service)", async ()
       return Promise.reject(new ServiceError("unavailable", "database away"));
     },
     getProfile: unused,
+    publicKeys: unused,
   });
   try {
     const register = await stack.request(

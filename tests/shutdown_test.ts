@@ -10,7 +10,7 @@ import { createLogger } from "../shared/log/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { assertSagaInvariants } from "./harness/invariants.ts";
 import { freePort } from "./harness/nats_server.ts";
-import { jwtSecret, startStack } from "./harness/stack.ts";
+import { startStack } from "./harness/stack.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stopTimeoutMs = 5000;
@@ -35,7 +35,6 @@ Deno.test({
       args: ["run", "--allow-all", "services/gateway/main.ts"],
       env: {
         NATS_URL: stack.nats.url,
-        JWT_SECRET: jwtSecret,
         HTTP_PORT: String(port),
         STOP_TIMEOUT_MS: String(stopTimeoutMs),
         LOG_LEVEL: "info",

@@ -10,7 +10,7 @@ import { placeOrder, productBySku, settledOrder, signUp } from "./harness/client
 import { adminUrl, testDatabases } from "./harness/databases.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
 import { stackReady } from "./harness/processes.ts";
-import { jwtSecret } from "./harness/stack.ts";
+import { generateSigningKey } from "../services/users/keys.ts";
 import {
   exportingTo,
   otlpReceiver,
@@ -30,14 +30,15 @@ Deno.test({
     const databases = adminUrl ? await testDatabases() : null;
     const dataDir = await Deno.makeTempDir({ prefix: "tracing-" });
     const gatewayPort = freePort();
+    const signingKey = JSON.stringify(await generateSigningKey());
     const children = services.map(({ name }) =>
       new Deno.Command(Deno.execPath(), {
         args: ["run", "--allow-all", `services/${name}/main.ts`],
         env: {
           ...exportingTo(receiverPort, name),
           NATS_URL: nats.url,
-          JWT_SECRET: jwtSecret,
           DATA_DIR: dataDir,
+          ...(name === "users" ? { TOKEN_SIGNING_KEY: signingKey } : {}),
           LOG_LEVEL: name === "orders" ? "info" : "error",
           ...(databases ? { DATABASE_URL: databases.url! } : {}),
           ...(name === "gateway" ? { HTTP_PORT: String(gatewayPort) } : {}),

@@ -7,7 +7,6 @@ import { createRoute } from "@hono/zod-openapi";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
-import { jwt } from "hono/jwt";
 import { requestId } from "hono/request-id";
 import type { RpcClient } from "../../shared/bus/mod.ts";
 import type {
@@ -22,6 +21,7 @@ import { maxCorrelationIdLength } from "../../shared/contracts/mod.ts";
 import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
+import { type AccessTokens, requireToken } from "./authentication.ts";
 import { boundedBody } from "./body.ts";
 import { CatalogSnapshot } from "./catalog_snapshot.ts";
 import { docsRoutes } from "./docs.ts";
@@ -53,8 +53,8 @@ export interface GatewayDeps {
   nc: NatsConnection;
   /** Every service instance's request stats, as Prometheus text (see service_stats.ts). */
   serviceStats: () => Promise<string>;
-  /** The key tokens are checked with (see token_key.ts). */
-  tokenKey: CryptoKey;
+  /** Checks access tokens with the users service's public keys (authentication.ts). */
+  tokens: AccessTokens;
   rateLimits: TokenBuckets;
   /** The stricter limit of login and register, by address (rate_limit.ts); none if absent. */
   credentialLimits?: TokenBuckets;
@@ -109,12 +109,10 @@ const docs = createRoute({
 });
 
 export function createGatewayApp(deps: GatewayDeps) {
-  const verifyToken = jwt({ secret: deps.tokenKey, alg: "HS256" });
   // The rate limit verifies a bearer token to key requests by user: once per request is enough.
-  const authenticated: MiddlewareHandler<GatewayEnv> = (c, next) =>
-    c.var.jwtPayload ? next() : verifyToken(c, next);
+  const authenticated = requireToken(deps.tokens);
   // Health, readiness and metrics stay outside: probes must never be refused.
-  const limited = rateLimit(deps.rateLimits, deps.tokenKey);
+  const limited = rateLimit(deps.rateLimits, deps.tokens);
   const credentialsLimited: MiddlewareHandler<GatewayEnv> = deps.credentialLimits
     ? addressRateLimit(deps.credentialLimits)
     : (_, next) => next();

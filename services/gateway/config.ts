@@ -10,7 +10,15 @@ import { baseConfig } from "../../shared/config/mod.ts";
 export const defaultBodyLimitBytes = 64 * 1024;
 
 export const gatewayConfig = baseConfig.extend({
-  JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** The `iss` an access token must carry: the users service's TOKEN_ISSUER. */
+  TOKEN_ISSUER: z.string().min(1).max(256).default("users"),
+  /** The `aud` an access token must carry: the users service's TOKEN_AUDIENCE. */
+  TOKEN_AUDIENCE: z.string().min(1).max(256).default("gateway"),
+  /**
+   * How often the users service's public keys are asked for again, in ms; also sooner when a
+   * token names a key not yet known (token_keys.ts).
+   */
+  TOKEN_KEYS_REFRESH_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /**
    * The largest request body read, in bytes; a larger one is 413 before it is read. At most
    * 1 MiB: a request goes downstream as one NATS message, and NATS' max_payload is 1 MiB.

@@ -1,15 +1,19 @@
 /** The gateway's typed Hono context: its variables, the access token's claims, call options. */
-import type { JwtVariables } from "hono/jwt";
 import type { RequestIdVariables } from "hono/request-id";
 import type { CallOptions } from "../../shared/bus/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 
-/** The access token's claims (users signs them): account id, email, role, expiry (epoch s). */
+/**
+ * The access token's claims (users signs them; authentication.ts checks them): account id, email,
+ * role, expiry (epoch s), issuer and audience.
+ */
 export interface AccessClaims {
   sub: string;
   email: string;
   role: string;
   exp: number;
+  iss: string;
+  aud: string | string[];
 }
 
 /**
@@ -18,7 +22,9 @@ export interface AccessClaims {
  * (`new Hono<Env>()`), which is what it is passed as.
  */
 export type GatewayEnv = {
-  Variables: RequestIdVariables & JwtVariables<AccessClaims> & {
+  Variables: RequestIdVariables & {
+    /** The checked token's claims, on routes that require one (named as hono/jwt names it). */
+    jwtPayload: AccessClaims;
     log: Logger;
     /** Epoch ms by which this request must be answered. */
     deadline: number;

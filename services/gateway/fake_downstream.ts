@@ -52,7 +52,7 @@ export function fakeNats(flush: () => Promise<void> = () => Promise.resolve()) {
 const noNats = fakeNats();
 
 /** The app on the fakes above, a 1 s budget and no rate limit to speak of; `overrides` replaces. */
-export async function gateway(overrides: Partial<GatewayDeps> = {}) {
+export function gateway(overrides: Partial<GatewayDeps> = {}) {
   return createGatewayApp({
     users: fakeClient({
       register: () => ({ userId: crypto.randomUUID() }),

@@ -9,8 +9,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
-import { verify } from "hono/jwt";
-import type { AccessClaims, GatewayEnv } from "./context.ts";
+import { type AccessTokens, bearerToken } from "./authentication.ts";
+import type { GatewayEnv } from "./context.ts";
 import { problem } from "./problem.ts";
 
 export interface BucketOptions {
@@ -50,10 +50,10 @@ export class TokenBuckets {
 
 export function rateLimit(
   buckets: TokenBuckets,
-  tokenKey: CryptoKey,
+  tokens: AccessTokens,
 ): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const waitMs = buckets.take(await clientKey(c, tokenKey));
+    const waitMs = buckets.take(await clientKey(c, tokens));
     return waitMs === 0 ? next() : tooMany(c, waitMs);
   };
 }
@@ -76,13 +76,13 @@ function tooMany(c: Context<GatewayEnv>, waitMs: number): Response {
   return problem(c, 429, "too many requests; slow down", { kind: "rate_limited" });
 }
 
-async function clientKey(c: Context<GatewayEnv>, tokenKey: CryptoKey): Promise<string> {
-  const token = c.req.header("authorization")?.match(/^Bearer (.+)$/)?.[1];
+async function clientKey(c: Context<GatewayEnv>, tokens: AccessTokens): Promise<string> {
+  const token = bearerToken(c.req.header("authorization"));
   if (token) {
     try {
-      const claims = await verify(token, tokenKey, "HS256");
-      // As jwt() would set it: the route's authentication need not verify the token again.
-      c.set("jwtPayload", claims as unknown as AccessClaims);
+      const claims = await tokens.verify(token);
+      // The route's authentication (requireToken) need not verify the token again.
+      c.set("jwtPayload", claims);
       return `user:${claims.sub}`;
     } catch {
       // A bad token is limited by address; the route will refuse it anyway.

@@ -2,7 +2,6 @@
 import { natsAnswers, rpcClient } from "../../shared/bus/mod.ts";
 import { serviceReady } from "../../shared/health/mod.ts";
 import {
-  allRpcServices,
   catalogApi,
   historyApi,
   notificationsApi,
@@ -14,9 +13,11 @@ import { BreakerRegistry, defaultRetryPolicy } from "../../shared/resilience/mod
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import type { BootContext, RunningService, ServiceModule } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
+import { downstreamServices } from "./downstream.ts";
 import { serviceStatsText } from "./service_stats.ts";
 import { TokenBuckets } from "./rate_limit.ts";
-import { tokenKey } from "./token_key.ts";
+import { accessTokens } from "./authentication.ts";
+import { TokenKeys } from "./token_keys.ts";
 import { type GatewayConfig, gatewayConfig } from "./config.ts";
 
 /**
@@ -36,6 +37,15 @@ export async function startGateway(
     breakers,
     retry: { ...defaultRetryPolicy, attempts: config.RETRY_ATTEMPTS },
   };
+  // Asked without the breaker or retries: a gateway waiting for users must not open users'
+  // breaker for the logins, and it asks again anyway (token_keys.ts).
+  const keysClient = rpcClient(nc, usersApi, { timeoutMs: config.RPC_TIMEOUT_MS });
+  const keys = new TokenKeys({
+    fetch: () => keysClient.publicKeys({}),
+    refreshMs: config.TOKEN_KEYS_REFRESH_MS,
+    log,
+  });
+  await keys.start();
   const app = createGatewayApp({
     users: rpcClient(nc, usersApi, clients),
     catalog: rpcClient(nc, catalogApi, clients),
@@ -48,13 +58,13 @@ export async function startGateway(
       // The gateway routes to every service: /ready asks each whether it is ready (its
       // database answers, its consumers fetch), not only whether it answers.
       ...Object.fromEntries(
-        allRpcServices.map((s) => [s.name, () => serviceReady(nc, s.name)]),
+        downstreamServices.map((name) => [name, () => serviceReady(nc, name)]),
       ),
     },
     breakers,
     serviceStats: () => serviceStatsText(nc),
     nc,
-    tokenKey: await tokenKey(config.JWT_SECRET),
+    tokens: accessTokens(keys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE }),
     rateLimits: new TokenBuckets({
       burst: config.RATE_LIMIT_BURST,
       perSecond: config.RATE_LIMIT_PER_SECOND,
@@ -67,7 +77,13 @@ export async function startGateway(
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     log,
   });
-  return { fetch: app.fetch, stop: () => Promise.resolve() };
+  return {
+    fetch: app.fetch,
+    stop: () => {
+      keys.stop();
+      return Promise.resolve();
+    },
+  };
 }
 
 /** The gateway, as its entry boots it and the registry lists it. It owns no database. */

@@ -4,7 +4,7 @@ import { BreakerRegistry } from "../../shared/resilience/mod.ts";
 import { createGatewayApp, type GatewayDeps } from "./app.ts";
 import { defaultBodyLimitBytes } from "./config.ts";
 import { TokenBuckets } from "./rate_limit.ts";
-import { tokenKey } from "./token_key.ts";
+import { testTokens } from "./test_tokens.ts";
 
 /**
  * The app with every downstream client and NATS left unusable (touching one throws), a 1 s
@@ -23,7 +23,7 @@ export async function appWithoutDownstream(overrides: Partial<GatewayDeps> = {})
     breakers: new BreakerRegistry(),
     serviceStats: () => Promise.resolve(""),
     nc: unused,
-    tokenKey: await tokenKey("x".repeat(32)),
+    tokens: (await testTokens()).tokens,
     rateLimits: new TokenBuckets({ burst: 10, perSecond: 1 }),
     requestBudgetMs: 1000,
     bodyLimitBytes: defaultBodyLimitBytes,

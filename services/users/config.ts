@@ -1,9 +1,17 @@
 import { z } from "zod";
 import { baseConfig } from "../../shared/config/mod.ts";
+import { retiredKeysVariable, signingKeyVariable } from "./keys.ts";
 import { defaultIterations } from "./password.ts";
 
 export const usersConfig = baseConfig.extend({
-  JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** The private key access tokens are signed with: an Ed25519 JWK with its kid (keys.ts). */
+  TOKEN_SIGNING_KEY: signingKeyVariable,
+  /** Former keys' public parts, each published until its `until`: the rotation's overlap. */
+  TOKEN_RETIRED_KEYS: retiredKeysVariable,
+  /** A token's `iss`: who issued it; the gateway checks it (its own TOKEN_ISSUER). */
+  TOKEN_ISSUER: z.string().min(1).max(256).default("users"),
+  /** A token's `aud`: who may accept it; the gateway checks it (its own TOKEN_AUDIENCE). */
+  TOKEN_AUDIENCE: z.string().min(1).max(256).default("gateway"),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /** Accounts whose tokens carry the admin role (the gateway's /admin routes), comma-separated. */
   ADMIN_EMAILS: z.string().default("").transform((list) =>

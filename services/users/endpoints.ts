@@ -1,4 +1,4 @@
-/** What the users service answers over NATS: register, login, get profile. */
+/** What the users service answers over NATS: register, login, get profile, public keys. */
 import type { Database } from "../../shared/db/client.ts";
 import type { RpcHandlers } from "../../shared/bus/mod.ts";
 import { usersApi } from "../../shared/contracts/mod.ts";
@@ -7,6 +7,7 @@ import type { OutboxRelay } from "../../shared/outbox/mod.ts";
 import { createAccount, findAccountByEmail, findAccountById } from "./store.ts";
 import type { UsersConfig } from "./config.ts";
 import type { PasswordHashing } from "./hashing.ts";
+import type { SigningKeys } from "./keys.ts";
 import { issueToken } from "./token.ts";
 
 export interface UsersEndpointDeps {
@@ -14,14 +15,16 @@ export interface UsersEndpointDeps {
   relay: Pick<OutboxRelay, "wake">;
   /** Hashing bounded in concurrency and by the caller's deadline (hashing.ts). */
   passwords: PasswordHashing;
+  /** The key tokens are signed with and the key set published (keys.ts). */
+  keys: SigningKeys;
   config: Pick<
     UsersConfig,
-    "JWT_SECRET" | "JWT_TTL_SECONDS" | "ADMIN_EMAILS"
+    "JWT_TTL_SECONDS" | "ADMIN_EMAILS" | "TOKEN_ISSUER" | "TOKEN_AUDIENCE"
   >;
 }
 
 export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof usersApi.endpoints> {
-  const { db, config, passwords } = deps;
+  const { db, config, passwords, keys } = deps;
   // Checked when the email is unknown, so a wrong email costs as long as a wrong password.
   // Made first, through the limiter: it also measures how long one hash takes.
   const decoy = passwords.hash(crypto.randomUUID(), Infinity);
@@ -51,8 +54,12 @@ export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof user
           email: account.email,
           role: config.ADMIN_EMAILS.has(account.email) ? "admin" : "user",
         },
-        config.JWT_SECRET,
-        config.JWT_TTL_SECONDS,
+        keys,
+        {
+          issuer: config.TOKEN_ISSUER,
+          audience: config.TOKEN_AUDIENCE,
+          ttlSeconds: config.JWT_TTL_SECONDS,
+        },
       );
     },
 
@@ -66,6 +73,9 @@ export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof user
         createdAt: account.createdAt.toISOString(),
       };
     },
+
+    // Asked by the gateway at start, every minute, and when a token names a kid it lacks.
+    publicKeys: () => Promise.resolve(keys.publicKeys()),
   };
 }
 

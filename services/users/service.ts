@@ -5,11 +5,19 @@ import { runService, type ServiceModule, type ServiceResources } from "../../sha
 import { type UsersConfig, usersConfig } from "./config.ts";
 import { usersEndpoints } from "./endpoints.ts";
 import { passwordHashing } from "./hashing.ts";
+import { signingKeys } from "./keys.ts";
 import { migrations } from "./db/migrations.ts";
 
 export const version = "0.1.0";
 
-export function startUsers({ config, ...resources }: ServiceResources & { config: UsersConfig }) {
+export async function startUsers(
+  { config, ...resources }: ServiceResources & { config: UsersConfig },
+) {
+  const keys = await signingKeys(config.TOKEN_SIGNING_KEY, config.TOKEN_RETIRED_KEYS);
+  resources.log.info("signing tokens", {
+    kid: keys.kid,
+    published: keys.publicKeys().keys.map((key) => key.kid),
+  });
   const passwords = passwordHashing({
     iterations: config.PASSWORD_ITERATIONS,
     concurrency: config.PASSWORD_HASH_CONCURRENCY,
@@ -21,7 +29,7 @@ export function startUsers({ config, ...resources }: ServiceResources & { config
     description: "accounts, passwords, access tokens",
     publishes: { stream: usersStream, outbox }, // users.user.registered
     endpoints: ({ relay }) =>
-      usersEndpoints({ db: resources.database.db, relay, config, passwords }),
+      usersEndpoints({ db: resources.database.db, relay, config, passwords, keys }),
   }, resources);
 }
 

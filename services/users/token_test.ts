@@ -1,33 +1,43 @@
 import assert from "node:assert/strict";
-import { verify } from "hono/jwt";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { generateSigningKey, signingKeys } from "./keys.ts";
 import { issueToken } from "./token.ts";
 
-const secret = "test-secret-that-is-at-least-32-characters";
+const subject = { userId: "u1", email: "a@example.com", role: "user" } as const;
+const options = { issuer: "users", audience: "gateway", ttlSeconds: 600 };
 
-Deno.test("token: an HS256 JWT naming the user, expiring after the ttl", async () => {
-  const now = new Date("2026-01-01T00:00:00Z");
-  const { token, expiresAt } = await issueToken(
-    { userId: "u1", email: "a@example.com", role: "user" },
-    secret,
-    600,
-    now,
-  );
-  assert.equal(expiresAt, "2026-01-01T00:10:00.000Z");
-  const header = JSON.parse(atob(token.split(".")[0]));
-  assert.equal(header.alg, "HS256");
-  const claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-  assert.deepEqual(
-    { sub: claims.sub, email: claims.email, role: claims.role, exp: claims.exp },
-    { sub: "u1", email: "a@example.com", role: "user", exp: now.getTime() / 1000 + 600 },
-  );
-});
+Deno.test("token: an EdDSA JWT naming the user and its key, expiring after the ttl", async (t) => {
+  const keys = await signingKeys(await generateSigningKey());
+  const now = new Date();
+  now.setMilliseconds(0);
+  const { token, expiresAt } = await issueToken(subject, keys, options, now);
 
-Deno.test("token: verifies with the secret, not with another", async () => {
-  const { token } = await issueToken(
-    { userId: "u1", email: "a@example.com", role: "user" },
-    secret,
-    600,
-  );
-  assert.equal((await verify(token, secret, "HS256")).sub, "u1");
-  await assert.rejects(() => verify(token, "another-secret-of-32-characters!!", "HS256"));
+  await t.step("header: alg EdDSA and the signing key's kid", () => {
+    assert.deepEqual(decodeProtectedHeader(token), { alg: "EdDSA", typ: "JWT", kid: keys.kid });
+  });
+
+  await t.step("it verifies with the published key set, its claims as issued", async () => {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keys.publicKeys()), {
+      algorithms: ["EdDSA"],
+      issuer: "users",
+      audience: "gateway",
+      requiredClaims: ["exp"],
+    });
+    const iat = now.getTime() / 1000;
+    assert.deepEqual(payload, {
+      sub: "u1",
+      email: "a@example.com",
+      role: "user",
+      iss: "users",
+      aud: "gateway",
+      iat,
+      exp: iat + 600,
+    });
+    assert.equal(expiresAt, new Date((iat + 600) * 1000).toISOString());
+  });
+
+  await t.step("another key's set does not verify it", async () => {
+    const other = await signingKeys({ ...await generateSigningKey(), kid: keys.kid });
+    await assert.rejects(() => jwtVerify(token, createLocalJWKSet(other.publicKeys())));
+  });
 });

@@ -102,3 +102,16 @@ export const maxAuditActorLength = 256;
 export const maxAuditTargetLength = 512;
 /** The longest `outcome` of an audit event, in characters (see `maxAuditActorLength`). */
 export const maxAuditOutcomeLength = 2_000;
+
+/**
+ * An access token's key id (`kid`): 1 to 64 of `[A-Za-z0-9._-]`. It names the key in every
+ * token's header and in logs, so it is short and plain.
+ */
+export const maxKeyIdLength = 64;
+
+/**
+ * Public keys the users service publishes at once: the signing key and the retired ones still
+ * inside their overlap. A rotation adds one; more than a handful means retired keys were never
+ * let go.
+ */
+export const maxPublishedKeys = 16;

@@ -3,7 +3,14 @@ import { z } from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { text, timestamp, uuid } from "./fields.ts";
-import { maxEmailLength, maxNameLength, maxPasswordLength, minPasswordLength } from "./limits.ts";
+import {
+  maxEmailLength,
+  maxKeyIdLength,
+  maxNameLength,
+  maxPasswordLength,
+  maxPublishedKeys,
+  minPasswordLength,
+} from "./limits.ts";
 
 /** An email address (zod's check), up to `maxEmailLength` characters. */
 export const email = z.email().max(maxEmailLength);
@@ -22,9 +29,43 @@ export const profile = z.object({
 /** An account as `profile` describes it. */
 export type Profile = z.infer<typeof profile>;
 
+/** A signing key's id (`kid`): 1 to 64 of `[A-Za-z0-9._-]` (`maxKeyIdLength`). */
+export const keyId = z.string().min(1).max(maxKeyIdLength)
+  .regex(/^[\w.-]+$/, "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'");
+
+/** 32 bytes in unpadded base64url (RFC 7515 §2): an Ed25519 key's `x` or `d`, 43 characters. */
+export const ed25519Bytes = z.string().max(43)
+  .regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in unpadded base64url (43 characters)");
+
+/**
+ * A public key access tokens are verified with: an Ed25519 JWK (RFC 8037) for EdDSA signatures,
+ * named by its `kid`. `until` (not a JWK member of the RFC; ours) is set on a retired key: the
+ * time after which it verifies nothing, whatever a token signed with it says.
+ */
+export const publicJwk = z.object({
+  kty: z.literal("OKP"),
+  crv: z.literal("Ed25519"),
+  x: ed25519Bytes,
+  kid: keyId,
+  alg: z.literal("EdDSA"),
+  use: z.literal("sig"),
+  until: timestamp.optional(),
+});
+/** A public key as `publicJwk` describes it. */
+export type PublicJwk = z.infer<typeof publicJwk>;
+
+/**
+ * A JSON Web Key Set (RFC 7517 §5): the signing key's public part and each retired key still
+ * inside its overlap, at most `maxPublishedKeys`.
+ */
+export const jwks = z.object({ keys: z.array(publicJwk).min(1).max(maxPublishedKeys) });
+/** A key set as `jwks` describes it. */
+export type Jwks = z.infer<typeof jwks>;
+
 /**
  * The users service's endpoints: `register` (not idempotent: the same email twice is `conflict`),
- * `login` (a JWT and when it expires) and `getProfile`.
+ * `login` (an EdDSA JWT and when it expires), `getProfile`, and `publicKeys` (the key set the
+ * gateway verifies tokens with).
  */
 export const usersApi = defineRpcService("users", {
   register: {
@@ -41,6 +82,11 @@ export const usersApi = defineRpcService("users", {
   getProfile: {
     request: z.object({ userId: uuid }),
     reply: profile,
+    idempotent: true,
+  },
+  publicKeys: {
+    request: z.object({}),
+    reply: jwks,
     idempotent: true,
   },
 });

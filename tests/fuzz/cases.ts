@@ -4,7 +4,6 @@
  * `<METHOD> <path>: <what changed>` and, for the refusals every route shares, the one right status.
  */
 import { sign } from "hono/jwt";
-import { jwtSecret } from "../harness/stack.ts";
 import type { Operation } from "./openapi.ts";
 import { pick } from "./random.ts";
 import { badPathValues, badQueryValues, badTokens, hostile, type Known, valid } from "./values.ts";
@@ -83,11 +82,8 @@ export async function casesOf(op: Operation, known: Known): Promise<Case[]> {
       ...baseInit(),
       headers: op.body ? { "content-type": "application/json" } : {},
     }, 401);
-    const expired = await sign(
-      { sub: crypto.randomUUID(), role: "user", exp: 1 },
-      jwtSecret,
-      "HS256",
-    );
+    const expired = known.expiredToken;
+    // HS256, whatever the secret: the gateway takes EdDSA only.
     const foreign = await sign(
       { sub: crypto.randomUUID(), role: "admin", exp: 9_999_999_999 },
       "some-other-secret-of-at-least-32-characters",

@@ -12,6 +12,8 @@ export interface Known {
   orderId: string;
   userToken: string;
   adminToken: string;
+  /** Signed with the stack's key, expired: refused for its `exp` alone. */
+  expiredToken: string;
 }
 
 /** Values for the fields a schema alone would fill with nonsense (an email, a service's name). */

@@ -16,7 +16,7 @@ export const exitWithinMs = 30_000;
 export function runnerEnv(): Record<string, string> {
   const env = Deno.env.toObject();
   for (const name of Object.keys(env)) {
-    if (/^(NATS_URL|JWT_SECRET|DATA_DIR|DEV_.*|(\w+_)?DATABASE_URL)$/.test(name)) delete env[name];
+    if (/^(NATS_URL|TOKEN_\w+|DATA_DIR|DEV_.*|(\w+_)?DATABASE_URL)$/.test(name)) delete env[name];
   }
   return env;
 }

@@ -4,18 +4,18 @@
  * can be stopped and started again to play an outage.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
+import { importJWK, SignJWT } from "jose";
 import type { ServiceDatabase } from "../../shared/db/client.ts";
 import { connectNats } from "../../shared/bus/mod.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
 import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
 import type { RunningService, ServiceModule, ServiceResources } from "../../shared/runtime/mod.ts";
 import { registry, serviceNamed } from "../../services/registry.ts";
+import { generateSigningKey, type SigningJwk } from "../../services/users/keys.ts";
 import { openDatabase } from "../../shared/db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
-
-export const jwtSecret = "test-secret-that-is-at-least-32-characters";
 
 /** The stack's front door: every request of a test goes through it. */
 const gatewayName = "gateway";
@@ -33,6 +33,13 @@ export interface Stack {
   processDataDir: string;
   /** A connection of the test's own, to look into streams. */
   nc: NatsConnection;
+  /** The stack's own token signing key (the users service's TOKEN_SIGNING_KEY). */
+  signingKey: SigningJwk;
+  /**
+   * A token signed with that key as users signs one (iss, aud, iat, exp in an hour, kid), with
+   * `claims` on top: a claim set to undefined is left out.
+   */
+  signToken(claims?: Record<string, unknown>): Promise<string>;
   /**
    * Sends a request to the gateway, as a client would; `from` is the client's address (the rate
    * limits key by it), else none, as for every in-process request.
@@ -71,9 +78,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const processes = new Map<string, ServiceProcess>();
   const processDataDir = await Deno.makeTempDir({ prefix: "services-" });
   const leftBehind: ServiceDatabase[] = [];
+  const signingKey = await generateSigningKey();
   const env = {
     NATS_URL: nats.url,
-    JWT_SECRET: jwtSecret,
+    TOKEN_SIGNING_KEY: JSON.stringify(signingKey),
     // Still PBKDF2, fewer rounds: the suite registers many users.
     PASSWORD_ITERATIONS: "10000",
     // In-process requests have no address: every anonymous one shares a bucket. Tests of the
@@ -145,11 +153,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }));
   await launch(gatewayName);
 
+  const privateKey = await importJWK(signingKey, "EdDSA");
   return {
     nats,
     databases,
     processDataDir,
     nc,
+    signingKey,
+    signToken: (claims = {}) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ iss: "users", aud: "gateway", iat: now, exp: now + 3600, ...claims })
+        .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: signingKey.kid })
+        .sign(privateKey);
+    },
     request: (path, init, from) => {
       const gateway = running.get(gatewayName)!.service;
       const request = new Request(`http://gateway.test${path}`, init);

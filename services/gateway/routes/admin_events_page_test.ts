@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
-import { sign } from "hono/jwt";
 import { startNatsServer } from "../../../tests/harness/nats_server.ts";
 import { connectNats, ensureStream } from "../../../shared/bus/mod.ts";
 import { createLogger } from "../../../shared/log/mod.ts";
@@ -13,10 +12,10 @@ import { BreakerRegistry } from "../../../shared/resilience/mod.ts";
 import { createGatewayApp, type GatewayDeps } from "../app.ts";
 import { defaultBodyLimitBytes } from "../config.ts";
 import { TokenBuckets } from "../rate_limit.ts";
-import { tokenKey } from "../token_key.ts";
+import { testTokens } from "../test_tokens.ts";
 import { maxEventsPageChars } from "./admin.ts";
 
-const secret = "a-test-secret-of-at-least-32-characters";
+const signer = await testTokens();
 
 Deno.test("admin events: a page is bounded by count and by size", async () => {
   const server = await startNatsServer();
@@ -40,17 +39,15 @@ Deno.test("admin events: a page is bounded by count and by size", async () => {
         breakers: new BreakerRegistry(),
         serviceStats: () => Promise.resolve(""),
         nc,
-        tokenKey: await tokenKey(secret),
+        tokens: signer.tokens,
         rateLimits: new TokenBuckets({ burst: 1_000_000, perSecond: 1 }),
         requestBudgetMs: 5000,
         bodyLimitBytes: defaultBodyLimitBytes,
         log: createLogger({ service: "gateway", level: "error" }),
       } satisfies GatewayDeps,
     );
-    const admin = `Bearer ${await sign(
+    const admin = `Bearer ${await signer.sign(
       { sub: crypto.randomUUID(), email: "a@example.com", role: "admin", exp: 2e9 },
-      secret,
-      "HS256",
     )}`;
     const page = async (query: string) => {
       const res = await app.request(`/admin/events?${query}`, {

@@ -4,16 +4,15 @@
  * document says so.
  */
 import assert from "node:assert/strict";
-import { sign } from "hono/jwt";
 import { encodeCursor, maxPageSize } from "../../../shared/contracts/mod.ts";
 import { createLogger } from "../../../shared/log/mod.ts";
 import { BreakerRegistry } from "../../../shared/resilience/mod.ts";
 import { createGatewayApp, type GatewayDeps } from "../app.ts";
 import { defaultBodyLimitBytes } from "../config.ts";
 import { TokenBuckets } from "../rate_limit.ts";
-import { tokenKey } from "../token_key.ts";
+import { testTokens } from "../test_tokens.ts";
 
-const secret = "a-test-secret-of-at-least-32-characters";
+const signer = await testTokens();
 const asked: { method: string; request: Record<string, unknown> }[] = [];
 const client = (method: string, reply: unknown) =>
   ({
@@ -36,7 +35,7 @@ const app = createGatewayApp(
     breakers: new BreakerRegistry(),
     serviceStats: () => Promise.resolve(""),
     nc: {} as never,
-    tokenKey: await tokenKey(secret),
+    tokens: signer.tokens,
     rateLimits: new TokenBuckets({ burst: 1_000_000, perSecond: 1 }),
     requestBudgetMs: 1000,
     bodyLimitBytes: defaultBodyLimitBytes,
@@ -45,10 +44,8 @@ const app = createGatewayApp(
 );
 
 const userId = crypto.randomUUID();
-const authorization = `Bearer ${await sign(
+const authorization = `Bearer ${await signer.sign(
   { sub: userId, email: "a@example.com", role: "user", exp: Math.floor(Date.now() / 1000) + 600 },
-  secret,
-  "HS256",
 )}`;
 const get = (path: string) => app.request(path, { headers: { authorization } });
 const lists = {
@@ -96,16 +93,12 @@ Deno.test("gateway lists: paging parameters", async (t) => {
   }
 
   await t.step("/admin/deadletters: a page of at most the same size", async () => {
-    const admin = `Bearer ${await sign(
-      {
-        sub: userId,
-        email: "a@example.com",
-        role: "admin",
-        exp: Math.floor(Date.now() / 1000) + 600,
-      },
-      secret,
-      "HS256",
-    )}`;
+    const admin = `Bearer ${await signer.sign({
+      sub: userId,
+      email: "a@example.com",
+      role: "admin",
+      exp: Math.floor(Date.now() / 1000) + 600,
+    })}`;
     for (const query of ["limit=0", `limit=${maxPageSize + 1}`, "limit=x", "fromSeq=0"]) {
       const res = await app.request(`/admin/deadletters?${query}`, {
         headers: { authorization: admin },
