@@ -15,7 +15,7 @@ import type { ReplayProgress, ReplayReport } from "../shared/contracts/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { replayToService } from "../shared/operator/mod.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
-import { type Stack, startStack } from "./harness/stack.ts";
+import { backendServices, type Stack, startStack } from "./harness/stack.ts";
 import { eventually } from "./harness/eventually.ts";
 import { ops } from "./harness/ops_cli.ts";
 
@@ -204,7 +204,7 @@ Deno.test("the operator's toolbox", async (t) => {
         assert.notEqual(catalogs[0].id, catalogs[1].id);
         assert.ok(catalogs.every((c: { version: string }) => c.version === "0.1.0"));
         const names = new Set(instances.map((i: { name: string }) => i.name));
-        for (const name of ["users", "orders", "payments", "notifications", "history"]) {
+        for (const name of backendServices) {
           assert.ok(names.has(name), `${name} not listed`);
         }
         const table = await ops(stack, "services");
