@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { outbox, products, reservations } from "./db/schema.ts";
 import { orderCancelled, paymentCharged } from "../../shared/contracts/mod.ts";
+import { type EventHandler, handlerContext } from "../../shared/events/mod.ts";
+import type { Database } from "../../shared/db/client.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { createEvent } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
@@ -9,6 +11,12 @@ import { catalogHandlers } from "./handlers.ts";
 
 const log = createLogger({ service: "catalog", level: "error" });
 const origin = { source: "test", correlationId: "c-1" };
+/** Runs `handler` on `event` in `tx`, as the dispatcher would. */
+const handle = (
+  handler: EventHandler,
+  event: { id: string; correlationId: string },
+  tx: Database,
+) => handler.handle(event as never, handlerContext(tx, event, { service: "catalog", outbox, log }));
 
 Deno.test("catalog: one transaction's orders for the same products, as a batch applies them", async (t) => {
   const databases = await testDatabases();
@@ -38,7 +46,7 @@ Deno.test("catalog: one transaction's orders for the same products, as a batch a
         charged([{ productId: cap, quantity: 1 }]), // none left
       ];
       await db.transaction(async (tx) => {
-        for (const order of orders) await reserve.handle(order as never, { tx, log });
+        for (const order of orders) await handle(reserve, order, tx);
       });
       const outcomes = await db.select({ subject: outbox.subject }).from(outbox)
         .orderBy(outbox.seq);
@@ -62,9 +70,9 @@ Deno.test("catalog: one transaction's orders for the same products, as a batch a
           reason: "payment_declined",
         }, origin);
         await db.transaction(async (tx) => {
-          await reserve.handle(charged([{ productId: mug, quantity: 1 }]) as never, { tx, log });
-          await release.handle(cancelled as never, { tx, log });
-          await reserve.handle(charged([{ productId: mug, quantity: 1 }]) as never, { tx, log });
+          await handle(reserve, charged([{ productId: mug, quantity: 1 }]), tx);
+          await handle(release, cancelled, tx);
+          await handle(reserve, charged([{ productId: mug, quantity: 1 }]), tx);
         });
         const outcomes = await db.select({ subject: outbox.subject }).from(outbox)
           .orderBy(outbox.seq);

@@ -1,21 +1,20 @@
 /** What orders answers over NATS: place an order, read orders and their timelines. */
 import type { Database } from "../../shared/db/client.ts";
-import type { RpcClient, RpcHandlers } from "../../shared/bus/mod.ts";
+import type { RpcClient } from "../../shared/bus/mod.ts";
 import { type catalogApi, type ordersApi, pageAsked } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
-import type { OutboxRelay } from "../../shared/outbox/mod.ts";
+import type { EndpointHandlers } from "../../shared/runtime/mod.ts";
 import { requestFingerprint } from "./domain.ts";
 import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./store.ts";
 
 export interface OrdersEndpointDeps {
   db: Database;
   catalog: RpcClient<typeof catalogApi.endpoints>;
-  relay: Pick<OutboxRelay, "stored">;
 }
 
 export function ordersEndpoints(
-  { db, catalog, relay }: OrdersEndpointDeps,
-): RpcHandlers<typeof ordersApi.endpoints> {
+  { db, catalog }: OrdersEndpointDeps,
+): EndpointHandlers<typeof ordersApi.endpoints> {
   async function earlierOrder(userId: string, orderId: string, fingerprint: string, sent: string) {
     if (fingerprint !== sent) {
       throw new ServiceError("unprocessable", "this Idempotency-Key was used with other items");
@@ -35,16 +34,16 @@ export function ordersEndpoints(
         correlationId: ctx.correlationId,
         deadline: ctx.deadline,
       });
-      const result = await placeOrder(
-        db,
-        {
-          userId,
-          items: quote.items,
-          totalCents: quote.totalCents,
-          idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
-        },
-        { source: "orders", correlationId: ctx.correlationId },
-        relay.stored,
+      const order = {
+        userId,
+        items: quote.items,
+        totalCents: quote.totalCents,
+        idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
+      };
+      // One statement writes the order and its event: one round trip, no BEGIN and COMMIT.
+      const result = await ctx.transaction(
+        ({ tx, publish }) => placeOrder(tx, order, publish),
+        { singleStatement: true },
       );
       if (!result.placed) {
         return earlierOrder(userId, result.orderId, result.fingerprint, fingerprint);

@@ -12,11 +12,8 @@ import {
   stockReserved,
 } from "../../shared/contracts/mod.ts";
 import { type HandlerContext, on } from "../../shared/events/mod.ts";
-import { causedBy } from "../../shared/outbox/mod.ts";
 import type { OrderChange } from "./domain.ts";
 import { recordStep, stepThenChange } from "./store.ts";
-
-const source = "orders";
 
 type Step = {
   id: string;
@@ -34,11 +31,11 @@ const stepOf = (event: Step) => ({
 
 /** Records the event as a step of its order, with the status change it brings. */
 async function changeOn(
-  event: Step & { correlationId: string },
+  event: Step,
   change: OrderChange,
-  { tx, log }: HandlerContext,
+  { tx, log, publish }: HandlerContext,
 ) {
-  if (await stepThenChange(tx, stepOf(event), change, causedBy(event, source))) {
+  if (await stepThenChange(tx, stepOf(event), change, publish)) {
     log.info(`order ${change.to}`, { orderId: event.data.orderId });
   }
 }

@@ -48,7 +48,7 @@ export function startOrders(
         { stream: catalogStream, handlers: ordersHandlers.catalog, independentKeys: true },
       ],
     },
-    endpoints: ({ relay }) => ordersEndpoints({ db: resources.database.db, catalog, relay }),
+    endpoints: () => ordersEndpoints({ db: resources.database.db, catalog }),
   }, resources);
 }
 

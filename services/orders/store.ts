@@ -16,20 +16,9 @@ import {
   type PageKey,
   pageOf,
 } from "../../shared/contracts/mod.ts";
-import {
-  createEvent,
-  enqueueEvent,
-  type EventOrigin,
-  insertOutboxRow,
-  type OutboxRow,
-  refuseOversizedEvent,
-  withOutboxRow,
-} from "../../shared/outbox/mod.ts";
+import { insertOutboxRow, type Publish, type PublishWith } from "../../shared/outbox/mod.ts";
 import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
-import { together } from "../../shared/db/together.ts";
 import { awaitAtCommit } from "../../shared/db/transaction.ts";
-
-const source = "orders";
 
 // The statements of the saga's hot path, built once (see shared/db/statement.ts).
 const insertStep = statement(
@@ -103,27 +92,26 @@ export type PlaceResult =
   | { placed: false; orderId: string; fingerprint: string };
 
 /**
- * Stores the order, its lines, its key and `orders.order.placed` at once. When the key was used
- * before, nothing is written and the earlier order is returned instead. `stored` hears of the
- * event's outbox row once it is stored (the relay publishes it). `db` is the database, not a
- * transaction: the statement commits on its own, and only then may the event go out.
+ * Stores the order, its lines, its key and `orders.order.placed` at once, through `publish` (a
+ * single statement's: `ctx.transaction(work, { singleStatement: true })`). When the key was used
+ * before, nothing is written and the earlier order is returned instead. `db` is the database,
+ * not a transaction: the statement commits on its own, and only then may the event go out.
  */
 export async function placeOrder(
   db: Database,
   order: NewOrder,
-  origin: EventOrigin,
-  stored?: (rows: OutboxRow[]) => void,
+  publish: PublishWith,
 ): Promise<PlaceResult> {
   const orderId = uuidv7();
-  const event = createEvent(orderPlaced, {
+  const { idempotency } = order;
+  let keyTaken: unknown;
+  const placed = {
     orderId,
     userId: order.userId,
     items: order.items,
     totalCents: order.totalCents,
-  }, origin);
-  const { idempotency } = order;
-  refuseOversizedEvent(event, outbox);
-  const keyTaken = await withOutboxRow(event, async (row) => {
+  };
+  const written = await publish(orderPlaced, placed, async (row, event) => {
     try {
       await (idempotency ? insertPlacedWithKey : insertPlaced)(db, {
         id: orderId,
@@ -136,20 +124,19 @@ export async function placeOrder(
         subject: row.subject,
         payload: row.payload,
         headers: row.headers,
-        source,
+        source: event.source,
         at: new Date(event.occurredAt),
         key: idempotency?.key,
         fingerprint: idempotency?.fingerprint,
       });
+      return true;
     } catch (error) {
       // A key used before (unique_violation): an answer, not a failure of the publish span.
-      if (idempotency && sqlState(error) === "23505") return error;
+      if (idempotency && sqlState(error) === "23505") return (keyTaken = error, false);
       throw error;
     }
-    stored?.([row]);
-    return null;
   });
-  if (!keyTaken) return { placed: true, orderId };
+  if (written) return { placed: true, orderId };
   // Answer with the order the key made before.
   const earlier = await findByKey(db, order.userId, idempotency!.key);
   if (!earlier) throw keyTaken;
@@ -175,14 +162,14 @@ export function recordStep(
 
 /**
  * Records `step` on the order's timeline, and confirms or cancels the order if it is pending,
- * stating the change with an event, in the caller's transaction. Does nothing more to an order
- * that already ended.
+ * stating the change with an event (`publish`, bound to the caller's transaction `tx`), then the
+ * change's own step. Does nothing more to an order that already ended.
  */
 export async function stepThenChange(
   tx: Database,
   step: { orderId: string; type: string; source: string; at: string },
   change: OrderChange,
-  origin: EventOrigin,
+  publish: Publish,
 ): Promise<boolean> {
   const { orderId } = step;
   const reason = change.to === "cancelled" ? change.reason : null;
@@ -195,21 +182,15 @@ export async function stepThenChange(
     updatedAt: new Date(),
   });
   if (!changed) return false; // no such order, or it already ended
+  // In a transaction the event's insert goes with the commit: awaiting it costs no round trip.
   const event = change.to === "confirmed"
-    ? createEvent(orderConfirmed, {
+    ? await publish(orderConfirmed, {
       orderId,
       userId: changed.userId,
       totalCents: changed.totalCents,
-    }, origin)
-    : createEvent(orderCancelled, {
-      orderId,
-      userId: changed.userId,
-      reason: reason as CancelReason,
-    }, origin);
-  await together([
-    enqueueEvent(tx, outbox, event),
-    recordStep(tx, { orderId, type: event.type, source, at: event.occurredAt }),
-  ]);
+    })
+    : await publish(orderCancelled, { orderId, userId: changed.userId, reason: reason! });
+  await recordStep(tx, { orderId, type: event.type, source: event.source, at: event.occurredAt });
   return true;
 }
 

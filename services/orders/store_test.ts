@@ -1,12 +1,25 @@
 import assert from "node:assert/strict";
 import { count, eq, inArray } from "drizzle-orm";
 import { idempotencyKeys, orderLines, orders, outbox, timeline } from "./db/schema.ts";
+import type { Database } from "../../shared/db/client.ts";
 import type { OutboxRow } from "../../shared/outbox/mod.ts";
+import { transactionFor } from "../../shared/runtime/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { pageAsked } from "../../shared/contracts/mod.ts";
+import type { OrderChange } from "./domain.ts";
 import { listOrders, type NewOrder, placeOrder, stepThenChange, timelineOf } from "./store.ts";
 
-const origin = { source: "orders", correlationId: "c-1" };
+/** What the endpoints and handlers do through `ctx.transaction`; `stored` hears of the rows. */
+function ordersStore(db: Database, stored: OutboxRow[] = []) {
+  const relay = { stored: (rows: OutboxRow[]) => stored.push(...rows), committed: () => {} };
+  const transaction = transactionFor({ service: "orders", db, outbox, relay }, "c-1");
+  return {
+    place: (order: NewOrder) =>
+      transaction(({ tx, publish }) => placeOrder(tx, order, publish), { singleStatement: true }),
+    changeOrder: (step: Parameters<typeof stepThenChange>[1], change: OrderChange) =>
+      transaction(({ tx, publish }) => stepThenChange(tx, step, change, publish)),
+  };
+}
 
 Deno.test("orders: placing an order in one statement, then changing it", async (t) => {
   const databases = await testDatabases();
@@ -26,12 +39,13 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
     steps: (await db.select().from(timeline).where(eq(timeline.orderId, orderId))).length,
   });
   const keyed = (key: string) => ({ ...order(), idempotency: { key, fingerprint: "f-1" } });
+  const { place, changeOrder } = ordersStore(db);
   try {
     await t.step(
       "the order, its lines, its first step and its event; the relay hears of it",
       async () => {
         const stored: OutboxRow[] = [];
-        const placed = await placeOrder(db, order(), origin, (rows) => stored.push(...rows));
+        const placed = await ordersStore(db, stored).place(order());
         assert.ok(placed.placed);
         assert.deepEqual(await rowsOf(placed.orderId), { orders: 1, lines: 2, steps: 1 });
         const [event] = await db.select().from(outbox).where(eq(outbox.id, stored[0].id));
@@ -42,9 +56,9 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
     );
 
     await t.step("a key used before: nothing written, the earlier order answered", async () => {
-      const first = await placeOrder(db, keyed("k-1"), origin);
+      const first = await place(keyed("k-1"));
       const stored: OutboxRow[] = [];
-      const again = await placeOrder(db, keyed("k-1"), origin, (rows) => stored.push(...rows));
+      const again = await ordersStore(db, stored).place(keyed("k-1"));
       assert.deepEqual(again, { placed: false, orderId: first.orderId, fingerprint: "f-1" });
       assert.deepEqual(stored, []);
       const mine = await db.select({ n: count() }).from(orders).where(eq(orders.userId, userId));
@@ -57,7 +71,7 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
     await t.step("a statement that fails leaves no line, key or event behind", async () => {
       const before = (await db.select({ n: count() }).from(outbox))[0].n;
       // A negative total breaks the order row's check, and with it the whole statement.
-      await assert.rejects(placeOrder(db, { ...keyed("k-2"), totalCents: -1 }, origin));
+      await assert.rejects(place({ ...keyed("k-2"), totalCents: -1 }));
       assert.equal((await db.select({ n: count() }).from(outbox))[0].n, before);
       assert.equal(
         (await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, "k-2"))).length,
@@ -67,12 +81,12 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
     });
 
     await t.step("a step and the change it brings, then the change's own step", async () => {
-      const { orderId } = await placeOrder(db, order(), origin);
+      const { orderId } = await place(order());
       const reserved = { orderId, type: "catalog.stock.reserved", source: "catalog" };
       const at = new Date().toISOString();
       const events = async () => (await db.select({ n: count() }).from(outbox))[0].n;
       const before = await events();
-      assert.ok(await stepThenChange(db, { ...reserved, at }, { to: "confirmed" }, origin));
+      assert.ok(await changeOrder({ ...reserved, at }, { to: "confirmed" }));
       const steps = await timelineOf(db, orderId);
       assert.deepEqual(steps.map((step) => step.type), [
         "orders.order.placed",
@@ -88,7 +102,7 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
       // Ended already: the step is still recorded, the order and the outbox are left alone.
       const refunded = { orderId, type: "payments.payment.refunded", source: "payments", at };
       const change = { to: "cancelled", reason: "out_of_stock" } as const;
-      assert.equal(await stepThenChange(db, refunded, change, origin), false);
+      assert.equal(await changeOrder(refunded, change), false);
       assert.equal((await timelineOf(db, orderId)).length, 4);
       assert.equal(
         (await db.select().from(orders).where(eq(orders.id, orderId)))[0].status,
@@ -109,11 +123,11 @@ Deno.test("orders: a user's orders a page at a time, newest first, ties by id", 
     const placed: string[] = [];
     for (let i = 0; i < 4; i++) {
       const item = { productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 100 * (i + 1) };
-      const result = await placeOrder(db, {
+      const result = await ordersStore(db).place({
         userId,
         items: [item],
         totalCents: item.unitPriceCents,
-      }, origin);
+      });
       placed.push(result.orderId);
     }
     // Three of them at the same instant: only their ids order them.

@@ -4,12 +4,8 @@
  */
 import { orderPlaced, stockRejected, userRegistered } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
-import { causedBy, createEvent, enqueueEvent } from "../../shared/outbox/mod.ts";
 import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
-import { outbox } from "./db/schema.ts";
 import { openWallet, refundOrder, takePayment } from "./store.ts";
-
-const source = "payments";
 
 export function paymentsHandlers(startingBalanceCents: number) {
   return {
@@ -19,7 +15,7 @@ export function paymentsHandlers(startingBalanceCents: number) {
       }),
     ],
     orders: [
-      on(orderPlaced, async (event, { tx, log }) => {
+      on(orderPlaced, async (event, { tx, log, publish }) => {
         const { orderId, userId, totalCents, items } = event.data;
         const charge = { orderId, userId, amountCents: totalCents };
         let result = await takePayment(tx, charge);
@@ -28,37 +24,28 @@ export function paymentsHandlers(startingBalanceCents: number) {
           await openWallet(tx, userId, startingBalanceCents);
           result = await takePayment(tx, charge);
         }
-        const origin = causedBy(event, source);
-        const outcome = result.charged
-          ? createEvent(paymentCharged, {
+        await (result.charged
+          ? publish(paymentCharged, {
             orderId,
             userId,
             amountCents: totalCents,
             items: items.map(({ productId, quantity }) => ({ productId, quantity })),
-          }, origin)
-          : createEvent(paymentDeclined, {
+          })
+          : publish(paymentDeclined, {
             orderId,
             userId,
             amountCents: totalCents,
             balanceCents: result.balanceCents ?? 0,
-          }, origin);
-        await enqueueEvent(tx, outbox, outcome);
+          }));
         log.info(result.charged ? "order charged" : "payment declined", { orderId });
       }),
     ],
     catalog: [
-      on(stockRejected, async (event, { tx, log }) => {
+      on(stockRejected, async (event, { tx, log, publish }) => {
         const refund = await refundOrder(tx, event.data.orderId);
         if (!refund) return;
-        await enqueueEvent(
-          tx,
-          outbox,
-          createEvent(paymentRefunded, {
-            orderId: refund.orderId,
-            userId: refund.userId,
-            amountCents: refund.amountCents,
-          }, causedBy(event, source)),
-        );
+        const { orderId, userId, amountCents } = refund;
+        await publish(paymentRefunded, { orderId, userId, amountCents });
         log.info("order refunded", { orderId: refund.orderId });
       }),
     ],

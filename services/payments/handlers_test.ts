@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { charges, deposits, inbox, outbox, wallets } from "./db/schema.ts";
 import { orderPlaced, userRegistered } from "../../shared/contracts/mod.ts";
-import { eventDispatcher } from "../../shared/events/mod.ts";
+import { eventDispatcher, handlerContext } from "../../shared/events/mod.ts";
 import { createLogger } from "../../shared/log/mod.ts";
 import { createEvent } from "../../shared/outbox/mod.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
@@ -11,6 +11,7 @@ import { paymentsHandlers } from "./handlers.ts";
 const log = createLogger({ service: "payments", level: "error" });
 const origin = { source: "test", correlationId: "c-1" };
 const handlers = paymentsHandlers(5000);
+const publishing = { service: "payments", outbox, log };
 
 Deno.test("payments: an order that arrives before its user's registration", async (t) => {
   const databases = await testDatabases();
@@ -24,12 +25,19 @@ Deno.test("payments: an order that arrives before its user's registration", asyn
         items: [{ productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 1200 }],
         totalCents: 1200,
       }, origin);
-      await db.transaction((tx) => handlers.orders[0].handle(placed, { tx, log }));
+      await db.transaction((tx) =>
+        handlers.orders[0].handle(placed, handlerContext(tx, placed, publishing))
+      );
       const [wallet] = await db.select().from(wallets).where(eq(wallets.userId, userId));
       assert.equal(wallet.balanceCents, 3800);
       assert.equal((await db.select().from(charges)).length, 1);
       const [published] = await db.select().from(outbox);
       assert.equal(published.subject, "payments.payment.charged");
+      // Stated by payments, in the order's saga, caused by the order.
+      const charged = JSON.parse(published.payload);
+      assert.equal(charged.source, "payments");
+      assert.equal(charged.correlationId, "c-1");
+      assert.equal(charged.causationId, placed.id);
     });
 
     await t.step("the registration that follows changes nothing", async () => {
@@ -38,7 +46,9 @@ Deno.test("payments: an order that arrives before its user's registration", asyn
         email: "late@example.com",
         name: "Late",
       }, origin);
-      await db.transaction((tx) => handlers.users[0].handle(registered, { tx, log }));
+      await db.transaction((tx) =>
+        handlers.users[0].handle(registered, handlerContext(tx, registered, publishing))
+      );
       const [wallet] = await db.select().from(wallets).where(eq(wallets.userId, userId));
       assert.equal(wallet.balanceCents, 3800);
       const opening = await db.select().from(deposits).where(eq(deposits.userId, userId));
@@ -58,6 +68,7 @@ Deno.test("payments: a placed order with a 400 KB correlation id is invalid, not
       handlers: handlers.orders,
       db,
       inbox,
+      outbox,
       log,
     });
     const userId = crypto.randomUUID();

@@ -1,9 +1,8 @@
 /** What the users service answers over NATS: register, login, get profile, public keys. */
 import type { Database } from "../../shared/db/client.ts";
-import type { RpcHandlers } from "../../shared/bus/mod.ts";
-import { usersApi } from "../../shared/contracts/mod.ts";
+import type { usersApi } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
-import type { OutboxRelay } from "../../shared/outbox/mod.ts";
+import type { EndpointHandlers } from "../../shared/runtime/mod.ts";
 import { createAccount, findAccountByEmail, findAccountById } from "./store.ts";
 import type { UsersConfig } from "./config.ts";
 import type { PasswordHashing } from "./hashing.ts";
@@ -12,7 +11,6 @@ import { issueToken } from "./token.ts";
 
 export interface UsersEndpointDeps {
   db: Database;
-  relay: Pick<OutboxRelay, "wake">;
   /** Hashing bounded in concurrency and by the caller's deadline (hashing.ts). */
   passwords: PasswordHashing;
   /** The key tokens are signed with and the key set published (keys.ts). */
@@ -23,7 +21,9 @@ export interface UsersEndpointDeps {
   >;
 }
 
-export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof usersApi.endpoints> {
+export function usersEndpoints(
+  deps: UsersEndpointDeps,
+): EndpointHandlers<typeof usersApi.endpoints> {
   const { db, config, passwords, keys } = deps;
   // Checked when the email is unknown, so a wrong email costs as long as a wrong password.
   // Made first, through the limiter: it also measures how long one hash takes.
@@ -32,13 +32,10 @@ export function usersEndpoints(deps: UsersEndpointDeps): RpcHandlers<typeof user
   return {
     register: async ({ email, password, name }, ctx) => {
       const passwordHash = await passwords.hash(password, ctx.deadline);
-      const account = await createAccount(
-        db,
-        { email: normaliseEmail(email), name, passwordHash },
-        { source: usersApi.name, correlationId: ctx.correlationId },
+      const account = await ctx.transaction(({ tx, publish }) =>
+        createAccount(tx, { email: normaliseEmail(email), name, passwordHash }, publish)
       );
       if (!account) throw new ServiceError("conflict", "that email is already registered");
-      deps.relay.wake();
       ctx.log.info("user registered", { userId: account.id });
       return { userId: account.id };
     },

@@ -28,8 +28,7 @@ export async function startUsers(
     version,
     description: "accounts, passwords, access tokens",
     publishes: { stream: usersStream, outbox }, // users.user.registered
-    endpoints: ({ relay }) =>
-      usersEndpoints({ db: resources.database.db, relay, config, passwords, keys }),
+    endpoints: () => usersEndpoints({ db: resources.database.db, config, passwords, keys }),
   }, resources);
 }
 

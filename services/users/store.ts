@@ -2,10 +2,9 @@
 import { eq } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../shared/db/client.ts";
-import { accounts, outbox } from "./db/schema.ts";
+import { accounts } from "./db/schema.ts";
 import { userRegistered } from "../../shared/contracts/mod.ts";
-import { createEvent, enqueueEvent, type EventOrigin } from "../../shared/outbox/mod.ts";
-import { transaction } from "../../shared/db/transaction.ts";
+import type { Publish } from "../../shared/outbox/mod.ts";
 
 export type Account = typeof accounts.$inferSelect;
 
@@ -15,24 +14,20 @@ export interface NewAccount {
   passwordHash: string;
 }
 
-/** The new account, or null when the email is taken. */
-export function createAccount(
-  db: Database,
+/**
+ * The new account, with `users.user.registered` published in the caller's transaction `tx`; or
+ * null when the email is taken, and then nothing is written.
+ */
+export async function createAccount(
+  tx: Database,
   account: NewAccount,
-  origin: EventOrigin,
+  publish: Publish,
 ): Promise<Account | null> {
-  return transaction(db, async (tx) => {
-    const [created] = await tx.insert(accounts).values({ id: uuidv7(), ...account })
-      .onConflictDoNothing({ target: accounts.email }).returning();
-    if (!created) return null;
-    const event = createEvent(userRegistered, {
-      userId: created.id,
-      email: created.email,
-      name: created.name,
-    }, origin);
-    await enqueueEvent(tx, outbox, event);
-    return created;
-  });
+  const [created] = await tx.insert(accounts).values({ id: uuidv7(), ...account })
+    .onConflictDoNothing({ target: accounts.email }).returning();
+  if (!created) return null;
+  await publish(userRegistered, { userId: created.id, email: created.email, name: created.name });
+  return created;
 }
 
 export async function findAccountByEmail(db: Database, email: string): Promise<Account | null> {

@@ -12,7 +12,8 @@ import type { Database } from "../db/client.ts";
 import { type Envelope, envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
-import type { EventHandler } from "./handler.ts";
+import type { OutboxTable } from "../outbox/mod.ts";
+import { type EventHandler, handlerContext } from "./handler.ts";
 import { handleEachOnce, type InboxEntry, type InboxTable } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
 
@@ -44,6 +45,11 @@ export interface DispatcherOptions {
   db: Database;
   inbox: InboxTable;
   log: Logger;
+  /**
+   * The outbox the handlers' `publish` writes into, as `service`; without it, a handler's
+   * `publish` rejects (the service publishes nothing).
+   */
+  outbox?: OutboxTable;
   /** Told of each transaction that applied events (to publish what it wrote to the outbox). */
   afterCommit?: (tx: Database) => void;
   /**
@@ -76,8 +82,9 @@ export interface Dispatcher {
  * A dispatcher for `options.handlers`, chosen by event type and version (`<type>@<version>`; a
  * version without a handler is `ignored`). A message that is no valid envelope, or whose data fails
  * the handler's schema, is `invalid` (never retried); one whose id the inbox holds is a
- * `duplicate`; else the handler runs in the transaction that writes its inbox row, and
- * `afterCommit` is told of that transaction.
+ * `duplicate`; else the handler runs in the transaction that writes its inbox row, its `publish`
+ * writing into `outbox` as `service`, caused by the event (`handlerContext`), and `afterCommit`
+ * is told of that transaction.
  */
 export function eventDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, inbox, log } = options;
@@ -192,7 +199,7 @@ function sortOut(messages: StreamMessage[], handlers: Map<string, EventHandler>)
 
 /** Runs one event's handler in the batch's transaction, in a span under its producer's. */
 function apply(
-  { service, log }: DispatcherOptions,
+  { service, outbox, log }: DispatcherOptions,
   tx: Database,
   item: Handled,
   message: StreamMessage,
@@ -214,7 +221,11 @@ function apply(
       consumerGroup: service,
     },
     extractTraceContext(message.headers),
-    () => item.handler.handle(item.event as never, { tx, log: eventLog }),
+    () =>
+      item.handler.handle(
+        item.event as never,
+        handlerContext(tx, envelope, { service, outbox, log: eventLog }),
+      ),
   );
 }
 

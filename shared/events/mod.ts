@@ -6,7 +6,7 @@ export {
   deadLetterSubject,
   sendToDeadLetters,
 } from "./dead_letters.ts";
-export { type EventHandler, type HandlerContext, on } from "./handler.ts";
+export { type EventHandler, type HandlerContext, handlerContext, on } from "./handler.ts";
 export {
   handleEachOnce,
   type HandleOutcome,

@@ -23,6 +23,7 @@ import {
   publishesThrough,
   refuseOversizedEvent,
   startOutboxRelay,
+  statementPublisher,
 } from "./mod.ts";
 
 const origin = { source: "orders", correlationId: "c-1" };
@@ -103,7 +104,8 @@ Deno.test("outbox: an event over max_payload is refused where it is enqueued", a
 
     await t.step("placing an order with an event too big writes nothing", async () => {
       const before = await rows();
-      const error = await placeOrder(db, { userId, items: lines(100), totalCents: 10_000 }, origin)
+      const publish = statementPublisher(outbox, origin, relay.stored);
+      const error = await placeOrder(db, { userId, items: lines(100), totalCents: 10_000 }, publish)
         .catch((e) => e);
       assert.ok(error instanceof PayloadTooLarge, String(error));
       assert.equal(await rows(), before);

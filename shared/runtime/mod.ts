@@ -8,19 +8,7 @@ import { type Migration, openDatabase, type ServiceDatabase } from "../db/client
 import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
-import type { ServiceResources } from "./service.ts";
-
-/** A started service: its HTTP face and how to stop it. */
-export interface RunningService {
-  /**
-   * The service's HTTP face: health, readiness and metrics; the gateway's is the public API.
-   * `info` is Deno.serve's: the client's address, which the gateway's rate limits key by; a
-   * request without it (in-process tests) counts as one unknown address.
-   */
-  fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
-  /** Stops taking work and finishes what is in flight. */
-  stop(): Promise<void>;
-}
+import type { RunningService, ServiceResources } from "./service.ts";
 
 /**
  * What `bootService` hands a service module's `start`: its parsed config (`C`), its NATS
@@ -142,4 +130,18 @@ function stopOnSignal(log: Logger, timeoutMs: number, stop: () => Promise<void>)
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
 }
 
-export { runService, type ServiceDefinition, type ServiceResources } from "./service.ts";
+export {
+  type RunningService,
+  runService,
+  type ServiceDefinition,
+  type ServiceResources,
+} from "./service.ts";
+export {
+  type EndpointContext,
+  type EndpointHandlers,
+  type StatementScope,
+  type Transact,
+  transactionFor,
+  type TransactionScope,
+  withTransactions,
+} from "./transaction.ts";

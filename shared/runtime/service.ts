@@ -7,7 +7,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { ServiceDatabase } from "../db/client.ts";
-import { ensureStream, natsAnswers, type RpcHandlers, serveRpc } from "../bus/mod.ts";
+import { ensureStream, natsAnswers, serveRpc } from "../bus/mod.ts";
 import {
   operationsApi,
   type RpcEndpoints,
@@ -24,8 +24,8 @@ import {
 import { checkReadiness, probeRoutes, type ReadinessCheck } from "../health/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
-import type { RunningService } from "./mod.ts";
 import { operations } from "./operations.ts";
+import { type EndpointHandlers, withTransactions } from "./transaction.ts";
 
 /**
  * A service, declared for `runService`: its RPC contract and the handlers that serve it, the stream
@@ -42,7 +42,10 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
   version: string;
   /** One line on what it does, as `$SRV.INFO` reports it. */
   description: string;
-  /** The stream of the events this service states, and the outbox they go through. */
+  /**
+   * The stream of the events this service states, and the outbox they go through: the handlers'
+   * and endpoints' `publish` writes there, and the relay publishes it.
+   */
   publishes?: { stream: StreamDefinition; outbox: OutboxTable };
   /**
    * The streams this service reacts to, each with its handlers, and the inbox they share.
@@ -60,15 +63,25 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
    */
   readModel?: { tables: PgTable[] };
   /**
-   * The endpoints; after a commit that wrote events, `relay.committed(tx)` publishes them at
-   * once (`relay.stored(rows)` after a single statement that wrote them; `relay.wake()` has the
-   * relay look for them).
+   * The endpoints. One that changes state runs `ctx.transaction(work)`: `work` gets the
+   * transaction and a `publish` that states events as this service, caused by the request, and
+   * the relay publishes them at the commit (see shared/runtime/transaction.ts).
    */
-  endpoints(
-    context: { relay: Pick<OutboxRelay, "wake" | "committed" | "stored"> },
-  ): RpcHandlers<E>;
+  endpoints(): EndpointHandlers<E>;
   /** Work before serving, e.g. seeding data. */
   prepare?(database: ServiceDatabase): Promise<void>;
+}
+
+/** A started service: its HTTP face and how to stop it. */
+export interface RunningService {
+  /**
+   * The service's HTTP face: health, readiness and metrics; the gateway's is the public API.
+   * `info` is Deno.serve's: the client's address, which the gateway's rate limits key by; a
+   * request without it (in-process tests) counts as one unknown address.
+   */
+  fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  /** Stops taking work and finishes what is in flight. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -126,6 +139,7 @@ export async function runService<E extends RpcEndpoints>(
         db,
         inbox: definition.reactsTo!.inbox,
         log,
+        outbox: definition.publishes?.outbox,
         afterCommit: relay?.committed,
         independentKeys,
       }),
@@ -171,8 +185,11 @@ export async function runService<E extends RpcEndpoints>(
     publishes: definition.publishes,
     readiness: () => checkReadiness(checks),
   });
-  const endpoints = definition.endpoints({
-    relay: relay ?? { wake: () => {}, committed: () => {}, stored: () => {} },
+  const endpoints = withTransactions(definition.endpoints(), {
+    service,
+    db,
+    outbox: definition.publishes?.outbox,
+    relay: relay ?? undefined,
   });
   const api = {
     name: service,
