@@ -1,21 +1,7 @@
-import {
-  catalogApi,
-  catalogStream,
-  stockRejected,
-  stockReleased,
-  stockReserved,
-} from "./catalog.ts";
-import { historyApi } from "./history.ts";
-import { notificationsApi } from "./notifications.ts";
-import { orderCancelled, orderConfirmed, orderPlaced, ordersApi, ordersStream } from "./orders.ts";
-import {
-  paymentCharged,
-  paymentDeclined,
-  paymentRefunded,
-  paymentsApi,
-  paymentsStream,
-} from "./payments.ts";
-import { userRegistered, usersApi, usersStream } from "./users.ts";
+import { stockRejected, stockReleased, stockReserved } from "./catalog.ts";
+import { orderCancelled, orderConfirmed, orderPlaced } from "./orders.ts";
+import { paymentCharged, paymentDeclined, paymentRefunded } from "./payments.ts";
+import { userRegistered } from "./users.ts";
 import { operatorActed } from "./operations.ts";
 
 export * from "./rpc.ts";
@@ -45,16 +31,3 @@ export const allEvents = [
   stockReleased,
   operatorActed,
 ];
-
-/** Every RPC service of the platform. */
-export const allRpcServices = [
-  usersApi,
-  catalogApi,
-  ordersApi,
-  paymentsApi,
-  notificationsApi,
-  historyApi,
-];
-
-/** Every stream of facts, one per owning service. */
-export const eventStreams = [usersStream, catalogStream, ordersStream, paymentsStream];
