@@ -128,14 +128,27 @@ Deno.test("access tokens: rotation", async (t) => {
     await keys.refresh();
     await assertProblem(await me(await unlimited.sign(claims)), 401, "unauthorized");
   });
+  await t.step("a token without kid is refused without asking users", async () => {
+    now += 60_000;
+    const fetches = keys.fetches;
+    await assertProblem(
+      await me(await current.sign(claims, { kid: undefined })),
+      401,
+      "unauthorized",
+    );
+    assert.equal(keys.fetches, fetches);
+  });
   await t.step("a new kid is asked for once, then verifies", async () => {
     now += 60_000;
     const next = await testKey("next");
     published.keys = [next.jwk, current.jwk];
     const fetches = keys.fetches;
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, async () => (await me(await next.sign(claims))).status),
-    );
+    // Users answers after a while: the requests meanwhile wait for that one answer.
+    const fetch = keys.options.fetch;
+    keys.options.fetch = () => new Promise((r) => setTimeout(r, 50)).then(fetch);
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => next.sign(claims)));
+    const answers = await Promise.all(tokens.map(async (token) => (await me(token)).status));
+    keys.options.fetch = fetch;
     assert.deepEqual(answers, [200, 200, 200, 200, 200]);
     assert.equal(keys.fetches, fetches + 1);
   });

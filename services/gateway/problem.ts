@@ -27,9 +27,8 @@ export const problemKinds = [
 export type ProblemKind = (typeof problemKinds)[number];
 
 /**
- * The kind of an error that names none (a 404 of an unknown route, a 401 of the JWT middleware,
- * Hono's 400 for malformed JSON): every status the gateway answers has one, so no error goes
- * out without a kind.
+ * The kind of an error that names none (a 404 of an unknown route, Hono's 400 for malformed
+ * JSON): every status the gateway answers has one, so no error goes out without a kind.
  */
 export const kindOfStatus: Record<number, ProblemKind> = {
   400: "invalid",

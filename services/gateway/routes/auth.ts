@@ -21,7 +21,7 @@ const login = jsonRoute({
   method: "post",
   path: "/login",
   body: usersApi.endpoints.login.request,
-  summary: "Log in: an access token (HS256 JWT) and its expiry",
+  summary: "Log in: an access token (EdDSA JWT) and its expiry",
   ok: { status: 200, schema: usersApi.endpoints.login.reply },
   errors: [400, 401],
 });
