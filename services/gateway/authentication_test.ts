@@ -90,6 +90,20 @@ Deno.test("access tokens: what the gateway accepts and refuses", async (t) => {
     const stranger = await testKey("k1"); // the same kid, another key
     await refused(await stranger.sign(claims), /not valid|signature/);
   });
+  await t.step("a token is checked once per request, refused or not", async () => {
+    const tokens = accessTokens(keys, audience);
+    let checks = 0;
+    const app = await appWithoutDownstream({
+      tokens: { verify: (token) => (checks++, tokens.verify(token)) },
+      users: { getProfile: () => Promise.reject(new Error("not asked")) } as never,
+    });
+    const stranger = await testKey("k1");
+    const res = await app.request("/auth/me", {
+      headers: { authorization: `Bearer ${await stranger.sign(claims)}` },
+    });
+    await assertProblem(res, 401, "unauthorized");
+    assert.equal(checks, 1);
+  });
   await t.step("no kid: 401", async () => {
     await refused(await key.sign(claims, { kid: undefined }), /key/);
   });

@@ -25,6 +25,8 @@ export type GatewayEnv = {
   Variables: RequestIdVariables & {
     /** The checked token's claims, on routes that require one (named as hono/jwt names it). */
     jwtPayload: AccessClaims;
+    /** Why the rate limit refused the token: the route answers it without checking it again. */
+    tokenRefusal?: Error;
     log: Logger;
     /** Epoch ms by which this request must be answered. */
     deadline: number;

@@ -84,8 +84,9 @@ async function clientKey(c: Context<GatewayEnv>, tokens: AccessTokens): Promise<
       // The route's authentication (requireToken) need not verify the token again.
       c.set("jwtPayload", claims);
       return `user:${claims.sub}`;
-    } catch {
-      // A bad token is limited by address; the route will refuse it anyway.
+    } catch (error) {
+      // A bad token is limited by address; the route refuses it for this reason, unchecked again.
+      c.set("tokenRefusal", error as Error);
     }
   }
   return clientAddress(c);
