@@ -75,6 +75,13 @@ export function defineEvent<const T extends string, D extends z.ZodType>(
 
 /** Any event's contract, as `defineEvent` makes it. */
 export type EventDefinition = ReturnType<typeof defineEvent<string, z.ZodType>>;
+/** Whether `value` is an event's contract, as `defineEvent` makes it. */
+export function isEventDefinition(value: unknown): value is EventDefinition {
+  if (typeof value !== "object" || value === null) return false;
+  const { type, version, subject, schema } = value as Partial<EventDefinition>;
+  return typeof type === "string" && typeof version === "number" && subject === type &&
+    schema instanceof z.ZodObject;
+}
 /** The envelope type of event `E`, its data typed. */
 export type EventOf<E extends EventDefinition> = z.infer<E["schema"]>;
 /** The data type of event `E`. */

@@ -205,12 +205,12 @@ function apply(
   message: StreamMessage,
 ): Promise<void> {
   const { envelope } = item;
-  const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
+  // The ordering key as its producer declares it: the kit reads no business field itself.
   const eventLog = log.child({
     correlationId: envelope.correlationId,
     eventId: envelope.id,
     eventType: envelope.type,
-    ...(typeof orderId === "string" ? { orderId } : {}),
+    orderingKey: orderingKey(envelope),
   });
   return inMessagingSpan(
     {
