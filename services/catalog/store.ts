@@ -79,7 +79,7 @@ const lockedStock = new WeakMap<Database, Map<string, number>>();
 /**
  * Locks the order's products (until `tx`, a transaction, ends) and says whether their stock
  * covers it. Nothing is taken yet: `holdStock` does that, so the caller can send it together with
- * the event that states the outcome (see "Pipelined statements").
+ * the event that states the outcome (docs/database.md, "Pipelined statements").
  */
 export async function checkStock(tx: Database, lines: StockLine[]): Promise<StockCheck> {
   const merged = mergeLines(lines).sort((a, b) => a.productId.localeCompare(b.productId));

@@ -1,7 +1,7 @@
 import { sqlState } from "./errors.ts";
 
 /**
- * Statements sent together in a transaction (see README, "Pipelined statements"), awaited as
+ * Statements sent together in a transaction (docs/database.md, "Pipelined statements"), awaited as
  * one. Unlike `Promise.all`, it waits for every one of them even after one failed: a transaction
  * must not end while a statement of it is still to be sent, or postgres.js would send that
  * statement on the freed connection, outside the transaction. It throws the error that failed

@@ -1,5 +1,5 @@
 /**
- * A transaction whose last writes travel with its COMMIT (see README, "Writes sent with the
+ * A transaction whose last writes travel with its COMMIT (docs/database.md, "Writes sent with the
  * commit"). A write nobody reads the answer of (an outbox row, a timeline step, a notification)
  * need not cost a round trip of its own: handed to `awaitAtCommit`, it is sent at once and the
  * transaction goes on without waiting; postgres.js sends the COMMIT right behind it, and its

@@ -65,7 +65,7 @@ export interface ConsumerOptions {
    * default: more lanes make smaller batches, so more transactions for the same events (on two
    * cores, with a process per service, two lanes cost the saga about 15% more syscalls and
    * context switches per order than one, and four did 12 to 19% fewer orders per second than
-   * two; see README, "Benchmarks").
+   * two; see docs/performance.md).
    */
   concurrency?: number;
   /** Events applied in one transaction at most, when that many wait in a lane. */

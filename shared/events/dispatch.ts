@@ -89,7 +89,7 @@ export interface Dispatcher {
 export function eventDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, inbox, log } = options;
   // By type and version: a v2 of a fact is another contract, which an old consumer ignores
-  // while the producer publishes both (see README, "Event versions").
+  // while the producer publishes both (docs/architecture.md, "Dispatch").
   const handlers = new Map(options.handlers.map((h) => [`${h.event.type}@${h.event.version}`, h]));
 
   async function deliverAll(

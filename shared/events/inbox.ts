@@ -51,7 +51,7 @@ export interface InboxEntry {
  * inbox statement and one COMMIT instead of that many per event. If any effect throws, nothing
  * of the batch is applied. `committed` hears of the transaction once it committed something.
  * With `keyOf`, only events of one key run one after another: the keys go side by side, so
- * their statements travel together (see "Pipelined statements"). Each row records the event's
+ * their statements travel together (docs/database.md, "Pipelined statements"). Each row records the event's
  * stream and sequence when given: `resumePosition` reads them back.
  */
 export async function handleEachOnce<E extends InboxEntry>(
