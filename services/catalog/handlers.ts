@@ -18,7 +18,8 @@ export const catalogHandlers = {
     on(paymentCharged, async (event, { tx, log, publish }) => {
       const { orderId, userId, items } = event.data;
       const stock = await checkStock(tx, items);
-      // The stock taken and the event that says so, sent together (docs/database.md, "Pipelined statements").
+      // The stock taken and the event that says so, sent together
+      // (docs/database.md, "Pipelined statements").
       await together([
         stock.covered && holdStock(tx, orderId, stock.lines),
         stock.covered
