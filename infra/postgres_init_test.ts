@@ -10,7 +10,7 @@ import { databaseOwners, postgresInitFile } from "./postgres_init.ts";
 
 /** The names the file's loop makes roles and schemas for, in order. */
 function rolesOf(sql: string): string[] {
-  const listed = sql.match(/FOREACH service IN ARRAY ARRAY\[([^\]]*)\]/)?.[1] ?? "";
+  const listed = sql.match(/services text\[\] := ARRAY\[([^\]]*)\]/)?.[1] ?? "";
   return [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]);
 }
 

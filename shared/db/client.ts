@@ -12,6 +12,8 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as postgresDrizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { ConfigError } from "../config/mod.ts";
+import { migrate } from "./migrate.ts";
+import { postgresConnection } from "./postgres_tls.ts";
 
 /** Either driver, typed by what both offer. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -34,12 +36,21 @@ export interface ServiceDatabase {
 
 /** Which service's database to open, where, and the migrations to apply first. */
 export interface OpenDatabaseOptions {
-  /** Names the schema's migrations table (`drizzle.<service>_migrations`) and the data folder. */
+  /** Its schema, which holds its migrations table (`<service>.migrations`); the data folder. */
   service: string;
   /** Applied in order, each once (drizzle's migrator), before the database is handed out. */
   migrations: Migration[];
-  /** A postgres:// URL; without one the service gets embedded PGlite. */
+  /**
+   * A postgres:// URL; without one the service gets embedded PGlite. libpq's `sslmode` and
+   * `sslrootcert` are understood (shared/db/postgres_tls.ts).
+   */
   url?: string;
+  /**
+   * A postgres:// URL to migrate with (the schema's owner role), over one connection closed
+   * before the service's own pool on `url` (its runtime role, which may create nothing) opens.
+   * Without it, `url` migrates too (one role for both). Ignored without `url`.
+   */
+  migrationUrl?: string;
   /** Parent of the PGlite data folder. */
   dataDir?: string;
   /** An open PGlite to share: opening one per service in a single process costs seconds each. */
@@ -58,18 +69,27 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
   const { service, migrations } = options;
 
   if (options.url) {
-    const client = postgres(options.url, { max: 10, onnotice: () => {} });
+    const connect = (url: string, max: number) => {
+      const { url: plain, ssl } = postgresConnection(url);
+      return postgres(plain, { max, onnotice: () => {}, ...(ssl ? { ssl } : {}) });
+    };
+    const client = connect(options.url, 10);
     const db = postgresDrizzle(preparing(client));
-    // Instances starting together take turns: the first migrates, the others find it done.
-    // One lock for every service of the database, not one each: they all create the shared
-    // schema of migrations tables, and two `CREATE SCHEMA IF NOT EXISTS` racing make one fail.
-    const lock = await client.reserve();
     try {
-      await lock`select pg_advisory_lock(hashtext('migrate'))`;
-      await migrate(db, service, migrations);
-    } finally {
-      await lock`select pg_advisory_unlock(hashtext('migrate'))`.catch(() => {});
-      lock.release();
+      if (options.migrationUrl) {
+        // Two connections: one holds the lock, the other migrates.
+        const owner = connect(options.migrationUrl, 2);
+        try {
+          await migrateInTurn(owner, service, migrations);
+        } finally {
+          await owner.end({ timeout: 5 });
+        }
+      } else {
+        await migrateInTurn(client, service, migrations);
+      }
+    } catch (error) {
+      await client.end({ timeout: 5 });
+      throw error;
     }
     return {
       db,
@@ -151,16 +171,18 @@ export function preparing(sql: postgres.Sql, prepare = sql.options.prepare): pos
 }
 
 /**
- * What drizzle's `migrate()` does after reading the folder, from the embedded list instead.
- * The migrations table is not in the service's own schema: its first migration creates that.
+ * Migrates through `client` while one reserved connection of it holds a Postgres advisory lock, so
+ * instances starting together take turns: the first migrates, the others find it done. One lock
+ * for every service of the database, not one each: the history carried over from the shared
+ * `drizzle` schema is read under it, and migrating in turn costs a start-up a few milliseconds.
  */
-async function migrate(db: Database, service: string, migrations: Migration[]) {
-  const internals = db as unknown as {
-    dialect: { migrate(m: Migration[], session: unknown, config: object): Promise<void> };
-    session: unknown;
-  };
-  await internals.dialect.migrate(migrations, internals.session, {
-    migrationsSchema: "drizzle",
-    migrationsTable: `${service}_migrations`,
-  });
+async function migrateInTurn(client: postgres.Sql, service: string, migrations: Migration[]) {
+  const lock = await client.reserve();
+  try {
+    await lock`select pg_advisory_lock(hashtext('migrate'))`;
+    await migrate(postgresDrizzle(preparing(client)), service, migrations);
+  } finally {
+    await lock`select pg_advisory_unlock(hashtext('migrate'))`.catch(() => {});
+    lock.release();
+  }
 }

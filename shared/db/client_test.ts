@@ -24,7 +24,7 @@ Deno.test({
         ),
       );
       const rows = await opened[0].db.execute(
-        sql`select hash from drizzle.orders_migrations order by id`,
+        sql`select hash from orders.migrations order by id`,
       );
       const hashes = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as {
         hash: string;

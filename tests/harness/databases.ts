@@ -12,8 +12,16 @@ export interface TestDatabases {
   driver: "pglite" | "postgres";
   /** The suite's own Postgres database, connected as the admin (postgres only). */
   url?: string;
-  /** `migrations`: by default the registry's for `service` (tests/harness/migrations.ts). */
-  open(service: string, url?: string, migrations?: Migration[]): Promise<ServiceDatabase>;
+  /**
+   * `migrations`: by default the registry's for `service` (tests/harness/migrations.ts);
+   * `migrationUrl`: another role to migrate as (postgres only), as openDatabase takes it.
+   */
+  open(
+    service: string,
+    url?: string,
+    migrations?: Migration[],
+    migrationUrl?: string,
+  ): Promise<ServiceDatabase>;
   close(): Promise<void>;
 }
 
@@ -44,12 +52,13 @@ export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
   return {
     driver: "postgres",
     url: suiteUrl,
-    open: async (service, serviceUrl, migrations = migrationsOf[service]) =>
+    open: async (service, serviceUrl, migrations = migrationsOf[service], migrationUrl) =>
       track(
         await openDatabase({
           service,
           migrations,
           url: serviceUrl ?? suiteUrl,
+          migrationUrl,
         }),
       ),
     close: async () => {

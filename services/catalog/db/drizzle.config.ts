@@ -5,5 +5,5 @@ export default defineConfig({
   schema: "./services/catalog/db/schema.ts",
   out: "./services/catalog/db/migrations",
   schemaFilter: ["catalog"],
-  migrations: { schema: "drizzle", table: "catalog_migrations" },
+  migrations: { schema: "catalog", table: "migrations" },
 });

@@ -5,5 +5,5 @@ export default defineConfig({
   schema: "./services/history/db/schema.ts",
   out: "./services/history/db/migrations",
   schemaFilter: ["history"],
-  migrations: { schema: "drizzle", table: "history_migrations" },
+  migrations: { schema: "history", table: "migrations" },
 });

@@ -5,5 +5,5 @@ export default defineConfig({
   schema: "./services/notifications/db/schema.ts",
   out: "./services/notifications/db/migrations",
   schemaFilter: ["notifications"],
-  migrations: { schema: "drizzle", table: "notifications_migrations" },
+  migrations: { schema: "notifications", table: "migrations" },
 });

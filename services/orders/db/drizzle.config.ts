@@ -5,5 +5,5 @@ export default defineConfig({
   schema: "./services/orders/db/schema.ts",
   out: "./services/orders/db/migrations",
   schemaFilter: ["orders"],
-  migrations: { schema: "drizzle", table: "orders_migrations" },
+  migrations: { schema: "orders", table: "migrations" },
 });

@@ -5,5 +5,5 @@ export default defineConfig({
   schema: "./services/payments/db/schema.ts",
   out: "./services/payments/db/migrations",
   schemaFilter: ["payments"],
-  migrations: { schema: "drizzle", table: "payments_migrations" },
+  migrations: { schema: "payments", table: "migrations" },
 });

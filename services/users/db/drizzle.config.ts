@@ -5,5 +5,5 @@ export default defineConfig({
   schema: "./services/users/db/schema.ts",
   out: "./services/users/db/migrations",
   schemaFilter: ["users"],
-  migrations: { schema: "drizzle", table: "users_migrations" },
+  migrations: { schema: "users", table: "migrations" },
 });
