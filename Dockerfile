@@ -20,6 +20,9 @@ COPY --chown=deno:deno . .
 RUN deno cache services/${SERVICE}/main.ts
 
 ENV HTTP_PORT=8000
+# Services listen on loopback unless told (HTTP_HOST): in a container that would shut out the
+# published port and the other containers.
+ENV HTTP_HOST=0.0.0.0
 EXPOSE 8000
 # The image has no curl; deno itself asks.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

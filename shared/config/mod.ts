@@ -48,10 +48,18 @@ export const baseConfig = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: postgresUrl.optional(),
   /**
+   * Where the service migrates from, as its schema's owner role (`<service>_owner` in
+   * infra/postgres/init.sql), over one connection closed before DATABASE_URL's pool opens; then
+   * DATABASE_URL's role may create nothing. Unset, DATABASE_URL migrates too.
+   */
+  MIGRATION_DATABASE_URL: postgresUrl.optional(),
+  /**
    * When set, the service serves HTTP itself on this port and drains it on SIGTERM; without
    * it the entry only exports `{ fetch }`, for `deno serve` or an edge runtime.
    */
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The address HTTP_PORT listens on: loopback unless told, `0.0.0.0` in a container. */
+  HTTP_HOST: z.string().min(1).default("127.0.0.1"),
   /** How long a stopping service may take to finish what it started before it exits anyway. */
   STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
@@ -62,23 +70,29 @@ export const baseConfig = z.object({
     .max(64, "must be at most 64").default(1),
 });
 
+/** Variables a `<SERVICE>_` prefixed one overrides, for that service only. */
+const perServiceVariables = ["DATABASE_URL", "MIGRATION_DATABASE_URL"];
+
 /**
- * Parses `env` with `schema`. `<SERVICE>_DATABASE_URL` wins over `DATABASE_URL`, so one
- * environment can hold a URL per service (each with its own role) or one for all.
+ * Parses `env` with `schema`. `<SERVICE>_DATABASE_URL` wins over `DATABASE_URL` (and
+ * `<SERVICE>_MIGRATION_DATABASE_URL` over `MIGRATION_DATABASE_URL`), so one environment can hold
+ * a URL per service (each with its own role) or one for all.
  */
 export function parseConfig<T extends z.ZodType>(
   service: string,
   schema: T,
   env: Record<string, string | undefined>,
 ): z.infer<T> {
-  const ownUrlName = `${service.toUpperCase()}_DATABASE_URL`;
-  const ownUrl = env[ownUrlName];
-  const merged = ownUrl === undefined ? env : { ...env, DATABASE_URL: ownUrl };
+  const own = (variable: string) => `${service.toUpperCase()}_${variable}`;
+  const merged = { ...env };
+  for (const variable of perServiceVariables) {
+    if (env[own(variable)] !== undefined) merged[variable] = env[own(variable)];
+  }
   const result = schema.safeParse(merged);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   let name = issue.path.join(".") || "environment";
-  if (name === "DATABASE_URL" && ownUrl !== undefined) name = ownUrlName;
+  if (perServiceVariables.includes(name) && env[own(name)] !== undefined) name = own(name);
   const problem = issue.code === "invalid_type" && merged[name] === undefined
     ? "is required"
     : issue.message;

@@ -62,6 +62,38 @@ Deno.test("config: <SERVICE>_DATABASE_URL wins over DATABASE_URL, and is named w
   );
 });
 
+Deno.test("config: <SERVICE>_MIGRATION_DATABASE_URL wins the same way, and is named when bad", () => {
+  const env = {
+    JWT_SECRET: secret,
+    MIGRATION_DATABASE_URL: "postgres://all_owner@db/app",
+    USERS_MIGRATION_DATABASE_URL: "postgres://users_owner@db/app",
+  };
+  assert.equal(
+    parseConfig("users", schema, env).MIGRATION_DATABASE_URL,
+    "postgres://users_owner@db/app",
+  );
+  assert.equal(
+    parseConfig("catalog", schema, env).MIGRATION_DATABASE_URL,
+    "postgres://all_owner@db/app",
+  );
+  assert.equal(
+    parseConfig("users", schema, { JWT_SECRET: secret }).MIGRATION_DATABASE_URL,
+    undefined,
+  );
+  assert.throws(
+    () => parseConfig("users", schema, { ...env, USERS_MIGRATION_DATABASE_URL: "mysql://x" }),
+    new ConfigError("config: USERS_MIGRATION_DATABASE_URL must be a postgres:// URL"),
+  );
+});
+
+Deno.test("config: HTTP faces listen on loopback unless HTTP_HOST says otherwise", () => {
+  assert.equal(parseConfig("users", schema, { JWT_SECRET: secret }).HTTP_HOST, "127.0.0.1");
+  assert.equal(
+    parseConfig("users", schema, { JWT_SECRET: secret, HTTP_HOST: "0.0.0.0" }).HTTP_HOST,
+    "0.0.0.0",
+  );
+});
+
 Deno.test("config: a service started without a required variable exits 1 with one line", async () => {
   const env = { ...Deno.env.toObject() };
   delete env.JWT_SECRET;

@@ -71,6 +71,7 @@ export async function bootService<C extends BaseConfig>(
           service: name,
           migrations,
           url: config.DATABASE_URL,
+          migrationUrl: config.MIGRATION_DATABASE_URL,
           dataDir: config.DATA_DIR,
         });
         databases.push(database);
@@ -84,7 +85,8 @@ export async function bootService<C extends BaseConfig>(
         : service.fetch(request, info);
     const server = config.HTTP_PORT === undefined ? null : Deno.serve({
       port: config.HTTP_PORT,
-      onListen: ({ port }) => log.info("serving HTTP", { port }),
+      hostname: config.HTTP_HOST,
+      onListen: ({ hostname, port }) => log.info("serving HTTP", { hostname, port }),
     }, fetch);
     stopOnSignal(log, config.STOP_TIMEOUT_MS, async () => {
       draining = true;
