@@ -1,7 +1,7 @@
 /**
  * compose.yaml, made from the registry (services/registry.ts): NATS, the trace viewer and
  * Postgres, then one container per service, all from the one Dockerfile. A service with
- * migrations gets its own database URL (its role of infra/postgres/init.sql) and waits for
+ * migrations gets its own database URLs (its roles of infra/postgres/init.sql) and waits for
  * Postgres; only the gateway is published. `deno run --allow-read --allow-write
  * infra/compose.ts` writes it; tests/compose_test.ts fails while the file differs.
  */
@@ -15,8 +15,8 @@ const published = { name: "gateway", hostPort: 8080 };
 const header = `# Made from services/registry.ts by infra/compose.ts: edit those, then run
 # deno run --allow-read --allow-write infra/compose.ts
 #
-# The stack in containers: NATS (JetStream, WebSocket), Postgres with one role and schema per
-# service (infra/postgres/init.sql), and one container per service of the registry, all from
+# The stack in containers: NATS (JetStream, WebSocket), Postgres with a schema and two roles
+# per service (infra/postgres/init.sql), and one container per service of the registry, all from
 # the one Dockerfile. Only the gateway is published: http://localhost:${published.hostPort}.
 #
 # POSTGRES_PASSWORD below is a dev-only default: set it for anything else. TOKEN_SIGNING_KEY
@@ -130,6 +130,9 @@ function serviceBlock({ name, migrations }: ServiceModule): string {
   if (migrations) {
     lines.push(
       `      ${name.toUpperCase()}_DATABASE_URL: postgres://${name}:${name}@postgres:5432/app`,
+      // Migrates as the schema's owner, then runs as the role above, which may create nothing.
+      `      ${name.toUpperCase()}_MIGRATION_DATABASE_URL: ` +
+        `postgres://${name}_owner:${name}_owner@postgres:5432/app`,
     );
   }
   lines.push(...(ownEnv[name] ?? []).map((line) => `      ${line}`));

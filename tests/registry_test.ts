@@ -47,7 +47,7 @@ Deno.test("registry: the one list of services", async (t) => {
 
   await t.step("every service with a database has its role and schema in init.sql", async () => {
     const rolesOf = (sql: string) => {
-      const listed = sql.match(/FOREACH service IN ARRAY ARRAY\[([^\]]*)\]/)?.[1] ?? "";
+      const listed = sql.match(/services text\[\] := ARRAY\[([^\]]*)\]/)?.[1] ?? "";
       return [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     };
     const sql = await Deno.readTextFile(`${root}/infra/postgres/init.sql`);
@@ -61,6 +61,10 @@ Deno.test("registry: the one list of services", async (t) => {
     const compose = composeFile([...registry, tally]);
     assert.match(compose, /^ {2}tally:\n(?: {4}.*\n)*? {8}SERVICE: tally$/m);
     assert.match(compose, /^ {6}TALLY_DATABASE_URL: postgres:\/\/tally:tally@postgres:5432\/app$/m);
+    assert.match(
+      compose,
+      /^ {6}TALLY_MIGRATION_DATABASE_URL: postgres:\/\/tally_owner:tally_owner@postgres:5432\/app$/m,
+    );
   });
 
   await t.step("a service that imports the registry breaks the boundaries", async () => {
