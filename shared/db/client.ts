@@ -59,8 +59,8 @@ export interface OpenDatabaseOptions {
 
 /**
  * Opens `service`'s database and applies its migrations: postgres.js (a pool of 10, statements
- * prepared) on `url`, with instances starting together taking turns under one Postgres advisory
- * lock; without a URL, embedded PGlite in `<dataDir>/<service>` (`.data` by default; about 4 to 5 s
+ * prepared) on `url`, migrating first as `migrationUrl`'s role when given, with instances starting
+ * together taking turns under one Postgres advisory lock; without a URL, embedded PGlite in `<dataDir>/<service>` (`.data` by default; about 4 to 5 s
  * the first time, about 0.6 s after) or the `pglite` given. Throws `ConfigError` when there is no
  * URL and the process may not read and write that folder (a bundle run with --allow-net --allow-env
  * only), and whatever connecting or migrating throws.
