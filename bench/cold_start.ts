@@ -18,7 +18,7 @@ export async function coldStart(options: BenchOptions): Promise<SuiteResult> {
   }
   const runs = options.quick ? 1 : 3;
   const out = await Deno.makeTempDir({ prefix: "bench-bundles-" });
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ authorization: false });
   const nc = await connectNats(nats.url, "bench");
   const database = await freshDatabase(options.databaseUrl);
   const signingKey = JSON.stringify(await generateSigningKey());

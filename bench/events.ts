@@ -34,7 +34,7 @@ export async function eventsThroughput(options: BenchOptions): Promise<SuiteResu
 }
 
 async function raw(count: number, options: BenchOptions): Promise<Row> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ authorization: false });
   const nc = await connectNats(nats.url, "bench-raw");
   try {
     await ensureStream(nc, usersStream);
@@ -76,7 +76,7 @@ async function throughOutbox(count: number, driver: string, options: BenchOption
   const databases = await testDatabases(driver === "postgres" ? options.databaseUrl : undefined);
   const producer = await databases.open("users");
   const consumerDb = await databases.open("notifications");
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ authorization: false });
   const nc = await connectNats(nats.url, "bench-outbox");
   const log = createLogger({ service: "bench", level: "error" });
   const latencies: number[] = [];

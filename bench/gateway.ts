@@ -10,7 +10,7 @@ import { freshDatabase } from "./databases.ts";
 import { type BenchOptions, type Row, type SuiteResult } from "./report.ts";
 
 export async function gatewayThroughput(options: BenchOptions): Promise<SuiteResult> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ authorization: false });
   const database = options.databaseUrl ? await freshDatabase(options.databaseUrl) : null;
   const dataDir = await Deno.makeTempDir({ prefix: "bench-gateway-" });
   const base = { NATS_URL: nats.url, LOG_LEVEL: "error", DATA_DIR: dataDir };

@@ -22,7 +22,7 @@ const echoApi = defineRpcService("benchecho", {
 const rawSubject = "bench.raw.echo";
 
 export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ authorization: false });
   const serverNc = await connectNats(nats.url, "bench-server");
   const clientNc = await connectNats(nats.url, "bench-client");
   const server = await serveRpc(

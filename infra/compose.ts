@@ -8,6 +8,10 @@
 import { fileURLToPath } from "node:url";
 import { registry } from "../services/registry.ts";
 import type { ServiceModule } from "../shared/runtime/mod.ts";
+import { seedVariable } from "./nats/compose_credentials.ts";
+
+/** What a missing seed's error says. */
+const credentialsHint = "run deno task credentials, see docs/configuration.md";
 
 /** The one service reachable from the host, on this port. */
 const published = { name: "gateway", hostPort: 8080 };
@@ -21,6 +25,9 @@ const header = `# Made from services/registry.ts by infra/compose.ts: edit those
 #
 # POSTGRES_PASSWORD below is a dev-only default: set it for anything else. TOKEN_SIGNING_KEY
 # (users signs access tokens with it) has none: make one as docs/configuration.md says.
+# NATS refuses anonymous clients: \`deno task credentials\` makes each service's NKey seed and the
+# operator's, and the server's authorization (.data/compose/); then
+# docker compose --env-file .data/compose/credentials.env up --build
 `;
 
 /**
@@ -28,6 +35,8 @@ const header = `# Made from services/registry.ts by infra/compose.ts: edit those
  * are signed with; the gateway asks users for the public keys.
  */
 const ownEnv: Record<string, string[]> = {
+  // The admin routes act as the operator, on a NATS connection of that identity's own.
+  gateway: [`OPERATOR_NKEY_SEED: "\${${seedVariable("operator")}:?${credentialsHint}}"`],
   users: [
     'TOKEN_SIGNING_KEY: "\${TOKEN_SIGNING_KEY:?make one as docs/configuration.md says}"',
     'TOKEN_RETIRED_KEYS: "\${TOKEN_RETIRED_KEYS:-[]}"',
@@ -72,6 +81,8 @@ services:
     command: ["nats-server", "--config", "/etc/nats/nats-server.conf"]
     volumes:
       - ./infra/nats/compose.conf:/etc/nats/nats-server.conf:ro
+      # Made by deno task credentials: every identity and its permissions.
+      - ./.data/compose/nats-authorization.conf:/etc/nats/authorization.conf:ro
       - nats-data:/data
     ports:
       - "4222:4222"
@@ -126,6 +137,8 @@ function serviceBlock({ name, migrations }: ServiceModule): string {
     `        SERVICE: ${name}`,
     "    environment:",
     "      <<: *service-env",
+    // Its own NATS identity, and no other's.
+    `      NATS_NKEY_SEED: "\${${seedVariable(name)}:?${credentialsHint}}"`,
   ];
   if (migrations) {
     lines.push(

@@ -18,7 +18,12 @@
  *
  * DATA_DIR (default .data) holds the JetStream store, each service's PGlite and the key access
  * tokens are signed with (made on the first start, given to the users service only; a
- * TOKEN_SIGNING_KEY in the environment wins).
+ * TOKEN_SIGNING_KEY in the environment wins). With its own nats-server it also holds the NATS
+ * identities (`<DATA_DIR>/credentials/<name>.nk`, one NKey seed per service and the operator's,
+ * made on the first start, mode 0600): the server's configuration is written from them and the
+ * registry's declarations at every start, and each service is given its own seed alone (the
+ * gateway also the operator's, for its admin routes). A server named by NATS_URL is the user's:
+ * its authorization is theirs, and the services get NATS_NKEY_SEED only if the user sets it.
  */
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../shared/config/mod.ts";
@@ -36,6 +41,14 @@ import { devSigningKey, signingKeyFile } from "./dev/signing_key.ts";
 import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
 import { StopSignals } from "./dev/stop_signals.ts";
 import { registry as services } from "../services/registry.ts";
+import {
+  authorizationConfig,
+  credentialsDir,
+  type Identity,
+  identityNames,
+  loadOrCreateIdentities,
+} from "./nats/credentials.ts";
+import { operatorName } from "./nats/permissions.ts";
 
 /** Permissions a service needs locally; PGlite keeps its files under DATA_DIR. */
 const servicePermissions = [
@@ -84,6 +97,7 @@ if (!Deno.env.get("TOKEN_SIGNING_KEY")) {
 }
 const givenNatsUrl = Deno.env.get("NATS_URL");
 if (givenNatsUrl) say(`NATS from NATS_URL: ${redactUrl(givenNatsUrl)}`);
+const identities = givenNatsUrl ? undefined : await natsIdentities();
 const nats: NatsAddresses = givenNatsUrl ? { natsUrl: givenNatsUrl } : await startNats();
 env.NATS_URL = nats.natsUrl;
 // One variable points the stack at a trace viewer: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
@@ -133,6 +147,24 @@ function choose(what: string, preferred: number): number {
 
 type NatsAddresses = Pick<DevStack, "natsUrl" | "websocketUrl" | "monitoringUrl">;
 
+/** Each service's seed to it alone, the operator's to the gateway too; made on the first start. */
+async function natsIdentities(): Promise<Map<string, Identity>> {
+  const dir = credentialsDir(dataDir);
+  const identities = await loadOrCreateIdentities(dir, identityNames(services));
+  for (const service of services) {
+    serviceEnv[service.name] = {
+      ...serviceEnv[service.name],
+      NATS_NKEY_SEED: identities.get(service.name)!.seed,
+    };
+  }
+  serviceEnv.gateway = {
+    ...serviceEnv.gateway,
+    OPERATOR_NKEY_SEED: identities.get(operatorName)!.seed,
+  };
+  say(`NATS identities in ${dir} (a seed per service and the operator's; deno task ops uses it)`);
+  return identities;
+}
+
 async function startNats(): Promise<NatsAddresses> {
   const binary = await findNatsServer();
   if (!binary) {
@@ -147,7 +179,8 @@ async function startNats(): Promise<NatsAddresses> {
     websocket: choose("NATS WebSocket", preferred.websocket),
     monitoring: choose("NATS monitoring", preferred.monitoring),
   };
-  const server = start("nats", binary, await natsServerArgs(root, dataDir, chosen));
+  const authorization = authorizationConfig(services, identities!);
+  const server = start("nats", binary, await natsServerArgs(root, dataDir, chosen, authorization));
   if (!await waitUntilListening(chosen.client, server.status)) {
     say(`nats-server did not listen on ${chosen.client}`);
     await stopAll(1);

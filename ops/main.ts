@@ -7,6 +7,8 @@
 import { parseArgs } from "node:util";
 import { errors } from "@nats-io/nats-core";
 import { readDevStack } from "../infra/dev/stack_file.ts";
+import { credentialsDir, seedFile } from "../infra/nats/credentials.ts";
+import { operatorName } from "../shared/operator/mod.ts";
 import { connectNats } from "../shared/bus/mod.ts";
 import { redactUrl } from "../shared/config/mod.ts";
 import { ServiceError } from "../shared/errors/mod.ts";
@@ -35,7 +37,8 @@ const usage = `usage: deno task ops <command>
 
   every command: --json (machine-readable), --actor name (for the audit; default $USER)
   NATS_URL says where NATS is; unset, the stack \`deno task dev\` runs (DATA_DIR/dev.json),
-  else nats://127.0.0.1:4222`;
+  else nats://127.0.0.1:4222. It signs in as the operator: NATS_NKEY_SEED, else the seed
+  \`deno task dev\` keeps in DATA_DIR/credentials/operator.nk`;
 
 const { values: options, positionals } = (() => {
   try {
@@ -76,7 +79,8 @@ if (options.help || !command) {
 const encoder = new TextEncoder();
 const terminal = Deno.stderr.isTerminal();
 const nats = await natsUrl();
-const nc = await connectNats(nats.url, "ops-cli").catch((error) => {
+const seed = await operatorSeed();
+const nc = await connectNats(nats.url, operatorName, seed).catch((error) => {
   console.error(
     `ops: cannot reach NATS at ${redactUrl(nats.url)} (${nats.from}): ${error.message}`,
   );
@@ -129,6 +133,17 @@ try {
   await nc.close();
 }
 Deno.exit(exitCode);
+
+/**
+ * The operator's NKey seed: NATS_NKEY_SEED, else the one `deno task dev` made in
+ * `<DATA_DIR>/credentials/operator.nk`, else none (a server without authorization).
+ */
+async function operatorSeed(): Promise<string | undefined> {
+  const given = Deno.env.get("NATS_NKEY_SEED");
+  if (given) return given;
+  const file = seedFile(credentialsDir(Deno.env.get("DATA_DIR") || ".data"), operatorName);
+  return await Deno.readTextFile(file).then((text) => text.trim(), () => undefined);
+}
 
 /** Where NATS is, and what said so, for the message when it cannot be reached. */
 async function natsUrl(): Promise<{ url: string; from: string; fallback?: true }> {

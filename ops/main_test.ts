@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { writeDevStack } from "../infra/dev/stack_file.ts";
+import { credentialsDir, seedFile } from "../infra/nats/credentials.ts";
 import { runDeno } from "../tests/harness/command_line.ts";
 import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
 
@@ -26,7 +27,8 @@ Deno.test("ops CLI: nothing answers, a mistyped service, no NATS: one clear line
   const nats = await startNatsServer();
   const dataDir = await Deno.makeTempDir({ prefix: "ops-cli-test-" });
   try {
-    const env = { NATS_URL: nats.url };
+    // The operator's identity: the server refuses anonymous clients.
+    const env = { NATS_URL: nats.url, NATS_NKEY_SEED: nats.seed("operator")! };
 
     await t.step("services, with no service on this NATS: exit 1", async () => {
       const { code, stdout, stderr } = await ops(env, "services");
@@ -91,8 +93,14 @@ Deno.test("ops CLI: nothing answers, a mistyped service, no NATS: one clear line
         pid: 1,
         startedAt: new Date().toISOString(),
       });
-      // Reaching NATS and finding no service proves the file was read: without it the CLI
-      // would try 127.0.0.1:4222.
+      // And the operator's seed where the dev runner keeps it.
+      await Deno.mkdir(credentialsDir(dataDir));
+      await Deno.writeTextFile(
+        seedFile(credentialsDir(dataDir), "operator"),
+        nats.seed("operator")!,
+      );
+      // Reaching NATS and finding no service proves the files were read: without them the CLI
+      // would try 127.0.0.1:4222, or be refused as anonymous.
       const { code, stderr } = await ops({ DATA_DIR: dataDir }, "services", "--wait", "200");
       assert.equal(code, 1);
       assertOneLine(stderr, /^ops: no service instance answered/);

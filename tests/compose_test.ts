@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { composeFile } from "../infra/compose.ts";
+import { seedVariable } from "../infra/nats/compose_credentials.ts";
 import { registry as services } from "../services/registry.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -15,8 +16,14 @@ async function dockerCompose(...args: string[]) {
   const output = await new Deno.Command("docker-compose", {
     args: ["-f", "compose.yaml", ...args],
     cwd: root,
-    // compose.yaml requires it (no default private key); any value resolves the file.
-    env: { TOKEN_SIGNING_KEY: "{}" },
+    // compose.yaml requires them (no default private key, no default NATS identity); any
+    // value resolves the file.
+    env: {
+      TOKEN_SIGNING_KEY: "{}",
+      ...Object.fromEntries(
+        [...services.map((s) => s.name), "operator"].map((name) => [seedVariable(name), "SU"]),
+      ),
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();

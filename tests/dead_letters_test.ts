@@ -130,7 +130,9 @@ Deno.test("dead letters: inspect, re-drive after the fix, discard; admin routes"
           .map((line) => JSON.parse(line).event.data);
         const discards = audit.filter((a) => a.action === "deadletter.discard");
         assert.equal(discards.length, poisoned.length);
-        assert.ok(discards.every((a) => a.actor === testOperator));
+        // Who acted: the operator's NATS identity, then the person.
+        const operatorKey = stack.nats.identities.get("operator")!.publicKey;
+        assert.ok(discards.every((a) => a.actor === `[operator ${operatorKey}] ${testOperator}`));
         assert.ok(discards.every((a) => a.reason === "a test publish, not a fact"));
         assert.ok(audit.some((a) => a.action === "deadletter.redrive" && a.outcome === "applied"));
         assert.ok(audit.some((a) => a.action === "replay"));

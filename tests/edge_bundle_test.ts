@@ -43,6 +43,9 @@ Deno.test({
             .concat(bundles[i]),
           env: {
             NATS_URL: nats.wsUrl,
+            // Its own NATS identity (the gateway also the operator's, for /admin).
+            NATS_NKEY_SEED: nats.seed(name)!,
+            ...(name === "gateway" ? { OPERATOR_NKEY_SEED: nats.seed("operator")! } : {}),
             DATABASE_URL: databases.url!,
             ...(name === "users" ? { TOKEN_SIGNING_KEY: signingKey } : {}),
             LOG_LEVEL: "warn",

@@ -20,7 +20,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     const stack = await startStack({ services: [] });
-    const nc = await connectNats(stack.nats.url, "slow-catalog");
+    const nc = await connectNats(stack.nats.url, "catalog", stack.nats.seed("catalog"));
     // Each product read takes 400 ms, so requests are surely in flight when the signal comes.
     const slowCatalog = await serveRpc(nc, catalogApi, {
       listProducts: () => Promise.resolve({ items: [] }),
@@ -35,6 +35,7 @@ Deno.test({
       args: ["run", "--allow-all", "services/gateway/main.ts"],
       env: {
         NATS_URL: stack.nats.url,
+        NATS_NKEY_SEED: stack.nats.seed("gateway")!,
         HTTP_PORT: String(port),
         STOP_TIMEOUT_MS: String(stopTimeoutMs),
         LOG_LEVEL: "info",

@@ -38,6 +38,9 @@ Deno.test({
           ...exportingTo(receiverPort, name),
           NATS_URL: nats.url,
           DATA_DIR: dataDir,
+          // Its own NATS identity (the gateway also the operator's, for /admin).
+          NATS_NKEY_SEED: nats.seed(name)!,
+          ...(name === "gateway" ? { OPERATOR_NKEY_SEED: nats.seed("operator")! } : {}),
           ...(name === "users" ? { TOKEN_SIGNING_KEY: signingKey } : {}),
           LOG_LEVEL: name === "orders" ? "info" : "error",
           ...(databases ? { DATABASE_URL: databases.url! } : {}),

@@ -36,14 +36,16 @@ export interface NatsPorts {
 export const devConfPorts: NatsPorts = { client: 4222, websocket: 9222, monitoring: 8222 };
 
 /**
- * Arguments that run nats-server on `ports`: a conf written to `<dataDir>/nats.conf` that
- * includes infra/nats/dev.conf and overrides its three ports (nats-server 2.9 sets the
- * WebSocket port only in a file). The JetStream store is always `<dataDir>/nats`.
+ * Arguments that run nats-server on `ports`: a conf written to `<dataDir>/nats.conf` (mode
+ * 0600) that includes infra/nats/dev.conf, overrides its three ports (nats-server 2.9 sets the
+ * WebSocket port only in a file) and ends with `authorization` (the generated block, or empty
+ * for none). The JetStream store is always `<dataDir>/nats`.
  */
 export async function natsServerArgs(
   root: string,
   dataDir: string,
   ports: NatsPorts,
+  authorization = "",
 ): Promise<string[]> {
   const devConf = join(root, "infra/nats/dev.conf");
   const conf = resolve(root, dataDir, "nats.conf");
@@ -56,8 +58,9 @@ export async function natsServerArgs(
       `listen: 127.0.0.1:${ports.client}`,
       `websocket { listen: "127.0.0.1:${ports.websocket}", no_tls: true }`,
       `http: 127.0.0.1:${ports.monitoring}`,
-      "",
+      authorization,
     ].join("\n"),
+    { mode: 0o600 },
   );
   return ["-c", conf, "-sd", join(dataDir, "nats")];
 }

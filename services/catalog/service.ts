@@ -42,6 +42,7 @@ export const catalog: ServiceModule = {
   port: 8082,
   config: catalogConfig,
   migrations,
+  bus: { serves: catalogApi, publishes: catalogStream, reactsTo: [paymentsStream, ordersStream] },
   start: async ({ nc, log, delivery, openDatabase }) =>
     startCatalog({ nc, log, delivery, database: await openDatabase() }),
 };

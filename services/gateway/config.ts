@@ -10,6 +10,13 @@ import { baseConfig } from "../../shared/config/mod.ts";
 export const defaultBodyLimitBytes = 64 * 1024;
 
 export const gatewayConfig = baseConfig.extend({
+  /**
+   * The operator's NATS identity (an NKey user seed, `SU…`), which the admin routes act with:
+   * the gateway's own may not replay, read streams or handle dead letters. Without it the admin
+   * routes use the gateway's connection (a server without authorization).
+   */
+  OPERATOR_NKEY_SEED: z.string().regex(/^SU[A-Z2-7]{56}$/, "must be an NKey user seed (SU…)")
+    .optional(),
   /** The `iss` an access token must carry: the users service's TOKEN_ISSUER. */
   TOKEN_ISSUER: z.string().min(1).max(256).default("users"),
   /** The `aud` an access token must carry: the users service's TOKEN_AUDIENCE. */

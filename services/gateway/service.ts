@@ -1,5 +1,6 @@
 /** The gateway: public HTTP in, typed NATS requests out. Owns no data. */
-import { natsAnswers, rpcClient } from "../../shared/bus/mod.ts";
+import { connectNats, natsAnswers, rpcClient } from "../../shared/bus/mod.ts";
+import { operatorName } from "../../shared/operator/mod.ts";
 import { serviceReady } from "../../shared/health/mod.ts";
 import {
   catalogApi,
@@ -13,7 +14,7 @@ import { BreakerRegistry, defaultRetryPolicy } from "../../shared/resilience/mod
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import type { BootContext, RunningService, ServiceModule } from "../../shared/runtime/mod.ts";
 import { createGatewayApp } from "./app.ts";
-import { downstreamServices } from "./downstream.ts";
+import { downstreamContracts, downstreamServices } from "./downstream.ts";
 import { serviceStatsText } from "./service_stats.ts";
 import { TokenBuckets } from "./rate_limit.ts";
 import { accessTokens } from "./authentication.ts";
@@ -46,6 +47,10 @@ export async function startGateway(
     log,
   });
   await keys.start();
+  // The admin routes act as the operator, on a connection of that identity's own.
+  const operatorNc = config.OPERATOR_NKEY_SEED
+    ? await connectNats(config.NATS_URL, operatorName, config.OPERATOR_NKEY_SEED)
+    : nc;
   const app = createGatewayApp({
     users: rpcClient(nc, usersApi, clients),
     catalog: rpcClient(nc, catalogApi, clients),
@@ -62,8 +67,8 @@ export async function startGateway(
       ),
     },
     breakers,
-    serviceStats: () => serviceStatsText(nc),
-    nc,
+    serviceStats: () => serviceStatsText(nc, downstreamServices),
+    nc: operatorNc,
     tokens: accessTokens(keys, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE }),
     rateLimits: new TokenBuckets({
       burst: config.RATE_LIMIT_BURST,
@@ -79,9 +84,9 @@ export async function startGateway(
   });
   return {
     fetch: app.fetch,
-    stop: () => {
+    stop: async () => {
       keys.stop();
-      return Promise.resolve();
+      if (operatorNc !== nc) await operatorNc.drain();
     },
   };
 }
@@ -92,5 +97,7 @@ export const gateway: ServiceModule<GatewayConfig> = {
   port: 8080,
   config: gatewayConfig,
   migrations: null,
+  // It serves no RPC of its own: it calls the services it routes to.
+  bus: { calls: downstreamContracts },
   start: startGateway,
 };

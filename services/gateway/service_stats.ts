@@ -10,18 +10,27 @@ import { natsAnswers } from "../../shared/bus/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 
 /**
- * Throws ServiceError `unavailable` when NATS does not answer: an empty list then would say
- * that no service runs, when it is the gateway that cannot see them.
+ * The stats of every instance of the services named `services` (the gateway's: its identity may
+ * ask those alone, `$SRV.STATS.<name>`). Throws ServiceError `unavailable` when NATS does not
+ * answer: an empty list then would say that no service runs, when it is the gateway that cannot
+ * see them.
  */
-export async function serviceStatsText(nc: NatsConnection, waitMs = 500): Promise<string> {
+export async function serviceStatsText(
+  nc: NatsConnection,
+  services: readonly string[],
+  waitMs = 500,
+): Promise<string> {
   await natsAnswers(nc, waitMs).catch(() => {
     throw new ServiceError("unavailable", "NATS does not answer", undefined, "nats");
   });
-  // Every instance answers; collect what arrives within the wait.
-  const replies = await new Svcm(nc).client({ strategy: "timer", maxWait: waitMs }).stats();
-  const instances: ServiceStats[] = [];
-  for await (const stats of replies) instances.push(stats);
-  return await serviceStatsPrometheus(instances);
+  // Every instance answers; collect what arrives within the wait, from all services at once.
+  const client = new Svcm(nc).client({ strategy: "timer", maxWait: waitMs });
+  const perService = await Promise.all(services.map(async (name) => {
+    const instances: ServiceStats[] = [];
+    for await (const stats of await client.stats(name)) instances.push(stats);
+    return instances;
+  }));
+  return await serviceStatsPrometheus(perService.flat());
 }
 
 /** What of an instance's $SRV.STATS reply the metrics show. */

@@ -44,6 +44,7 @@ export const history: ServiceModule = {
   port: 8086,
   config: baseConfig,
   migrations,
+  bus: { serves: historyApi, reactsTo: [ordersStream] },
   start: async ({ nc, log, delivery, openDatabase }) =>
     startHistory({ nc, log, delivery, database: await openDatabase() }),
 };

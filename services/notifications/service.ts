@@ -34,6 +34,7 @@ export const notifications: ServiceModule = {
   port: 8085,
   config: baseConfig,
   migrations,
+  bus: { serves: notificationsApi, reactsTo: [ordersStream] },
   start: async ({ nc, log, delivery, openDatabase }) =>
     startNotifications({ nc, log, delivery, database: await openDatabase() }),
 };

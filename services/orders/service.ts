@@ -58,6 +58,12 @@ export const orders: ServiceModule<OrdersConfig> = {
   port: 8083,
   config: ordersConfig,
   migrations,
+  bus: {
+    serves: ordersApi,
+    publishes: ordersStream,
+    reactsTo: [paymentsStream, catalogStream],
+    calls: [catalogApi],
+  },
   start: async ({ config, nc, log, delivery, openDatabase }) =>
     startOrders({ config, nc, log, delivery, database: await openDatabase() }),
 };

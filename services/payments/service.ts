@@ -51,6 +51,11 @@ export const payments: ServiceModule<PaymentsConfig> = {
   port: 8084,
   config: paymentsConfig,
   migrations,
+  bus: {
+    serves: paymentsApi,
+    publishes: paymentsStream,
+    reactsTo: [usersStream, ordersStream, catalogStream],
+  },
   start: async ({ config, nc, log, delivery, openDatabase }) =>
     startPayments({ config, nc, log, delivery, database: await openDatabase() }),
 };

@@ -38,6 +38,7 @@ export const users: ServiceModule<UsersConfig> = {
   port: 8081,
   config: usersConfig,
   migrations,
+  bus: { serves: usersApi, publishes: usersStream },
   start: async ({ config, nc, log, openDatabase }) =>
     startUsers({ config, nc, log, database: await openDatabase() }),
 };

@@ -1,13 +1,27 @@
 import { connect } from "@nats-io/transport-node";
-import { type NatsConnection, wsconnect } from "@nats-io/nats-core";
+import { createInbox, type NatsConnection, nkeyAuthenticator, wsconnect } from "@nats-io/nats-core";
+import { fromSeed } from "@nats-io/nkeys";
 import { redactUrl } from "../config/mod.ts";
+
+/** Who a connection is on NATS: the identity's name and its NKey public key (`U…`). */
+export interface NatsIdentity {
+  name: string;
+  publicKey: string;
+}
+
+const identities = new WeakMap<NatsConnection, NatsIdentity>();
 
 /**
  * Connects over TCP (nats://, tls://) or WebSocket (ws://, wss://), chosen by the URL, and keeps
  * reconnecting forever: a service outlives a NATS restart instead of dying with it. The URL may
  * hold credentials: log it through `redactUrl` (shared/config), as the rejection's message is.
+ *
+ * With `seed` (an NKey user seed, `SU…`) it signs in as that identity, and its reply inboxes are
+ * `_INBOX.<name>.*`: the server lets each identity read only its own replies, so `name` must be
+ * the identity's (the service's name, `operator`). Throws what nats.js throws for a bad seed.
  */
-export function connectNats(url: string, name: string): Promise<NatsConnection> {
+export function connectNats(url: string, name: string, seed?: string): Promise<NatsConnection> {
+  const key = seed === undefined ? undefined : new TextEncoder().encode(seed);
   const options = {
     servers: url,
     name,
@@ -15,13 +29,31 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
     noAsyncTraces: true,
+    ...(key ? { authenticator: nkeyAuthenticator(key), inboxPrefix: `_INBOX.${name}` } : {}),
   };
   const connecting = /^wss?:\/\//.test(url) ? wsconnect(options) : connect(options);
   // The URL may carry a user, password or token; a caller logs the error as it comes.
-  return connecting.catch((error: unknown) => {
+  return connecting.then((nc) => {
+    if (key) identities.set(nc, { name, publicKey: fromSeed(key).getPublicKey() });
+    return nc;
+  }, (error: unknown) => {
     if (error instanceof Error) error.message = redactUrl(error.message);
     throw error;
   });
+}
+
+/**
+ * A new reply subject under `nc`'s inbox prefix (`_INBOX.<name>.<unique>` for a connection with
+ * an identity, whose permissions allow no other inbox; else `_INBOX.<unique>`).
+ */
+export function inboxOf(nc: NatsConnection): string {
+  // nats.js keeps the prefix in its connection's options, which its interface does not show.
+  return createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
+}
+
+/** The identity `nc` signed in as (see `connectNats`), or undefined when it gave no seed. */
+export function natsIdentity(nc: NatsConnection): NatsIdentity | undefined {
+  return identities.get(nc);
 }
 
 /** Resolves when the server answers a ping within `timeoutMs`, for readiness checks. */

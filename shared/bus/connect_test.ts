@@ -10,7 +10,7 @@ const pingApi = defineRpcService("pinger", {
 });
 
 Deno.test("connectNats: ws:// goes over WebSocket, nats:// over TCP, and both talk", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const overWs = await connectNats(server.wsUrl, "ws-side");
   const overTcp = await connectNats(server.url, "tcp-side");
   try {
@@ -33,7 +33,7 @@ Deno.test("connectNats: ws:// goes over WebSocket, nats:// over TCP, and both ta
 });
 
 Deno.test("connectNats: the connection survives a server restart", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const nc = await connectNats(server.url, "survivor");
   try {
     await server.restart();

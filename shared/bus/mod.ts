@@ -1,4 +1,11 @@
-export { connectNats, natsAnswers, withTimeout } from "./connect.ts";
+export {
+  connectNats,
+  inboxOf,
+  natsAnswers,
+  type NatsIdentity,
+  natsIdentity,
+  withTimeout,
+} from "./connect.ts";
 export { budgetHeader, correlationHeader } from "./headers.ts";
 export { type RpcContext, type RpcHandlers, type ServeOptions, serveRpc } from "./rpc_server.ts";
 export { type RpcClient, rpcClient } from "./rpc_client.ts";

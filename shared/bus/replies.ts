@@ -2,14 +2,9 @@
  * The RPC client's replies: one inbox subscription per connection, the calls waiting on it, one
  * timer for their expiries, and the connection's status (a call fails at once while it is down).
  */
-import {
-  createInbox,
-  errors,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-} from "@nats-io/nats-core";
+import { errors, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core";
 import { natsDown } from "./connection_status.ts";
+import { inboxOf } from "./connect.ts";
 
 /**
  * Request-reply over one inbox subscription per connection and a map of the calls waiting on
@@ -18,7 +13,7 @@ import { natsDown } from "./connection_status.ts";
  * Measured here, about 20 µs per call, a third of the platform's whole round trip.
  */
 export class Replies {
-  readonly #prefix = `${createInbox()}.`;
+  readonly #prefix: string;
   readonly #waiting = new Map<string, Waiting>();
   #next = 0;
   /**
@@ -35,6 +30,8 @@ export class Replies {
   #connected = true;
 
   constructor(readonly nc: NatsConnection, onClosed: () => void) {
+    // Under the connection's own prefix: an identity may read only its own inboxes.
+    this.#prefix = `${inboxOf(nc)}.`;
     const sub = nc.subscribe(`${this.#prefix}*`, {
       callback: (_error, msg) => {
         if (msg) this.#arrived(msg);

@@ -13,7 +13,7 @@ import { BreakerRegistry } from "../resilience/mod.ts";
 import { connectNats, rpcClient, serveRpc } from "./mod.ts";
 
 Deno.test("a call waiting when its connection closes fails at once, `unavailable`", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const serverNc = await connectNats(server.url, "test");
   const callerNc = await connectNats(server.url, "test");
   const api = defineRpcService("slowecho", {
@@ -46,7 +46,7 @@ Deno.test("a call waiting when its connection closes fails at once, `unavailable
 });
 
 Deno.test("calls waiting together time out each at its own time; others are answered", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const serverNc = await connectNats(server.url, "test");
   const callerNc = await connectNats(server.url, "test");
   const api = defineRpcService("timedecho", {
@@ -95,7 +95,7 @@ Deno.test("calls waiting together time out each at its own time; others are answ
 });
 
 Deno.test("NATS down: calls fail at once as `unavailable` from `nats`, counted by no breaker", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const serverNc = await connectNats(server.url, "test");
   const callerNc = await connectNats(server.url, "test");
   const api = defineRpcService("downecho", {

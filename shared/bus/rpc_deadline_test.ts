@@ -13,7 +13,7 @@ import { BreakerRegistry } from "../resilience/mod.ts";
 import { budgetHeader, connectNats, rpcClient, serveRpc } from "./mod.ts";
 
 Deno.test("deadline budgets: the deepest hop fails first, and the error names it", async (t) => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const nc = await connectNats(server.url, "test");
   const log = createLogger({ service: "chain", level: "error" });
   const backApi = defineRpcService("back", {

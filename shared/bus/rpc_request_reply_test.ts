@@ -25,7 +25,7 @@ const echoApi = defineRpcService("echo", {
 });
 
 Deno.test("typed request-reply over a real nats-server", async (t) => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const lines: string[] = [];
   const log = createLogger({ service: "echo", level: "debug", write: (l) => lines.push(l) });
   const connections: NatsConnection[] = [];

@@ -11,7 +11,7 @@ import { registry } from "../telemetry/metrics.ts";
 import { connectNats, rpcClient, serveRpc } from "./mod.ts";
 
 Deno.test("RED metrics by outcome, and stop() waits for the requests being answered", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const serverNc = await connectNats(server.url, "test");
   const callerNc = await connectNats(server.url, "test");
   const api = defineRpcService("redecho", {

@@ -10,9 +10,14 @@ const nanos = (ms: number) => ms * 1_000_000;
 
 /**
  * Creates the stream, or updates it to this definition: safe for every instance to run at
- * start-up, in any order.
+ * start-up, in any order. With `update: false` (a consumer of a stream another service owns)
+ * an existing stream is left as it is: only its owner's identity may change it on NATS.
  */
-export async function ensureStream(nc: NatsConnection, stream: StreamDefinition): Promise<void> {
+export async function ensureStream(
+  nc: NatsConnection,
+  stream: StreamDefinition,
+  { update = true }: { update?: boolean } = {},
+): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const config = {
     name: stream.name,
@@ -23,7 +28,7 @@ export async function ensureStream(nc: NatsConnection, stream: StreamDefinition)
   };
   try {
     await jsm.streams.info(stream.name);
-    await jsm.streams.update(stream.name, config);
+    if (update) await jsm.streams.update(stream.name, config);
   } catch (error) {
     if (!isStreamNotFound(error)) throw error;
     try {

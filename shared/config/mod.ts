@@ -44,6 +44,12 @@ export function redactUrl(text: string): string {
 /** Variables every service reads. Extend it with the service's own. */
 export const baseConfig = z.object({
   NATS_URL: natsUrl.default("nats://127.0.0.1:4222"),
+  /**
+   * The service's own NATS identity: an NKey user seed (`SU…`), as `deno task dev` or
+   * `deno task credentials` makes it. Optional, so a server without authorization still works.
+   */
+  NATS_NKEY_SEED: z.string().regex(/^SU[A-Z2-7]{56}$/, "must be an NKey user seed (SU…)")
+    .optional(),
   LOG_LEVEL: logLevel.default("info"),
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: postgresUrl.optional(),

@@ -55,7 +55,7 @@ Deno.test("db errors: what the request's values caused is a typed refusal", asyn
 Deno.test("rpc: a value the database refuses answers invalid; an odd correlation id is replaced", async (t) => {
   const databases = await testDatabases();
   const { db } = await databases.open("payments");
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const connections: NatsConnection[] = [];
   const log = createLogger({ service: "store", level: "error", write: () => {} });
   const api = defineRpcService("store", {

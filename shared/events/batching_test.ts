@@ -29,7 +29,7 @@ for (const independentKeys of [false, true]) {
 }
 
 async function batchesSpoilNothing(independentKeys: boolean) {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
   const nc = await connectNats(server.url, "batching-test");
@@ -100,7 +100,7 @@ Deno.test({
   // PGlite runs one transaction at a time: nothing to deadlock.
   ignore: !adminUrl,
   fn: async () => {
-    const server = await startNatsServer();
+    const server = await startNatsServer({ authorization: false });
     const databases = await testDatabases();
     const { db } = await databases.open("payments");
     const nc = await connectNats(server.url, "lanes-test");

@@ -79,7 +79,7 @@ export async function sendToDeadLetters(
     .catch(async (error) => {
       // The stream itself is gone (a server that lost its store): make it again.
       if (!isStreamNotFound(error)) throw error;
-      await ensureStream(nc, deadLettersStream);
+      await ensureStream(nc, deadLettersStream, { update: false });
       return null;
     });
   if (existing) return "already";

@@ -68,8 +68,9 @@ export async function durableConsumer(options: DurableOptions): Promise<Durable>
   } satisfies Partial<ConsumerConfig>;
 
   async function ensure(): Promise<void> {
-    await ensureStream(nc, stream);
-    await ensureStream(nc, deadLettersStream);
+    // Made if missing, never changed: the stream is its publisher's (and NATS says so).
+    await ensureStream(nc, stream, { update: false });
+    await ensureStream(nc, deadLettersStream, { update: false });
     const existing = await jsm.consumers.info(stream.name, service).catch((error) => {
       if (isConsumerOrStreamNotFound(error)) return null;
       throw error;

@@ -67,7 +67,7 @@ Deno.test("ordering key: the user, else the order, else the event itself", async
  * order's events were handled in, and how many handlers ran at once at most.
  */
 async function consumeOrders(options: { concurrency: number; independentKeys?: boolean }) {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
   const nc = await connectNats(server.url, "ordering-test");

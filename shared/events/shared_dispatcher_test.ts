@@ -14,7 +14,7 @@ import { createEvent } from "../outbox/mod.ts";
 import { eventDispatcher, startEventConsumer } from "./mod.ts";
 
 Deno.test("event consumer: a dispatcher given is the one it applies events with", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
   const nc = await connectNats(server.url, "shared-dispatcher-test");

@@ -27,7 +27,7 @@ const orderConfirmedV2 = defineEvent(
 );
 
 Deno.test("event versions: old and new consumers side by side", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
   const nc = await connectNats(server.url, "versioning-test");

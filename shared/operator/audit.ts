@@ -19,6 +19,7 @@ import { ServiceError } from "../errors/mod.ts";
 import { ensureStream } from "../bus/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
+import { actingAs } from "./identity.ts";
 
 /** The data of an `audit.operator.acted` event: actor, action, target, reason and outcome. */
 export type OperatorAction = EventData<typeof operatorActed>;
@@ -81,7 +82,8 @@ export async function recordAction(
   log: Logger,
   action: OperatorAction,
 ): Promise<void> {
-  const data = auditData(action);
+  // The record names the NATS identity that acted, beside the person.
+  const data = auditData({ ...action, actor: actingAs(nc, action.actor) });
   log.info("operator action", data);
   await ensureStream(nc, auditStream);
   const event = createEvent(operatorActed, data, {

@@ -13,7 +13,7 @@ import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../even
 import { listDeadLetters, redriveDeadLetters } from "./dead_letters.ts";
 
 Deno.test("dead letters: a page at a time", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const nc = await connectNats(server.url, "dead-letters-page-test");
   try {
     await ensureStream(nc, deadLettersStream);
@@ -54,7 +54,7 @@ Deno.test("dead letters: a page at a time", async () => {
 });
 
 Deno.test("dead letters: re-driving all of many goes in requests of at most 1,000", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const nc = await connectNats(server.url, "dead-letters-batch-test");
   const asked: number[] = [];
   const log = createLogger({ service: "ops", level: "error" });

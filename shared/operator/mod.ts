@@ -13,6 +13,7 @@ export {
   showDeadLetter,
 } from "./dead_letters.ts";
 export { discoverServices, type ServiceInstance } from "./discovery.ts";
+export { actingAs, operatorName } from "./identity.ts";
 export { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "./outbox.ts";
 export {
   describeRange,

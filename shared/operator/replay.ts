@@ -3,7 +3,7 @@
  * model, and passes on the progress it publishes while it works.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { createInbox } from "@nats-io/nats-core";
+import { nuid } from "@nats-io/nats-core";
 import { rpcClient } from "../bus/mod.ts";
 import {
   operationsApi,
@@ -60,6 +60,7 @@ export async function replayToService(
   const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const report = await withProgress(
     nc,
+    request.service,
     request.onProgress,
     (progressSubject) =>
       client.replayEvents({
@@ -94,6 +95,7 @@ export async function rebuildReadModel(
   const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const result = await withProgress(
     nc,
+    request.service,
     request.onProgress,
     (progressSubject) => client.rebuildReadModel({ progressSubject }),
   );
@@ -115,13 +117,23 @@ export function describeRange(range: ReplayRange): string {
   return `${range.stream}${range.subject ? ` (${range.subject})` : ""} from ${from} to ${to}`;
 }
 
+/**
+ * The subject `service` publishes a replay's progress to: `progress.<service>.<unique>`, the one
+ * space its identity may publish progress in (infra/nats/permissions.ts); the operator's may
+ * read `progress.>`.
+ */
+export function progressSubject(service: string): string {
+  return `progress.${service}.${nuid.next()}`;
+}
+
 async function withProgress<T>(
   nc: NatsConnection,
+  service: string,
   onProgress: ((progress: ReplayProgress) => void) | undefined,
   call: (progressSubject?: string) => Promise<T>,
 ): Promise<T> {
   if (!onProgress) return call();
-  const subject = createInbox();
+  const subject = progressSubject(service);
   const subscription = nc.subscribe(subject, {
     callback: (_error, message) => {
       const progress = replayProgress.safeParse(message.json());

@@ -45,7 +45,7 @@ const placed = (n: number) =>
 const maxPayload = 4096;
 
 Deno.test("outbox: an event over max_payload is refused where it is enqueued", async (t) => {
-  const server = await startNatsServer({ maxPayload });
+  const server = await startNatsServer({ maxPayload, authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("orders");
   const nc = await connectNats(server.url, "outbox-size-test");

@@ -23,7 +23,7 @@ const newEvent = () =>
   }, origin);
 
 Deno.test("outbox relay", async (t) => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("users");
   const nc = await connectNats(server.url, "relay-test");

@@ -9,6 +9,7 @@ import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import type { RunningService, ServiceResources } from "./service.ts";
+import { type BusUse, checkBusUse } from "./bus_use.ts";
 
 /**
  * What `bootService` hands a service module's `start`: its parsed config (`C`), its NATS
@@ -42,6 +43,11 @@ export interface ServiceModule<C extends BaseConfig = BaseConfig> {
   config: z.ZodType<C>;
   /** Applied to its database before it starts; null for a service that owns no data. */
   migrations: Migration[] | null;
+  /**
+   * What it does on NATS: its identity's permissions are generated from this, and the boot
+   * refuses to run a service whose `runService` runs something else (`checkBusUse`).
+   */
+  bus: BusUse;
   /** Starts it: what serves its endpoints, consumers and HTTP face until `stop()`. */
   start(context: BootContext<C>): Promise<RunningService>;
 }
@@ -53,13 +59,13 @@ export interface ServiceModule<C extends BaseConfig = BaseConfig> {
  * NATS drains, the database closes. Past STOP_TIMEOUT_MS it exits anyway.
  */
 export async function bootService<C extends BaseConfig>(
-  { name, config: schema, migrations, start }: ServiceModule<C>,
+  { name, config: schema, migrations, start, bus }: ServiceModule<C>,
 ): Promise<{ fetch: RunningService["fetch"] }> {
   const config = loadConfig(name, schema);
   const log = createLogger({ service: name, level: config.LOG_LEVEL });
   const databases: ServiceDatabase[] = [];
   try {
-    const nc = await connectNats(config.NATS_URL, name);
+    const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED);
     const service = await start({
       config,
       nc,
@@ -78,6 +84,7 @@ export async function bootService<C extends BaseConfig>(
         return database;
       },
     });
+    if (service.bus) checkBusUse(name, bus, service.bus);
     let draining = false;
     const fetch = (request: Request, info?: Deno.ServeHandlerInfo) =>
       draining && new URL(request.url).pathname === "/ready"
@@ -132,6 +139,7 @@ function stopOnSignal(log: Logger, timeoutMs: number, stop: () => Promise<void>)
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
 }
 
+export { type BusUse, type BusUseRun, checkBusUse } from "./bus_use.ts";
 export {
   type RunningService,
   runService,

@@ -24,6 +24,7 @@ import {
 import { checkReadiness, probeRoutes, type ReadinessCheck } from "../health/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
+import type { BusUseRun } from "./bus_use.ts";
 import { operations } from "./operations.ts";
 import { type EndpointHandlers, withTransactions } from "./transaction.ts";
 
@@ -82,6 +83,8 @@ export interface RunningService {
   fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   /** Stops taking work and finishes what is in flight. */
   stop(): Promise<void>;
+  /** What it runs on NATS, by name (`runService` says): checked against its module's `bus`. */
+  bus?: BusUseRun;
 }
 
 /**
@@ -203,6 +206,11 @@ export async function runService<E extends RpcEndpoints>(
   const probes = probeRoutes(checks);
   return {
     fetch: probes.fetch,
+    bus: {
+      serves: service,
+      publishes: definition.publishes?.stream.name,
+      reactsTo: (definition.reactsTo?.streams ?? []).map(({ stream }) => stream.name),
+    },
     stop: async () => {
       await rpc.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));

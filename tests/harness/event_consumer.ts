@@ -25,7 +25,7 @@ export const confirmed = (orderId = crypto.randomUUID()) =>
 
 /** A nats-server with the ORDERS stream, notifications' database, and what the steps count. */
 export async function setUp(client: string) {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const databases = await testDatabases();
   const { db } = await databases.open("notifications");
   const nc = await connectNats(server.url, client);

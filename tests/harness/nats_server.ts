@@ -1,7 +1,33 @@
-/** A real nats-server with JetStream and WebSocket, on free ports, with a temporary store. */
+/**
+ * A real nats-server with JetStream and WebSocket, on free ports, with a temporary store, and by
+ * default with authorization on: every service of the registry and the operator get a fresh NKey
+ * identity with the permissions generated from the declarations (infra/nats/), the test itself
+ * one that may do anything (`test`, to look into streams and play forgers), and anonymous
+ * clients are refused.
+ */
+import { type Identity, identityNames } from "../../infra/nats/credentials.ts";
+import { authorizationConfig, createIdentity } from "../../infra/nats/credentials.ts";
+import type { DeclaredService } from "../../infra/nats/permissions.ts";
+import { registry } from "../../services/registry.ts";
+
+/** The identity the tests themselves connect as: everything allowed. */
+export const testIdentity = "test";
+
+/** A running test nats-server and how to play an outage with it. */
 export interface NatsServer {
   url: string;
   wsUrl: string;
+  /** True when clients must sign in (the default). */
+  authorization: boolean;
+  /**
+   * The seed of identity `name` (a service of the registry, `operator`, or `test`); undefined
+   * when authorization is off. Throws for a name that has none.
+   */
+  seed(name: string): string | undefined;
+  /** The identities of the stack, by name (empty when authorization is off). */
+  identities: ReadonlyMap<string, Identity>;
+  /** The permission violations the server has logged so far, one line each. */
+  violations(): Promise<string[]>;
   /** Stops the server, keeping its store, as in an outage. */
   stop(): Promise<void>;
   /** Starts it again on the same ports and store. */
@@ -16,12 +42,28 @@ export interface NatsServer {
 export interface NatsServerOptions {
   /** The largest message the server takes, in bytes (its `max_payload`; default 1 MiB). */
   maxPayload?: number;
+  /** False: anyone may connect and do anything (for tests of the kit alone). Default true. */
+  authorization?: boolean;
+  /** The services whose identities and permissions it is configured with (default: registry). */
+  services?: readonly DeclaredService[];
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const binary = await findNatsServer();
   const dir = await Deno.makeTempDir({ prefix: "nats-test-" });
   const config = `${dir}/nats.conf`;
+  const authorization = options.authorization ?? true;
+  const services = options.services ?? registry;
+  const identities = new Map(
+    authorization
+      ? [...identityNames(services), testIdentity].map((name) => [name, createIdentity(name)])
+      : [],
+  );
+  const authorizationText = authorization
+    ? authorizationConfig(services, identities, [
+      { name: testIdentity, publicKey: identities.get(testIdentity)!.publicKey, permissions: null },
+    ])
+    : "";
   // A free port is free only until someone else binds it: a test file running beside this one can
   // take it before nats-server does, and nats-server then exits. Try again on other ports.
   let port = 0, wsPort = 0;
@@ -33,7 +75,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       config,
       `listen: 127.0.0.1:${port}\njetstream { store_dir: "${dir}/store" }\n` +
         `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n` +
-        (options.maxPayload ? `max_payload: ${options.maxPayload}\n` : ""),
+        (options.maxPayload ? `max_payload: ${options.maxPayload}\n` : "") +
+        `log_file: "${dir}/server.log"\n` + authorizationText,
     );
     try {
       process = await spawn(binary, config, port);
@@ -51,6 +94,17 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   return {
     url: `nats://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
+    authorization,
+    identities,
+    seed: (name) => {
+      if (!authorization) return undefined;
+      const identity = identities.get(name);
+      if (!identity) throw new Error(`the test NATS server has no identity ${name}`);
+      return identity.seed;
+    },
+    violations: async () =>
+      (await Deno.readTextFile(`${dir}/server.log`).catch(() => ""))
+        .split("\n").filter((line) => / Violation /.test(line)),
     stop,
     start,
     restart: async () => {

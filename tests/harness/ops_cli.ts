@@ -9,7 +9,11 @@ export const testOperator = "test-operator";
 export async function ops(stack: Stack, ...args: string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "ops", ...args],
-    env: { NATS_URL: stack.nats.url, USER: testOperator },
+    env: {
+      NATS_URL: stack.nats.url,
+      USER: testOperator,
+      ...stack.nats.authorization && { NATS_NKEY_SEED: stack.nats.seed("operator")! },
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -9,13 +9,18 @@ import type { ServiceDatabase } from "../../shared/db/client.ts";
 import { connectNats } from "../../shared/bus/mod.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
 import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
-import type { RunningService, ServiceModule, ServiceResources } from "../../shared/runtime/mod.ts";
+import {
+  checkBusUse,
+  type RunningService,
+  type ServiceModule,
+  type ServiceResources,
+} from "../../shared/runtime/mod.ts";
 import { registry, serviceNamed } from "../../services/registry.ts";
 import { generateSigningKey, type SigningJwk, signingJwk } from "../../services/users/keys.ts";
 import { openDatabase } from "../../shared/db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
-import { type NatsServer, startNatsServer } from "./nats_server.ts";
+import { type NatsServer, startNatsServer, testIdentity } from "./nats_server.ts";
 
 /** The stack's front door: every request of a test goes through it. */
 const gatewayName = "gateway";
@@ -71,7 +76,8 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const nats = await startNatsServer();
+  const known = options.registry ?? registry;
+  const nats = await startNatsServer({ services: known });
   const databases = await testDatabases(
     options.databaseUrl === undefined ? adminUrl : options.databaseUrl ?? undefined,
   );
@@ -91,10 +97,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AUTH_RATE_LIMIT_BURST: "100000",
     ...options.env,
   };
-  const nc = await connectNats(nats.url, "test");
+  const nc = await connectNats(nats.url, testIdentity, nats.seed(testIdentity));
+  // The operator's seed for the gateway's admin routes alone: no other service gets it.
+  const operatorSeed = nats.seed("operator");
+  const gatewayEnv = { ...env, ...operatorSeed && { OPERATOR_NKEY_SEED: operatorSeed } };
   const running = new Map<string, { service: RunningService; nc: NatsConnection }>();
   const stores = new Map<string, ServiceDatabase>();
-  const known = options.registry ?? registry;
   const moduleOf = (name: string) => {
     const found = serviceNamed(name, known);
     if (!found) throw new Error(`no service "${name}" in the stack's registry`);
@@ -119,14 +127,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   /** Starts a service of the registry as its entry would, with the test's env and databases. */
   async function launch(name: string) {
     const service = moduleOf(name);
-    const serviceNc = await connectNats(nats.url, name);
+    const serviceNc = await connectNats(nats.url, name, nats.seed(name));
     const started = await service.start({
-      config: parseConfig(name, service.config, env),
+      config: parseConfig(name, service.config, name === gatewayName ? gatewayEnv : env),
       nc: serviceNc,
       log: createLogger({ service: name, level: logLevel }),
       delivery: options.delivery ?? {},
       openDatabase: () => database(name),
     });
+    // What it runs on NATS is what its module declares (its permissions are made from that).
+    if (started.bus) checkBusUse(name, service.bus, started.bus);
     running.set(name, { service: started, nc: serviceNc });
   }
 
@@ -148,7 +158,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(databases.url ? { DATABASE_URL: databases.url } : {}),
   };
   await Promise.all(external.map(async (name) => {
-    const process = serviceProcess(name, processEnv, nc);
+    const seed = nats.seed(name);
+    const process = serviceProcess(
+      name,
+      { ...processEnv, ...seed && { NATS_NKEY_SEED: seed } },
+      nc,
+    );
     processes.set(name, process);
     await process.start();
   }));
@@ -189,6 +204,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await nc.close();
       await Promise.all(leftBehind.map((store) => store.close()));
       await databases.close();
+      // A stack's services never do what their identity may not: say so when one did.
+      for (const line of await nats.violations()) console.error(`NATS refused: ${line}`);
       await nats.dispose();
       await Deno.remove(processDataDir, { recursive: true }).catch(() => {});
     },

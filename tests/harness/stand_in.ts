@@ -18,7 +18,11 @@ export async function standIn<E extends Parameters<typeof serveRpc>[1]>(
   handlers: Parameters<typeof serveRpc<E["endpoints"]>>[2],
   lines: string[] = [],
 ) {
-  const nc: NatsConnection = await connectNats(stack.nats.url, `${contract.name}-stand-in`);
+  const nc: NatsConnection = await connectNats(
+    stack.nats.url,
+    contract.name,
+    stack.nats.seed(contract.name),
+  );
   const log = createLogger({ service: contract.name, level: "debug", write: (l) => lines.push(l) });
   const server = await serveRpc(nc, contract, handlers, { version: "0.0.0-test", log });
   return {

@@ -18,7 +18,7 @@ import { maxEventsPageChars } from "./admin.ts";
 const signer = await testTokens();
 
 Deno.test("admin events: a page is bounded by count and by size", async () => {
-  const server = await startNatsServer();
+  const server = await startNatsServer({ authorization: false });
   const nc = await connectNats(server.url, "admin-events-test");
   try {
     await ensureStream(nc, { name: "BIG", subjects: ["big.>"] });
