@@ -96,7 +96,7 @@ Deno.test("config: HTTP faces listen on loopback unless HTTP_HOST says otherwise
 
 Deno.test("config: a service started without a required variable exits 1 with one line", async () => {
   const env = { ...Deno.env.toObject() };
-  delete env.JWT_SECRET;
+  delete env.TOKEN_SIGNING_KEY;
   const result = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "services/users/main.ts"],
     env: { ...env, NATS_URL: "nats://127.0.0.1:1" },
@@ -106,7 +106,7 @@ Deno.test("config: a service started without a required variable exits 1 with on
   }).output();
   assert.equal(result.code, 1);
   const stderr = new TextDecoder().decode(result.stderr).trim();
-  assert.equal(stderr, "users: config: JWT_SECRET is required");
+  assert.equal(stderr, "users: config: TOKEN_SIGNING_KEY is required");
 });
 
 Deno.test("redactUrl: credentials in a URL are masked, the server stays readable", async (t) => {
