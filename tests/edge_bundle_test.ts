@@ -74,7 +74,12 @@ Deno.test({
         const users = services.findIndex((s) => s.name === "users");
         const run = await new Deno.Command(Deno.execPath(), {
           args: ["run", "--no-config", "--allow-net", "--allow-env", bundles[users]],
-          env: { NATS_URL: nats.wsUrl, TOKEN_SIGNING_KEY: signingKey, NO_COLOR: "1" },
+          env: {
+            NATS_URL: nats.wsUrl,
+            NATS_NKEY_SEED: nats.seed("users")!,
+            TOKEN_SIGNING_KEY: signingKey,
+            NO_COLOR: "1",
+          },
           clearEnv: true,
           stdout: "piped",
           stderr: "piped",

@@ -181,7 +181,8 @@ export function operatorPermissions(services: readonly DeclaredService[]): Permi
         "$JS.API.STREAM.LIST",
         "$JS.API.STREAM.INFO.*",
         "$JS.API.STREAM.MSG.GET.*",
-        ...consumerApi("*", "*"),
+        // Consumers of its own to read with, not durables.
+        ...consumerApi("*", "*").filter((subject) => !subject.includes(".DURABLE.")),
         // Discarding a dead letter: a tombstone on its subject, the letter deleted.
         "deadletter.>",
         ...streamAdmin(deadLetters),

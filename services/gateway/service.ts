@@ -49,7 +49,9 @@ export async function startGateway(
   await keys.start();
   // The admin routes act as the operator, on a connection of that identity's own.
   const operatorNc = config.OPERATOR_NKEY_SEED
-    ? await connectNats(config.NATS_URL, operatorName, config.OPERATOR_NKEY_SEED)
+    ? await connectNats(config.NATS_URL, operatorName, config.OPERATOR_NKEY_SEED, {
+      caFile: config.NATS_CA_FILE,
+    })
     : nc;
   const app = createGatewayApp({
     users: rpcClient(nc, usersApi, clients),
@@ -86,7 +88,8 @@ export async function startGateway(
     fetch: app.fetch,
     stop: async () => {
       keys.stop();
-      if (operatorNc !== nc) await operatorNc.drain();
+      // Closed, not drained: the HTTP requests that used it are done, and NATS may be down.
+      if (operatorNc !== nc) await operatorNc.close();
     },
   };
 }
