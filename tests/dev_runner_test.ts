@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import type { DevStack } from "../infra/dev/stack_file.ts";
 import { registry as services } from "../services/registry.ts";
+import { connectNats } from "../shared/bus/mod.ts";
 import { freePortOffset, freePortRun } from "./harness/dev_ports.ts";
 import { exitWithinMs, root, runnerEnv, startDevTask, within } from "./harness/dev_task.ts";
 import { processes } from "./harness/process_table.ts";
@@ -80,6 +81,20 @@ Deno.test("deno task dev: taken ports replaced, found by ops, Ctrl-C stops it in
       assert.match(text(ops.stdout), /^orders\s/m);
     });
 
+    await t.step(
+      "NATS: a seed per identity, readable by its owner alone; no anonymous",
+      async () => {
+        for (const name of [...services.map((s) => s.name), "operator"]) {
+          const { mode } = await Deno.stat(`${dataDir}/credentials/${name}.nk`);
+          assert.equal(mode! & 0o777, 0o600, name);
+        }
+        await assert.rejects(connectNats(stack.natsUrl, "anonymous"), /Authorization Violation/);
+        // Positive control: a service's own seed gets in.
+        const seed = await Deno.readTextFile(`${dataDir}/credentials/orders.nk`);
+        await (await connectNats(stack.natsUrl, "orders", seed.trim())).close();
+      },
+    );
+
     const childProcesses = (await processes()).filter((p) => p.ppid === devPid);
     children = childProcesses.map((p) => p.pid);
     assert.equal(children.length, services.length + 1, "nats-server and one per service");
@@ -98,7 +113,9 @@ Deno.test("deno task dev: taken ports replaced, found by ops, Ctrl-C stops it in
       await read;
 
       const errors = output.filter((line) =>
-        /"level":"error"|\[ERR\]|\[FTL\]|stop failed|^error:/.test(line)
+        /"level":"error"|\[ERR\]|\[FTL\]|stop failed|^error:/.test(line) &&
+        // The anonymous client the NATS step above had refused, as it should be.
+        !/"[^"]*nats\.js:anonymous" - authentication error/.test(line)
       );
       assert.deepEqual(errors, [], "lines at error level");
       assert.deepEqual(output.filter((line) => /did you mean/.test(line)), []);
