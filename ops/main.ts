@@ -38,7 +38,8 @@ const usage = `usage: deno task ops <command>
   every command: --json (machine-readable), --actor name (for the audit; default $USER)
   NATS_URL says where NATS is; unset, the stack \`deno task dev\` runs (DATA_DIR/dev.json),
   else nats://127.0.0.1:4222. It signs in as the operator: NATS_NKEY_SEED, else the seed
-  \`deno task dev\` keeps in DATA_DIR/credentials/operator.nk`;
+  \`deno task dev\` keeps in DATA_DIR/credentials/operator.nk. A tls:// server whose CA the
+  system does not trust: NATS_CA_FILE=<ca.pem> (wss://: DENO_CERT=<ca.pem>)`;
 
 const { values: options, positionals } = (() => {
   try {
@@ -80,7 +81,8 @@ const encoder = new TextEncoder();
 const terminal = Deno.stderr.isTerminal();
 const nats = await natsUrl();
 const seed = await operatorSeed();
-const nc = await connectNats(nats.url, operatorName, seed).catch((error) => {
+const caFile = Deno.env.get("NATS_CA_FILE") || undefined;
+const nc = await connectNats(nats.url, operatorName, seed, { caFile }).catch((error) => {
   console.error(
     `ops: cannot reach NATS at ${redactUrl(nats.url)} (${nats.from}): ${error.message}`,
   );

@@ -191,7 +191,9 @@ Deno.test("the operator's toolbox", async (t) => {
     });
 
     await t.step("services lists two instances when a service runs twice", async () => {
-      const secondNc = await connectNats(stack.nats.url, "catalog", stack.nats.seed("catalog"));
+      const secondNc = await connectNats(stack.nats.url, "catalog", stack.nats.seed("catalog"), {
+        caFile: stack.nats.caFile,
+      });
       const second = await startCatalog({
         nc: secondNc,
         database: await stack.database("catalog"),

@@ -20,7 +20,9 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     const stack = await startStack({ services: [] });
-    const nc = await connectNats(stack.nats.url, "catalog", stack.nats.seed("catalog"));
+    const nc = await connectNats(stack.nats.url, "catalog", stack.nats.seed("catalog"), {
+      caFile: stack.nats.caFile,
+    });
     // Each product read takes 400 ms, so requests are surely in flight when the signal comes.
     const slowCatalog = await serveRpc(nc, catalogApi, {
       listProducts: () => Promise.resolve({ items: [] }),

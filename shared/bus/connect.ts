@@ -9,6 +9,16 @@ export interface NatsIdentity {
   publicKey: string;
 }
 
+/** How a connection trusts its server, beyond the URL. */
+export interface NatsTlsOptions {
+  /**
+   * A PEM file of the CA(s) to trust for a `tls://` server instead of the system's (the
+   * `NATS_CA_FILE` variable). Not for `ws://`/`wss://`: a WebSocket trusts what the runtime
+   * trusts (under Deno, `DENO_CERT=<ca.pem>`), and giving one there is refused.
+   */
+  caFile?: string;
+}
+
 const identities = new WeakMap<NatsConnection, NatsIdentity>();
 
 /**
@@ -19,9 +29,26 @@ const identities = new WeakMap<NatsConnection, NatsIdentity>();
  * With `seed` (an NKey user seed, `SU…`) it signs in as that identity, and its reply inboxes are
  * `_INBOX.<name>.*`: the server lets each identity read only its own replies, so `name` must be
  * the identity's (the service's name, `operator`). Throws what nats.js throws for a bad seed.
+ *
+ * `tls://` (or a `caFile`) requires TLS: a server that does not offer it is refused, and so is
+ * one whose certificate does not verify (chain to `caFile` or the system's CAs, and its name or
+ * IP address). A `nats://` URL still takes TLS when the server requires it, verified the same.
  */
-export function connectNats(url: string, name: string, seed?: string): Promise<NatsConnection> {
+export function connectNats(
+  url: string,
+  name: string,
+  seed?: string,
+  { caFile }: NatsTlsOptions = {},
+): Promise<NatsConnection> {
   const key = seed === undefined ? undefined : new TextEncoder().encode(seed);
+  const webSocket = /^wss?:\/\//.test(url);
+  if (webSocket && caFile) {
+    return Promise.reject(
+      new Error("a NATS CA file is for tls:// URLs; over wss:// the runtime's CAs (DENO_CERT)"),
+    );
+  }
+  // nats.js upgrades when the server asks; `tls` set makes a server without TLS an error.
+  const tls = !webSocket && (url.startsWith("tls://") || caFile) ? { caFile } : undefined;
   const options = {
     servers: url,
     name,
@@ -29,9 +56,10 @@ export function connectNats(url: string, name: string, seed?: string): Promise<N
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
     noAsyncTraces: true,
+    ...(tls ? { tls } : {}),
     ...(key ? { authenticator: nkeyAuthenticator(key), inboxPrefix: `_INBOX.${name}` } : {}),
   };
-  const connecting = /^wss?:\/\//.test(url) ? wsconnect(options) : connect(options);
+  const connecting = webSocket ? wsconnect(options) : connect(options);
   // The URL may carry a user, password or token; a caller logs the error as it comes.
   return connecting.then((nc) => {
     if (key) identities.set(nc, { name, publicKey: fromSeed(key).getPublicKey() });

@@ -50,6 +50,12 @@ export const baseConfig = z.object({
    */
   NATS_NKEY_SEED: z.string().regex(/^SU[A-Z2-7]{56}$/, "must be an NKey user seed (SU…)")
     .optional(),
+  /**
+   * A PEM file of the CA(s) that signed NATS's certificate, for a `tls://` NATS_URL whose CA the
+   * system does not trust. Not for `wss://` (refused at connect): a WebSocket trusts the
+   * runtime's CAs, under Deno `DENO_CERT=<ca.pem>` or `--cert`.
+   */
+  NATS_CA_FILE: z.string().min(1).optional(),
   LOG_LEVEL: logLevel.default("info"),
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: postgresUrl.optional(),

@@ -65,7 +65,9 @@ export async function bootService<C extends BaseConfig>(
   const log = createLogger({ service: name, level: config.LOG_LEVEL });
   const databases: ServiceDatabase[] = [];
   try {
-    const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED);
+    const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED, {
+      caFile: config.NATS_CA_FILE,
+    });
     const service = await start({
       config,
       nc,

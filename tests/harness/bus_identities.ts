@@ -9,7 +9,7 @@ import type { NatsServer } from "./nats_server.ts";
 
 /** A connection signed in as `name` (a service, `operator` or `test`). */
 export function connectAs(server: NatsServer, name: string): Promise<NatsConnection> {
-  return connectNats(server.url, name, server.seed(name));
+  return connectNats(server.url, name, server.seed(name), { caFile: server.caFile });
 }
 
 /**

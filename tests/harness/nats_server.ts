@@ -3,20 +3,28 @@
  * default with authorization on: every service of the registry and the operator get a fresh NKey
  * identity with the permissions generated from the declarations (infra/nats/), the test itself
  * one that may do anything (`test`, to look into streams and play forgers), and anonymous
- * clients are refused.
+ * clients are refused. With `tls`, both listeners take TLS only (`tls://`, `wss://`), with a
+ * certificate for 127.0.0.1 and localhost signed by a CA made for the server (tests/harness/
+ * certificates.ts).
  */
 import { type Identity, identityNames } from "../../infra/nats/credentials.ts";
 import { authorizationConfig, createIdentity } from "../../infra/nats/credentials.ts";
 import type { DeclaredService } from "../../infra/nats/permissions.ts";
 import { registry } from "../../services/registry.ts";
+import { makeCertificates } from "./certificates.ts";
 
 /** The identity the tests themselves connect as: everything allowed. */
 export const testIdentity = "test";
 
 /** A running test nats-server and how to play an outage with it. */
 export interface NatsServer {
+  /** `nats://127.0.0.1:<port>`, or `tls://…` with `tls`. */
   url: string;
+  /** `ws://127.0.0.1:<port>`, or `wss://…` with `tls`. */
   wsUrl: string;
+  /** With `tls`: the PEM of the CA that signed the server's certificate, and one that did not. */
+  caFile?: string;
+  wrongCaFile?: string;
   /** True when clients must sign in (the default). */
   authorization: boolean;
   /**
@@ -46,6 +54,8 @@ export interface NatsServerOptions {
   authorization?: boolean;
   /** The services whose identities and permissions it is configured with (default: registry). */
   services?: readonly DeclaredService[];
+  /** True: TLS required on the client and WebSocket ports (default false). */
+  tls?: boolean;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -59,6 +69,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       ? [...identityNames(services), testIdentity].map((name) => [name, createIdentity(name)])
       : [],
   );
+  const certificates = options.tls
+    ? await makeCertificates(dir, ["DNS:localhost", "IP:127.0.0.1"])
+    : undefined;
+  const tlsBlock = certificates
+    ? `tls { cert_file: "${certificates.certFile}", key_file: "${certificates.keyFile}" }`
+    : "no_tls: true";
   const authorizationText = authorization
     ? authorizationConfig(services, identities, [
       { name: testIdentity, publicKey: identities.get(testIdentity)!.publicKey, permissions: null },
@@ -74,7 +90,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await Deno.writeTextFile(
       config,
       `listen: 127.0.0.1:${port}\njetstream { store_dir: "${dir}/store" }\n` +
-        `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }\n` +
+        (certificates ? `${tlsBlock}\n` : "") +
+        `websocket { listen: "127.0.0.1:${wsPort}", ${tlsBlock} }\n` +
         (options.maxPayload ? `max_payload: ${options.maxPayload}\n` : "") +
         `log_file: "${dir}/server.log"\n` + authorizationText,
     );
@@ -92,8 +109,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     if (!process) process = await spawn(binary, config, port);
   };
   return {
-    url: `nats://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    url: `${certificates ? "tls" : "nats"}://127.0.0.1:${port}`,
+    wsUrl: `${certificates ? "wss" : "ws"}://127.0.0.1:${wsPort}`,
+    caFile: certificates?.caFile,
+    wrongCaFile: certificates?.wrongCaFile,
     authorization,
     identities,
     seed: (name) => {

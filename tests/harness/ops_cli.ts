@@ -13,6 +13,7 @@ export async function ops(stack: Stack, ...args: string[]): Promise<string> {
       NATS_URL: stack.nats.url,
       USER: testOperator,
       ...stack.nats.authorization && { NATS_NKEY_SEED: stack.nats.seed("operator")! },
+      ...stack.nats.caFile && { NATS_CA_FILE: stack.nats.caFile },
     },
     stdout: "piped",
     stderr: "piped",

@@ -4,6 +4,7 @@
  * `hostssl` lines only, a free port on 127.0.0.1, its unix socket in the folder. Run as the
  * current user, or as `postgres` through runuser when that is root (initdb refuses root).
  */
+import { makeCertificates, run } from "./certificates.ts";
 import { freePort } from "./nats_server.ts";
 
 /** A running TLS-only Postgres. */
@@ -41,28 +42,6 @@ export function findInitdb(): { initdb: string } | { missing: string } {
   return { missing: `no ${root}/*/bin/initdb with /usr/bin/openssl` };
 }
 
-/** Runs `command` (as `postgres` when we are root), throwing its output when it fails. */
-async function run(command: string, args: string[], asPostgres = false) {
-  const [cmd, argv] = asPostgres && Deno.uid() === 0
-    ? ["runuser", ["-u", "postgres", "--", command, ...args]]
-    : [command, args];
-  const output = await new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!output.success) {
-    const text = new TextDecoder().decode(output.stderr) || new TextDecoder().decode(output.stdout);
-    throw new Error(`${command} ${args.join(" ")} failed: ${text}`);
-  }
-}
-
-/** A CA (certificate and key) in `dir` named `name`, valid for a day. */
-async function makeCa(dir: string, name: string) {
-  await run("openssl", [
-    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-    ...["-keyout", `${dir}/${name}.key`, "-out", `${dir}/${name}.crt`, "-days", "1"],
-    ...["-subj", `/CN=${name}`],
-  ]);
-}
-
 /**
  * Starts a TLS-only Postgres whose certificate names `localhost` only (not 127.0.0.1), so a
  * test can tell verify-full from verify-ca. Throws when any step fails.
@@ -80,20 +59,9 @@ export async function startTlsPostgres(initdb: string): Promise<TlsPostgres> {
     await Deno.remove(dir, { recursive: true });
   };
   try {
-    await makeCa(dir, "ca");
-    await makeCa(dir, "wrong-ca");
-    await run("openssl", [
-      ...["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-      ...["-keyout", `${dir}/server.key`, "-out", `${dir}/server.csr`, "-subj", "/CN=localhost"],
-    ]);
-    await Deno.writeTextFile(`${dir}/san.ext`, "subjectAltName=DNS:localhost\n");
-    await run("openssl", [
-      ...["x509", "-req", "-in", `${dir}/server.csr`, "-CA", `${dir}/ca.crt`, "-CAkey"],
-      ...[`${dir}/ca.key`, "-CAcreateserial", "-out", `${dir}/server.crt`, "-days", "1"],
-      ...["-extfile", `${dir}/san.ext`],
-    ]);
-    // Postgres refuses a key others may read; the folder must be the server user's.
-    await Deno.chmod(`${dir}/server.key`, 0o600);
+    // Postgres refuses a key others may read (makeCertificates makes it owner-only); the
+    // folder must be the server user's.
+    await makeCertificates(dir, ["DNS:localhost"]);
     if (Deno.uid() === 0) await run("chown", ["-R", "postgres:postgres", dir]);
     await run(initdb, ["-D", `${dir}/data`, "-U", "postgres", "--auth=trust", "-E", "UTF8"], true);
     await Deno.writeTextFile(

@@ -1,7 +1,9 @@
 /**
  * The stack for a test: a real nats-server, fresh databases, and the services of the registry
  * (services/registry.ts) started in this process with the `start` their entries boot. Services
- * can be stopped and started again to play an outage.
+ * can be stopped and started again to play an outage. NATS signs everyone in (NKeys) unless
+ * told; with `tls` (or TEST_NATS_TLS=1 for every stack of a run) it takes TLS only, and every
+ * connection of the stack trusts the server's CA through NATS_CA_FILE.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { importJWK, SignJWT } from "jose";
@@ -73,11 +75,23 @@ export interface StackOptions {
   databaseUrl?: string | null;
   /** Retries before a dead letter, for the services started in this process. */
   delivery?: ServiceResources["delivery"];
+  /** False: NATS without authorization (anyone may do anything). Default true. */
+  authorization?: boolean;
+  /** True: NATS over TLS only (`tls://`). Default: TEST_NATS_TLS=1 in the environment. */
+  tls?: boolean;
 }
+
+/** Whether a stack takes NATS over TLS when its options do not say: TEST_NATS_TLS=1. */
+export const tlsByDefault = Deno.env.get("TEST_NATS_TLS") === "1";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const known = options.registry ?? registry;
-  const nats = await startNatsServer({ services: known });
+  const nats = await startNatsServer({
+    services: known,
+    authorization: options.authorization,
+    tls: options.tls ?? tlsByDefault,
+  });
+  const trust = { caFile: nats.caFile };
   const databases = await testDatabases(
     options.databaseUrl === undefined ? adminUrl : options.databaseUrl ?? undefined,
   );
@@ -95,9 +109,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // limit set their own.
     RATE_LIMIT_BURST: "100000",
     AUTH_RATE_LIMIT_BURST: "100000",
+    ...nats.caFile && { NATS_CA_FILE: nats.caFile },
     ...options.env,
   };
-  const nc = await connectNats(nats.url, testIdentity, nats.seed(testIdentity));
+  const nc = await connectNats(nats.url, testIdentity, nats.seed(testIdentity), trust);
   // The operator's seed for the gateway's admin routes alone: no other service gets it.
   const operatorSeed = nats.seed("operator");
   const gatewayEnv = { ...env, ...operatorSeed && { OPERATOR_NKEY_SEED: operatorSeed } };
@@ -127,7 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   /** Starts a service of the registry as its entry would, with the test's env and databases. */
   async function launch(name: string) {
     const service = moduleOf(name);
-    const serviceNc = await connectNats(nats.url, name, nats.seed(name));
+    const serviceNc = await connectNats(nats.url, name, nats.seed(name), trust);
     const started = await service.start({
       config: parseConfig(name, service.config, name === gatewayName ? gatewayEnv : env),
       nc: serviceNc,

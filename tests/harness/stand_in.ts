@@ -22,6 +22,7 @@ export async function standIn<E extends Parameters<typeof serveRpc>[1]>(
     stack.nats.url,
     contract.name,
     stack.nats.seed(contract.name),
+    { caFile: stack.nats.caFile },
   );
   const log = createLogger({ service: contract.name, level: "debug", write: (l) => lines.push(l) });
   const server = await serveRpc(nc, contract, handlers, { version: "0.0.0-test", log });
