@@ -2,7 +2,9 @@
  * Every service deployable alone, on an edge runtime: each is bundled into one file and served
  * by `deno serve` from its `export default { fetch }`, as an edge runtime serves it, with
  * `--allow-net --allow-env` only (no file system, no subprocess, no FFI), over NATS's
- * WebSocket listener and Postgres, and the saga completes through the bundles.
+ * WebSocket listener over TLS (`wss://`, trusting the test's CA through DENO_CERT, as an edge
+ * runtime trusts what its runtime does) with authorization on, and Postgres, and the saga
+ * completes through the bundles.
  */
 import assert from "node:assert/strict";
 import { buildService } from "../infra/build.ts";
@@ -23,7 +25,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async (t) => {
     const out = await Deno.makeTempDir({ prefix: "bundles-" });
-    const nats = await startNatsServer();
+    const nats = await startNatsServer({ tls: true });
     const databases = await testDatabases();
     const gatewayPort = freePort();
     const signingKey = JSON.stringify(await generateSigningKey());
@@ -43,6 +45,8 @@ Deno.test({
             .concat(bundles[i]),
           env: {
             NATS_URL: nats.wsUrl,
+            // Read by Deno itself: the bundle gets no file access.
+            DENO_CERT: nats.caFile!,
             // Its own NATS identity (the gateway also the operator's, for /admin).
             NATS_NKEY_SEED: nats.seed(name)!,
             ...(name === "gateway" ? { OPERATOR_NKEY_SEED: nats.seed("operator")! } : {}),
@@ -56,6 +60,7 @@ Deno.test({
         }).spawn();
         children.push(child);
       }
+      assert.match(nats.wsUrl, /^wss:\/\//);
       const base = `http://127.0.0.1:${gatewayPort}`;
       const gateway = { request: (path: string, init?: RequestInit) => fetch(base + path, init) };
       await stackReady(
@@ -76,6 +81,7 @@ Deno.test({
           args: ["run", "--no-config", "--allow-net", "--allow-env", bundles[users]],
           env: {
             NATS_URL: nats.wsUrl,
+            DENO_CERT: nats.caFile!,
             NATS_NKEY_SEED: nats.seed("users")!,
             TOKEN_SIGNING_KEY: signingKey,
             NO_COLOR: "1",
