@@ -4,7 +4,7 @@
  * closed: a service that declares nothing may only read its own reply inbox, and a declaration
  * naming a stream nobody publishes, a service nobody serves, or a stream outside the service's
  * own subjects throws. The subjects are the ones nats.js 3.4 and nats-server 2.9 really use (see
- * docs/operations.md, "Identities on NATS").
+ * docs/configuration.md, "Identities on NATS").
  */
 import type { BusUse } from "../../shared/runtime/mod.ts";
 import type { StreamDefinition } from "../../shared/contracts/mod.ts";

@@ -4,6 +4,7 @@
  * client without closing the connection, and logs the violation, which is what is read here).
  */
 import type { NatsConnection } from "@nats-io/nats-core";
+import { fromSeed } from "@nats-io/nkeys";
 import { connectNats } from "../../shared/bus/mod.ts";
 import type { NatsServer } from "./nats_server.ts";
 
@@ -58,4 +59,44 @@ export async function received(
   });
   await nc.flush();
   return { count: () => count, close: () => sub.unsubscribe() };
+}
+
+/**
+ * What the server at `url` (nats://host:port, no TLS) answers a client that signs in with `seed`
+ * (its nonce signed, as nats.js does), or with nothing: `PONG` when it let it in, else its
+ * `-ERR` line. Spoken by hand, so a refusal is read as a line rather than as nats.js's socket
+ * errors, which can surface as uncaught ECONNRESET after the server hangs up.
+ */
+export async function signInAnswer(url: string, seed?: string): Promise<string> {
+  const { hostname, port } = new URL(url.replace(/^nats:/, "http:"));
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const line = async () => {
+    while (!buffered.includes("\r\n")) {
+      const chunk = new Uint8Array(4096);
+      const n = await conn.read(chunk);
+      if (n === null) throw new Error(`the server hung up after: ${buffered}`);
+      buffered += decoder.decode(chunk.subarray(0, n));
+    }
+    const end = buffered.indexOf("\r\n");
+    const first = buffered.slice(0, end);
+    buffered = buffered.slice(end + 2);
+    return first;
+  };
+  try {
+    const info = JSON.parse((await line()).replace(/^INFO /, ""));
+    const connect: Record<string, unknown> = { verbose: false, pedantic: false, protocol: 1 };
+    if (seed) {
+      const key = fromSeed(new TextEncoder().encode(seed));
+      connect.nkey = key.getPublicKey();
+      const signature = key.sign(new TextEncoder().encode(info.nonce));
+      connect.sig = btoa(String.fromCharCode(...signature))
+        .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    }
+    await conn.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
+    return await line();
+  } finally {
+    conn.close();
+  }
 }
