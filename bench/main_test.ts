@@ -1,5 +1,6 @@
 /**
  * The benchmark runs, in its quick mode: every suite that has a baseline reports both sides,
+ * request-reply and the saga with NATS secured (NKeys, NKeys + TLS) beside the rows without,
  * the saga confirms every order it places (through the services and in the monolith), and the
  * run is kept as JSON. Figures are not judged here: speed goals belong to the benchmark.
  */
@@ -40,7 +41,16 @@ Deno.test("bench: a quick run of rpc, events and the saga reports every row", as
     const [rpc, events, saga] = kept.results;
     for (const { suite } of kept.results) assert.ok(printed.includes(`### ${suite}`), suite);
 
-    assert.deepEqual(rpc.rows.map((r) => r.name), ["1 in flight", "64 in flight", "256 in flight"]);
+    assert.deepEqual(rpc.rows.map((r) => r.name), [
+      "1 in flight",
+      "64 in flight",
+      "256 in flight",
+      // Beside them, NATS secured: NKey identities, then NKeys over TLS.
+      "1 in flight, NKeys",
+      "64 in flight, NKeys",
+      "1 in flight, NKeys + TLS",
+      "64 in flight, NKeys + TLS",
+    ]);
     for (const row of rpc.rows) {
       const [raw, platform] = [Number(row["raw req/s"]), Number(row["platform req/s"])];
       assert.ok(raw > 0 && platform > 0, JSON.stringify(row));
@@ -57,7 +67,14 @@ Deno.test("bench: a quick run of rpc, events and the saga reports every row", as
     for (const row of events.rows) assert.ok(Number(row["events/s"]) > 0, JSON.stringify(row));
 
     assert.deepEqual(names(saga.rows), [
-      ...(withPostgres ? ["distributed (postgres)", "monolith (postgres)"] : []),
+      ...(withPostgres
+        ? [
+          "distributed (postgres)",
+          "distributed (postgres, NKeys)",
+          "distributed (postgres, NKeys + TLS)",
+          "monolith (postgres)",
+        ]
+        : []),
       "distributed (pglite)",
       "monolith (pglite)",
     ]);

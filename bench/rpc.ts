@@ -1,7 +1,8 @@
 /**
  * The platform's typed request-reply (validation on both sides, error envelope, deadline
  * header, breaker) against raw `nc.request` to a raw responder, on the same nats-server, with
- * the same payload, at 1, 64 and 256 requests in flight.
+ * the same payload, at 1, 64 and 256 requests in flight; then at 1 and 64 with NATS secured
+ * (bench/security.ts): NKey identities, and NKeys over TLS.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { z } from "zod";
@@ -11,6 +12,7 @@ import { createLogger } from "../shared/log/mod.ts";
 import { BreakerRegistry } from "../shared/resilience/mod.ts";
 import { startNatsServer } from "../tests/harness/nats_server.ts";
 import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
+import { rowName, securities, type Security } from "./security.ts";
 
 const echoApi = defineRpcService("benchecho", {
   echo: {
@@ -21,10 +23,44 @@ const echoApi = defineRpcService("benchecho", {
 });
 const rawSubject = "bench.raw.echo";
 
+/** The platform's caller, with permissions to call echoApi only. */
+const callerName = "benchcaller";
+/** Raw requests go as an identity that may do anything, on the same server. */
+const rawName = "test";
+
 export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult> {
-  const nats = await startNatsServer({ authorization: false });
-  const serverNc = await connectNats(nats.url, "bench-server");
-  const clientNc = await connectNats(nats.url, "bench-client");
+  const rows: Row[] = [];
+  for (const security of securities) {
+    // Securing NATS costs per message (TLS) and per connection (NKeys): 1 and 64 show both.
+    const inFlights = security.label ? [1, 64] : [1, 64, 256];
+    rows.push(...await roundTrips(security, inFlights, options));
+  }
+  return {
+    suite: "RPC round trip: platform request-reply vs raw nats.js",
+    rows,
+    notes: [
+      "Target: platform within 15% of raw in throughput and p50 (ratio >= 0.85).",
+      "NKeys: each side signs in with its own identity and the permissions generated from what it" +
+      " declares (raw: an identity allowed everything); + TLS: the same over tls://.",
+    ],
+  };
+}
+
+async function roundTrips(security: Security, inFlights: number[], options: BenchOptions) {
+  const nats = await startNatsServer({
+    authorization: security.authorization,
+    tls: security.tls,
+    services: [
+      { name: echoApi.name, bus: { serves: echoApi } },
+      { name: callerName, bus: { calls: [echoApi] } },
+    ],
+  });
+  const trust = { caFile: nats.caFile };
+  const signedIn = (name: string, fallback: string) =>
+    connectNats(nats.url, security.authorization ? name : fallback, nats.seed(name), trust);
+  const serverNc = await signedIn(echoApi.name, "bench-server");
+  const clientNc = await signedIn(callerName, "bench-client");
+  const rawNc = await signedIn(rawName, "bench-raw");
   const server = await serveRpc(
     serverNc,
     echoApi,
@@ -34,12 +70,12 @@ export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult>
       log: createLogger({ service: "benchecho", level: "error" }),
     },
   );
-  const raw = serverNc.subscribe(rawSubject, {
+  const raw = rawNc.subscribe(rawSubject, {
     callback: (_error, msg) => {
       msg.respond(msg.data);
     },
   });
-  await serverNc.flush();
+  await rawNc.flush();
   const client = rpcClient(clientNc, echoApi, { timeoutMs: 5000, breakers: new BreakerRegistry() });
   const payload = { id: crypto.randomUUID(), n: 42 };
   const encoded = JSON.stringify(payload);
@@ -50,17 +86,18 @@ export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult>
   };
   const rows: Row[] = [];
   try {
-    for (const inFlight of [1, 64, 256]) {
+    for (const inFlight of inFlights) {
       const total = (options.quick ? 2_000 : 20_000) * (inFlight === 1 ? 0.25 : 1);
-      options.progress(`rpc: ${inFlight} in flight`);
+      const name = rowName(`${inFlight} in flight`, security);
+      options.progress(`rpc: ${name}`);
       const [baseline, platform] = await alternating(
-        [() => calls.raw(clientNc), calls.platform],
+        [() => calls.raw(rawNc), calls.platform],
         inFlight,
         total,
         options.quick ? 2 : 5,
       );
       rows.push({
-        name: `${inFlight} in flight`,
+        name,
         "raw req/s": baseline.perSecond,
         "platform req/s": platform.perSecond,
         "throughput ratio": platform.perSecond / baseline.perSecond,
@@ -74,14 +111,11 @@ export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult>
     raw.unsubscribe();
     await server.stop();
     await clientNc.close();
+    await rawNc.close();
     await serverNc.close();
     await nats.dispose();
   }
-  return {
-    suite: "RPC round trip: platform request-reply vs raw nats.js",
-    rows,
-    notes: ["Target: platform within 15% of raw in throughput and p50 (ratio >= 0.85)."],
-  };
+  return rows;
 }
 
 /**

@@ -4,7 +4,9 @@
  * a modular monolith (monolith.ts) is the reference. The services run in this process, each
  * with its own NATS connection and schema, as the test harness runs them: what is measured is
  * the cost of the hops (request-reply, JetStream, outbox, inbox). On Postgres they also run as
- * processes of their own, as deployed, so that the work spreads over the cores.
+ * processes of their own, as deployed, so that the work spreads over the cores. On Postgres
+ * each is measured with NATS as before (no authorization), with NKey identities, and with
+ * NKeys over TLS (bench/security.ts); the processes only in a full run.
  */
 import { sql } from "drizzle-orm";
 import { products } from "../services/catalog/db/schema.ts";
@@ -22,6 +24,7 @@ import { type Monolith, pgliteMonolith, postgresMonolith } from "./monolith.ts";
 import { freshDatabase } from "./databases.ts";
 import { cpuPer, readCpu } from "./cpu.ts";
 import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
+import { rowName, securities, type Security } from "./security.ts";
 
 const inFlight = 32;
 const offeredPerSecond = 50;
@@ -30,12 +33,19 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
   const total = options.quick ? 200 : 2000;
   const offeredSeconds = options.quick ? 1 : 10;
   const rows: Row[] = [];
+  const [none] = securities;
   for (const driver of ["postgres", "pglite"] as const) {
     if (driver === "postgres" && !options.databaseUrl) continue;
-    rows.push(await distributed(driver, total, offeredSeconds, options));
+    for (const security of driver === "postgres" ? securities : [none]) {
+      rows.push(await distributed(driver, total, offeredSeconds, options, security));
+    }
     // As deployed: each service a Deno process of its own, so the work spreads over the cores.
     if (driver === "postgres" && !options.quick) {
-      rows.push(await distributed(driver, total, offeredSeconds, options, backendServices));
+      for (const security of securities) {
+        rows.push(
+          await distributed(driver, total, offeredSeconds, options, security, backendServices),
+        );
+      }
     }
     rows.push(await monolith(driver, total, offeredSeconds, options));
   }
@@ -56,14 +66,19 @@ async function distributed(
   total: number,
   offeredSeconds: number,
   options: BenchOptions,
+  security: Security,
   processes: readonly BackendService[] = [],
 ): Promise<Row> {
-  const name = `distributed (${driver}${processes.length ? ", a process each" : ""})`;
+  const name = `distributed (${
+    rowName(`${driver}${processes.length ? ", a process each" : ""}`, security)
+  })`;
   options.progress(`saga: starting the services for ${name}`);
   const stack = await startStack({
     env: { STARTING_BALANCE_CENTS: "1000000000", LOG_LEVEL: "error" },
     databaseUrl: driver === "postgres" ? options.databaseUrl : null,
     processes: [...processes],
+    authorization: security.authorization,
+    tls: security.tls,
   });
   try {
     const catalogDb = (await stack.database("catalog")).db;
