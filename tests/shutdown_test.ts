@@ -38,6 +38,7 @@ Deno.test({
       env: {
         NATS_URL: stack.nats.url,
         NATS_NKEY_SEED: stack.nats.seed("gateway")!,
+        ...stack.nats.caFile && { NATS_CA_FILE: stack.nats.caFile },
         HTTP_PORT: String(port),
         STOP_TIMEOUT_MS: String(stopTimeoutMs),
         LOG_LEVEL: "info",
