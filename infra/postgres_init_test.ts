@@ -20,8 +20,7 @@ Deno.test("postgres init: init.sql is made from the registry", async (t) => {
     assert.equal(
       written,
       postgresInitFile(registry),
-      "infra/postgres/init.sql differs: run deno run --allow-read --allow-write " +
-        "infra/postgres_init.ts",
+      "infra/postgres/init.sql differs: run deno task generate",
     );
   });
 

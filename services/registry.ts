@@ -3,10 +3,11 @@
  * migrations harness read them, compose.yaml and Postgres's init.sql are made from them, and the
  * build, deploy, boundary check and ops CLI know the services from here. Adding a service is
  * its folder (`services/<name>/service.ts` exporting a `ServiceModule`, `main.ts` booting it)
- * plus one entry below; then `deno run --allow-read --allow-write infra/compose.ts` and
- * `deno run --allow-read --allow-write infra/postgres_init.ts` write compose.yaml and
- * infra/postgres/init.sql (its role and schema, when it has migrations) from this list
- * (tests/compose_test.ts and infra/postgres_init_test.ts say so when forgotten).
+ * plus one entry below; then `deno task generate` writes compose.yaml and infra/postgres/init.sql
+ * (its role and schema, when it has migrations) from this list (tests/compose_test.ts and
+ * infra/postgres_init_test.ts say so when forgotten). Its NATS permissions are made from its
+ * module's `bus` declaration wherever a server is configured (dev runner, test harness,
+ * `deno task credentials`).
  *
  * Only tools import this file: a service that did would reach every other service's code
  * (infra/check_boundaries.ts refuses it).

@@ -36,7 +36,7 @@ Deno.test("compose.yaml is made from the registry by infra/compose.ts", async ()
   assert.equal(
     written,
     composeFile(services),
-    "compose.yaml differs: run deno run --allow-read --allow-write infra/compose.ts",
+    "compose.yaml differs: run deno task generate",
   );
 });
 
