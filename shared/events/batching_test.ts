@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { count } from "drizzle-orm";
 import { inbox, notifications } from "../../services/notifications/db/schema.ts";
-import { charges, inbox as paymentsInbox } from "../../services/payments/db/schema.ts";
+import {
+  charges,
+  inbox as paymentsInbox,
+  outbox as paymentsOutbox,
+} from "../../services/payments/db/schema.ts";
 import { paymentsHandlers } from "../../services/payments/handlers.ts";
 import { notificationsHandlers } from "../../services/notifications/handlers.ts";
 import type { Database } from "../db/client.ts";
@@ -127,6 +131,7 @@ Deno.test({
       handlers: paymentsHandlers(10_000).orders,
       db,
       inbox: paymentsInbox,
+      outbox: paymentsOutbox,
       log: createLogger({ service: "payments", level: "debug", write: (l) => lines.push(l) }),
       concurrency: 4,
     });

@@ -22,6 +22,7 @@ import type { Logger } from "../log/mod.ts";
 import { reportReading } from "../telemetry/mod.ts";
 import { type Dispatcher, eventDispatcher } from "./dispatch.ts";
 import { durableConsumer } from "./durable.ts";
+import type { OutboxTable } from "../outbox/mod.ts";
 import type { EventHandler } from "./handler.ts";
 import { fetchAndHeal } from "./healing.ts";
 import type { InboxTable } from "./inbox.ts";
@@ -44,6 +45,11 @@ export interface ConsumerOptions {
   inbox: InboxTable;
   /** Where failures, dead letters and recreations are logged. */
   log: Logger;
+  /**
+   * The outbox the handlers' `publish` writes into, as `service`, when no `dispatcher` is given;
+   * without it, a handler that publishes fails (see the dispatcher's).
+   */
+  outbox?: OutboxTable;
   /** Told of each transaction that applied events (the relay publishes what it wrote). */
   afterCommit?: (tx: Database) => void;
   /**
