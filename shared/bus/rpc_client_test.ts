@@ -104,7 +104,9 @@ Deno.test("NATS down: calls fail at once as `unavailable` from `nats`, counted b
   const rpc = await serveRpc(serverNc, api, {
     wait: ({ ms }) => new Promise((r) => setTimeout(() => r({}), ms)),
   }, { version: "1.0.0", log: createLogger({ service: "downecho", level: "error" }) });
-  const breakers = new BreakerRegistry({ failureThreshold: 1, coolDownMs: 60_000 });
+  // One counted failure opens it; short cool-down, so a "no responders" while the server side
+  // re-subscribes after the restart below cannot keep it open past the recovery loop.
+  const breakers = new BreakerRegistry({ failureThreshold: 1, coolDownMs: 500 });
   const client = rpcClient(callerNc, api, {
     timeoutMs: 3000,
     breakers,
