@@ -4,6 +4,7 @@ import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { cents, text, uuid } from "./fields.ts";
 import {
+  maxErrorLength,
   maxNameLength,
   maxOrderLines,
   maxOrderTotalCents,
@@ -115,6 +116,18 @@ export const stockReleased = defineEvent(
   z.object({ orderId: uuid, userId: uuid.optional(), items: stockItems }),
   // The first releases name no user: those go by their order alone.
   { orderingKey: (data) => data.userId ? `user:${data.userId}` : `order:${data.orderId}` },
+);
+
+/**
+ * `catalog.release.failed` v1: a release (a compensation) failed on every delivery and its event
+ * went to the dead letters; the stock is still held until an operator retries it (orders marks
+ * the saga `compensation_failed`). `error` is the last failure, for the operator.
+ */
+export const releaseFailed = defineEvent(
+  "catalog.release.failed",
+  1,
+  z.object({ orderId: uuid, userId: uuid, error: text(maxErrorLength) }),
+  { orderingKey: (data) => `user:${data.userId}` },
 );
 
 /** The catalog service's stream, `CATALOG`, on `catalog.>`. */

@@ -115,3 +115,9 @@ export const maxKeyIdLength = 64;
  * let go.
  */
 export const maxPublishedKeys = 16;
+
+/**
+ * The longest failure text a `*.failed` event carries (characters); a longer one is cut to fit
+ * by its producer, so an event never fails its own schema.
+ */
+export const maxErrorLength = 1_000;

@@ -19,10 +19,10 @@ export const maxTimelineSteps = 100;
  */
 export const orderStatus = z.enum(["pending", "confirmed", "cancelled"]);
 /**
- * Why an order was cancelled: the payment was declined, or the stock ran short (the charge then
- * refunded).
+ * Why an order was cancelled: the payment was declined, the stock ran short (the charge then
+ * refunded), or the saga passed its deadline (`timed_out`: whatever was done is compensated).
  */
-export const cancelReason = z.enum(["payment_declined", "out_of_stock"]);
+export const cancelReason = z.enum(["payment_declined", "out_of_stock", "timed_out"]);
 /** One of `cancelReason`'s values. */
 export type CancelReason = z.infer<typeof cancelReason>;
 

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { defineRpcService } from "./rpc.ts";
 import { orderItems, orderTotalCents } from "./catalog.ts";
-import { cents, uuid } from "./fields.ts";
-import { maxDepositCents } from "./limits.ts";
+import { cents, text, uuid } from "./fields.ts";
+import { maxDepositCents, maxErrorLength } from "./limits.ts";
 
 /**
  * A balance as answered: any safe integer of cents. The ceiling (`maxBalanceCents`) holds where
@@ -66,6 +66,18 @@ export const paymentRefunded = defineEvent(
   "payments.payment.refunded",
   1,
   z.object({ orderId: uuid, userId: uuid, amountCents: orderTotalCents }),
+  { orderingKey: (data) => `user:${data.userId}` },
+);
+
+/**
+ * `payments.refund.failed` v1: a refund (a compensation) failed on every delivery and its event
+ * went to the dead letters; the money is still held until an operator retries it (orders marks
+ * the saga `compensation_failed`). `error` is the last failure, for the operator.
+ */
+export const refundFailed = defineEvent(
+  "payments.refund.failed",
+  1,
+  z.object({ orderId: uuid, userId: uuid, error: text(maxErrorLength) }),
   { orderingKey: (data) => `user:${data.userId}` },
 );
 
