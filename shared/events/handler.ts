@@ -17,20 +17,34 @@ export interface HandlerContext {
 }
 
 /**
+ * What a handler declares beside its code. `reads`: the fields of the event's data it reads (the
+ * consumer's side of the contract, checked against every producer's schema by the contract tests).
+ * `onDeadLetter`: what the service states when the event is given up on (its handler failed on
+ * every delivery and it went to the dead letters), such as a compensation's failure; it runs in a
+ * transaction of its own, with `reason` the last failure's text.
+ */
+export interface HandlerOptions<E extends EventDefinition = EventDefinition> {
+  reads?: readonly (keyof EventOf<E>["data"] & string)[];
+  onDeadLetter?: (event: EventOf<E>, ctx: HandlerContext, reason: string) => Promise<void>;
+}
+
+/**
  * What a service does when an event of type `E` happens: `handle` runs in the transaction that
  * records the event in the inbox; what it throws rolls both back and the event is retried.
  */
-export interface EventHandler<E extends EventDefinition = EventDefinition> {
+export interface EventHandler<E extends EventDefinition = EventDefinition>
+  extends HandlerOptions<E> {
   event: E;
   handle(event: EventOf<E>, ctx: HandlerContext): Promise<void>;
 }
 
-/** Declares what a service does when `event` happens. */
+/** Declares what a service does when `event` happens (and, in `options`, what it reads). */
 export function on<E extends EventDefinition>(
   event: E,
   handle: (event: EventOf<E>, ctx: HandlerContext) => Promise<void>,
+  options: HandlerOptions<E> = {},
 ): EventHandler {
-  return { event, handle } as unknown as EventHandler;
+  return { event, handle, ...options } as unknown as EventHandler;
 }
 
 /**
