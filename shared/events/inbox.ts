@@ -12,8 +12,8 @@ import { eachInKeyOrder } from "./ordering.ts";
 
 /**
  * The inbox table (`<schema>.inbox`) of a service's Postgres schema: `event_id` (uuid, primary
- * key), `type`, `handled_at`, and the `stream` and `stream_seq` the event was read at (indexed: the
- * consumer's resume position).
+ * key), `type`, `handled_at` (indexed: the retention purge), and the `stream` and `stream_seq` the
+ * event was read at (indexed: the consumer's resume position).
  */
 export function inboxTable(schema: PgSchema) {
   return schema.table("inbox", {
@@ -26,7 +26,11 @@ export function inboxTable(schema: PgSchema) {
      */
     stream: text("stream"),
     streamSeq: bigint("stream_seq", { mode: "number" }),
-  }, (t) => [index("inbox_position").on(t.stream, t.streamSeq)]);
+  }, (t) => [
+    index("inbox_position").on(t.stream, t.streamSeq),
+    // The retention purge's query: rows by age (shared/events/inbox_purge.ts).
+    index("inbox_handled").on(t.handledAt),
+  ]);
 }
 
 /** The Drizzle table `inboxTable` makes. */

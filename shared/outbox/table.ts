@@ -16,8 +16,8 @@ import { sql } from "drizzle-orm";
 /**
  * The outbox table (`<schema>.outbox`) of a service's Postgres schema: one row per event to
  * publish, in commit order (`seq`), with its subject, payload and headers, when it was published,
- * and the failures that park it; indexed on `seq` where unpublished and not parked, the relay's
- * query.
+ * and the failures that park it; indexed on `seq` where unpublished and not parked (the relay's
+ * query) and on `published_at` where published (the retention purge's).
  */
 export function outboxTable(schema: PgSchema) {
   return schema.table("outbox", {
@@ -45,6 +45,8 @@ export function outboxTable(schema: PgSchema) {
     index("outbox_unpublished").on(t.seq).where(
       sql`${t.publishedAt} is null and ${t.parkedAt} is null`,
     ),
+    // The retention purge's query: published rows by age (shared/outbox/purge.ts).
+    index("outbox_published").on(t.publishedAt).where(sql`${t.publishedAt} is not null`),
   ]);
 }
 

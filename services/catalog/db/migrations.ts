@@ -48,5 +48,14 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796012632967,
     "hash": "14ad2042da7ec5bcb424cabdc36812ff059fbc0ea46cea7ec785748aeab47385"
+  },
+  {
+    "sql": [
+      "CREATE INDEX \"inbox_handled\" ON \"catalog\".\"inbox\" USING btree (\"handled_at\");",
+      "\nCREATE INDEX \"outbox_published\" ON \"catalog\".\"outbox\" USING btree (\"published_at\") WHERE \"catalog\".\"outbox\".\"published_at\" is not null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796032626033,
+    "hash": "43aaf6702174ce15d80400e93f0a1672dbe513d0cf180aed03b94c88f3efe648"
   }
 ];

@@ -32,5 +32,13 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796013619682,
     "hash": "8bb351e72d30784836b3821bd10a7bdafdecf9adee94329e58c671e03878d264"
+  },
+  {
+    "sql": [
+      "CREATE INDEX \"inbox_handled\" ON \"history\".\"inbox\" USING btree (\"handled_at\");"
+    ],
+    "bps": true,
+    "folderMillis": 1796032629462,
+    "hash": "ee43ed2d39b1f825010eeb6c8d315983fd2f0cc414ef7e4080e6b84519144bb8"
   }
 ];

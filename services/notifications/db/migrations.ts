@@ -31,5 +31,13 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796013629936,
     "hash": "3a23d321cf4b2a9fd735cef36e8f303c675889dcaf6109add8daff2113176a20"
+  },
+  {
+    "sql": [
+      "CREATE INDEX \"inbox_handled\" ON \"notifications\".\"inbox\" USING btree (\"handled_at\");"
+    ],
+    "bps": true,
+    "folderMillis": 1796032628691,
+    "hash": "447aa29e7117c59e0e4aab2a3532d5aab98dc8483b76634d044b36985c00791b"
   }
 ];

@@ -53,5 +53,16 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796013620409,
     "hash": "03b9db5f2dbc85caecb4e29b2c354b67ee3fea7cdad454c862123c0211bb6a54"
+  },
+  {
+    "sql": [
+      "CREATE INDEX \"idempotency_keys_created\" ON \"orders\".\"idempotency_keys\" USING btree (\"created_at\");",
+      "\nCREATE INDEX \"inbox_handled\" ON \"orders\".\"inbox\" USING btree (\"handled_at\");",
+      "\nCREATE INDEX \"outbox_published\" ON \"orders\".\"outbox\" USING btree (\"published_at\") WHERE \"orders\".\"outbox\".\"published_at\" is not null;",
+      "\nCREATE INDEX \"timeline_at\" ON \"orders\".\"timeline\" USING btree (\"at\");"
+    ],
+    "bps": true,
+    "folderMillis": 1796032626846,
+    "hash": "9ad12a89e59a64aa08bf303fccf4aba26ab6bd67c82a8dd44ca765a9128d334d"
   }
 ];

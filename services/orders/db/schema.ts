@@ -49,7 +49,11 @@ export const idempotencyKeys = ordersSchema.table("idempotency_keys", {
   requestHash: text("request_hash").notNull(),
   orderId: uuid("order_id").notNull().references(() => orders.id),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.userId, t.key] })]);
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.key] }),
+  // The retention purge's query: keys by age (services/orders/retention.ts).
+  index("idempotency_keys_created").on(t.createdAt),
+]);
 
 /** Every saga event of an order, once each, in the order it was recorded. */
 export const timeline = ordersSchema.table("timeline", {
@@ -58,7 +62,11 @@ export const timeline = ordersSchema.table("timeline", {
   type: text("type").notNull(),
   source: text("source").notNull(),
   at: timestamp("at", { withTimezone: true }).notNull(),
-}, (t) => [unique("timeline_once").on(t.orderId, t.type)]);
+}, (t) => [
+  unique("timeline_once").on(t.orderId, t.type),
+  // The retention purge's query: steps by age (services/orders/retention.ts).
+  index("timeline_at").on(t.at),
+]);
 
 export const outbox = outboxTable(ordersSchema);
 export const inbox = inboxTable(ordersSchema);

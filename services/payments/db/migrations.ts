@@ -46,5 +46,14 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796012634799,
     "hash": "663ea2aba3856285c3c7487b7f6433e1c5a2b11bc2c6a7732e63007d3b86f0b8"
+  },
+  {
+    "sql": [
+      "CREATE INDEX \"inbox_handled\" ON \"payments\".\"inbox\" USING btree (\"handled_at\");",
+      "\nCREATE INDEX \"outbox_published\" ON \"payments\".\"outbox\" USING btree (\"published_at\") WHERE \"payments\".\"outbox\".\"published_at\" is not null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796032627725,
+    "hash": "35c2d3a74eeb2f0cd8b2ae94617ca5605f115a3ee891fb584e949546fe5c2ec7"
   }
 ];

@@ -32,5 +32,13 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796012633688,
     "hash": "c7141662d89e1108257f9403d92971abe2626f919eed7b951f35fddf85c787c5"
+  },
+  {
+    "sql": [
+      "CREATE INDEX \"outbox_published\" ON \"users\".\"outbox\" USING btree (\"published_at\") WHERE \"users\".\"outbox\".\"published_at\" is not null;"
+    ],
+    "bps": true,
+    "folderMillis": 1796032625004,
+    "hash": "eccd868d62d611f13d9e68809d4dec987eb7feddd9536bb0fa6c78cdf29f0abd"
   }
 ];

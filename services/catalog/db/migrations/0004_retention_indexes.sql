@@ -1,0 +1,2 @@
+CREATE INDEX "inbox_handled" ON "catalog"."inbox" USING btree ("handled_at");--> statement-breakpoint
+CREATE INDEX "outbox_published" ON "catalog"."outbox" USING btree ("published_at") WHERE "catalog"."outbox"."published_at" is not null;

@@ -1,0 +1,1 @@
+CREATE INDEX "inbox_handled" ON "history"."inbox" USING btree ("handled_at");

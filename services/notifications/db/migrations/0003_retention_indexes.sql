@@ -1,0 +1,1 @@
+CREATE INDEX "inbox_handled" ON "notifications"."inbox" USING btree ("handled_at");

@@ -1,0 +1,2 @@
+CREATE INDEX "inbox_handled" ON "payments"."inbox" USING btree ("handled_at");--> statement-breakpoint
+CREATE INDEX "outbox_published" ON "payments"."outbox" USING btree ("published_at") WHERE "payments"."outbox"."published_at" is not null;

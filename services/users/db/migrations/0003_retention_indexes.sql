@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_published" ON "users"."outbox" USING btree ("published_at") WHERE "users"."outbox"."published_at" is not null;
