@@ -274,6 +274,8 @@ export const operatorActed = defineEvent(
       "deadletter.discard",
       "outbox.requeue",
       "outbox.discard",
+      "fault.set",
+      "fault.clear",
     ]),
     /** What it touched: a service, a stream range, a dead letter's sequence. */
     target: text(maxAuditTargetLength, { line: true }),

@@ -1,7 +1,7 @@
 /**
  * The operator's kit, shared by the `deno task ops` CLI and the gateway's admin routes:
  * read streams, replay to a service, rebuild a read model, handle dead letters and parked
- * outbox rows, discover service instances. Every action that changes something is recorded
+ * outbox rows, discover service instances, set and clear injected faults. Every action that changes something is recorded
  * (see audit.ts).
  */
 export { type OperatorAction, recordAction } from "./audit.ts";
@@ -13,6 +13,15 @@ export {
   showDeadLetter,
 } from "./dead_letters.ts";
 export { discoverServices, type ServiceInstance } from "./discovery.ts";
+export {
+  clearFault,
+  clearFaults,
+  type FaultActor,
+  type FaultEntry,
+  listFaults,
+  requirePoint,
+  setFault,
+} from "./faults.ts";
 export { actingAs, operatorName } from "./identity.ts";
 export { discardOutboxRow, listParkedOutbox, requeueOutboxRow } from "./outbox.ts";
 export {
