@@ -18,6 +18,7 @@ import { deadLetters } from "./commands/dead_letters.ts";
 import { outbox } from "./commands/outbox.ts";
 import { showEvents, tailEvents } from "./commands/events.ts";
 import { replay } from "./commands/replay.ts";
+import { sagas } from "./commands/sagas.ts";
 import { services } from "./commands/services.ts";
 import { printable } from "./format.ts";
 
@@ -34,6 +35,8 @@ const usage = `usage: deno task ops <command>
   deadletters discard <seq...> --reason "why"
   outbox <service> [--requeue ID | --discard ID --reason "why"]
   services [name]
+  sagas [--stuck-after <seconds>] [--stuck] [--failed] [--limit N] [--cursor C]
+  sagas retry <orderId> --reason "why"
 
   every command: --json (machine-readable), --actor name (for the audit; default $USER)
   NATS_URL says where NATS is; unset, the stack \`deno task dev\` runs (DATA_DIR/dev.json),
@@ -62,6 +65,10 @@ const { values: options, positionals } = (() => {
         requeue: { type: "string" },
         discard: { type: "string" },
         wait: { type: "string" },
+        "stuck-after": { type: "string" },
+        stuck: { type: "boolean" },
+        failed: { type: "boolean" },
+        cursor: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -123,6 +130,9 @@ try {
       break;
     case "services":
       await services(cli, args[0], options);
+      break;
+    case "sagas":
+      await sagas(cli, args, options);
       break;
     default:
       throw new UsageError(`no command ${command}`);
