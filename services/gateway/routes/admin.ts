@@ -35,6 +35,7 @@ import {
   replayBody,
   sequence,
 } from "./admin_requests.ts";
+import { adminSagaRoutes } from "./admin_sagas.ts";
 
 /**
  * The most one page of GET /admin/events or /admin/deadletters holds, in JSON characters,
@@ -279,5 +280,6 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
     });
     return c.json({ discarded: letter.seq, reason: c.req.valid("json").reason });
   });
+  routes.route("/sagas", adminSagaRoutes(nc, natsReachable, audit));
   return routes;
 }
