@@ -10,7 +10,7 @@ export { budgetHeader, correlationHeader } from "./headers.ts";
 export { type RpcContext, type RpcHandlers, type ServeOptions, serveRpc } from "./rpc_server.ts";
 export { type RpcClient, rpcClient } from "./rpc_client.ts";
 export type { CallOptions } from "./rpc_call.ts";
-export { duplicateWindowMs, ensureStream } from "./streams.ts";
+export { duplicateWindowMs, ensureStream, eventStreamMaxAgeMs, streamMaxAgeMs } from "./streams.ts";
 export {
   isConsumerInUse,
   isConsumerOrStreamNotFound,

@@ -6,6 +6,18 @@ import { isStreamNameInUse, isStreamNotFound } from "./jetstream_errors.ts";
 /** How long the stream remembers a `Nats-Msg-Id` to drop a re-publish. */
 export const duplicateWindowMs = 2 * 60 * 1000;
 
+/**
+ * How long an event stream keeps a message (30 days), unless its definition says otherwise: the
+ * reach of a replay, a rebuild and a redelivery, and so what every inbox must outlive
+ * (docs/retention.md).
+ */
+export const eventStreamMaxAgeMs = 30 * 24 * 60 * 60 * 1000;
+
+/** The max age `stream` is configured with, in ms (0: for ever). */
+export function streamMaxAgeMs(stream: StreamDefinition): number {
+  return stream.maxAgeMs ?? eventStreamMaxAgeMs;
+}
+
 const nanos = (ms: number) => ms * 1_000_000;
 
 /**
@@ -25,6 +37,8 @@ export async function ensureStream(
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     duplicate_window: nanos(duplicateWindowMs),
+    // An existing stream gets it at its owner's next start: older messages then go.
+    max_age: nanos(streamMaxAgeMs(stream)),
   };
   try {
     await jsm.streams.info(stream.name);

@@ -3,6 +3,7 @@
  * line that names it, instead of a stack trace or a late failure deep in a handler.
  */
 import { z } from "zod";
+import { retentionVariables } from "./retention.ts";
 
 /**
  * A configuration that cannot work: a variable missing or malformed. Its message names the
@@ -80,6 +81,8 @@ export const baseConfig = z.object({
    */
   EVENT_LANES: z.coerce.number().int("must be a whole number").min(1, "must be at least 1")
     .max(64, "must be at most 64").default(1),
+  /** The outbox's and inbox's retention, and their purge (shared/config/retention.ts). */
+  ...retentionVariables,
 });
 
 /** Variables a `<SERVICE>_` prefixed one overrides, for that service only. */
@@ -121,3 +124,5 @@ export function loadConfig<T extends z.ZodType>(service: string, schema: T): z.i
     Deno.exit(1);
   }
 }
+
+export { retentionConfig, type RetentionSettings, retentionVariables } from "./retention.ts";

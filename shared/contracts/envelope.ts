@@ -91,4 +91,9 @@ export type EventData<E extends EventDefinition> = EventOf<E>["data"];
 export interface StreamDefinition {
   name: string;
   subjects: string[];
+  /**
+   * How long the stream keeps a message, in ms; 0 keeps it for ever. Unset: the kit's
+   * `eventStreamMaxAgeMs` (docs/retention.md says why, and what an inbox must then outlive).
+   */
+  maxAgeMs?: number;
 }

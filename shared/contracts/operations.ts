@@ -288,4 +288,9 @@ export const operatorActed = defineEvent(
 );
 
 /** The stream of operator actions, `AUDIT`, on `audit.>`. */
-export const auditStream: StreamDefinition = { name: "AUDIT", subjects: ["audit.>"] };
+export const auditStream: StreamDefinition = {
+  name: "AUDIT",
+  subjects: ["audit.>"],
+  // The operators' trail is kept for ever, as before the event streams had a max age.
+  maxAgeMs: 0,
+};

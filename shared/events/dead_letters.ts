@@ -13,10 +13,14 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import { ensureStream, isStreamNotFound } from "../bus/mod.ts";
 
-/** The stream of every service's dead letters, `deadletter.<service>.<stream>.<seq>`. */
+/**
+ * The stream of every service's dead letters, `deadletter.<service>.<stream>.<seq>`, each kept 30
+ * days (as long as the events they copy): an operator re-drives or discards it within that time.
+ */
 export const deadLettersStream: StreamDefinition = {
   name: "DEADLETTERS",
   subjects: ["deadletter.>"],
+  maxAgeMs: 30 * 24 * 60 * 60 * 1000,
 };
 
 /** The headers a dead letter carries: who gave up on which message, where it came from, and why. */

@@ -24,3 +24,13 @@ export {
   type StreamMessage,
 } from "./dispatch.ts";
 export { type ReplayOptions, replayRange } from "./replay.ts";
+export { purgeInbox } from "./inbox_purge.ts";
+export {
+  checkInboxRetention,
+  clockSkewAllowanceMs,
+  configuredHorizon,
+  inboxRetentionFloorMs,
+  type RedeliveryHorizon,
+  republishAllowanceMs,
+  serverHorizon,
+} from "./inbox_retention.ts";

@@ -12,3 +12,4 @@ export { type Publish, publisher, type PublishWith, statementPublisher } from ".
 export { type OutboxRelay, type RelayOptions, startOutboxRelay } from "./relay.ts";
 export { type OutboxTable, outboxTable } from "./table.ts";
 export { discardParked, listParked, type ParkedRow, requeueParked } from "./parked.ts";
+export { purgePublishedOutbox } from "./purge.ts";
