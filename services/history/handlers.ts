@@ -16,5 +16,9 @@ async function fold(event: OrderEvent, { tx }: HandlerContext) {
 }
 
 export const historyHandlers = {
-  orders: [on(orderPlaced, fold), on(orderConfirmed, fold), on(orderCancelled, fold)],
+  orders: [
+    on(orderPlaced, fold, { reads: ["orderId", "userId", "totalCents", "items"] }),
+    on(orderConfirmed, fold, { reads: ["orderId", "userId", "totalCents"] }),
+    on(orderCancelled, fold, { reads: ["orderId", "userId", "reason"] }),
+  ],
 };

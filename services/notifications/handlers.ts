@@ -11,12 +11,12 @@ export const notificationsHandlers = {
       const message = confirmedMessage(orderId, totalCents);
       await recordNotification(tx, { userId, orderId, kind: "order_confirmed", message });
       log.info("notification sent (simulated)", { orderId, kind: "order_confirmed" });
-    }),
+    }, { reads: ["orderId", "userId", "totalCents"] }),
     on(orderCancelled, async (event, { tx, log }) => {
       const { orderId, userId, reason } = event.data;
       const message = cancelledMessage(orderId, reason);
       await recordNotification(tx, { userId, orderId, kind: "order_cancelled", message });
       log.info("notification sent (simulated)", { orderId, kind: "order_cancelled" });
-    }),
+    }, { reads: ["orderId", "userId", "reason"] }),
   ],
 };
