@@ -9,6 +9,7 @@
 import type { BusUse } from "../../shared/runtime/mod.ts";
 import type { StreamDefinition } from "../../shared/contracts/mod.ts";
 import { operatorName } from "../../shared/operator/mod.ts";
+import { faultsBucket } from "../../shared/faults/mod.ts";
 
 /** A service as the generator sees it: its name and its declared bus use. */
 export interface DeclaredService {
@@ -31,6 +32,22 @@ export { operatorName };
 const deadLetters = "DEADLETTERS";
 /** The operator's audit stream (shared/operator/audit.ts). */
 const audit = "AUDIT";
+
+/** The stream behind the faults bucket (shared/faults/): the operator writes, services watch. */
+const faultsStream = `KV_${faultsBucket}`;
+
+/**
+ * What watching its own keys of the faults bucket takes (nats.js's KV watch: an ordered push
+ * consumer filtered on `$KV.FAULTS.<service>.>`, delivered to the service's own inbox, its flow
+ * control answered): no `$KV.FAULTS.>` publish, so it cannot write. Not the consumer's delete,
+ * which nats.js tries after a gap: the server drops an idle watch's consumer after 5 minutes.
+ */
+function faultsWatch(service: string): string[] {
+  return [
+    `$JS.API.CONSUMER.CREATE.${faultsStream}.*.$KV.${faultsBucket}.${service}.>`,
+    `$JS.FC.${faultsStream}.>`,
+  ];
+}
 
 /** Where a service publishes a replay's progress for the operator: `progress.<service>.*`. */
 export function progressSubjects(service: string): string {
@@ -99,6 +116,8 @@ export function servicePermissions(
       subscribe.add(`$SRV.${verb}`).add(`$SRV.${verb}.${name}`).add(`$SRV.${verb}.${name}.*`);
     }
     publish.add(progressSubjects(name));
+    // Every service that serves runs through the kit, which watches its faults.
+    for (const subject of faultsWatch(name)) publish.add(subject);
   }
 
   if (bus.publishes) {
@@ -162,7 +181,7 @@ export function servicePermissions(
 /**
  * The operator's permissions: ask any service (`ops.>`, `$SRV.>`), read every stream through
  * consumers of its own (never a service's durable), list streams, record on AUDIT, handle dead
- * letters, and hear the progress services publish. It may not publish events of any service,
+ * letters, set faults (the FAULTS bucket), and hear the progress services publish. It may not publish events of any service,
  * delete streams or consumers of services, nor call their RPC endpoints.
  */
 export function operatorPermissions(services: readonly DeclaredService[]): Permissions {
@@ -189,6 +208,10 @@ export function operatorPermissions(services: readonly DeclaredService[]): Permi
         `$JS.API.STREAM.MSG.DELETE.${deadLetters}`,
         "audit.>",
         ...streamAdmin(audit),
+        // Setting and clearing faults: the bucket's stream, its keys, a watch's flow control.
+        ...streamAdmin(faultsStream),
+        `$KV.${faultsBucket}.>`,
+        `$JS.FC.${faultsStream}.>`,
       ],
       deny: [...deny],
     },

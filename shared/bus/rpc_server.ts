@@ -16,6 +16,7 @@ import type {
 import { isCorrelationId } from "../contracts/mod.ts";
 import { refusedInput } from "../db/errors.ts";
 import { invalidFields, ServiceError, statusOf } from "../errors/mod.ts";
+import { faultsArmed, injectFault, rpcFaultPoint } from "../faults/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type RpcServerMetrics, rpcServerMetrics } from "../telemetry/metrics.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind, tracing } from "../telemetry/tracing.ts";
@@ -93,6 +94,7 @@ export async function serveRpc<E extends RpcEndpoints>(
       endpoint,
       handler,
       metrics: rpcServerMetrics(contract.name, endpoint.subject),
+      faultPoint: rpcFaultPoint(contract.name, method),
       maxPayload: () => maxPayloadOf(nc),
     };
     service.addEndpoint(method, {
@@ -141,12 +143,14 @@ interface Route {
   metrics: RpcServerMetrics;
   /** The connected server's max_payload, read per reply: a reconnect may reach another server. */
   maxPayload: () => number;
+  /** `<service>.rpc.<method>`: its fault point (shared/faults/), passed before the handler. */
+  faultPoint: string;
 }
 
 /** Answers one request, whatever happens; `settled` is called once it is answered or dropped. */
 async function answer(
   msg: ServiceMsg,
-  { service, endpoint, handler, metrics, maxPayload }: Route,
+  { service, endpoint, handler, metrics, maxPayload, faultPoint }: Route,
   options: ServeOptions,
   settled: () => void,
 ): Promise<void> {
@@ -169,6 +173,7 @@ async function answer(
     }
     const request = endpoint.request.safeParse(parseJson(msg));
     if (!request.success) throw invalidFields(request.error);
+    if (faultsArmed()) await injectFault(faultPoint);
     const reply = await handler(request.data, { correlationId, deadline, log });
     if (Date.now() > deadline) {
       // The caller has given up and answered its own client; a reply now only adds load.

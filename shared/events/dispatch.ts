@@ -13,6 +13,8 @@ import { type Envelope, envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind } from "../telemetry/mod.ts";
 import type { OutboxTable } from "../outbox/mod.ts";
+import { faultsArmed } from "../faults/mod.ts";
+import { afterCommit, beforeCommit } from "./fault_points.ts";
 import { type EventHandler, handlerContext } from "./handler.ts";
 import { handleEachOnce, type InboxEntry, type InboxTable } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
@@ -107,6 +109,8 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
       within === db ? options.afterCommit : undefined,
       options.independentKeys ? (item) => orderingKey(item.envelope) : undefined,
     );
+    // Committed, not yet acked: only a transaction of our own commits.
+    if (faultsArmed() && within === db) await afterCommit(options.service, handled, outcomes);
     handled.forEach((item, n) => {
       if (outcomes[n] === "duplicate") {
         log.debug("duplicate event skipped", { eventId: item.id, eventType: item.type });
@@ -212,7 +216,7 @@ function apply(
     eventType: envelope.type,
     orderingKey: orderingKey(envelope),
   });
-  return inMessagingSpan(
+  const handled = inMessagingSpan(
     {
       operation: "process",
       destination: message.subject,
@@ -227,6 +231,7 @@ function apply(
         handlerContext(tx, envelope, { service, outbox, log: eventLog }),
       ),
   );
+  return faultsArmed() ? beforeCommit(service, envelope.type, handled) : handled;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });

@@ -16,6 +16,7 @@ import {
 } from "../bus/mod.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import { errorText } from "../errors/mod.ts";
+import { faultsArmed, injectFault, relayFaultPoint } from "../faults/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { outboxPublishFailures } from "../telemetry/mod.ts";
 import type { OutboxRow } from "./enqueue.ts";
@@ -41,16 +42,20 @@ export interface PublisherOptions {
 /**
  * Publishes rows back to back on one connection, so the stream stores them in this order, and
  * skips those sent or being sent. Answers whether every row went out; what failed is recorded
- * against its row (see `failureKind`). Rejects only when a failure could not be recorded.
+ * against its row (see `failureKind`). Rejects only when a failure could not be recorded, or
+ * at an injected fault (`<service>.relay.before_publish`), before any row is sent.
  */
 export function rowPublisher(options: PublisherOptions): (rows: OutboxRow[]) => Promise<boolean> {
   const js = jetstream(options.nc);
   const { sending, unmarked } = options.inFlight;
   const recordFailures = failureRecorder(options);
+  const faultPoint = relayFaultPoint(options.service);
 
   return async function publish(rows: OutboxRow[]): Promise<boolean> {
     // A query may have read a row the moment it committed: what is sent or sending is not resent.
     const fresh = rows.filter((row) => !sending.has(row.id) && !unmarked.has(row.id));
+    // An injected failure here is an outage: it rejects, counted against no row.
+    if (faultsArmed() && fresh.length > 0) await injectFault(faultPoint);
     for (const row of fresh) sending.add(row.id);
     try {
       const outcomes = await Promise.allSettled(

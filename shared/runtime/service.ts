@@ -21,6 +21,7 @@ import {
   type RunningConsumer,
   startEventConsumer,
 } from "../events/mod.ts";
+import { watchFaults } from "../faults/mod.ts";
 import { checkReadiness, probeRoutes, type ReadinessCheck } from "../health/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
@@ -116,6 +117,8 @@ export async function runService<E extends RpcEndpoints>(
 ): Promise<RunningService> {
   const { db } = database;
   const service = definition.api.name;
+  // First: a fault set before it started applies from its first event and request.
+  const faults = await watchFaults(nc, { service, log });
   await definition.prepare?.(database);
 
   let relay: OutboxRelay | null = null;
@@ -215,6 +218,7 @@ export async function runService<E extends RpcEndpoints>(
       await rpc.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await relay?.stop();
+      await faults.stop();
     },
   };
 }
