@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { nextStatus, orderStatuses, requestFingerprint, statusesAllowing } from "./domain.ts";
+import {
+  cancellationMessage,
+  expiry,
+  isOverdue,
+  nextStatus,
+  orderStatuses,
+  requestFingerprint,
+  sagaDeadline,
+  statusesAllowing,
+} from "./domain.ts";
 
 Deno.test("order status: only a pending order is confirmed or cancelled", () => {
   assert.equal(nextStatus("pending", { to: "confirmed" }), "confirmed");
@@ -28,4 +37,25 @@ Deno.test("fingerprint: same items the same, any other difference not", () => {
   assert.equal(requestFingerprint(a), requestFingerprint(structuredClone(a)));
   assert.notEqual(requestFingerprint(a), requestFingerprint([a[0], { ...a[1], quantity: 3 }]));
   assert.notEqual(requestFingerprint(a), requestFingerprint([a[1], a[0]]));
+});
+
+Deno.test("saga deadline: placed plus the configured time; overdue only while pending", () => {
+  const placedAt = new Date("2026-01-01T00:00:00Z");
+  const deadlineAt = sagaDeadline(placedAt, 300_000);
+  assert.equal(deadlineAt.toISOString(), "2026-01-01T00:05:00.000Z");
+  const before = new Date(deadlineAt.getTime() - 1);
+  assert.equal(isOverdue({ status: "pending", deadlineAt }, before), false);
+  assert.equal(isOverdue({ status: "pending", deadlineAt }, deadlineAt), true);
+  for (const status of ["confirmed", "cancelled"] as const) {
+    assert.equal(isOverdue({ status, deadlineAt }, new Date(deadlineAt.getTime() + 1)), false);
+  }
+  assert.deepEqual(expiry, { to: "cancelled", reason: "timed_out" });
+  assert.deepEqual(statusesAllowing(expiry), ["pending"]);
+});
+
+Deno.test("cancellation messages: one per reason", () => {
+  const reasons = ["payment_declined", "out_of_stock", "timed_out"] as const;
+  const texts = reasons.map(cancellationMessage);
+  assert.equal(new Set(texts).size, reasons.length);
+  assert.match(cancellationMessage("timed_out"), /in time/);
 });

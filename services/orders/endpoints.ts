@@ -4,16 +4,18 @@ import type { RpcClient } from "../../shared/bus/mod.ts";
 import { type catalogApi, type ordersApi, pageAsked } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 import type { EndpointHandlers } from "../../shared/runtime/mod.ts";
-import { requestFingerprint } from "./domain.ts";
+import { requestFingerprint, sagaDeadline } from "./domain.ts";
 import { findByKey, findOrder, listOrders, placeOrder, timelineOf } from "./store.ts";
 
 export interface OrdersEndpointDeps {
   db: Database;
   catalog: RpcClient<typeof catalogApi.endpoints>;
+  /** How long an order's saga may take, in ms, from its placement (`SAGA_DEADLINE_MS`). */
+  sagaDeadlineMs: number;
 }
 
 export function ordersEndpoints(
-  { db, catalog }: OrdersEndpointDeps,
+  { db, catalog, sagaDeadlineMs }: OrdersEndpointDeps,
 ): EndpointHandlers<typeof ordersApi.endpoints> {
   async function earlierOrder(userId: string, orderId: string, fingerprint: string, sent: string) {
     if (fingerprint !== sent) {
@@ -38,6 +40,7 @@ export function ordersEndpoints(
         userId,
         items: quote.items,
         totalCents: quote.totalCents,
+        deadlineAt: sagaDeadline(new Date(), sagaDeadlineMs),
         idempotency: idempotencyKey ? { key: idempotencyKey, fingerprint } : undefined,
       };
       // One statement writes the order and its event: one round trip, no BEGIN and COMMIT.

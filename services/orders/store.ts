@@ -1,5 +1,5 @@
 /** The orders tables: placing an order with its event, reading orders, changing status. */
-import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, lte, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../shared/db/client.ts";
 import { sqlState } from "../../shared/db/errors.ts";
@@ -17,7 +17,7 @@ import {
   pageOf,
 } from "../../shared/contracts/mod.ts";
 import { insertOutboxRow, type Publish, type PublishWith } from "../../shared/outbox/mod.ts";
-import { type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
+import { expiry, type OrderChange, type OrderStatus, statusesAllowing } from "./domain.ts";
 import { awaitAtCommit } from "../../shared/db/transaction.ts";
 
 // The statements of the saga's hot path, built once (see shared/db/statement.ts).
@@ -37,7 +37,13 @@ function placing(withKey: boolean) {
   return statement(withKey ? "orders_place_with_key" : "orders_place", (db, p) => {
     const order = db.$with("new_order").as(
       db.insert(orders)
-        .values({ id: p.id, userId: p.userId, status: "pending", totalCents: p.totalCents })
+        .values({
+          id: p.id,
+          userId: p.userId,
+          status: "pending",
+          totalCents: p.totalCents,
+          deadlineAt: p.deadlineAt,
+        })
         .returning({ id: orders.id }),
     );
     const lines = db.$with("new_lines").as(
@@ -84,6 +90,8 @@ export interface NewOrder {
   userId: string;
   items: { productId: string; quantity: number; unitPriceCents: number }[];
   totalCents: number;
+  /** When its saga must have ended (`sagaDeadline`). */
+  deadlineAt: Date;
   idempotency?: { key: string; fingerprint: string };
 }
 
@@ -117,6 +125,7 @@ export async function placeOrder(
         id: orderId,
         userId: order.userId,
         totalCents: order.totalCents,
+        deadlineAt: order.deadlineAt,
         productIds: order.items.map((item) => item.productId),
         quantities: order.items.map((item) => item.quantity),
         unitPrices: order.items.map((item) => item.unitPriceCents),
@@ -192,6 +201,34 @@ export async function stepThenChange(
     : await publish(orderCancelled, { orderId, userId: changed.userId, reason: reason! });
   await recordStep(tx, { orderId, type: event.type, source: event.source, at: event.occurredAt });
   return true;
+}
+
+/**
+ * Cancels (`expiry`: timed_out) up to `limit` pending orders whose deadline is at or before
+ * `now`, oldest deadline first, each stating orders.order.cancelled through `publish` (bound to
+ * `tx`, a transaction) and recording it on its timeline. Rows another instance's sweep holds are
+ * skipped (FOR UPDATE SKIP LOCKED); the update checks the status again, so an order that ended
+ * meanwhile is left as it ended. Resolves to the orders cancelled.
+ */
+export async function expireOverdue(
+  tx: Database,
+  { now, limit }: { now: Date; limit: number },
+  publish: Publish,
+): Promise<{ orderId: string; userId: string }[]> {
+  const from = statusesAllowing(expiry);
+  const due = tx.select({ id: orders.id }).from(orders)
+    .where(and(inArray(orders.status, from), lte(orders.deadlineAt, now)))
+    .orderBy(asc(orders.deadlineAt)).limit(limit).for("update", { skipLocked: true });
+  const reason = expiry.to === "cancelled" ? expiry.reason : null;
+  const expired = await tx.update(orders)
+    .set({ status: expiry.to, reason, updatedAt: now })
+    .where(and(inArray(orders.id, due), inArray(orders.status, from)))
+    .returning({ orderId: orders.id, userId: orders.userId });
+  for (const { orderId, userId } of expired) {
+    const event = await publish(orderCancelled, { orderId, userId, reason: reason! });
+    await recordStep(tx, { orderId, type: event.type, source: event.source, at: event.occurredAt });
+  }
+  return expired;
 }
 
 /** The user's order, or null: another user's order is not found, not forbidden. */

@@ -32,6 +32,7 @@ Deno.test("orders: placing an order in one statement, then changing it", async (
       { productId: crypto.randomUUID(), quantity: 1, unitPriceCents: 100 },
     ],
     totalCents,
+    deadlineAt: new Date(Date.now() + 60_000),
   });
   const rowsOf = async (orderId: string) => ({
     orders: (await db.select({ n: count() }).from(orders).where(eq(orders.id, orderId)))[0].n,
@@ -127,6 +128,7 @@ Deno.test("orders: a user's orders a page at a time, newest first, ties by id", 
         userId,
         items: [item],
         totalCents: item.unitPriceCents,
+        deadlineAt: new Date(Date.now() + 60_000),
       });
       placed.push(result.orderId);
     }

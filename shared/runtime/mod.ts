@@ -142,6 +142,8 @@ function stopOnSignal(log: Logger, timeoutMs: number, stop: () => Promise<void>)
 }
 
 export { type BusUse, type BusUseRun, checkBusUse } from "./bus_use.ts";
+export { type PeriodicScope, type PeriodicWork } from "./periodic.ts";
+export { kitPurges, type KitRetention, purgeWork } from "./retention.ts";
 export {
   type RunningService,
   runService,

@@ -7,6 +7,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { ServiceDatabase } from "../db/client.ts";
+import { parseConfig, retentionConfig, type RetentionSettings } from "../config/mod.ts";
 import { ensureStream, natsAnswers, serveRpc } from "../bus/mod.ts";
 import {
   operationsApi,
@@ -27,6 +28,8 @@ import type { Logger } from "../log/mod.ts";
 import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/mod.ts";
 import type { BusUseRun } from "./bus_use.ts";
 import { operations } from "./operations.ts";
+import { kitPurges } from "./retention.ts";
+import { type PeriodicWork, startPeriodic } from "./periodic.ts";
 import { type EndpointHandlers, withTransactions } from "./transaction.ts";
 
 /**
@@ -72,6 +75,8 @@ export interface ServiceDefinition<E extends RpcEndpoints> {
   endpoints(): EndpointHandlers<E>;
   /** Work before serving, e.g. seeding data. */
   prepare?(database: ServiceDatabase): Promise<void>;
+  /** Work on a timer while it runs (a deadline sweep, a purge); stopped first on `stop()`. */
+  periodic?: PeriodicWork[];
 }
 
 /** A started service: its HTTP face and how to stop it. */
@@ -101,22 +106,38 @@ export interface ServiceResources {
    * many transactions each consumer runs at once.
    */
   delivery?: { maxDeliver?: number; backoffMs?: number[]; concurrency?: number };
+  /** How long its outbox and inbox rows are kept; unset, from the environment (or defaults). */
+  retention?: RetentionSettings;
 }
 
 /**
  * Starts a declared service, in order: `prepare`; its stream and outbox relay (when it publishes);
  * one durable event consumer per stream it reacts to; its RPC endpoints together with the
- * operator's endpoints (`operationsApi`) on the services framework. Resolves to its HTTP face (`/health`,
- * `/ready` while NATS, the database and every consumer answer, `/metrics`) and a `stop()` that
- * stops the endpoints, then the consumers, then the relay. Throws what a start step throws (NATS or
- * the database unreachable).
+ * operator's endpoints (`operationsApi`) on the services framework; its periodic work. Resolves to
+ * its HTTP face (`/health`, `/ready` while NATS, the database and every consumer answer,
+ * `/metrics`) and a `stop()` that stops the periodic work, then the endpoints, then the
+ * consumers, then the relay. Throws what a start step throws (NATS or the database unreachable),
+ * and ConfigError, before anything starts, for an inbox retention shorter than the streams allow.
+ * The periodic work includes the retention purges of its outbox and inbox (./retention.ts).
  */
 export async function runService<E extends RpcEndpoints>(
   definition: ServiceDefinition<E>,
-  { nc, database, log, delivery }: ServiceResources,
+  { nc, database, log, delivery, retention }: ServiceResources,
 ): Promise<RunningService> {
   const { db } = database;
   const service = definition.api.name;
+  // First: an inbox retention that breaks the rule refuses to start (ConfigError).
+  const purges = kitPurges({
+    service,
+    db,
+    nc,
+    settings: retention ?? parseConfig(service, retentionConfig, Deno.env.toObject()),
+    outbox: definition.publishes?.outbox,
+    inbox: definition.reactsTo && {
+      table: definition.reactsTo.inbox,
+      streams: definition.reactsTo.streams.map(({ stream }) => stream),
+    },
+  });
   // First: a fault set before it started applies from its first event and request.
   const faults = await watchFaults(nc, { service, log });
   await definition.prepare?.(database);
@@ -206,6 +227,10 @@ export async function runService<E extends RpcEndpoints>(
     log,
     description: definition.description,
   });
+  const periodic = startPeriodic([...purges, ...(definition.periodic ?? [])], {
+    publishing: { service, db, outbox: definition.publishes?.outbox, relay: relay ?? undefined },
+    log,
+  });
   const probes = probeRoutes(checks);
   return {
     fetch: probes.fetch,
@@ -215,6 +240,7 @@ export async function runService<E extends RpcEndpoints>(
       reactsTo: (definition.reactsTo?.streams ?? []).map(({ stream }) => stream.name),
     },
     stop: async () => {
+      await periodic.stop();
       await rpc.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await relay?.stop();

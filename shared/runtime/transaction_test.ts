@@ -56,6 +56,7 @@ Deno.test("ctx.transaction: an endpoint's one way to change state and publish", 
             userId: orderId,
             status: "pending",
             totalCents: 1,
+            deadlineAt: new Date(),
           });
           await publish(orderConfirmed, confirmed());
           throw failure;

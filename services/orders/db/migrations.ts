@@ -64,5 +64,17 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796032626846,
     "hash": "9ad12a89e59a64aa08bf303fccf4aba26ab6bd67c82a8dd44ca765a9128d334d"
+  },
+  {
+    "sql": [
+      "CREATE TABLE \"orders\".\"failed_compensations\" (\n\t\"order_id\" uuid NOT NULL,\n\t\"compensation\" text NOT NULL,\n\t\"service\" text NOT NULL,\n\t\"error\" text NOT NULL,\n\t\"failed_at\" timestamp with time zone NOT NULL,\n\tCONSTRAINT \"failed_compensations_order_id_compensation_pk\" PRIMARY KEY(\"order_id\",\"compensation\")\n);\n",
+      "\nALTER TABLE \"orders\".\"orders\" ADD COLUMN \"deadline_at\" timestamp with time zone;",
+      "\n-- Orders placed before deadlines existed get the default one (SAGA_DEADLINE_MS, 5 minutes).\nUPDATE \"orders\".\"orders\" SET \"deadline_at\" = \"created_at\" + interval '5 minutes';",
+      "\nALTER TABLE \"orders\".\"orders\" ALTER COLUMN \"deadline_at\" SET NOT NULL;",
+      "\nCREATE INDEX \"orders_pending_by_deadline\" ON \"orders\".\"orders\" USING btree (\"deadline_at\") WHERE \"orders\".\"orders\".\"status\" = 'pending';"
+    ],
+    "bps": true,
+    "folderMillis": 1796032637019,
+    "hash": "70f9fd2bd86c3044cda76097bc500d8665475fba1aad023909cbd4816d7ad88c"
   }
 ];

@@ -27,7 +27,11 @@ export const orders = ordersSchema.table("orders", {
   totalCents: bigint("total_cents", { mode: "number" }).notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  /** When the saga must have ended: a pending order past it is cancelled (`timed_out`). */
+  deadlineAt: timestamp("deadline_at", { withTimezone: true }).notNull(),
 }, (t) => [
+  // The deadline sweep's look: pending orders by deadline, a small index (ended orders leave it).
+  index("orders_pending_by_deadline").on(t.deadlineAt).where(sql`${t.status} = 'pending'`),
   // A user's orders, newest first, a page at a time: the whole keyset, NULLS FIRST as ORDER BY
   // ... DESC means (drizzle's default, NULLS LAST, has Postgres sort the rows instead).
   index("orders_by_user").on(t.userId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
@@ -67,6 +71,23 @@ export const timeline = ordersSchema.table("timeline", {
   // The retention purge's query: steps by age (services/orders/retention.ts).
   index("timeline_at").on(t.at),
 ]);
+
+/**
+ * The saga's failure state, for operators: a compensation (`refund`, `release`) that failed on
+ * every delivery, as its service said (payments.refund.failed, catalog.release.failed). The row
+ * goes when the compensation is done after all (payments.payment.refunded,
+ * catalog.stock.released). A saga is `compensation_failed` while it has a row here.
+ */
+export const failedCompensations = ordersSchema.table("failed_compensations", {
+  orderId: uuid("order_id").notNull(),
+  /** refund or release */
+  compensation: text("compensation").notNull(),
+  /** The service that failed to compensate. */
+  service: text("service").notNull(),
+  /** Its last failure. */
+  error: text("error").notNull(),
+  failedAt: timestamp("failed_at", { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.orderId, t.compensation] })]);
 
 export const outbox = outboxTable(ordersSchema);
 export const inbox = inboxTable(ordersSchema);
