@@ -18,12 +18,18 @@ import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import { type OrdersConfig, ordersConfig } from "./config.ts";
 import { ordersEndpoints } from "./endpoints.ts";
 import { ordersHandlers } from "./handlers.ts";
+import { deadlineSweep } from "./deadline_sweep.ts";
+import { ordersPurges, type OrdersRetention } from "./retention.ts";
 import { migrations } from "./db/migrations.ts";
 
 export const version = "0.1.0";
 
 export function startOrders(
-  { config, ...resources }: ServiceResources & { config: Pick<OrdersConfig, "RPC_TIMEOUT_MS"> },
+  { config, ...resources }: ServiceResources & {
+    config:
+      & Pick<OrdersConfig, "RPC_TIMEOUT_MS" | "SAGA_DEADLINE_MS" | "SAGA_DEADLINE_SWEEP_MS">
+      & OrdersRetention;
+  },
 ) {
   const breakers = new BreakerRegistry(defaultBreakerOptions);
   reportBreakers("orders", breakers);
@@ -42,13 +48,24 @@ export function startOrders(
       inbox,
       // Each event touches its own order's rows: different orders go side by side in a batch.
       streams: [
-        // charged, declined, refunded
+        // charged, declined, refunded, refund failed
         { stream: paymentsStream, handlers: ordersHandlers.payments, independentKeys: true },
-        // reserved, rejected
+        // reserved, rejected, released, release failed
         { stream: catalogStream, handlers: ordersHandlers.catalog, independentKeys: true },
       ],
     },
-    endpoints: () => ordersEndpoints({ db: resources.database.db, catalog }),
+    endpoints: () =>
+      ordersEndpoints({
+        db: resources.database.db,
+        catalog,
+        sagaDeadlineMs: config.SAGA_DEADLINE_MS,
+      }),
+    // Pending orders past their deadline: cancelled (timed_out), in every instance.
+    periodic: [
+      deadlineSweep(config.SAGA_DEADLINE_SWEEP_MS),
+      // Keys and ended orders' timelines past their retention.
+      ...ordersPurges(resources.database.db, config),
+    ],
   }, resources);
 }
 
