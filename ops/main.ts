@@ -15,6 +15,7 @@ import { ServiceError } from "../shared/errors/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { type Cli, UsageError } from "./cli.ts";
 import { deadLetters } from "./commands/dead_letters.ts";
+import { faults } from "./commands/faults.ts";
 import { outbox } from "./commands/outbox.ts";
 import { showEvents, tailEvents } from "./commands/events.ts";
 import { replay } from "./commands/replay.ts";
@@ -35,6 +36,8 @@ const usage = `usage: deno task ops <command>
   deadletters discard <seq...> --reason "why"
   outbox <service> [--requeue ID | --discard ID --reason "why"]
   services [name]
+  faults list | faults clear [point]
+  faults set <point> fail|delay|exit [--probability 1] [--delay-ms N]
   sagas [--stuck-after <seconds>] [--stuck] [--failed] [--limit N] [--cursor C]
   sagas retry <orderId> --reason "why"
 
@@ -65,6 +68,8 @@ const { values: options, positionals } = (() => {
         requeue: { type: "string" },
         discard: { type: "string" },
         wait: { type: "string" },
+        probability: { type: "string" },
+        "delay-ms": { type: "string" },
         "stuck-after": { type: "string" },
         stuck: { type: "boolean" },
         failed: { type: "boolean" },
@@ -130,6 +135,9 @@ try {
       break;
     case "services":
       await services(cli, args[0], options);
+      break;
+    case "faults":
+      await faults(cli, args, options);
       break;
     case "sagas":
       await sagas(cli, args, options);

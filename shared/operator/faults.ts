@@ -69,7 +69,7 @@ export async function setFault(
   }
   const kv = await bucket(nc, { create: true });
   await kv!.put(point, JSON.stringify(checked.data));
-  await audit(nc, by, "fault.set", point, describe(checked.data));
+  await audit(nc, by, "fault.set", point, describeFault(checked.data));
   return checked.data;
 }
 
@@ -103,7 +103,7 @@ export async function listFaults(nc: NatsConnection): Promise<FaultEntry[]> {
 }
 
 /** `fail p=0.5`, `delay 200 ms p=1`: a rule in a few words. */
-export function describe(rule: FaultRule): string {
+export function describeFault(rule: FaultRule): string {
   const delay = rule.action === "delay" ? ` ${rule.delayMs} ms` : "";
   return `${rule.action}${delay} p=${rule.probability}`;
 }

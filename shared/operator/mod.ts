@@ -16,6 +16,7 @@ export { discoverServices, type ServiceInstance } from "./discovery.ts";
 export {
   clearFault,
   clearFaults,
+  describeFault,
   type FaultActor,
   type FaultEntry,
   listFaults,
