@@ -1,0 +1,102 @@
+/**
+ * What orders keeps for a while only: `Idempotency-Key`s (a key older than its retention is
+ * forgotten: a repeat of it places a new order) and the timelines of orders ended longer ago than
+ * theirs (the order stays; its timeline reads empty). docs/retention.md gives the figures.
+ */
+import { and, eq, exists, inArray, lt, notExists, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../shared/db/client.ts";
+import { deleteInBatches } from "../../shared/db/batches.ts";
+import { type PeriodicWork, purgeWork } from "../../shared/runtime/mod.ts";
+import { failedCompensations, idempotencyKeys, orders, timeline } from "./db/schema.ts";
+import { nextStatus, orderStatuses } from "./domain.ts";
+
+const day = 24 * 60 * 60 * 1000;
+const ms = (fallback: number) =>
+  z.coerce.number().int("must be a whole number of ms").positive("must be positive")
+    .default(fallback);
+
+/** The orders service's retention variables, with their defaults. */
+export const ordersRetentionVariables = {
+  /** How long an `Idempotency-Key` is honoured, in ms (7 days). */
+  IDEMPOTENCY_KEY_RETENTION_MS: ms(7 * day),
+  /** How long the timeline of an ended order is kept after it ended, in ms (90 days). */
+  TIMELINE_RETENTION_MS: ms(90 * day),
+};
+
+/** The settings `ordersPurges` reads: the variables above and the kit's purge cadence. */
+export interface OrdersRetention {
+  IDEMPOTENCY_KEY_RETENTION_MS: number;
+  TIMELINE_RETENTION_MS: number;
+  RETENTION_PURGE_EVERY_MS: number;
+  RETENTION_PURGE_BATCH: number;
+}
+
+/** Statuses no event changes any more: an order in one has ended. */
+const ended = orderStatuses.filter((status) => nextStatus(status, { to: "confirmed" }) === null);
+
+/** Deletes keys created before `before`, `batchSize` a statement; answers how many. */
+export function purgeIdempotencyKeys(
+  db: Database,
+  { before, batchSize }: { before: Date; batchSize: number },
+): Promise<number> {
+  return deleteInBatches(async (limit) => {
+    const expired = db.select({ userId: idempotencyKeys.userId, key: idempotencyKeys.key })
+      .from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).limit(limit);
+    const deleted = await db.delete(idempotencyKeys)
+      .where(sql`(${idempotencyKeys.userId}, ${idempotencyKeys.key}) in ${expired}`)
+      .returning({ key: idempotencyKeys.key });
+    return deleted.length;
+  }, batchSize);
+}
+
+/**
+ * Deletes the timeline steps of orders that ended (confirmed, cancelled) before `before` and have
+ * no failed compensation waiting (an operator still needs their story), `batchSize` a statement;
+ * answers how many steps.
+ */
+export function purgeTimelines(
+  db: Database,
+  { before, batchSize }: { before: Date; batchSize: number },
+): Promise<number> {
+  const endedLongAgo = and(
+    eq(orders.id, timeline.orderId),
+    inArray(orders.status, ended),
+    lt(orders.updatedAt, before),
+  );
+  const waiting = db.select({ one: sql`1` }).from(failedCompensations)
+    .where(eq(failedCompensations.orderId, timeline.orderId));
+  return deleteInBatches(async (limit) => {
+    // A step is never later than its order's end, so only steps older than `before` qualify.
+    const expired = db.select({ seq: timeline.seq }).from(timeline)
+      .where(and(
+        lt(timeline.at, before),
+        exists(db.select({ one: sql`1` }).from(orders).where(endedLongAgo)),
+        notExists(waiting),
+      ))
+      .limit(limit);
+    const deleted = await db.delete(timeline).where(inArray(timeline.seq, expired))
+      .returning({ seq: timeline.seq });
+    return deleted.length;
+  }, batchSize);
+}
+
+/** The orders service's purges, as periodic work of its definition. */
+export function ordersPurges(db: Database, settings: OrdersRetention): PeriodicWork[] {
+  const every = { everyMs: settings.RETENTION_PURGE_EVERY_MS };
+  const batchSize = settings.RETENTION_PURGE_BATCH;
+  return [
+    purgeWork(
+      "orders",
+      "idempotency_keys",
+      { ...every, retentionMs: settings.IDEMPOTENCY_KEY_RETENTION_MS },
+      (before) => purgeIdempotencyKeys(db, { before, batchSize }),
+    ),
+    purgeWork(
+      "orders",
+      "timeline",
+      { ...every, retentionMs: settings.TIMELINE_RETENTION_MS },
+      (before) => purgeTimelines(db, { before, batchSize }),
+    ),
+  ];
+}
