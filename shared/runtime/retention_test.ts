@@ -8,12 +8,15 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { asc } from "drizzle-orm";
 import { inbox, outbox } from "../../services/orders/db/schema.ts";
+import { inbox as historyInbox } from "../../services/history/db/schema.ts";
+import { startHistory } from "../../services/history/service.ts";
 import { ensureStream } from "../bus/mod.ts";
 import { ConfigError, retentionConfig } from "../config/mod.ts";
 import { catalogStream, paymentsStream } from "../contracts/mod.ts";
 import { deadLettersStream, resumePosition } from "../events/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { registry } from "../telemetry/mod.ts";
+import { eventually } from "../../tests/harness/eventually.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { kitPurges } from "./retention.ts";
@@ -145,6 +148,27 @@ Deno.test("retention: purges keep what a replay needs and drop the rest", async 
       // Without an inbox there is nothing to refuse.
       const short = retentionConfig.parse({ INBOX_RETENTION_MS: "1000" });
       assert.equal(kitPurges({ service: "orders", db, nc, settings: short, outbox }).length, 1);
+    });
+
+    await t.step("a service runs its purges while it runs, and refuses a rule broken", async () => {
+      const database = await databases.open("history");
+      const often = retentionConfig.parse({ RETENTION_PURGE_EVERY_MS: "20" });
+      const tooShort = { ...often, INBOX_RETENTION_MS: 30 * day };
+      await assert.rejects(
+        startHistory({ nc, log, database, retention: tooShort }),
+        (error) => error instanceof ConfigError,
+      );
+      await database.db.insert(historyInbox).values(
+        [1, 2].map((seq) => row("ORDERS", seq, ago(40 * day))),
+      );
+      const history = await startHistory({ nc, log, database, retention: often });
+      try {
+        await eventually(async () =>
+          (await database.db.select().from(historyInbox)).length === 1 ? true : undefined
+        );
+      } finally {
+        await history.stop();
+      }
     });
   } finally {
     await nc.close();
