@@ -17,6 +17,8 @@ import { runService, type ServiceModule, type ServiceResources } from "../../sha
 import { reportBreakers } from "../../shared/telemetry/mod.ts";
 import { type OrdersConfig, ordersConfig } from "./config.ts";
 import { ordersEndpoints } from "./endpoints.ts";
+import { sagaOperations } from "./sagas.ts";
+import { sagaOperationsApi } from "../../shared/contracts/saga_operations.ts";
 import { ordersHandlers } from "./handlers.ts";
 import { deadlineSweep } from "./deadline_sweep.ts";
 import { ordersPurges, type OrdersRetention } from "./retention.ts";
@@ -39,7 +41,8 @@ export function startOrders(
     retry: defaultRetryPolicy,
   });
   return runService({
-    api: ordersApi,
+    // Its API, and the operator's view of its sagas (ops.orders.sagas.*).
+    api: { ...ordersApi, endpoints: { ...ordersApi.endpoints, ...sagaOperationsApi.endpoints } },
     version,
     description: "orders, idempotency keys, order timelines",
     // orders.order.placed, orders.order.confirmed, orders.order.cancelled
@@ -54,12 +57,14 @@ export function startOrders(
         { stream: catalogStream, handlers: ordersHandlers.catalog, independentKeys: true },
       ],
     },
-    endpoints: () =>
-      ordersEndpoints({
+    endpoints: () => ({
+      ...ordersEndpoints({
         db: resources.database.db,
         catalog,
         sagaDeadlineMs: config.SAGA_DEADLINE_MS,
       }),
+      ...sagaOperations({ db: resources.database.db }),
+    }),
     // Pending orders past their deadline: cancelled (timed_out), in every instance.
     periodic: [
       deadlineSweep(config.SAGA_DEADLINE_SWEEP_MS),
