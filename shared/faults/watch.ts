@@ -87,9 +87,10 @@ export async function watchFaults(
         for await (const entry of entries) apply(entry);
       } catch (error) {
         const problem = errorText(error);
+        // No bucket is the normal state of a stack nobody injects faults into: none are set.
+        const missing = /stream not found/i.test(problem);
+        if (missing) disarmFaultsUnder(prefix);
         if (problem !== lastProblem) {
-          // No bucket is the normal state of a stack nobody injects faults into.
-          const missing = /stream not found/i.test(problem);
           log[missing ? "info" : "warn"](
             missing ? "no faults bucket yet: faults off" : "faults not watched; will retry",
             { bucket: faultsBucket, error: problem },
