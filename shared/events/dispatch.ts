@@ -16,6 +16,7 @@ import type { OutboxTable } from "../outbox/mod.ts";
 import { faultsArmed } from "../faults/mod.ts";
 import { afterCommit, beforeCommit } from "./fault_points.ts";
 import { type EventHandler, handlerContext } from "./handler.ts";
+import { runOnDeadLetter } from "./given_up.ts";
 import { handleEachOnce, type InboxEntry, type InboxTable } from "./inbox.ts";
 import { orderingKey } from "./ordering.ts";
 
@@ -78,6 +79,11 @@ export interface Dispatcher {
   deliverAll(messages: StreamMessage[], options?: { db?: Database }): Promise<Delivery[]>;
   /** Says what `deliver` would do with `message` now. */
   plan(message: StreamMessage): Promise<{ plan: Plan; event?: Envelope; reason?: string }>;
+  /**
+   * `message` is given up on (a dead letter): runs its handler's `onDeadLetter`, if any, in a
+   * transaction of its own (given_up.ts). Throws what that throws.
+   */
+  givenUp(message: StreamMessage, reason: string): Promise<void>;
 }
 
 /**
@@ -125,6 +131,13 @@ export function eventDispatcher(options: DispatcherOptions): Dispatcher {
     async deliver(message, options) {
       const [delivery] = await deliverAll([message], options);
       return delivery;
+    },
+
+    givenUp(message, reason) {
+      const resolved = resolve(handlers, message);
+      return resolved.kind === "handled"
+        ? runOnDeadLetter(options, resolved, reason)
+        : Promise.resolve();
     },
 
     async plan(message) {

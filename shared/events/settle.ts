@@ -1,6 +1,7 @@
 /**
  * What becomes of the messages a lane hands over: applied in one transaction and acked, retried
- * later with backoff (nak), or sent to the dead letters and terminated.
+ * later with backoff (nak), or sent to the dead letters, stated as given up on (the handler's
+ * `onDeadLetter`) and terminated.
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -106,13 +107,18 @@ async function settle(options: SettleOptions, message: JsMsg, delivery: Delivery
   }
 }
 
-/** Copies the message to the dead letters (once, see dead_letters.ts) and terminates it. */
+/**
+ * Copies the message to the dead letters (once, see dead_letters.ts), has the service state what
+ * giving up on it means (its handler's `onDeadLetter`, see given_up.ts), and terminates it. What
+ * fails on the way is thrown, and the caller naks the message: it comes back, nothing is lost.
+ */
 async function deadLetter(options: SettleOptions, message: JsMsg, reason: string) {
   const { log } = options;
   const recorded = await sendToDeadLetters(options.nc, options.service, message, reason);
   const where = { subject: message.subject, stream: options.stream.name, seq: message.seq };
   if (recorded === "already") log.warn("dead letter recorded before; terminated again", where);
   else log.error("event sent to dead letters", { ...where, reason, recorded });
+  await options.dispatcher.givenUp(message, reason);
   // Without a reason: nats-server 2.9 does not read "+TERM <reason>" and would redeliver the
   // message after the ack wait. The reason travels in the dead letter's headers.
   message.term();

@@ -116,6 +116,17 @@ export const outboxPublishFailures = counter(
   ["service", "outcome"],
 );
 
+/**
+ * `saga_compensations_failed_total{service, compensation}`: compensations (refund, release) given
+ * up on after every delivery failed; each leaves its saga `compensation_failed` until an operator
+ * retries it.
+ */
+export const sagaCompensationsFailed = counter(
+  "saga_compensations_failed_total",
+  "Saga compensations given up on after every delivery failed, by service and compensation.",
+  ["service", "compensation"],
+);
+
 const breakerRegistries = new Set<{ service: string; breakers: BreakerRegistry }>();
 const stateCode: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 

@@ -11,6 +11,7 @@ export {
   type RpcServerMetrics,
   rpcServerMetrics,
   rpcServerRequests,
+  sagaCompensationsFailed,
 } from "./metrics.ts";
 export {
   activeTraceIds,
