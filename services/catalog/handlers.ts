@@ -1,22 +1,33 @@
 /**
  * What catalog does as the saga moves: reserves the stock of a charged order, all of it or
- * none (then rejects the order), and releases a reservation when its order is cancelled.
+ * none (then rejects the order), and releases a reservation when its order is cancelled. An
+ * order cancelled before its stock was reserved keeps a tombstone, so a late charge reserves
+ * nothing. A release given up on (every delivery failed) is stated as catalog.release.failed.
  */
 import {
+  maxErrorLength,
   orderCancelled,
   paymentCharged,
+  releaseFailed,
   stockRejected,
   stockReleased,
   stockReserved,
 } from "../../shared/contracts/mod.ts";
 import { on } from "../../shared/events/mod.ts";
-import { checkStock, holdStock, releaseStock } from "./store.ts";
+import { clipText } from "../../shared/events/given_up.ts";
+import { sagaCompensationsFailed } from "../../shared/telemetry/mod.ts";
+import { checkStock, hasReservation, holdStock, releaseStock } from "./store.ts";
 import { together } from "../../shared/db/together.ts";
 
 export const catalogHandlers = {
   payments: [
     on(paymentCharged, async (event, { tx, log, publish }) => {
       const { orderId, userId, items } = event.data;
+      if (await hasReservation(tx, orderId)) {
+        // Cancelled (timed out) before this charge came: payments refunds on the cancellation.
+        log.warn("reservation refused: the order was cancelled before", { orderId });
+        return;
+      }
       const stock = await checkStock(tx, items);
       // The stock taken and the event that says so, sent together
       // (docs/database.md, "Pipelined statements").
@@ -36,6 +47,16 @@ export const catalogHandlers = {
       if (!lines) return;
       await publish(stockReleased, { orderId, userId, items: lines });
       log.info("stock released", { orderId });
+    }, {
+      onDeadLetter: async (event, { log, publish }, reason) => {
+        const { orderId, userId } = event.data;
+        log.error("release failed for good; the stock is held until an operator retries it", {
+          orderId,
+          reason,
+        });
+        sagaCompensationsFailed.inc({ service: "catalog", compensation: "release" });
+        await publish(releaseFailed, { orderId, userId, error: clipText(reason, maxErrorLength) });
+      },
     }),
   ],
 };

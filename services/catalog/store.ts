@@ -117,8 +117,32 @@ function adjustLocked(tx: Database, lines: StockLine[], sign: 1 | -1) {
   }
 }
 
-/** Puts a reservation's stock back, once. Null when there was none or it was released. */
+/**
+ * Whether the order has a reservation row: reserved, released, or the tombstone of an order
+ * cancelled before its stock was reserved. A charge of such an order is not reserved (again).
+ */
+export async function hasReservation(tx: Database, orderId: string): Promise<boolean> {
+  const [found] = await reservationOf(tx, { orderId });
+  return found !== undefined;
+}
+
+const reservationOf = statement(
+  "catalog_reservation_of",
+  (db, p) =>
+    db.select({ status: reservations.status }).from(reservations)
+      .where(eq(reservations.orderId, p.orderId)),
+);
+
+/**
+ * Puts a cancelled order's reservation back in stock, once: its lines, or null when there was
+ * nothing to put back (it was released before, or never reserved). An order never reserved gets a
+ * tombstone, a released reservation without lines, so its stock can never be reserved later.
+ */
 export async function releaseStock(tx: Database, orderId: string): Promise<StockLine[] | null> {
+  // The tombstone, unless a reservation exists: one being written waits here for its commit.
+  const [tombstone] = await tx.insert(reservations).values({ orderId, status: "released" })
+    .onConflictDoNothing().returning({ orderId: reservations.orderId });
+  if (tombstone) return null;
   const [released] = await tx.update(reservations)
     .set({ status: "released", updatedAt: new Date() })
     .where(sql`${reservations.orderId} = ${orderId} and ${reservations.status} = 'reserved'`)

@@ -7,8 +7,15 @@ export function confirmedMessage(orderId: string, totalCents: number): string {
   return `Your order ${orderId} is confirmed: ${euros(totalCents)} charged.`;
 }
 
+/** The text of a cancellation, by its reason. */
 export function cancelledMessage(orderId: string, reason: CancelReason): string {
-  return reason === "payment_declined"
-    ? `Your order ${orderId} was cancelled: the payment was declined.`
-    : `Your order ${orderId} was cancelled: an item was out of stock. You were refunded.`;
+  switch (reason) {
+    case "payment_declined":
+      return `Your order ${orderId} was cancelled: the payment was declined.`;
+    case "out_of_stock":
+      return `Your order ${orderId} was cancelled: an item was out of stock. You were refunded.`;
+    case "timed_out":
+      return `Your order ${orderId} was cancelled: it could not be completed in time. ` +
+        "Any payment taken is refunded.";
+  }
 }

@@ -2,18 +2,24 @@
  * What orders does as the saga moves: records every step on the order's timeline, confirms
  * the order once its stock is reserved, cancels it when the payment is declined or, after an
  * out-of-stock rejection, once the refund is done. A step and the status change it brings are
- * one statement; the step of the change itself follows, so the timeline keeps its order.
+ * one statement; the step of the change itself follows, so the timeline keeps its order. A
+ * compensation that failed for good (refund, release) marks the saga `compensation_failed` until
+ * it is done after all (see failed_compensations.ts).
  */
 import {
   paymentCharged,
   paymentDeclined,
   paymentRefunded,
+  refundFailed,
+  releaseFailed,
   stockRejected,
+  stockReleased,
   stockReserved,
 } from "../../shared/contracts/mod.ts";
 import { type HandlerContext, on } from "../../shared/events/mod.ts";
 import type { OrderChange } from "./domain.ts";
 import { recordStep, stepThenChange } from "./store.ts";
+import { type Compensation, compensationDone, compensationFailed } from "./failed_compensations.ts";
 
 type Step = {
   id: string;
@@ -40,6 +46,27 @@ async function changeOn(
   }
 }
 
+/** The compensation failed for good: recorded, as a step and as the saga's failure state. */
+async function failedOn(
+  event: Step & { data: { error: string } },
+  compensation: Compensation,
+  { tx, log }: HandlerContext,
+) {
+  await recordStep(tx, stepOf(event));
+  await compensationFailed(tx, {
+    orderId: event.data.orderId,
+    compensation,
+    service: event.source,
+    error: event.data.error,
+    at: event.occurredAt,
+  });
+  log.error("compensation failed for good", {
+    orderId: event.data.orderId,
+    compensation,
+    error: event.data.error,
+  });
+}
+
 export const ordersHandlers = {
   payments: [
     on(paymentCharged, async (event, { tx }) => {
@@ -49,15 +76,22 @@ export const ordersHandlers = {
       paymentDeclined,
       (event, ctx) => changeOn(event, { to: "cancelled", reason: "payment_declined" }, ctx),
     ),
-    on(
-      paymentRefunded,
-      (event, ctx) => changeOn(event, { to: "cancelled", reason: "out_of_stock" }, ctx),
-    ),
+    on(paymentRefunded, async (event, ctx) => {
+      // After a rejection the refund ends the saga; after a cancellation (timed out) the order
+      // ended already and the step is recorded alone.
+      await changeOn(event, { to: "cancelled", reason: "out_of_stock" }, ctx);
+      await compensationDone(ctx.tx, event.data.orderId, "refund");
+    }),
+    on(refundFailed, (event, ctx) => failedOn(event, "refund", ctx)),
   ],
   catalog: [
     on(stockReserved, (event, ctx) => changeOn(event, { to: "confirmed" }, ctx)),
     on(stockRejected, async (event, { tx }) => {
       await recordStep(tx, stepOf(event));
     }),
+    on(stockReleased, async (event, { tx }) => {
+      await compensationDone(tx, event.data.orderId, "release");
+    }),
+    on(releaseFailed, (event, ctx) => failedOn(event, "release", ctx)),
   ],
 };

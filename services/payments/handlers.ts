@@ -1,11 +1,50 @@
 /**
  * What payments does when things happen elsewhere: opens wallets for new users, charges placed
- * orders (or declines them), refunds orders whose stock was rejected.
+ * orders (or declines them), refunds orders whose stock was rejected or that were cancelled
+ * (timed out: any charge goes back). A cancelled order never charged is closed, so a late charge
+ * is never taken. A refund given up on (every delivery failed) is stated as
+ * payments.refund.failed: the money is never kept silently.
  */
-import { orderPlaced, stockRejected, userRegistered } from "../../shared/contracts/mod.ts";
-import { on } from "../../shared/events/mod.ts";
-import { paymentCharged, paymentDeclined, paymentRefunded } from "../../shared/contracts/mod.ts";
-import { openWallet, refundOrder, takePayment } from "./store.ts";
+import {
+  maxErrorLength,
+  orderCancelled,
+  orderPlaced,
+  stockRejected,
+  userRegistered,
+} from "../../shared/contracts/mod.ts";
+import { type HandlerContext, on } from "../../shared/events/mod.ts";
+import { clipText } from "../../shared/events/given_up.ts";
+import { sagaCompensationsFailed } from "../../shared/telemetry/mod.ts";
+import {
+  paymentCharged,
+  paymentDeclined,
+  paymentRefunded,
+  refundFailed,
+} from "../../shared/contracts/mod.ts";
+import { openWallet, refundOrClose, refundOrder, takePayment } from "./store.ts";
+
+type Refunded = Awaited<ReturnType<typeof refundOrder>>;
+
+async function stateRefund(refund: Refunded, { log, publish }: HandlerContext) {
+  if (!refund) return;
+  const { orderId, userId, amountCents } = refund;
+  await publish(paymentRefunded, { orderId, userId, amountCents });
+  log.info("order refunded", { orderId });
+}
+
+/** The refund of an order was given up on: said with an error log, a metric and an event. */
+async function refundGivenUp(
+  { orderId, userId }: { orderId: string; userId: string },
+  { log, publish }: HandlerContext,
+  reason: string,
+) {
+  log.error("refund failed for good; the money is held until an operator retries it", {
+    orderId,
+    reason,
+  });
+  sagaCompensationsFailed.inc({ service: "payments", compensation: "refund" });
+  await publish(refundFailed, { orderId, userId, error: clipText(reason, maxErrorLength) });
+}
 
 export function paymentsHandlers(startingBalanceCents: number) {
   return {
@@ -19,10 +58,15 @@ export function paymentsHandlers(startingBalanceCents: number) {
         const { orderId, userId, totalCents, items } = event.data;
         const charge = { orderId, userId, amountCents: totalCents };
         let result = await takePayment(tx, charge);
-        if (!result.charged && result.balanceCents === null) {
+        if (!result.charged && "balanceCents" in result && result.balanceCents === null) {
           // The order arrived before the registration did: streams are not ordered together.
           await openWallet(tx, userId, startingBalanceCents);
           result = await takePayment(tx, charge);
+        }
+        if (!result.charged && "closed" in result) {
+          // Cancelled before it was charged (timed out), and delivered late or re-driven.
+          log.warn("charge refused: the order was cancelled before", { orderId });
+          return;
         }
         await (result.charged
           ? publish(paymentCharged, {
@@ -39,15 +83,14 @@ export function paymentsHandlers(startingBalanceCents: number) {
           }));
         log.info(result.charged ? "order charged" : "payment declined", { orderId });
       }),
+      on(orderCancelled, async (event, ctx) => {
+        await stateRefund(await refundOrClose(ctx.tx, event.data.orderId), ctx);
+      }, { onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason) }),
     ],
     catalog: [
-      on(stockRejected, async (event, { tx, log, publish }) => {
-        const refund = await refundOrder(tx, event.data.orderId);
-        if (!refund) return;
-        const { orderId, userId, amountCents } = refund;
-        await publish(paymentRefunded, { orderId, userId, amountCents });
-        log.info("order refunded", { orderId: refund.orderId });
-      }),
+      on(stockRejected, async (event, ctx) => {
+        await stateRefund(await refundOrder(ctx.tx, event.data.orderId), ctx);
+      }, { onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason) }),
     ],
   };
 }

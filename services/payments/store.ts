@@ -4,22 +4,32 @@
  * opening balance that would pass it is refused. Money given back (a refund) is never refused:
  * the columns are 64-bit, far above the ceiling.
  */
-import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { and, eq, gte, lte, notExists, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../shared/db/client.ts";
 import { statement } from "../../shared/db/statement.ts";
-import { charges, deposits, refunds, wallets } from "./db/schema.ts";
+import { charges, closedOrders, deposits, refunds, wallets } from "./db/schema.ts";
+import { awaitAtCommit } from "../../shared/db/transaction.ts";
 import { maxBalanceCents } from "../../shared/contracts/mod.ts";
 import { ServiceError } from "../../shared/errors/mod.ts";
 
 // The statement of the saga's hot path, built once (see shared/db/statement.ts). The amount is taken
-// only if the balance covers it (a conditional update: no overdraft race), and the charge is
-// written only if it was taken: one statement, no read first.
+// only if the balance covers it (a conditional update: no overdraft race) and the order was not
+// closed before (its tombstone, see `closedOrders`), and the charge is written only if it was
+// taken: one statement, no read first.
 const chargeWallet = statement("payments_charge_wallet", (db, p) => {
+  const closed = db.select({ orderId: closedOrders.orderId }).from(closedOrders)
+    .where(eq(closedOrders.orderId, p.orderId));
   const taken = db.$with("taken").as(
     db.update(wallets)
       .set({ balanceCents: sql`${wallets.balanceCents} - ${p.amountCents}` })
-      .where(and(eq(wallets.userId, p.userId), gte(wallets.balanceCents, p.amountCents)))
+      .where(
+        and(
+          eq(wallets.userId, p.userId),
+          gte(wallets.balanceCents, p.amountCents),
+          notExists(closed),
+        ),
+      )
       .returning({ balanceCents: wallets.balanceCents }),
   );
   // Raw SQL is not mapped by a column: postgres.js answers a bigint as a string, so say how.
@@ -87,19 +97,43 @@ export async function deposit(tx: Database, userId: string, amountCents: number)
 export type ChargeResult =
   | { charged: true; balanceCents: number }
   /** `balanceCents` null: the user has no wallet yet. */
-  | { charged: false; balanceCents: number | null };
+  | { charged: false; balanceCents: number | null }
+  /** The order was cancelled before it was charged (a late or re-driven charge): never taken. */
+  | { charged: false; closed: true };
 
-/** Takes the amount and records the order's charge, if the balance covers it. */
+/**
+ * Takes the amount and records the order's charge, if the balance covers it and the order was not
+ * closed (`closeOrder`) before.
+ */
 export async function takePayment(
   tx: Database,
   charge: { orderId: string; userId: string; amountCents: number },
 ): Promise<ChargeResult> {
   const [after] = await chargeWallet(tx, charge);
   if (after) return { charged: true, balanceCents: after.balanceCents };
+  // Off the hot path: only a charge not taken asks why.
+  if (await isClosed(tx, charge.orderId)) return { charged: false, closed: true };
   const balanceCents = await balanceOf(tx, charge.userId);
   // The registration's transaction committed the wallet after the update looked: charge it.
   if (balanceCents !== null && balanceCents >= charge.amountCents) return takePayment(tx, charge);
   return { charged: false, balanceCents };
+}
+
+/**
+ * Records that the order was cancelled before payments charged it: its tombstone, so a late or
+ * re-driven orders.order.placed is never charged. Once; nothing reads the answer.
+ */
+export function closeOrder(tx: Database, orderId: string) {
+  return awaitAtCommit(
+    tx,
+    () => tx.insert(closedOrders).values({ orderId }).onConflictDoNothing(),
+  );
+}
+
+async function isClosed(tx: Database, orderId: string): Promise<boolean> {
+  const [closed] = await tx.select({ orderId: closedOrders.orderId }).from(closedOrders)
+    .where(eq(closedOrders.orderId, orderId));
+  return closed !== undefined;
 }
 
 /**
@@ -108,9 +142,25 @@ export async function takePayment(
  */
 export async function refundOrder(tx: Database, orderId: string) {
   const [charge] = await tx.select().from(charges).where(eq(charges.orderId, orderId));
-  if (!charge) return null;
+  return charge ? await refundCharge(tx, charge) : null;
+}
+
+/**
+ * As `refundOrder`, for an order that was cancelled: one never charged is closed (`closeOrder`),
+ * so its charge can never come later.
+ */
+export async function refundOrClose(tx: Database, orderId: string) {
+  const [charge] = await tx.select().from(charges).where(eq(charges.orderId, orderId));
+  if (charge) return await refundCharge(tx, charge);
+  await closeOrder(tx, orderId);
+  return null;
+}
+
+async function refundCharge(tx: Database, charge: typeof charges.$inferSelect) {
+  // Once even when two refunds race (a rejection's and a cancellation's, from two streams): the
+  // second insert waits for the first one's commit, then does nothing.
   const [refund] = await tx.insert(refunds).values({
-    orderId,
+    orderId: charge.orderId,
     userId: charge.userId,
     amountCents: charge.amountCents,
   }).onConflictDoNothing().returning();

@@ -55,5 +55,13 @@ export const migrations: Migration[] = [
     "bps": true,
     "folderMillis": 1796032627725,
     "hash": "35c2d3a74eeb2f0cd8b2ae94617ca5605f115a3ee891fb584e949546fe5c2ec7"
+  },
+  {
+    "sql": [
+      "CREATE TABLE \"payments\".\"closed_orders\" (\n\t\"order_id\" uuid PRIMARY KEY NOT NULL,\n\t\"closed_at\" timestamp with time zone DEFAULT now() NOT NULL\n);\n"
+    ],
+    "bps": true,
+    "folderMillis": 1796032654792,
+    "hash": "9ace4eeeaa816cc148444fb7aee518909ea201a6189772bb04e741323ed7b926"
   }
 ];

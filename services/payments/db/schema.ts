@@ -42,5 +42,14 @@ export const refunds = paymentsSchema.table("refunds", {
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Orders cancelled before payments charged them: a tombstone, so a late or re-driven
+ * orders.order.placed of such an order is never charged.
+ */
+export const closedOrders = paymentsSchema.table("closed_orders", {
+  orderId: uuid("order_id").primaryKey(),
+  closedAt: timestamp("closed_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const outbox = outboxTable(paymentsSchema);
 export const inbox = inboxTable(paymentsSchema);
