@@ -17,19 +17,33 @@ import type {
 } from "../../shared/contracts/saga_operations.ts";
 import { exactTime } from "../../shared/db/paging.ts";
 import type { EndpointHandlers } from "../../shared/runtime/mod.ts";
+import { orderSaga } from "../../shared/contracts/order_saga.ts";
+import type { SagaReaction } from "../../shared/contracts/saga.ts";
 import { failedCompensations, orders, timeline } from "./db/schema.ts";
 
-// Until the saga's flow is declared in shared/contracts: the step recorded last, and the
-// events that would move the saga on from it.
-const awaitedAfterStep: Record<string, string[]> = {
-  "orders.order.placed": ["payments.payment.charged", "payments.payment.declined"],
-  "payments.payment.charged": ["catalog.stock.reserved", "catalog.stock.rejected"],
-  "catalog.stock.rejected": ["payments.payment.refunded"],
-  "payments.refund.failed": ["payments.payment.refunded"],
-};
-/** The events a saga waits for after its last step `type` (none known: an empty list). */
+/**
+ * What a saga waits for after each event, by the declared flow: what the steps and compensations
+ * that react to it may state (a compensation's failure is not awaited), and after a failure, the
+ * failed compensation's own event (an operator retries it). Observers move nothing: left out.
+ */
+const awaitedAfterEvent = (() => {
+  const awaited = new Map<string, string[]>();
+  const add = (after: string, events: readonly { type: string }[]) => {
+    const known = awaited.get(after) ?? [];
+    for (const { type } of events) if (!known.includes(type)) known.push(type);
+    awaited.set(after, known);
+  };
+  const compensations = Object.values(orderSaga.compensations);
+  for (const reaction of [...Object.values<SagaReaction>(orderSaga.steps), ...compensations]) {
+    for (const event of reaction.on) add(event.type, reaction.states);
+  }
+  for (const compensation of compensations) add(compensation.fails.type, compensation.states);
+  return awaited;
+})();
+
+/** The event types a saga waits for after its last step `type` (none known: an empty list). */
 export function awaitedAfter(type: string | null): string[] {
-  return type === null ? [] : awaitedAfterStep[type] ?? [];
+  return type === null ? [] : [...awaitedAfterEvent.get(type) ?? []];
 }
 
 /** The rows strictly after `key` in (time asc, id asc): oldest first, one index range. */

@@ -9,7 +9,7 @@ import { decodeCursor, pageAsked } from "../../shared/contracts/mod.ts";
 import { sagaOperationsApi } from "../../shared/contracts/saga_operations.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { failedCompensations, orders, timeline } from "./db/schema.ts";
-import { failedSagas, sagaOperations, sagasInFlight } from "./sagas.ts";
+import { awaitedAfter, failedSagas, sagaOperations, sagasInFlight } from "./sagas.ts";
 
 const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000);
 
@@ -187,5 +187,25 @@ Deno.test("orders: the operator's view of sagas", async (t) => {
     });
   } finally {
     await databases.close();
+  }
+});
+
+Deno.test("orders: what a saga waits for after each step, by the declared flow", () => {
+  const cases: [string | null, string[]][] = [
+    ["orders.order.placed", ["payments.payment.charged", "payments.payment.declined"]],
+    ["payments.payment.charged", ["catalog.stock.reserved", "catalog.stock.rejected"]],
+    ["catalog.stock.reserved", ["orders.order.confirmed"]],
+    ["payments.payment.declined", ["orders.order.cancelled"]],
+    // Only the refund, not its failure: a failure is not what the saga waits for.
+    ["catalog.stock.rejected", ["payments.payment.refunded"]],
+    ["payments.payment.refunded", ["orders.order.cancelled"]],
+    // After a failed compensation: that compensation, once an operator retries it.
+    ["payments.refund.failed", ["payments.payment.refunded"]],
+    ["catalog.release.failed", ["catalog.stock.released"]],
+    ["users.user.registered", []],
+    [null, []],
+  ];
+  for (const [after, expected] of cases) {
+    assert.deepEqual(awaitedAfter(after), expected, `${after}`);
   }
 });
