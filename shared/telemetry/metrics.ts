@@ -119,7 +119,8 @@ export const outboxPublishFailures = counter(
 /**
  * `saga_compensations_failed_total{service, compensation}`: compensations (refund, release) given
  * up on after every delivery failed; each leaves its saga `compensation_failed` until an operator
- * retries it.
+ * retries it. Counted as the service gives up: a message that comes back because even the failure
+ * could not be stated counts again when it is given up on again.
  */
 export const sagaCompensationsFailed = counter(
   "saga_compensations_failed_total",
