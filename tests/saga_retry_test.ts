@@ -160,7 +160,9 @@ Deno.test("saga retry: a refund that fails until a fix, then re-driven by ops", 
       "a failed saga whose letter was discarded: nothing to retry, said so",
       async () => {
         const letters = await listDeadLetters(stack.nc, { service: "payments" });
-        const own = letters.filter((l) => l.entry.event?.data?.orderId === otherOrderId);
+        const own = letters.filter((l) =>
+          (l.entry.event?.data as { orderId?: string } | undefined)?.orderId === otherOrderId
+        );
         assert.equal(own.length, 1);
         await discardDeadLetter(stack.nc, {
           seq: own[0].seq,
