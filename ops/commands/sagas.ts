@@ -117,12 +117,18 @@ function printNext(cli: Cli, next: string | undefined) {
   if (next) cli.print(`more: --cursor ${next}`);
 }
 
-/** `STUCK  <order>  125 s  after orders.order.placed  waits for a | b  deadline <t>` */
+/**
+ * `STUCK  <order>  125 s  after orders.order.placed  waits for a | b  deadline <t>`; the marks
+ * are STUCK, OVERDUE (past its deadline) and FAILED (a compensation failed), or `-`.
+ */
 export function sagaLine(saga: SagaInFlight): string {
-  const marks = [saga.stuck ? "STUCK" : "", saga.overdue ? "OVERDUE" : ""]
-    .concat(saga.compensationFailed ? ["COMPENSATION FAILED"] : []).filter(Boolean);
+  const marks = [
+    saga.stuck ? "STUCK" : "",
+    saga.overdue ? "OVERDUE" : "",
+    saga.compensationFailed ? "FAILED" : "",
+  ].filter(Boolean);
   return printable([
-    (marks.join(",") || "-").padEnd(7),
+    (marks.join(",") || "-").padEnd("STUCK,OVERDUE,FAILED".length),
     saga.orderId,
     `${saga.ageSeconds} s`.padStart(8),
     `after ${saga.lastStep?.type ?? "nothing"}`,

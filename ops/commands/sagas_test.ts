@@ -75,10 +75,23 @@ Deno.test("ops sagas: a line per saga and per failed compensation", () => {
   });
   assert.equal(
     line,
-    `STUCK    ${orderId}     125 s  after orders.order.placed  ` +
+    `STUCK                 ${orderId}     125 s  after orders.order.placed  ` +
       "waits for payments.payment.charged | payments.payment.declined  " +
       "deadline 2026-11-30T10:05:00.000000Z",
   );
+  const marked = sagaLine({
+    orderId,
+    userId: orderId,
+    startedAt: "2026-11-30T10:00:00.000000Z",
+    ageSeconds: 400,
+    deadlineAt: "2026-11-30T10:05:00.000000Z",
+    lastStep: { type: "payments.refund.failed", at: "2026-11-30T10:00:01.000000Z" },
+    waitsFor: ["payments.payment.refunded"],
+    stuck: true,
+    overdue: true,
+    compensationFailed: true,
+  });
+  assert.match(marked, new RegExp(`^STUCK,OVERDUE,FAILED  ${orderId}     400 s  after `));
   const [failed] = failedLines({
     orderId,
     userId: orderId,
