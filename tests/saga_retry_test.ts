@@ -97,6 +97,15 @@ Deno.test("saga retry: a refund that fails until a fix, then re-driven by ops", 
       assert.equal(inFlight.status, 200);
       const body = await inFlight.json();
       assert.equal(body.stuckAfterSeconds, 3600);
+      // An order with no failed compensation: a problem with a kind, not a 5xx.
+      const none = await stack.request(
+        `/admin/sagas/${crypto.randomUUID()}/retry`,
+        json("POST", { reason }, admin),
+      );
+      assert.equal(none.status, 404);
+      const problem = await none.json();
+      assert.equal(problem.kind, "not_found");
+      assert.match(problem.detail, /has no failed compensation/);
       assert.ok(
         body.items.some((s: { orderId: string; stuck: boolean }) =>
           s.orderId === orderId && !s.stuck
