@@ -18,6 +18,7 @@ import { createLogger } from "../shared/log/mod.ts";
 import { clearFault, clearFaults, setFault } from "../shared/operator/mod.ts";
 import { connectAs, refused } from "./harness/bus_identities.ts";
 import { signUp } from "./harness/clients.ts";
+import { ops, testOperator } from "./harness/ops_cli.ts";
 import { eventually } from "./harness/eventually.ts";
 import { startStack } from "./harness/stack.ts";
 
@@ -164,7 +165,45 @@ Deno.test({
         const out = new TextDecoder().decode(stdout);
         assert.equal(code, faultExitCode, out);
         assert.match(out, /ending the process.*catalog\.rpc\.probe/);
+        await clearFault(operator, "catalog.rpc.probe", by);
       });
+
+      await t.step(
+        "the ops CLI sets, lists and clears a fault, and the audit keeps it",
+        async () => {
+          const point = "orders.rpc.placeOrder";
+          assert.match(
+            await ops(
+              stack,
+              "faults",
+              "set",
+              point,
+              "delay",
+              "--delay-ms",
+              "250",
+              "--probability",
+              "0.5",
+            ),
+            /set orders\.rpc\.placeOrder: delay 250 ms p=0\.5/,
+          );
+          const listed = JSON.parse(await ops(stack, "--json", "faults", "list"));
+          assert.deepEqual(listed.map((f: { point: string; rule: unknown }) => [f.point, f.rule]), [
+            [point, { action: "delay", probability: 0.5, delayMs: 250 }],
+          ]);
+          assert.match(
+            await ops(stack, "faults", "clear", point),
+            /cleared orders\.rpc\.placeOrder/,
+          );
+          assert.match(await ops(stack, "faults", "list"), /no faults set/);
+          const audit = await ops(stack, "--json", "events", "tail", "AUDIT", "-n", "5");
+          assert.match(
+            audit,
+            new RegExp(
+              `"action":"fault\\.set".*${testOperator}|${testOperator}.*"action":"fault\\.set"`,
+            ),
+          );
+        },
+      );
 
       await t.step("a service may watch its faults but not write them", async () => {
         const catalogNc = await connectAs(stack.nats, "catalog");
