@@ -5,11 +5,15 @@
 import assert from "node:assert/strict";
 import type { DevStack } from "../infra/dev/stack_file.ts";
 import { freePortOffset, freePortRun } from "./harness/dev_ports.ts";
+import { migrationsOf } from "./harness/migrations.ts";
+import { seedPgliteDataDirs } from "./harness/pglite_template.ts";
 import { exitWithinMs, startDevTask, within } from "./harness/dev_task.ts";
 import { processes } from "./harness/process_table.ts";
 
 Deno.test("deno task dev: a second Ctrl-C, seconds after the first, kills at once", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "dev-runner-test-" });
+  // Each service's PGlite a copy of a fresh cluster: no initdb six times over.
+  await seedPgliteDataDirs(dataDir, Object.keys(migrationsOf));
   const runner = startDevTask({
     DATA_DIR: dataDir,
     DEV_PORT_OFFSET: String(freePortOffset()),

@@ -4,8 +4,9 @@
  * NATS_URL, says where the gateway listens once it is ready, and on Ctrl-C (SIGINT to the whole
  * process group of `deno task dev`, as a terminal sends it, so infra/dev.ts gets it twice: from
  * the terminal and forwarded by deno task) stops the services before nats-server, logs nothing
- * at error level and leaves no process behind. The data dirs are fresh and the preferred ports
- * random, so it runs beside anything else on the machine.
+ * at error level and leaves no process behind. The data dirs are fresh (each service's PGlite a
+ * copy of a fresh cluster, which it migrates) and the preferred ports random, so it runs beside
+ * anything else on the machine.
  */
 import assert from "node:assert/strict";
 import type { DevStack } from "../infra/dev/stack_file.ts";
@@ -13,11 +14,14 @@ import { registry as services } from "../services/registry.ts";
 import { connectNats } from "../shared/bus/mod.ts";
 import { signInAnswer } from "./harness/bus_identities.ts";
 import { freePortOffset, freePortRun } from "./harness/dev_ports.ts";
+import { migrationsOf } from "./harness/migrations.ts";
+import { seedPgliteDataDirs } from "./harness/pglite_template.ts";
 import { exitWithinMs, root, runnerEnv, startDevTask, within } from "./harness/dev_task.ts";
 import { processes } from "./harness/process_table.ts";
 
 Deno.test("deno task dev: taken ports replaced, found by ops, Ctrl-C stops it in order", async (t) => {
   const dataDir = await Deno.makeTempDir({ prefix: "dev-runner-test-" });
+  await seedPgliteDataDirs(dataDir, Object.keys(migrationsOf));
   const portOffset = freePortOffset();
   const natsPort = freePortRun(3);
   // Someone else's listeners on the NATS client port and the orders port the runner would take.

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { registry as services } from "../services/registry.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
+import { migrationsOf } from "./harness/migrations.ts";
+import { seedPgliteDataDirs } from "./harness/pglite_template.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
 import { stackReady } from "./harness/processes.ts";
 import { generateSigningKey } from "../services/users/keys.ts";
@@ -29,6 +31,8 @@ Deno.test({
     const nats = await startNatsServer();
     const databases = adminUrl ? await testDatabases() : null;
     const dataDir = await Deno.makeTempDir({ prefix: "tracing-" });
+    // On PGlite, each service's a copy of a fresh cluster: no initdb six times over.
+    if (!databases) await seedPgliteDataDirs(dataDir, Object.keys(migrationsOf));
     const gatewayPort = freePort();
     const signingKey = JSON.stringify(await generateSigningKey());
     const children = services.map(({ name }) =>

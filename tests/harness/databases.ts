@@ -1,12 +1,15 @@
 /**
  * Fresh databases for one test suite: with DATABASE_URL, a new Postgres database made for the
  * suite and dropped after it; without, one in-memory PGlite shared by the suite's services
- * (each in its own schema), as opening one per service costs seconds.
+ * (each in its own schema), as opening one per service costs seconds; it is made when a service
+ * first opens its database, from a copy of a fresh cluster (tests/harness/pglite_template.ts),
+ * and every service's migrations run on it.
  */
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { type Migration, openDatabase, type ServiceDatabase } from "../../shared/db/client.ts";
 import { migrationsOf } from "./migrations.ts";
+import { freshPglite } from "./pglite_template.ts";
 
 export interface TestDatabases {
   driver: "pglite" | "postgres";
@@ -33,14 +36,17 @@ export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
   const track = (database: ServiceDatabase) => (opened.push(database), database);
 
   if (!url) {
-    const pglite = await PGlite.create();
+    // Made when a service first opens its database: a stack of none needs no PGlite.
+    let pglite: Promise<PGlite> | undefined;
     return {
       driver: "pglite",
       open: async (service, _url, migrations = migrationsOf[service]) =>
-        track(await openDatabase({ service, migrations, pglite })),
+        track(
+          await openDatabase({ service, migrations, pglite: await (pglite ??= freshPglite()) }),
+        ),
       close: async () => {
         await Promise.all(opened.map((database) => database.close()));
-        await pglite.close();
+        await (await pglite?.catch(() => undefined))?.close();
       },
     };
   }
