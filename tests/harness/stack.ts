@@ -54,7 +54,11 @@ export interface Stack {
   request(path: string, init?: RequestInit, from?: string): Promise<Response>;
   /** A service's own database, to check invariants behind the API. */
   database(service: BackendService): Promise<ServiceDatabase>;
-  start(service: BackendService): Promise<void>;
+  /**
+   * Starts a service (again); `env`: variables over the stack's for this start of a service run
+   * in this process (a test that must pick a value once the stack is up); refused for a process.
+   */
+  start(service: BackendService, env?: Record<string, string>): Promise<void>;
   stop(service: BackendService): Promise<void>;
   /** Signals a service started as a process (see `processes`): SIGKILL unless told. */
   kill(service: BackendService, signal?: Deno.Signal): Promise<Deno.CommandStatus | null>;
@@ -140,11 +144,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   /** Starts a service of the registry as its entry would, with the test's env and databases. */
-  async function launch(name: string) {
+  async function launch(name: string, extraEnv: Record<string, string> = {}) {
     const service = moduleOf(name);
     const serviceNc = await connectNats(nats.url, name, nats.seed(name), trust);
     const started = await service.start({
-      config: parseConfig(name, service.config, name === gatewayName ? gatewayEnv : env),
+      config: parseConfig(name, service.config, {
+        ...(name === gatewayName ? gatewayEnv : env),
+        ...extraEnv,
+      }),
       nc: serviceNc,
       log: createLogger({ service: name, level: logLevel }),
       delivery: options.delivery ?? {},
@@ -207,7 +214,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return Promise.resolve(gateway.fetch(request, info));
     },
     database,
-    start: (name) => processes.has(name) ? processes.get(name)!.start() : launch(name),
+    start: (name, extraEnv) => {
+      if (!processes.has(name)) return launch(name, extraEnv);
+      if (extraEnv) throw new Error(`${name} runs as a process: its env is the stack's`);
+      return processes.get(name)!.start();
+    },
     stop: async (name) => {
       if (processes.has(name)) await processes.get(name)!.kill("SIGTERM");
       else await stop(name);
