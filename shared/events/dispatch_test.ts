@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { orderPlaced } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { createEvent } from "../outbox/mod.ts";
-import { eventDispatcher, readPayload, type StreamMessage } from "./dispatch.ts";
+import { eventDispatcher, type StreamMessage } from "./dispatch.ts";
+import { readPayload } from "./payload.ts";
 import { on } from "./handler.ts";
 import type { InboxTable } from "./inbox.ts";
 
