@@ -35,50 +35,40 @@ export interface OrdersRetention {
 /** Statuses no event changes any more: an order in one has ended. */
 const ended = orderStatuses.filter((status) => nextStatus(status, { to: "confirmed" }) === null);
 
-/** Deletes keys created before `before`, `batchSize` a statement; answers how many. */
+/** Deletes keys created before `before`, oldest first, `batchSize` a statement; answers how many. */
 export function purgeIdempotencyKeys(
   db: Database,
   { before, batchSize }: { before: Date; batchSize: number },
 ): Promise<number> {
-  return deleteInBatches(async (limit) => {
-    const expired = db.select({ userId: idempotencyKeys.userId, key: idempotencyKeys.key })
-      .from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).limit(limit);
-    const deleted = await db.delete(idempotencyKeys)
-      .where(sql`(${idempotencyKeys.userId}, ${idempotencyKeys.key}) in ${expired}`)
-      .returning({ key: idempotencyKeys.key });
-    return deleted.length;
-  }, batchSize);
+  return deleteInBatches(db, idempotencyKeys, {
+    where: lt(idempotencyKeys.createdAt, before),
+    oldestFirst: idempotencyKeys.createdAt,
+    batchSize,
+  });
 }
 
 /**
  * Deletes the timeline steps of orders that ended (confirmed, cancelled) before `before` and have
- * no failed compensation waiting (an operator still needs their story), `batchSize` a statement;
- * answers how many steps.
+ * no failed compensation waiting (an operator still needs their story), oldest first, `batchSize`
+ * a statement; answers how many steps. A step recorded after its order ended (a late
+ * compensation) goes once it is older than `before` itself.
  */
 export function purgeTimelines(
   db: Database,
   { before, batchSize }: { before: Date; batchSize: number },
 ): Promise<number> {
-  const endedLongAgo = and(
+  const endedLongAgo = db.select({ one: sql`1` }).from(orders).where(and(
     eq(orders.id, timeline.orderId),
     inArray(orders.status, ended),
     lt(orders.updatedAt, before),
-  );
+  ));
   const waiting = db.select({ one: sql`1` }).from(failedCompensations)
     .where(eq(failedCompensations.orderId, timeline.orderId));
-  return deleteInBatches(async (limit) => {
-    // A step is never later than its order's end, so only steps older than `before` qualify.
-    const expired = db.select({ seq: timeline.seq }).from(timeline)
-      .where(and(
-        lt(timeline.at, before),
-        exists(db.select({ one: sql`1` }).from(orders).where(endedLongAgo)),
-        notExists(waiting),
-      ))
-      .limit(limit);
-    const deleted = await db.delete(timeline).where(inArray(timeline.seq, expired))
-      .returning({ seq: timeline.seq });
-    return deleted.length;
-  }, batchSize);
+  return deleteInBatches(db, timeline, {
+    where: and(lt(timeline.at, before), exists(endedLongAgo), notExists(waiting)),
+    oldestFirst: timeline.at,
+    batchSize,
+  });
 }
 
 /** The orders service's purges, as periodic work of its definition. */

@@ -3,38 +3,29 @@
  * row of each stream, which holds the consumer's resume position (`resumePosition`): a durable the
  * server lost is made again after it, even when nothing came for longer than the retention.
  */
-import { and, exists, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, desc, isNotNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { deleteInBatches } from "../db/batches.ts";
 import type { InboxTable } from "./inbox.ts";
 
 /**
- * Deletes `inbox` rows handled before `before`, `batchSize` rows a statement, keeping each
- * stream's row of the highest stream sequence; rows without a position (written before positions
- * were recorded) go by age alone. Resolves to how many rows were deleted.
+ * Deletes `inbox` rows handled before `before`, oldest first, `batchSize` rows a statement,
+ * keeping each stream's row of the highest stream sequence; rows without a position (written
+ * before positions were recorded) go by age alone. Resolves to how many rows were deleted.
  */
-export function purgeInbox(
+export async function purgeInbox(
   db: Database,
   inbox: InboxTable,
   { before, batchSize }: { before: Date; batchSize: number },
 ): Promise<number> {
-  const row = alias(inbox, "row");
-  const newer = alias(inbox, "newer");
-  // A row with a newer one in its stream is not its stream's resume position.
-  const superseded = exists(
-    db.select({ one: sql`1` }).from(newer)
-      .where(and(sql`${newer.stream} = ${row.stream}`, gt(newer.streamSeq, row.streamSeq))),
-  );
-  return deleteInBatches(async (limit) => {
-    const expired = db.select({ id: row.eventId }).from(row)
-      .where(and(
-        lt(row.handledAt, before),
-        or(isNull(row.stream), isNull(row.streamSeq), superseded),
-      ))
-      .limit(limit);
-    const deleted = await db.delete(inbox).where(inArray(inbox.eventId, expired))
-      .returning({ id: inbox.eventId });
-    return deleted.length;
-  }, batchSize);
+  // Read once per purge: a row handled meanwhile is newer than `before`, never a candidate.
+  const positions = await db.selectDistinctOn([inbox.stream], { id: inbox.eventId }).from(inbox)
+    .where(and(isNotNull(inbox.stream), isNotNull(inbox.streamSeq)))
+    .orderBy(inbox.stream, desc(inbox.streamSeq));
+  const kept = sql`${sql.param(positions.map((row) => row.id))}::uuid[]`;
+  return deleteInBatches(db, inbox, {
+    where: and(lt(inbox.handledAt, before), sql`${inbox.eventId} <> all(${kept})`),
+    oldestFirst: inbox.handledAt,
+    batchSize,
+  });
 }
