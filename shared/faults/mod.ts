@@ -12,7 +12,6 @@ export {
   faultRule,
   faultsBucket,
   handlerFaultPoint,
-  isFaultPointName,
   maxFaultDelayMs,
   relayFaultPoint,
   rpcFaultPoint,

@@ -54,11 +54,3 @@ export function relayFaultPoint(service: string): string {
 export function rpcFaultPoint(service: string, method: string): string {
   return `${service}.rpc.${method}`;
 }
-
-/** A NATS KV key: tokens of letters, digits, `-`, `_`, `=`, `/`, separated by single dots. */
-const pointName = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
-
-/** Whether `point` can be a key of the bucket (and so a fault point's name). */
-export function isFaultPointName(point: string): boolean {
-  return point.length <= 255 && pointName.test(point);
-}
