@@ -30,6 +30,7 @@ if (import.meta.main) {
       deadline: { type: "string", default: "15s" },
       drain: { type: "string", default: "3m" },
       seed: { type: "string" },
+      processes: { type: "string" },
     },
   });
   const loadMs = parseDuration(values.duration);
@@ -44,12 +45,21 @@ if (import.meta.main) {
     !Number.isInteger(users) || users < 1 || !(rate > 0)
   ) {
     console.error("usage: deno task chaos [--duration 10m] [--users 8] [--rate 15] [--every 3s]");
-    console.error("       [--faults 4s|off] [--deadline 15s] [--drain 3m] [--seed N]");
+    console.error(
+      "       [--faults 4s|off] [--deadline 15s] [--drain 3m] [--seed N] [--processes a,b]",
+    );
     Deno.exit(2);
   }
   const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
-  const processes = registry.map((s) => s.name)
-    .filter((name) => !["gateway", "users"].includes(name));
+  // Users and the gateway stay in this process: the load signs up and orders through them.
+  const killable = registry.map((s) => s.name).filter((name) =>
+    !["gateway", "users"].includes(name)
+  );
+  const processes = values.processes?.split(",").filter(Boolean) ?? killable;
+  if (processes.some((name) => !killable.includes(name))) {
+    console.error(`--processes: a comma-separated list of ${killable.join(", ")}`);
+    Deno.exit(2);
+  }
   console.log(`chaos: ${values.duration} of load, seed ${seed}; processes ${processes.join(", ")}`);
   const report = await runChaos({
     loadMs,

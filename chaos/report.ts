@@ -25,6 +25,8 @@ export interface ChaosReport {
   deaths: Record<string, number>;
   drain: DrainResult;
   violations: Violation[];
+  /** Where the processes' logs were kept (a failed run only). */
+  logDir?: string;
 }
 
 /** True when the stack came to rest and no invariant broke. */
@@ -53,7 +55,7 @@ export function formatReport(report: ChaosReport): string {
     } s of load on ${report.driver}, seed ${report.seed}`,
     `  processes: ${report.processes.join(", ")}`,
     `  disruptions: ${list(report.disruptions)}`,
-    `  faults: ${list(report.faults)}`,
+    `  faults: ${faultSummary(report.faults)}`,
     `  exits by fault or failed boot (restarted): ${list(report.deaths)}`,
     "",
     row(
@@ -87,8 +89,24 @@ export function formatReport(report: ChaosReport): string {
       lines.push(`  ... and ${found.length - listedPerInvariant} more`);
     }
   }
+  if (report.logDir) lines.push(`service logs: ${report.logDir}`);
   lines.push(passed(report) ? "PASSED" : "FAILED");
   return lines.join("\n");
+}
+
+/** `12 rules on 9 points: fail ×6, delay ×5, exit ×1`: the hands of faults, in one line. */
+function faultSummary(faults: DisruptionCounts): string {
+  const byAction = new Map<string, number>();
+  const points = new Set<string>();
+  let rules = 0;
+  for (const [name, n] of faults) {
+    const [point, action] = name.split(" ");
+    points.add(point);
+    byAction.set(action, (byAction.get(action) ?? 0) + n);
+    rules += n;
+  }
+  const actions = [...byAction].map(([action, n]) => `${action} ×${n}`).join(", ");
+  return rules ? `${rules} rules on ${points.size} points: ${actions}` : "none";
 }
 
 function stuck({ unrest }: DrainResult): string {

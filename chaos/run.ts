@@ -19,7 +19,7 @@ import { startFleet } from "./fleet.ts";
 import { checkInvariants } from "./invariants.ts";
 import { loadSkus, prepareShoppers, runLoad } from "./load.ts";
 import { seededRandom } from "./random.ts";
-import type { ChaosReport } from "./report.ts";
+import { type ChaosReport, passed } from "./report.ts";
 
 /** How hard and how long a run pushes. */
 export interface ChaosOptions {
@@ -86,6 +86,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     },
   });
   progress("stack started");
+  let report: ChaosReport;
   try {
     const shoppers = await prepareShoppers(fleet.stack, options.users);
     progress(`${options.users} users signed up; load and disruptions start`);
@@ -121,7 +122,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       initialStock,
       kinds: load.placed,
     });
-    return {
+    report = {
       seed: options.seed,
       driver: fleet.stack.databases.driver,
       loadMs,
@@ -140,6 +141,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await fleet.close();
   }
+  // The processes' logs are worth keeping only when something broke.
+  if (passed(report)) await Deno.remove(fleet.logDir, { recursive: true }).catch(() => {});
+  else report.logDir = fleet.logDir;
+  return report;
 }
 
 /** The databases the checks read, by service. */
