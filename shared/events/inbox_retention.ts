@@ -91,11 +91,13 @@ export async function serverHorizon(
 export function checkInboxRetention(retentionMs: number, horizon: RedeliveryHorizon): void {
   const floor = inboxRetentionFloorMs(horizon);
   if (retentionMs >= floor) return;
+  const days = (ms: number) => `${+(ms / (24 * hour)).toFixed(2)} d`;
   throw new ConfigError(
-    `config: INBOX_RETENTION_MS (${retentionMs}) must be at least ${floor} ms: an inbox row ` +
-      `must outlive the streams' max age (${horizon.streamMaxAgesMs.join(", ")} ms) plus ` +
-      `${republishAllowanceMs} ms, the dead letters' (${horizon.deadLetterMaxAgeMs} ms) and the ` +
-      `duplicate window (${horizon.duplicateWindowMs} ms), plus ${clockSkewAllowanceMs} ms of ` +
-      `clock skew (docs/retention.md)`,
+    `config: INBOX_RETENTION_MS (${retentionMs} ms, ${days(retentionMs)}) must be at least ` +
+      `${floor} ms (${days(floor)}): an inbox row must outlive the streams' max age ` +
+      `(${horizon.streamMaxAgesMs.map(days).join(", ")}) plus ${days(republishAllowanceMs)}, the ` +
+      `dead letters' (${days(horizon.deadLetterMaxAgeMs)}) and the duplicate window ` +
+      `(${horizon.duplicateWindowMs} ms), plus ${clockSkewAllowanceMs} ms of clock skew ` +
+      `(docs/retention.md)`,
   );
 }
