@@ -24,6 +24,11 @@ export interface PeriodicWork {
   name: string;
   /** Wait between the end of one run and the start of the next, in ms. */
   everyMs: number;
+  /**
+   * The wait before the first run, in ms (default `everyMs`): shorter for hourly work, so an
+   * instance that lives less than `everyMs` still runs it.
+   */
+  firstAfterMs?: number;
   /** One run. What it throws is logged; the next run comes at its time. */
   run(scope: PeriodicScope): Promise<void>;
 }
@@ -34,7 +39,7 @@ export interface RunningPeriodic {
   stop(): Promise<void>;
 }
 
-/** Starts each of `works` on its timer (the first run `everyMs` after the start). */
+/** Starts each of `works` on its timer (the first run `firstAfterMs ?? everyMs` after the start). */
 export function startPeriodic(
   works: readonly PeriodicWork[],
   { publishing, log }: { publishing: EndpointPublishing; log: Logger },
@@ -43,7 +48,7 @@ export function startPeriodic(
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const inFlight = new Set<Promise<void>>();
 
-  function schedule(work: PeriodicWork) {
+  function schedule(work: PeriodicWork, waitMs = work.everyMs) {
     if (stopped) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -56,11 +61,11 @@ export function startPeriodic(
           schedule(work);
         });
       inFlight.add(run);
-    }, work.everyMs);
+    }, waitMs);
     timers.add(timer);
   }
 
-  for (const work of works) schedule(work);
+  for (const work of works) schedule(work, work.firstAfterMs);
   return {
     stop: async () => {
       stopped = true;

@@ -21,7 +21,7 @@ import { retentionPurgedRows } from "../telemetry/retention.ts";
 import type { PeriodicScope, PeriodicWork } from "./periodic.ts";
 
 /**
- * A purge of `table` every `everyMs`: `purge(before)` deletes the rows older than `before`
+ * A purge of `table` every `everyMs` (the first after a random part of it): `purge(before)` deletes the rows older than `before`
  * (`retentionMs` ago) and answers how many; each run logs one line (`retention purge`, with the
  * table, rows deleted and ms) and adds to `retention_purged_rows_total{service, table}`.
  */
@@ -34,6 +34,8 @@ export function purgeWork(
   return {
     name: `${table} retention`,
     everyMs,
+    // Instances (and restarts) spread over the period; one living less than it still purges.
+    firstAfterMs: Math.random() * everyMs,
     run: async (scope) => {
       const started = performance.now();
       const before = new Date(Date.now() - retentionMs);
