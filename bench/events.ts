@@ -92,7 +92,7 @@ async function throughOutbox(count: number, driver: string, options: BenchOption
       latencies.push(Date.now() - Date.parse(event.occurredAt));
       if (latencies.length === count) resolveDone();
       return Promise.resolve();
-    })],
+    }, { reads: [] })],
     db: consumerDb.db,
     inbox,
     log,

@@ -38,7 +38,7 @@ export const catalogHandlers = {
           : publish(stockRejected, { orderId, userId, shortages: stock.shortages }),
       ]);
       log.info(stock.covered ? "stock reserved" : "stock rejected", { orderId });
-    }),
+    }, { reads: ["orderId", "userId", "items"] }),
   ],
   orders: [
     on(orderCancelled, async (event, { tx, log, publish }) => {
@@ -48,6 +48,7 @@ export const catalogHandlers = {
       await publish(stockReleased, { orderId, userId, items: lines });
       log.info("stock released", { orderId });
     }, {
+      reads: ["orderId", "userId"],
       onDeadLetter: async (event, { log, publish }, reason) => {
         const { orderId, userId } = event.data;
         log.error("release failed for good; the stock is held until an operator retries it", {

@@ -71,27 +71,34 @@ export const ordersHandlers = {
   payments: [
     on(paymentCharged, async (event, { tx }) => {
       await recordStep(tx, stepOf(event));
-    }),
+    }, { reads: ["orderId"] }),
     on(
       paymentDeclined,
       (event, ctx) => changeOn(event, { to: "cancelled", reason: "payment_declined" }, ctx),
+      { reads: ["orderId"] },
     ),
     on(paymentRefunded, async (event, ctx) => {
       // After a rejection the refund ends the saga; after a cancellation (timed out) the order
       // ended already and the step is recorded alone.
       await changeOn(event, { to: "cancelled", reason: "out_of_stock" }, ctx);
       await compensationDone(ctx.tx, event.data.orderId, "refund");
+    }, { reads: ["orderId"] }),
+    on(refundFailed, (event, ctx) => failedOn(event, "refund", ctx), {
+      reads: ["orderId", "error"],
     }),
-    on(refundFailed, (event, ctx) => failedOn(event, "refund", ctx)),
   ],
   catalog: [
-    on(stockReserved, (event, ctx) => changeOn(event, { to: "confirmed" }, ctx)),
+    on(stockReserved, (event, ctx) => changeOn(event, { to: "confirmed" }, ctx), {
+      reads: ["orderId"],
+    }),
     on(stockRejected, async (event, { tx }) => {
       await recordStep(tx, stepOf(event));
-    }),
+    }, { reads: ["orderId"] }),
     on(stockReleased, async (event, { tx }) => {
       await compensationDone(tx, event.data.orderId, "release");
+    }, { reads: ["orderId"] }),
+    on(releaseFailed, (event, ctx) => failedOn(event, "release", ctx), {
+      reads: ["orderId", "error"],
     }),
-    on(releaseFailed, (event, ctx) => failedOn(event, "release", ctx)),
   ],
 };

@@ -51,7 +51,7 @@ export function paymentsHandlers(startingBalanceCents: number) {
     users: [
       on(userRegistered, async (event, { tx }) => {
         await openWallet(tx, event.data.userId, startingBalanceCents);
-      }),
+      }, { reads: ["userId"] }),
     ],
     orders: [
       on(orderPlaced, async (event, { tx, log, publish }) => {
@@ -82,15 +82,21 @@ export function paymentsHandlers(startingBalanceCents: number) {
             balanceCents: result.balanceCents ?? 0,
           }));
         log.info(result.charged ? "order charged" : "payment declined", { orderId });
-      }),
+      }, { reads: ["orderId", "userId", "totalCents", "items"] }),
       on(orderCancelled, async (event, ctx) => {
         await stateRefund(await refundOrClose(ctx.tx, event.data.orderId), ctx);
-      }, { onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason) }),
+      }, {
+        reads: ["orderId", "userId"],
+        onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason),
+      }),
     ],
     catalog: [
       on(stockRejected, async (event, ctx) => {
         await stateRefund(await refundOrder(ctx.tx, event.data.orderId), ctx);
-      }, { onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason) }),
+      }, {
+        reads: ["orderId", "userId"],
+        onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason),
+      }),
     ],
   };
 }

@@ -59,7 +59,7 @@ async function batchesSpoilNothing(independentKeys: boolean) {
         throw new Error("this order's notification cannot be written");
       }
       await handler.handle(event as never, ctx);
-    })
+    }, { reads: handler.reads })
   );
   const consumer = await startEventConsumer({
     nc,

@@ -24,7 +24,7 @@ Deno.test("event consumer: once per event, dead letters, never blocked", async (
       handled++;
       if (event.type === orderCancelled.type) throw new Error("cancellations are broken today");
       await handler.handle(event as never, ctx);
-    })
+    }, { reads: handler.reads })
   );
   const consumer = await startEventConsumer({
     nc,

@@ -44,7 +44,7 @@ Deno.test("payload: a dead letter's reason says what is wrong with the bytes", a
 Deno.test("dispatch: a message that is not an event is invalid, with a reason", async (t) => {
   const dispatcher = eventDispatcher({
     service: "test",
-    handlers: [on(orderPlaced, () => Promise.resolve())],
+    handlers: [on(orderPlaced, () => Promise.resolve(), { reads: [] })],
     // Never reached: an invalid message is refused before the database is asked.
     db: undefined as never,
     inbox: undefined as unknown as InboxTable,

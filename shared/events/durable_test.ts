@@ -8,8 +8,11 @@ import { filterSubject } from "./durable.ts";
 
 Deno.test("consumer filter: the one type its handlers know, else the whole stream", () => {
   const handle = () => Promise.resolve();
-  const cancelledOnly = [on(orderCancelled, handle)];
+  const cancelledOnly = [on(orderCancelled, handle, { reads: [] })];
   assert.equal(filterSubject(ordersStream, cancelledOnly), "orders.order.cancelled");
-  const both = [on(orderCancelled, handle), on(orderConfirmed, handle)];
+  const both = [
+    on(orderCancelled, handle, { reads: [] }),
+    on(orderConfirmed, handle, { reads: [] }),
+  ];
   assert.equal(filterSubject(ordersStream, both), "orders.>");
 });

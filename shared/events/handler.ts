@@ -16,16 +16,31 @@ export interface HandlerContext {
   publish: Publish;
 }
 
+/** The names of the fields of event `E`'s data. */
+export type DataField<E extends EventDefinition> = keyof EventOf<E>["data"] & string;
+
+/**
+ * Event `E` as a handler that reads the fields `R` of its data sees it: the whole envelope, and of
+ * the data only those fields, so a handler cannot touch a field it did not declare it reads.
+ */
+export type EventRead<E extends EventDefinition, R extends DataField<E> = DataField<E>> =
+  & Omit<EventOf<E>, "data">
+  & { data: Pick<EventOf<E>["data"], R> };
+
 /**
  * What a handler declares beside its code. `reads`: the fields of the event's data it reads (the
- * consumer's side of the contract, checked against every producer's schema by the contract tests).
- * `onDeadLetter`: what the service states when the event is given up on (its handler failed on
- * every delivery and it went to the dead letters), such as a compensation's failure; it runs in a
- * transaction of its own, with `reason` the last failure's text.
+ * consumer's side of the contract, recorded in shared/contracts/consumer_reads.json and checked
+ * against every producer's schema by tests/consumer_contracts_test.ts); the handler sees only
+ * those. `onDeadLetter`: what the service states when the event is given up on (its handler failed
+ * on every delivery and it went to the dead letters), such as a compensation's failure; it runs in
+ * a transaction of its own, with `reason` the last failure's text.
  */
-export interface HandlerOptions<E extends EventDefinition = EventDefinition> {
-  reads?: readonly (keyof EventOf<E>["data"] & string)[];
-  onDeadLetter?: (event: EventOf<E>, ctx: HandlerContext, reason: string) => Promise<void>;
+export interface HandlerOptions<
+  E extends EventDefinition = EventDefinition,
+  R extends DataField<E> = DataField<E>,
+> {
+  reads: readonly R[];
+  onDeadLetter?: (event: EventRead<E, R>, ctx: HandlerContext, reason: string) => Promise<void>;
 }
 
 /**
@@ -38,11 +53,14 @@ export interface EventHandler<E extends EventDefinition = EventDefinition>
   handle(event: EventOf<E>, ctx: HandlerContext): Promise<void>;
 }
 
-/** Declares what a service does when `event` happens (and, in `options`, what it reads). */
-export function on<E extends EventDefinition>(
+/**
+ * Declares what a service does when `event` happens, and in `options` the fields of its data it
+ * reads (`reads`, required: `handle` sees only those) and what to state if it is given up on.
+ */
+export function on<E extends EventDefinition, const R extends DataField<E>>(
   event: E,
-  handle: (event: EventOf<E>, ctx: HandlerContext) => Promise<void>,
-  options: HandlerOptions<E> = {},
+  handle: (event: EventRead<E, NoInfer<R>>, ctx: HandlerContext) => Promise<void>,
+  options: HandlerOptions<E, R>,
 ): EventHandler {
   return { event, handle, ...options } as unknown as EventHandler;
 }

@@ -34,7 +34,7 @@ const confirm = on(paymentCharged, async (event, { publish }) => {
     userId: event.data.userId,
     totalCents: event.data.amountCents,
   });
-});
+}, { reads: ["orderId", "userId", "amountCents"] });
 
 Deno.test("a handler's publish: stated by its service, caused by the event it handles", async (t) => {
   const databases = await testDatabases();

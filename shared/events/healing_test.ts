@@ -23,7 +23,9 @@ Deno.test("event consumer heals: a lost durable or store is made again", async (
   );
   let handled = 0;
   const counted = notificationsHandlers.orders.map((handler) =>
-    on(handler.event, (event, ctx) => (handled++, handler.handle(event as never, ctx)))
+    on(handler.event, (event, ctx) => (handled++, handler.handle(event as never, ctx)), {
+      reads: handler.reads,
+    })
   );
   const start = () =>
     startEventConsumer({

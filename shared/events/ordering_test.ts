@@ -100,7 +100,7 @@ async function consumeOrders(options: { concurrency: number; independentKeys?: b
       await new Promise((r) => setTimeout(r, 30 - event.data.totalCents));
       seen.set(event.data.orderId, [...seen.get(event.data.orderId) ?? [], event.data.totalCents]);
       running--;
-    })],
+    }, { reads: ["orderId", "totalCents"] })],
     db,
     inbox,
     log: createLogger({ service: "test", level: "error" }),

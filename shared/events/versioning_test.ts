@@ -40,7 +40,9 @@ Deno.test("event versions: old and new consumers side by side", async () => {
       nc,
       service: "old-reader",
       stream: ordersStream,
-      handlers: [on(orderConfirmed, (event) => Promise.resolve(void seenByOld.push(event)))],
+      handlers: [on(orderConfirmed, (event) => Promise.resolve(void seenByOld.push(event)), {
+        reads: ["orderId", "userId", "totalCents"],
+      })],
       db,
       inbox,
       log,
@@ -49,7 +51,9 @@ Deno.test("event versions: old and new consumers side by side", async () => {
       nc,
       service: "new-reader",
       stream: ordersStream,
-      handlers: [on(orderConfirmedV2, (event) => Promise.resolve(void seenByNew.push(event)))],
+      handlers: [on(orderConfirmedV2, (event) => Promise.resolve(void seenByNew.push(event)), {
+        reads: ["orderId", "userId", "total"],
+      })],
       db,
       inbox,
       log,
