@@ -21,9 +21,10 @@ import { retentionPurgedRows } from "../telemetry/retention.ts";
 import type { PeriodicScope, PeriodicWork } from "./periodic.ts";
 
 /**
- * A purge of `table` every `everyMs` (the first after a random part of it): `purge(before)` deletes the rows older than `before`
- * (`retentionMs` ago) and answers how many; each run logs one line (`retention purge`, with the
- * table, rows deleted and ms) and adds to `retention_purged_rows_total{service, table}`.
+ * A purge of `table` every `everyMs` (the first after a random part of it): `purge(before)`
+ * deletes the rows older than `before` (`retentionMs` ago) and answers how many, or null when it
+ * skipped; each run that purged logs one line (`retention purge`, with the table, rows deleted,
+ * cut-off and ms) and adds to `retention_purged_rows_total{service, table}`.
  */
 export function purgeWork(
   service: string,
