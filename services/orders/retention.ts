@@ -35,7 +35,7 @@ export interface OrdersRetention {
 /** Statuses no event changes any more: an order in one has ended. */
 const ended = orderStatuses.filter((status) => nextStatus(status, { to: "confirmed" }) === null);
 
-/** Deletes keys created before `before`, oldest first, `batchSize` a statement; answers how many. */
+/** Deletes keys created before `before`, oldest first, `batchSize` a statement: how many went. */
 export function purgeIdempotencyKeys(
   db: Database,
   { before, batchSize }: { before: Date; batchSize: number },
