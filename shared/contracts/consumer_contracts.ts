@@ -103,9 +103,9 @@ const upperBounds = ["maximum", "exclusiveMaximum", "maxLength", "maxItems"];
 
 /**
  * Why values the `producer` schema allows may not be what `consumer` expects (empty: compatible).
- * Compatible: the same JSON type (an integer where a number is expected is fine), enum values and
- * bounds within the consumer's, the same pattern and format, every property the consumer requires
- * required and compatible in turn, array items compatible.
+ * Compatible: JSON types the reader takes (an integer where a number is, a value where a nullable
+ * one is), enum values and bounds within the consumer's, the same pattern and format, every
+ * property the consumer requires required and compatible in turn, array items compatible.
  */
 export function schemaProblems(
   producer: JsonSchema,
@@ -121,10 +121,17 @@ export function schemaProblems(
     );
   }
   const problems: string[] = [];
-  const typeOf = (s: JsonSchema) => s.type === "integer" ? "number" : s.type;
-  if (consumer.type !== undefined && producer.type !== consumer.type) {
-    if (!(consumer.type === "number" && typeOf(producer) === "number")) {
-      return [`${where}: is ${String(producer.type)}, the reader expects ${String(consumer.type)}`];
+  // `type` may list several (a nullable field): each the producer may give, the reader must take.
+  const typesOf = (s: JsonSchema) => [s.type ?? []].flat() as string[];
+  if (consumer.type !== undefined) {
+    const taken = typesOf(consumer);
+    const given = typesOf(producer);
+    const fits = given.length > 0 &&
+      given.every((type) =>
+        taken.includes(type) || (type === "integer" && taken.includes("number"))
+      );
+    if (!fits) {
+      return [`${where}: is ${given.join(" or ")}, the reader expects ${taken.join(" or ")}`];
     }
   }
   const valuesOf = (s: JsonSchema) =>
