@@ -23,6 +23,7 @@ import { openDatabase } from "../../shared/db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
 import { type NatsServer, startNatsServer, testIdentity } from "./nats_server.ts";
+import { seedPgliteDataDirs } from "./pglite_template.ts";
 
 /** The stack's front door: every request of a test goes through it. */
 const gatewayName = "gateway";
@@ -72,7 +73,10 @@ export interface StackOptions {
   registry?: readonly ServiceModule[];
   /** Services started in this process (default: all of `registry` but the gateway). */
   services?: BackendService[];
-  /** Services started as processes of their own, which a test can kill. */
+  /**
+   * Services started as processes of their own, which a test can kill. On PGlite, each opens a
+   * copy of a fresh cluster in `processDataDir` (tests/harness/pglite_template.ts).
+   */
   processes?: BackendService[];
   env?: Record<string, string>;
   /** Postgres to run on (default DATABASE_URL); `null` for PGlite whatever the environment. */
@@ -179,6 +183,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DATA_DIR: processDataDir,
     ...(databases.url ? { DATABASE_URL: databases.url } : {}),
   };
+  if (databases.driver === "pglite") {
+    // Each process's PGlite a copy of a fresh cluster (it migrates it): no initdb per process.
+    await seedPgliteDataDirs(processDataDir, external.filter((name) => moduleOf(name).migrations));
+  }
   await Promise.all(external.map(async (name) => {
     const seed = nats.seed(name);
     const process = serviceProcess(
