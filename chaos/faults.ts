@@ -37,28 +37,60 @@ export function sagaFaultPoints(processes: string[]): { point: string; exitable:
   return points.map(({ service, point }) => ({ point, exitable: processes.includes(service) }));
 }
 
+/**
+ * The points of the saga's compensations (refund, release), before their commit: a fault held
+ * there long enough exhausts the deliveries, and the saga goes to compensation_failed. Those of
+ * services run in this process come first: a test gives them short retries.
+ */
+export function compensationPoints(processes: string[]): string[] {
+  const points = Object.values(orderSaga.compensations).flatMap(({ service, on }) =>
+    on.map((event) => ({ service, point: handlerFaultPoint(service, event.type, "before_commit") }))
+  );
+  const inProcess = points.filter(({ service }) => !processes.includes(service));
+  return (inProcess.length ? inProcess : points).map(({ point }) => point);
+}
+
+/** How a run injects: a new hand every `everyMs`, and one compensation failing for `holdMs`. */
+export interface FaultOptions {
+  everyMs: number;
+  rulesPerHand: number;
+  /** How long one compensation point fails always, from the start (0: never). */
+  holdMs: number;
+  /** Which point that is (default: one of `compensationPoints`, at random). */
+  holdPoint?: string;
+  stop: Promise<void>;
+  random: Random;
+}
+
 /** Sets hands of faults until `stop`, then clears them all; resolves with the counts. */
-export async function injectFaults(
-  fleet: Fleet,
-  options: { everyMs: number; rulesPerHand: number; stop: Promise<void>; random: Random },
-): Promise<FaultCounts> {
+export async function injectFaults(fleet: Fleet, options: FaultOptions): Promise<FaultCounts> {
   const { random } = options;
   const by = { actor: "chaos", log: createLogger({ service: "chaos", level: "error" }) };
-  const points = sagaFaultPoints([...fleet.processes.keys()]);
+  const processes = [...fleet.processes.keys()];
+  const points = sagaFaultPoints(processes);
+  const held = compensationPoints(processes);
+  const hold = {
+    point: options.holdPoint ?? held[random.below(held.length)],
+    until: Date.now() + options.holdMs,
+  };
   const counts: FaultCounts = new Map();
+  const count = (point: string, rule: FaultRule) => {
+    const name = `${point} ${describeFault(rule)}`;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  };
   let stopped = false;
   options.stop.then(() => stopped = true);
   while (!stopped) {
     // NATS may be down for a moment (a disruption): this hand is skipped, the next one tried.
     await clearFaults(fleet.stack.nc, by).catch(() => {});
-    for (let i = 0; i < options.rulesPerHand; i++) {
+    const hand: [string, FaultRule][] = Array.from({ length: options.rulesPerHand }, () => {
       const { point, exitable } = points[random.below(points.length)];
-      const rule = ruleFor(point, exitable, random);
+      return [point, ruleFor(point, exitable, random)];
+    });
+    if (Date.now() < hold.until) hand.push([hold.point, { action: "fail", probability: 1 }]);
+    for (const [point, rule] of hand) {
       const set = await setFault(fleet.stack.nc, point, rule, by).then(() => true, () => false);
-      if (set) {
-        const name = `${point} ${describeFault(rule)}`;
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-      }
+      if (set) count(point, rule);
     }
     await Promise.race([new Promise((r) => setTimeout(r, options.everyMs)), options.stop]);
   }

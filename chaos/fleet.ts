@@ -35,6 +35,8 @@ export interface Fleet {
 export interface FleetOptions {
   processes: string[];
   env: Record<string, string>;
+  /** Retries before a dead letter, for the services run in this process. */
+  delivery?: { maxDeliver?: number; backoffMs?: number[] };
   /** Postgres (the harness's DATABASE_URL by default); null for PGlite. */
   databaseUrl?: string | null;
   /** Called with the catalog's database before any service starts: the run adds its products. */
@@ -50,6 +52,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     services: inProcess.filter((name) => name !== "catalog"),
     env: options.env,
     databaseUrl: options.databaseUrl,
+    delivery: options.delivery,
   });
   const logDir = await Deno.makeTempDir({ prefix: "chaos-logs-" });
   const migrationsOf = (name: string) => serviceNamed(name)!.migrations!;

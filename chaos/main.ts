@@ -27,10 +27,11 @@ if (import.meta.main) {
       rate: { type: "string", default: "15" },
       every: { type: "string", default: "3s" },
       faults: { type: "string", default: "4s" },
-      deadline: { type: "string", default: "15s" },
+      deadline: { type: "string", default: "8s" },
       drain: { type: "string", default: "3m" },
       seed: { type: "string" },
       processes: { type: "string" },
+      hold: { type: "string" },
     },
   });
   const loadMs = parseDuration(values.duration);
@@ -46,7 +47,7 @@ if (import.meta.main) {
   ) {
     console.error("usage: deno task chaos [--duration 10m] [--users 8] [--rate 15] [--every 3s]");
     console.error(
-      "       [--faults 4s|off] [--deadline 15s] [--drain 3m] [--seed N] [--processes a,b]",
+      "       [--faults 4s|off] [--deadline 8s] [--drain 3m] [--seed N] [--processes a,b]",
     );
     Deno.exit(2);
   }
@@ -67,6 +68,9 @@ if (import.meta.main) {
     rate,
     disruptEveryMs,
     faultEveryMs,
+    // Past a process's retries (about 36 s) when the run is long enough to drain it after.
+    holdMs: loadMs >= 90_000 && values.hold !== "off" ? 45_000 : 0,
+    holdPoint: values.hold === "off" ? undefined : values.hold,
     processes,
     drainTimeoutMs,
     sagaDeadlineMs,

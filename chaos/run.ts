@@ -32,6 +32,15 @@ export interface ChaosOptions {
   disruptEveryMs: number;
   /** A new hand of faults every this many ms; 0 for none. */
   faultEveryMs: number;
+  /**
+   * How long one compensation fails always, from the start: longer than its service's retries
+   * take, so the saga goes to compensation_failed and the drain retries it; 0 for never.
+   */
+  holdMs: number;
+  /** The compensation's fault point (default: one of chaos/faults.ts' `compensationPoints`). */
+  holdPoint?: string;
+  /** Retries before a dead letter, for the services run in this process (default: the kit's). */
+  delivery?: { maxDeliver?: number; backoffMs?: number[] };
   /** The services run as processes (killed, stopped, ended by faults); the rest run in-process. */
   processes: string[];
   /** The longest the stack may take to come to rest after the load. */
@@ -68,6 +77,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const fleet = await startFleet({
     processes: options.processes,
     databaseUrl: options.databaseUrl,
+    delivery: options.delivery,
     env: {
       STARTING_BALANCE_CENTS: String(startingBalanceCents),
       SAGA_DEADLINE_MS: String(options.sagaDeadlineMs),
@@ -96,7 +106,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       runLoad(fleet.stack, shoppers, { rate: options.rate, stop }),
       disrupt(fleet, { everyMs: options.disruptEveryMs, stop, random }),
       options.faultEveryMs > 0
-        ? injectFaults(fleet, { everyMs: options.faultEveryMs, rulesPerHand: 3, stop, random })
+        ? injectFaults(fleet, {
+          everyMs: options.faultEveryMs,
+          rulesPerHand: 3,
+          holdMs: options.holdMs,
+          holdPoint: options.holdPoint,
+          stop,
+          random,
+        })
         : new Map<string, number>(),
     ]);
     const loadMs = Date.now() - loadStarted;
