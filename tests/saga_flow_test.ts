@@ -4,11 +4,19 @@
  * stack, after three orders (confirmed, declined, out of stock): every (cause -> effect, source)
  * pair read from the streams through the envelopes' causation ids is a declared edge, each order's
  * chain is the declared path of its outcome, and each service's real consumer applied exactly the
- * declared reactions to the saga events the run saw.
+ * declared reactions to the saga events the run saw (the failure facts among them, stated by hand).
  */
 import assert from "node:assert/strict";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { type Envelope, envelope } from "../shared/contracts/mod.ts";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  type Envelope,
+  envelope,
+  paymentRefunded,
+  refundFailed,
+  releaseFailed,
+  stockReleased,
+} from "../shared/contracts/mod.ts";
+import { createEvent } from "../shared/outbox/mod.ts";
 import { orderSaga } from "../shared/contracts/order_saga.ts";
 import {
   edgeName,
@@ -108,6 +116,19 @@ Deno.test("a real saga run shows the declared edges and reactions, and no others
         await settledOrder(stack, user, orderId);
       }),
     );
+    // No run of a few seconds fails a compensation for good: its facts, and the refund and release
+    // that clear them, are stated by hand (caused by no event: no edge), for the declined order.
+    const declined = [...orderIds].find(([, outcome]) => outcome === "payment_declined")![0];
+    const about = { orderId: declined, userId: poor.userId };
+    const js = jetstream(stack.nc);
+    for (
+      const fact of [
+        createEvent(refundFailed, { ...about, error: "by hand" }, byHand("payments")),
+        createEvent(releaseFailed, { ...about, error: "by hand" }, byHand("catalog")),
+        createEvent(paymentRefunded, { ...about, amountCents: 1 }, byHand("payments")),
+        createEvent(stockReleased, { ...about, items: [] }, byHand("catalog")),
+      ]
+    ) await js.publish(fact.type, JSON.stringify(fact), { msgID: fact.id });
     const { events, applied } = await quiet(stack);
 
     const byId = new Map(events.map((e) => [e.id, e]));
@@ -146,6 +167,9 @@ Deno.test("a real saga run shows the declared edges and reactions, and no others
     await stack.close();
   }
 });
+
+/** The origin of an event a test states by hand as `source`: caused by nothing. */
+const byHand = (source: string) => ({ source, correlationId: `by-hand-${crypto.randomUUID()}` });
 
 /** The `service event` pairs `events_handled_total` counts as applied, and its counters. */
 function readMetrics(text: string) {
