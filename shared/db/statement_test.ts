@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { orders } from "../../services/orders/db/schema.ts";
 import { statement } from "./statement.ts";
@@ -10,6 +10,7 @@ const insertOrder = statement("test_insert_order", (db, p) =>
     userId: p.userId,
     status: "pending",
     totalCents: p.totalCents,
+    deadlineAt: sql`now()`,
   }).returning({ id: orders.id, totalCents: orders.totalCents }));
 
 const orderForUpdate = statement(

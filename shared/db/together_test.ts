@@ -30,7 +30,12 @@ Deno.test("together: in a transaction, a failing statement rolls back all of the
   const databases = await testDatabases();
   const { db } = await databases.open("orders");
   try {
-    const order = { id: crypto.randomUUID(), userId: crypto.randomUUID(), totalCents: 1 };
+    const order = {
+      id: crypto.randomUUID(),
+      userId: crypto.randomUUID(),
+      totalCents: 1,
+      deadlineAt: new Date(),
+    };
     await assert.rejects(
       db.transaction((tx) =>
         together([

@@ -10,6 +10,7 @@ const newOrder = () => ({
   userId: crypto.randomUUID(),
   totalCents: 1,
   status: "pending",
+  deadlineAt: new Date(),
 });
 const insertOrder = (db: Database) => db.insert(orders).values(newOrder()).then(() => {});
 const failing = (db: Database) => db.execute(sql`select 1 / 0`).then(() => {});

@@ -105,7 +105,11 @@ Deno.test("outbox: an event over max_payload is refused where it is enqueued", a
     await t.step("placing an order with an event too big writes nothing", async () => {
       const before = await rows();
       const publish = statementPublisher(outbox, origin, relay.stored);
-      const error = await placeOrder(db, { userId, items: lines(100), totalCents: 10_000 }, publish)
+      const error = await placeOrder(
+        db,
+        { userId, items: lines(100), totalCents: 10_000, deadlineAt: new Date() },
+        publish,
+      )
         .catch((e) => e);
       assert.ok(error instanceof PayloadTooLarge, String(error));
       assert.equal(await rows(), before);
