@@ -171,10 +171,13 @@ Deno.test("a real saga run shows the declared edges and reactions, and no others
 /** The origin of an event a test states by hand as `source`: caused by nothing. */
 const byHand = (source: string) => ({ source, correlationId: `by-hand-${crypto.randomUUID()}` });
 
-/** The `service event` pairs `events_handled_total` counts as applied, and its counters. */
+/**
+ * The `service event` pairs `events_handled_total` counts as applied, and the consumers with
+ * messages pending and outboxes with events unpublished (their metric lines).
+ */
 function readMetrics(text: string) {
   const applied = new Set<string>();
-  let busy = 0;
+  const busy: string[] = [];
   for (const line of text.split("\n")) {
     const labels = Object.fromEntries(
       [...(line.match(/\{(.*)\}/)?.[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((
@@ -185,7 +188,9 @@ function readMetrics(text: string) {
     if (line.startsWith("events_handled_total{") && labels.outcome === "applied" && value > 0) {
       applied.add(`${labels.service} ${labels.event}`);
     }
-    if (/^(consumer_pending_messages|outbox_backlog_events)\{/.test(line)) busy += value;
+    if (/^(consumer_pending_messages|outbox_backlog_events)\{/.test(line) && value > 0) {
+      busy.push(line);
+    }
   }
   return { applied, busy };
 }
@@ -200,10 +205,14 @@ async function quiet(stack: Stack) {
   const lastSeqs = async () =>
     (await Promise.all(streams.map((s) => jsm.streams.info(s)))).map((i) => i.state.last_seq)
       .join();
+  let busy: string[] = [];
   const applied = await eventually(async () => {
     const before = await lastSeqs();
     const metrics = readMetrics(await (await stack.request("/metrics")).text());
-    return metrics.busy === 0 && await lastSeqs() === before ? metrics.applied : undefined;
+    busy = metrics.busy;
+    return busy.length === 0 && await lastSeqs() === before ? metrics.applied : undefined;
+  }).catch((error) => {
+    throw new Error(`${error.message}; still busy: ${busy.join(", ") || "streams growing"}`);
   });
   const events: Envelope[] = [];
   for (const stream of streams) {
