@@ -85,6 +85,23 @@ export async function drain(
   };
 }
 
+/**
+ * Notes every saga seen in compensation_failed until `stop`, one reading a second (orders may be
+ * down for some: those readings are skipped). Some come back before the drain (a timed-out
+ * order's refund on its cancellation): the report counts them all.
+ */
+export async function watchFailedSagas(fleet: Fleet, stop: Promise<void>): Promise<Set<string>> {
+  const seen = new Set<string>();
+  let stopped = false;
+  stop.then(() => stopped = true);
+  while (!stopped) {
+    const page = await listFailedSagas(fleet.stack.nc, { limit: 200 }).catch(() => null);
+    for (const saga of page?.items ?? []) seen.add(saga.orderId);
+    await Promise.race([new Promise((r) => setTimeout(r, 1_000)), stop]);
+  }
+  return seen;
+}
+
 function isQuiet(unrest: Unrest): boolean {
   return unrest.inFlight === 0 && unrest.compensationFailed.length === 0 &&
     unrest.deadLetters === 0 &&

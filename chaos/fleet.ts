@@ -46,7 +46,7 @@ export interface FleetOptions {
 /** Starts the fleet; throws when a service does not come up. */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const inProcess = backendServices.filter((name) => !options.processes.includes(name));
-  const catalogFirst = !inProcess.includes("catalog");
+  const catalogIsProcess = !inProcess.includes("catalog");
   const stack = await startStack({
     // The catalog's products go in before anyone reads them: started here only after that.
     services: inProcess.filter((name) => name !== "catalog"),
@@ -65,13 +65,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const opened: ServiceDatabase[] = [];
 
   if (options.prepareCatalog) {
-    const catalog = catalogFirst
+    const catalog = catalogIsProcess
       ? await openProcessStore("catalog")
       : await stack.database("catalog");
     await options.prepareCatalog(catalog);
-    if (catalogFirst && stack.databases.driver === "pglite") await catalog.close();
+    if (catalogIsProcess && stack.databases.driver === "pglite") await catalog.close();
   }
-  if (!catalogFirst) await stack.start("catalog");
+  if (!catalogIsProcess) await stack.start("catalog");
 
   const ports = new Map(options.processes.map((name) => [name, freePort()]));
   const processes = new Map(options.processes.map((name) => {

@@ -14,7 +14,7 @@ export interface ChaosReport {
   /** The services that ran as processes (killed, and ended by `exit` faults). */
   processes: string[];
   orders: OrderRow[];
-  /** Orders whose saga has a failed compensation (orders.failed_compensations), by id. */
+  /** Orders whose saga was seen in compensation_failed during the run, by id. */
   compensationFailed: string[];
   /** The load's placements: answered 201, given up, sent again after a 503/504. */
   load: { placed: number; refused: number; retried: number };

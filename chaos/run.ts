@@ -13,7 +13,7 @@ import { outbox as ordersOutbox } from "../services/orders/db/schema.ts";
 import { outbox as paymentsOutbox } from "../services/payments/db/schema.ts";
 import { outbox as usersOutbox } from "../services/users/db/schema.ts";
 import { disrupt } from "./disruptions.ts";
-import { drain } from "./drain.ts";
+import { drain, watchFailedSagas } from "./drain.ts";
 import { clearAll, injectFaults } from "./faults.ts";
 import { startFleet } from "./fleet.ts";
 import { checkInvariants } from "./invariants.ts";
@@ -102,9 +102,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress(`${options.users} users signed up; load and disruptions start`);
     const loadStarted = Date.now();
     const stop = new Promise<void>((r) => setTimeout(r, options.loadMs));
-    const [load, disruptions, faults] = await Promise.all([
+    const [load, disruptions, failedDuringLoad, faults] = await Promise.all([
       runLoad(fleet.stack, shoppers, { rate: options.rate, stop }),
       disrupt(fleet, { everyMs: options.disruptEveryMs, stop, random }),
+      watchFailedSagas(fleet, stop),
       options.faultEveryMs > 0
         ? injectFaults(fleet, {
           everyMs: options.faultEveryMs,
@@ -145,7 +146,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       loadMs,
       processes: options.processes,
       orders: checked.orders,
-      compensationFailed: [...drained.compensationFailed],
+      compensationFailed: [...new Set([...failedDuringLoad, ...drained.compensationFailed])],
       load: { placed: load.placed.size, refused: load.refused, retried: load.retried },
       disruptions,
       faults,
