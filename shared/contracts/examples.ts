@@ -39,8 +39,8 @@ export const eventData: Record<string, unknown> = {
   "catalog.stock.reserved": { orderId, userId, items: [line] },
   "catalog.stock.rejected": { orderId, userId, shortages: [{ ...line, available: 1 }] },
   "catalog.stock.released": { orderId, userId, items: [line] },
-  "payments.refund.failed": { orderId, userId, error: "relation \"refunds\" is locked" },
-  "catalog.release.failed": { orderId, userId, error: "relation \"products\" is locked" },
+  "payments.refund.failed": { orderId, userId, error: 'relation "refunds" is locked' },
+  "catalog.release.failed": { orderId, userId, error: 'relation "products" is locked' },
   "audit.operator.acted": {
     actor: "ada@example.com",
     action: "deadletter.discard",
