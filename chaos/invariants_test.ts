@@ -13,7 +13,7 @@ import { testDatabases } from "../tests/harness/databases.ts";
 import { checkInvariants } from "./invariants.ts";
 
 Deno.test("chaos invariants: a sound state passes, each corruption is named", async (t) => {
-  const databases = await testDatabases(null);
+  const databases = await testDatabases();
   try {
     const db = async (service: string) => (await databases.open(service)).db;
     const [ordersDb, payments, catalog, notified, history] = await Promise.all(
