@@ -167,12 +167,17 @@ export async function checkInvariants(
       broke("nothing for an order that does not exist", row.orderId, "no such order");
     }
   }
-  // Retried at the drain: a row left means money or stock kept, though visibly.
+  // Retried at the drain: a row left means money or stock kept, though visibly, or a state no
+  // retry can end (the compensation had nothing left to do): the detail says which.
   for (const row of failed) {
+    const done = row.compensation === "refund"
+      ? !chargeOf.has(row.orderId) || refundOf.has(row.orderId)
+      : !live.has(row.orderId);
     broke(
       "no compensation left failed",
       row.orderId,
-      `${row.compensation} failed in ${row.service}: ${row.error}`,
+      `${row.compensation} failed in ${row.service}: ${row.error}` +
+        (done ? ` (yet nothing is left to ${row.compensation}: the state is stale)` : ""),
     );
   }
 

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { products, reservationLines, reservations } from "../services/catalog/db/schema.ts";
 import { orderHistory } from "../services/history/db/schema.ts";
 import { notifications } from "../services/notifications/db/schema.ts";
-import { orderLines, orders, outbox } from "../services/orders/db/schema.ts";
+import { failedCompensations, orderLines, orders, outbox } from "../services/orders/db/schema.ts";
 import { charges, deposits, refunds, wallets } from "../services/payments/db/schema.ts";
 import { testDatabases } from "../tests/harness/databases.ts";
 import { checkInvariants } from "./invariants.ts";
@@ -99,7 +99,7 @@ Deno.test("chaos invariants: a sound state passes, each corruption is named", as
         updatedAt: now,
       },
     ]);
-    const check = async () =>
+    const violations = async () =>
       (await checkInvariants({
         orders: ordersDb,
         payments,
@@ -109,7 +109,9 @@ Deno.test("chaos invariants: a sound state passes, each corruption is named", as
         outboxes: [{ service: "orders", db: ordersDb, table: outbox }],
         initialStock: new Map([[product, 10]]),
         kinds: new Map([[confirmed, "success"], [cancelled, "out_of_stock"]]),
-      })).violations.map((v) => `${v.invariant}: ${v.subject}`).sort();
+      })).violations;
+    const check = async () =>
+      (await violations()).map((v) => `${v.invariant}: ${v.subject}`).sort();
 
     await t.step("sound: no violation", async () => {
       assert.deepEqual(await check(), []);
@@ -146,6 +148,19 @@ Deno.test("chaos invariants: a sound state passes, each corruption is named", as
       const found = await check();
       assert.ok(found.includes(`every order terminal: ${confirmed}`), found.join("\n"));
       assert.ok(found.includes("outboxes empty: orders"), found.join("\n"));
+    });
+
+    await t.step("a failed refund left behind, though the refund was made: stale", async () => {
+      await ordersDb.insert(failedCompensations).values({
+        orderId: cancelled,
+        compensation: "refund",
+        service: "payments",
+        error: "failed 5 times",
+        failedAt: now,
+      });
+      const left = (await violations()).find((v) => v.invariant === "no compensation left failed");
+      assert.equal(left?.subject, cancelled);
+      assert.match(left.detail, /nothing is left to refund: the state is stale/);
     });
   } finally {
     await databases.close();
