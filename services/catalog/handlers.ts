@@ -16,7 +16,7 @@ import {
 import { on } from "../../shared/events/mod.ts";
 import { clipText } from "../../shared/events/given_up.ts";
 import { sagaCompensationsFailed } from "../../shared/telemetry/mod.ts";
-import { checkStock, hasReservation, holdStock, releaseStock } from "./store.ts";
+import { checkStock, hasReservation, holdStock, releaseOwed, releaseStock } from "./store.ts";
 import { together } from "../../shared/db/together.ts";
 
 export const catalogHandlers = {
@@ -49,8 +49,13 @@ export const catalogHandlers = {
       log.info("stock released", { orderId });
     }, {
       reads: ["orderId", "userId"],
-      onDeadLetter: async (event, { log, publish }, reason) => {
+      onDeadLetter: async (event, { tx, log, publish }, reason) => {
         const { orderId, userId } = event.data;
+        if (!(await releaseOwed(tx, orderId))) {
+          // Released before, or never reserved: a failure stated now could never be retried away.
+          log.warn("release given up on, but nothing is left to release", { orderId, reason });
+          return;
+        }
         log.error("release failed for good; the stock is held until an operator retries it", {
           orderId,
           reason,

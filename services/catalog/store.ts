@@ -126,6 +126,18 @@ export async function hasReservation(tx: Database, orderId: string): Promise<boo
   return found !== undefined;
 }
 
+/**
+ * Whether the order's reservation is still to be put back (reserved, not released): what a
+ * release given up on leaves held. An order with no reservation row gets its tombstone here, as
+ * the release would have written it, so a late charge reserves nothing; then, as for one released
+ * before, nothing is owed.
+ */
+export async function releaseOwed(tx: Database, orderId: string): Promise<boolean> {
+  await tx.insert(reservations).values({ orderId, status: "released" }).onConflictDoNothing();
+  const [found] = await reservationOf(tx, { orderId });
+  return found?.status === "reserved";
+}
+
 const reservationOf = statement(
   "catalog_reservation_of",
   (db, p) =>

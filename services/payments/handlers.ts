@@ -21,7 +21,7 @@ import {
   paymentRefunded,
   refundFailed,
 } from "../../shared/contracts/mod.ts";
-import { openWallet, refundOrClose, refundOrder, takePayment } from "./store.ts";
+import { openWallet, refundOrClose, refundOrder, refundOwed, takePayment } from "./store.ts";
 
 type Refunded = Awaited<ReturnType<typeof refundOrder>>;
 
@@ -32,12 +32,24 @@ async function stateRefund(refund: Refunded, { log, publish }: HandlerContext) {
   log.info("order refunded", { orderId });
 }
 
-/** The refund of an order was given up on: said with an error log, a metric and an event. */
+/**
+ * The refund of an order was given up on: said with an error log, a metric and an event, if the
+ * charge is still owed. Refunded meanwhile (the rejection's and the cancellation's refunds are two
+ * paths to one refund) or never charged, nothing is left to compensate: stating a failure then
+ * would leave a `compensation_failed` that no retry can end. `closeIfUncharged` (the cancellation's
+ * path) closes an order never charged, as its handler would have.
+ */
 async function refundGivenUp(
   { orderId, userId }: { orderId: string; userId: string },
-  { log, publish }: HandlerContext,
+  { tx, log, publish }: HandlerContext,
   reason: string,
+  closeIfUncharged = false,
 ) {
+  if (!(await refundOwed(tx, orderId))) {
+    if (closeIfUncharged) await refundOrClose(tx, orderId);
+    log.warn("refund given up on, but nothing is left to refund", { orderId, reason });
+    return;
+  }
   log.error("refund failed for good; the money is held until an operator retries it", {
     orderId,
     reason,
@@ -87,7 +99,7 @@ export function paymentsHandlers(startingBalanceCents: number) {
         await stateRefund(await refundOrClose(ctx.tx, event.data.orderId), ctx);
       }, {
         reads: ["orderId", "userId"],
-        onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason),
+        onDeadLetter: (event, ctx, reason) => refundGivenUp(event.data, ctx, reason, true),
       }),
     ],
     catalog: [

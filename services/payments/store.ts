@@ -4,7 +4,7 @@
  * opening balance that would pass it is refused. Money given back (a refund) is never refused:
  * the columns are 64-bit, far above the ceiling.
  */
-import { and, eq, gte, lte, notExists, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, lte, notExists, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Database } from "../../shared/db/client.ts";
 import { statement } from "../../shared/db/statement.ts";
@@ -128,6 +128,18 @@ export function closeOrder(tx: Database, orderId: string) {
     tx,
     () => tx.insert(closedOrders).values({ orderId }).onConflictDoNothing(),
   );
+}
+
+/**
+ * Whether the order's charge is still to be given back: charged and not refunded. What a refund
+ * given up on leaves owed; false when it was refunded meanwhile (by the other path) or never
+ * charged, and then there is nothing to state as failed.
+ */
+export async function refundOwed(tx: Database, orderId: string): Promise<boolean> {
+  const [owed] = await tx.select({ orderId: charges.orderId }).from(charges)
+    .leftJoin(refunds, eq(refunds.orderId, charges.orderId))
+    .where(and(eq(charges.orderId, orderId), isNull(refunds.orderId)));
+  return owed !== undefined;
 }
 
 async function isClosed(tx: Database, orderId: string): Promise<boolean> {
