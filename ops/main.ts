@@ -29,7 +29,7 @@ const usage = `usage: deno task ops <command>
   events show <stream|subject> [--from-seq N | --since T] [--to-seq N] [--limit 100]
   events show <stream> <seq>
   replay <service> <stream|subject> [--from-seq N | --since T] [--to-seq N] [--dry-run]
-  replay <service> --rebuild
+  replay <service> --rebuild [--accept-missing]
   deadletters list [--service name]
   deadletters show <seq>
   deadletters redrive <seq...> | --all [--service name]
@@ -62,6 +62,7 @@ const { values: options, positionals } = (() => {
         limit: { type: "string" },
         "dry-run": { type: "boolean" },
         rebuild: { type: "boolean" },
+        "accept-missing": { type: "boolean" },
         service: { type: "string" },
         all: { type: "boolean" },
         reason: { type: "string" },

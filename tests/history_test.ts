@@ -1,15 +1,18 @@
 /**
  * The order-history read model: built from ORDERS alone, served at GET /history, and rebuilt
  * from the stream (deleted first, or while orders keep coming) into the state it had; served a
- * page at a time.
+ * page at a time. A rebuild from a stream that lost its first event is refused unless the operator
+ * accepts the loss.
  */
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { asc, eq } from "drizzle-orm";
+import type { OrderEvent } from "../services/history/projection.ts";
 import { orderHistory } from "../services/history/db/schema.ts";
 import { orders } from "../services/orders/db/schema.ts";
 import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
-import { ops } from "./harness/ops_cli.ts";
-import { type Stack, startStack } from "./harness/stack.ts";
+import { ops, opsOutcome } from "./harness/ops_cli.ts";
+import { json, type Stack, startStack } from "./harness/stack.ts";
 
 const projection = async (stack: Stack) =>
   await (await stack.database("history")).db.select().from(orderHistory)
@@ -143,6 +146,71 @@ Deno.test("order history: a read model built from events, rebuilt from the strea
       assert.equal(bad.status, 400);
       assert.equal((await bad.json()).kind, "invalid");
     });
+
+    await t.step(
+      "ORDERS without its first event: a rebuild refused, nothing emptied",
+      async (refusal) => {
+        const before = await projection(stack);
+        const jsm = await jetstreamManager(stack.nc);
+        const first = (await jsm.streams.getMessage("ORDERS", { seq: 1 }))!.json<OrderEvent>();
+        assert.equal(first.type, "orders.order.placed");
+        // As NATS does when the event outlives ORDERS' max age.
+        await jsm.streams.deleteMessage("ORDERS", 1);
+
+        const refused = await opsOutcome(stack, "replay", "history", "--rebuild");
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.match(refused.stderr, /history not rebuilt, nothing emptied: ORDERS holds #2\.\.#/);
+        assert.match(
+          refused.stderr,
+          /: 1 missing .*its max age is 30 d.*run again with --accept-missing/,
+        );
+        assert.deepEqual(await projection(stack), before);
+
+        const admin = {
+          authorization: `Bearer ${await stack.signToken({
+            sub: user.userId,
+            email: "admin@example.com",
+            role: "admin",
+          })}`,
+        };
+        const answer = await stack.request(
+          "/admin/rebuild",
+          json("POST", { service: "history" }, admin),
+        );
+        assert.equal(answer.status, 409);
+        assert.match(answer.headers.get("content-type") ?? "", /^application\/problem\+json/);
+        const problem = await answer.json();
+        assert.equal(problem.kind, "conflict");
+        assert.match(problem.detail, /ORDERS holds #2\.\.#\d+ .*acceptMissing: true$/);
+        assert.deepEqual(await projection(stack), before);
+
+        await refusal.step(
+          "--accept-missing: rebuilt without it, and the audit says so",
+          async () => {
+            const out = await ops(stack, "replay", "history", "--rebuild", "--accept-missing");
+            assert.match(out, /without what no stream holds any more: ORDERS holds #2\.\.#\d+/);
+            const after = await projection(stack);
+            assert.equal(after.length, before.length);
+            // Its placed event is gone: the order is rebuilt from its confirmation alone.
+            const lost = after.find((row) => row.orderId === first.data.orderId)!;
+            assert.equal(lost.status, "confirmed");
+            assert.equal(lost.itemCount, 0);
+            assert.deepEqual(
+              after.filter((row) => row.orderId !== first.data.orderId),
+              before.filter((row) => row.orderId !== first.data.orderId),
+            );
+            const audit = (await jsm.streams.getMessage("AUDIT", {
+              last_by_subj: "audit.operator.acted",
+            }))!.json<{ data: { action: string; outcome: string } }>();
+            assert.equal(audit.data.action, "rebuild");
+            assert.match(
+              audit.data.outcome,
+              /acceptMissing: rebuilt without the missing events \(ORDERS/,
+            );
+          },
+        );
+      },
+    );
   } finally {
     await stack.close();
   }

@@ -1,5 +1,10 @@
-/** `replay`: a range of a stream to one service's handlers; `--rebuild` its read model. */
+/**
+ * `replay`: a range of a stream to one service's handlers; `--rebuild` its read model (refused
+ * when a stream lost its oldest events, unless `--accept-missing`).
+ */
+import { describeMissing } from "../../shared/bus/mod.ts";
 import type { ReplayProgress } from "../../shared/contracts/mod.ts";
+import { ServiceError } from "../../shared/errors/mod.ts";
 import { rebuildReadModel, replayToService, resolveStream } from "../../shared/operator/mod.ts";
 import {
   type Cli,
@@ -17,6 +22,7 @@ export interface ReplayOptions {
   "to-seq"?: string;
   "dry-run"?: boolean;
   rebuild?: boolean;
+  "accept-missing"?: boolean;
 }
 
 export async function replay(
@@ -37,15 +43,32 @@ export async function replay(
     const result = await rebuildReadModel(cli.nc, {
       service,
       services: operatedServices,
+      acceptMissing: options["accept-missing"],
       actor: cli.actor,
       log: cli.log,
       onProgress,
+    }).catch((error) => {
+      // The service's refusal names the contract's field; the operator types the flag.
+      if (error instanceof ServiceError && error.kind === "conflict") {
+        throw new ServiceError(
+          error.kind,
+          error.message.replace(
+            /ask again with acceptMissing: true$/,
+            "run again with --accept-missing",
+          ),
+          error.details,
+        );
+      }
+      throw error;
     });
     cli.status("");
     if (cli.json) return cli.print(printableJson(result));
     cli.print(
       `rebuilt ${service}: emptied ${result.tables.join(", ")}, then replayed from the start`,
     );
+    for (const missing of result.missing) {
+      cli.print(`without what no stream holds any more: ${describeMissing(missing)}`);
+    }
     for (const report of result.streams) replaySummary(service, report).forEach(cli.print);
     return;
   }

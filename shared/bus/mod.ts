@@ -21,4 +21,5 @@ export {
   jetStreamApiCodes,
 } from "./jetstream_errors.ts";
 export { serviceAnswers } from "./discovery.ts";
+export { describeMissing, type HeldRange, missingEventsOf, missingFrom } from "./missing_events.ts";
 export { type OpenRange, openRange, type StreamRange } from "./stream_range.ts";

@@ -124,6 +124,23 @@ export const replayReport = z.object({
 export type ReplayReport = z.infer<typeof replayReport>;
 
 /**
+ * The events a stream no longer holds: every sequence from 1 to `lastSeq` was stored once, it holds
+ * `held` of them from `firstSeq` on; the `missing` others aged out (its max age, `maxAgeMs`, 0 for
+ * ever) or were deleted. A rebuild from such a stream cannot make what they made.
+ */
+export const missingEvents = z.object({
+  stream: z.string(),
+  /** The first sequence the stream still holds (`lastSeq + 1` when it holds none). */
+  firstSeq: z.number(),
+  lastSeq: z.number(),
+  held: z.number(),
+  missing: z.number(),
+  maxAgeMs: z.number(),
+});
+/** What `missingEvents` describes. */
+export type MissingEvents = z.infer<typeof missingEvents>;
+
+/**
  * How the redrive of one dead letter (by its sequence in `DEADLETTERS`) ended, with the error when
  * it did not apply.
  */
@@ -181,8 +198,21 @@ function operationsEndpoints(service: string) {
     },
     rebuildReadModel: {
       subject: subject("rebuild"),
-      request: z.object({ progressSubject: subjectFilter.optional() }),
-      reply: z.object({ tables: z.array(z.string()), streams: z.array(replayReport) }),
+      request: z.object({
+        progressSubject: subjectFilter.optional(),
+        /**
+         * Rebuild even when a stream no longer holds its oldest events (aged out or deleted):
+         * whatever they made is then lost. Without it such a rebuild is refused (`conflict`)
+         * before anything is emptied.
+         */
+        acceptMissing: z.boolean().optional(),
+      }),
+      reply: z.object({
+        tables: z.array(z.string()),
+        streams: z.array(replayReport),
+        /** The streams that missed events, when `acceptMissing` let the rebuild run anyway. */
+        missing: z.array(missingEvents).default([]),
+      }),
       idempotent: true,
     },
     redriveDeadLetters: {
@@ -276,6 +306,7 @@ export const operatorActed = defineEvent(
       "outbox.discard",
       "fault.set",
       "fault.clear",
+      "stream.retention",
     ]),
     /** What it touched: a service, a stream range, a dead letter's sequence. */
     target: text(maxAuditTargetLength, { line: true }),

@@ -4,8 +4,9 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { nuid } from "@nats-io/nats-core";
-import { rpcClient } from "../bus/mod.ts";
+import { describeMissing, rpcClient } from "../bus/mod.ts";
 import {
+  type MissingEvents,
   operationsApi,
   type ReplayProgress,
   replayProgress,
@@ -84,26 +85,39 @@ export async function replayToService(
 /**
  * Asks `request.service` to rebuild its read model (empty its tables and inbox, then replay every
  * stream it reacts to, in one transaction), passing on its progress, waiting up to 30 minutes, and
- * records the action in `AUDIT`. Throws `not_found` for an unknown service, `unprocessable` for one
- * without a read model, and what the call throws.
+ * records the action in `AUDIT` (saying when `acceptMissing` let it run without events a stream no
+ * longer holds). Throws `not_found` for an unknown service, `unprocessable` for one without a read
+ * model, `conflict` (details: `missing`, a `MissingEvents` per stream) when a stream no longer holds
+ * its oldest events and `acceptMissing` is not set (nothing is emptied), and what the call throws.
  */
 export async function rebuildReadModel(
   nc: NatsConnection,
-  request: Omit<ReplayRequest, "range" | "dryRun">,
-): Promise<{ tables: string[]; streams: ReplayReport[] }> {
+  request: Omit<ReplayRequest, "range" | "dryRun"> & { acceptMissing?: boolean },
+): Promise<{ tables: string[]; streams: ReplayReport[]; missing: MissingEvents[] }> {
   knownService(request.service, request.services);
   const client = rpcClient(nc, operationsApi(request.service), { timeoutMs: replayTimeoutMs });
   const result = await withProgress(
     nc,
     request.service,
     request.onProgress,
-    (progressSubject) => client.rebuildReadModel({ progressSubject }),
+    (progressSubject) =>
+      client.rebuildReadModel({
+        progressSubject,
+        ...(request.acceptMissing ? { acceptMissing: true } : {}),
+      }),
   );
+  const accepted = result.missing.length
+    ? `; acceptMissing: rebuilt without the missing events (${
+      result.missing.map(describeMissing).join("; ")
+    })`
+    : request.acceptMissing
+    ? "; acceptMissing given, no event was missing"
+    : "";
   await recordAction(nc, request.log, {
     actor: request.actor,
     action: "rebuild",
     target: `${request.service}: ${result.tables.join(", ")}`,
-    outcome: `applied ${result.streams.reduce((sum, s) => sum + s.applied, 0)} events`,
+    outcome: `applied ${result.streams.reduce((sum, s) => sum + s.applied, 0)} events${accepted}`,
   });
   return result;
 }

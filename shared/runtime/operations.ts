@@ -10,7 +10,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { getTableName, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client.ts";
-import type { RpcHandlers } from "../bus/mod.ts";
+import { describeMissing, missingEventsOf, type RpcHandlers } from "../bus/mod.ts";
 import type {
   OperationsEndpoints,
   RedriveResult,
@@ -133,12 +133,29 @@ export function operations(options: OperationsOptions): RpcHandlers<OperationsEn
       return report;
     },
 
-    rebuildReadModel: async ({ progressSubject }, ctx) => {
+    rebuildReadModel: async ({ progressSubject, acceptMissing }, ctx) => {
       if (!options.readModel || !options.inbox) {
         throw new ServiceError("unprocessable", `${service} keeps no read model to rebuild`);
       }
       const tables = [...options.readModel.tables, options.inbox];
       const names = tables.map((table) => getTableName(table));
+      // Checked before anything is emptied: a rebuild from a stream that lost its oldest events
+      // would silently drop whatever they made.
+      const missing =
+        (await Promise.all([...dispatchers.keys()].map((s) => missingEventsOf(nc, s))))
+          .filter((m) => m !== null);
+      if (missing.length && !acceptMissing) {
+        ctx.log.warn("rebuild refused: events missing", { missing });
+        throw new ServiceError(
+          "conflict",
+          `${service} not rebuilt, nothing emptied: ${missing.map(describeMissing).join("; ")}. ` +
+            `A rebuild replays from the first event held, so ${names.join(", ")} would lose ` +
+            `for good what the missing events made (orders older than the max age, say). ` +
+            `To rebuild without them, ask again with acceptMissing: true`,
+          { missing },
+        );
+      }
+      if (missing.length) ctx.log.warn("rebuild without missing events", { missing });
       ctx.log.info("rebuild started", { tables: names });
       const onProgress = progressTo(progressSubject);
       // One transaction: readers see the old model until the new one is whole, and the live
@@ -157,7 +174,7 @@ export function operations(options: OperationsOptions): RpcHandlers<OperationsEn
         tables: names,
         applied: streams.reduce((sum, r) => sum + r.applied, 0),
       });
-      return { tables: names, streams };
+      return { tables: names, streams, missing };
     },
 
     redriveDeadLetters: async ({ sequences }, ctx) => {

@@ -1,5 +1,6 @@
 /** Runs the operator's CLI (`deno task ops`) as an operator would, against a test stack's NATS. */
 import assert from "node:assert/strict";
+import type { CommandOutput } from "./command_line.ts";
 import type { Stack } from "./stack.ts";
 
 /** Who the audit names for the CLI's actions in tests. */
@@ -7,6 +8,13 @@ export const testOperator = "test-operator";
 
 /** The command's standard output; fails the test when it exits non-zero. */
 export async function ops(stack: Stack, ...args: string[]): Promise<string> {
+  const output = await opsOutcome(stack, ...args);
+  assert.equal(output.code, 0, `ops ${args.join(" ")}: ${output.stderr}`);
+  return output.stdout;
+}
+
+/** The command's exit code, standard output and error, whatever it exits with. */
+export async function opsOutcome(stack: Stack, ...args: string[]): Promise<CommandOutput> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "ops", ...args],
     env: {
@@ -19,6 +27,5 @@ export async function ops(stack: Stack, ...args: string[]): Promise<string> {
     stderr: "piped",
   }).output();
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  assert.ok(output.success, `ops ${args.join(" ")}: ${text(output.stderr)}`);
-  return text(output.stdout);
+  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
 }

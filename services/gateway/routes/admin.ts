@@ -109,8 +109,9 @@ const rebuild = jsonRoute({
   path: "/rebuild",
   body: rebuildBody,
   ...admin({
-    summary: "Admin: empty a service's read model and replay its streams from the start",
-    errors: [400, 403, 404, 422],
+    summary: "Admin: empty a service's read model and replay its streams from the start " +
+      "(409 when a stream lost its oldest events, unless acceptMissing)",
+    errors: [400, 403, 404, 409, 422],
     ok: { status: 200 },
   }),
 });
@@ -243,6 +244,7 @@ export function adminRoutes(nc: NatsConnection, authenticated: MiddlewareHandler
     return c.json(
       await rebuildReadModel(nc, {
         service: c.req.valid("json").service,
+        acceptMissing: c.req.valid("json").acceptMissing,
         services: downstreamServices,
         ...audit(c),
       }),

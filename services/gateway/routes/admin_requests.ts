@@ -56,7 +56,14 @@ export const replayBody = z.object({
   path: ["toSeq"],
 });
 
-export const rebuildBody = z.object({ service: serviceName });
+/**
+ * POST /admin/rebuild: `acceptMissing: true` rebuilds even when a stream no longer holds its
+ * oldest events (what they made is lost); without it such a rebuild is refused with 409.
+ */
+export const rebuildBody = z.object({
+  service: serviceName,
+  acceptMissing: z.boolean().optional(),
+});
 
 /**
  * The letters to re-drive by sequence, or `all: true` (of `service`, when given): "all" is never
