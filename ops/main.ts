@@ -21,6 +21,7 @@ import { showEvents, tailEvents } from "./commands/events.ts";
 import { replay } from "./commands/replay.ts";
 import { sagas } from "./commands/sagas.ts";
 import { services } from "./commands/services.ts";
+import { streams } from "./commands/streams.ts";
 import { printable } from "./format.ts";
 
 const usage = `usage: deno task ops <command>
@@ -36,6 +37,7 @@ const usage = `usage: deno task ops <command>
   deadletters discard <seq...> --reason "why"
   outbox <service> [--requeue ID | --discard ID --reason "why"]
   services [name]
+  streams retention [--apply]
   faults list | faults clear [point]
   faults set <point> fail|delay|exit [--probability 1] [--delay-ms N]
   sagas [--stuck-after <seconds>] [--stuck] [--failed] [--limit N] [--cursor C]
@@ -63,6 +65,7 @@ const { values: options, positionals } = (() => {
         "dry-run": { type: "boolean" },
         rebuild: { type: "boolean" },
         "accept-missing": { type: "boolean" },
+        apply: { type: "boolean" },
         service: { type: "string" },
         all: { type: "boolean" },
         reason: { type: "string" },
@@ -136,6 +139,9 @@ try {
       break;
     case "services":
       await services(cli, args[0], options);
+      break;
+    case "streams":
+      await streams(cli, args, options);
       break;
     case "faults":
       await faults(cli, args, options);

@@ -16,6 +16,7 @@ export * from "./payments.ts";
 export * from "./notifications.ts";
 export * from "./history.ts";
 export * from "./operations.ts";
+export * from "./replay_report.ts";
 export * from "./paging.ts";
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The operator's kit, shared by the `deno task ops` CLI and the gateway's admin routes:
  * read streams, replay to a service, rebuild a read model, handle dead letters and parked
- * outbox rows, discover service instances, set and clear injected faults. Every action that changes something is recorded
- * (see audit.ts).
+ * outbox rows, discover service instances, set and clear injected faults, set the streams' max
+ * ages. Every action that changes something is recorded (see audit.ts).
  */
 export { type OperatorAction, recordAction } from "./audit.ts";
 export {
@@ -32,6 +32,15 @@ export {
   type ReplayRequest,
   replayToService,
 } from "./replay.ts";
+export {
+  applyStreamRetention,
+  describeMaxAge,
+  type PublishedStream,
+  type RetentionSet,
+  setByOperator,
+  type StreamRetention,
+  streamRetention,
+} from "./stream_retention.ts";
 export {
   readEntry,
   readStream,
