@@ -133,9 +133,12 @@ export async function hasReservation(tx: Database, orderId: string): Promise<boo
  * before, nothing is owed.
  */
 export async function releaseOwed(tx: Database, orderId: string): Promise<boolean> {
-  await tx.insert(reservations).values({ orderId, status: "released" }).onConflictDoNothing();
   const [found] = await reservationOf(tx, { orderId });
-  return found?.status === "reserved";
+  if (found) return found.status === "reserved";
+  await tx.insert(reservations).values({ orderId, status: "released" }).onConflictDoNothing();
+  // A reservation written meanwhile won over the tombstone: then it is what is owed.
+  const [now] = await reservationOf(tx, { orderId });
+  return now?.status === "reserved";
 }
 
 const reservationOf = statement(
