@@ -54,8 +54,11 @@ Deno.test("abuse and outages stay with what they hit (issue 17: classes 8, 9, 10
         const statuses = await statusesOf(
           Array.from({ length: 30 }, () => login(attacker, "wrong password")),
         );
-        assert.ok(statuses.every((s) => s === 401 || s === 429), `${statuses}`);
-        assert.ok(statuses.filter((s) => s === 401).length <= 5, `${statuses}`);
+        // The burst of 5 reaches users (each a 401, or a 503 when users sheds load on a busy
+        // machine, with Retry-After); every attempt past it is refused at the gateway.
+        assert.ok(statuses.every((s) => s === 401 || s === 429 || s === 503), `${statuses}`);
+        assert.ok(statuses.filter((s) => s !== 429).length <= 5, `${statuses}`);
+        assert.ok(statuses.filter((s) => s === 429).length >= 25, `${statuses}`);
         const res = await login(victimAt, "a long enough password");
         assert.equal(res.status, 200, await res.clone().text());
         await res.body?.cancel();
