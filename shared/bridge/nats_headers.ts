@@ -5,7 +5,7 @@
  */
 import { headers, type MsgHdrs } from "@nats-io/nats-core";
 import { base64url } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 
 const carried = z.record(z.string().min(1), z.array(z.string()));
 

@@ -2,7 +2,7 @@
  * Typed configuration from the environment. A bad or missing variable stops start-up with one
  * line that names it, instead of a stack trace or a late failure deep in a handler.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { retentionVariables } from "./retention.ts";
 
 /**

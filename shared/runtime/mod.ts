@@ -3,7 +3,7 @@
  * The entry then serves `export default { fetch }`, under `deno serve` or an edge runtime.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { z } from "zod";
+import type * as z from "zod";
 import { type Migration, openDatabase, type ServiceDatabase } from "../db/client.ts";
 import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
