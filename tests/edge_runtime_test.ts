@@ -39,6 +39,12 @@ Deno.test("edge runtime: started by a request, stopped when idle, two at once", 
       const echoed = await fetch(`${edge.url}/echo?x=1`, { method: "POST", body: "some bytes" });
       assert.equal(await echoed.text(), "some bytes");
       assert.equal(edge.coldStarts.length, 1);
+      assert.deepEqual(edge.served.at(-1), {
+        method: "POST",
+        path: "/echo?x=1",
+        instance: 0,
+        status: 200,
+      });
     });
 
     await t.step("it has the deployment's environment and no file system", async () => {

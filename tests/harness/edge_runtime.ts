@@ -36,12 +36,23 @@ export interface ColdStart {
   ms: number;
 }
 
+/** One request the front served: where to, which instance, and the status it answered. */
+export interface ServedRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  instance: number;
+  status: number;
+}
+
 /** The simulated runtime of one service: its URL, what it started, and how to stop it. */
 export interface EdgeRuntime {
   /** The front's base URL, e.g. `http://127.0.0.1:43123`: the service's public URL. */
   url: string;
   /** Every cold start so far, in order. */
   coldStarts: readonly ColdStart[];
+  /** Every request served so far, in the order they were answered. */
+  served: readonly ServedRequest[];
   /** How many instances run now. */
   running(): number;
   /** Resolves once no instance runs (at once when none does): the service sleeps. */
@@ -74,6 +85,7 @@ export function startEdgeRuntime(options: EdgeRuntimeOptions): EdgeRuntime {
   const idleMs = options.idleMs ?? 3000;
   const slots: (Instance | null)[] = Array.from({ length: options.instances ?? 1 }, () => null);
   const coldStarts: ColdStart[] = [];
+  const served: ServedRequest[] = [];
   // Processes not yet exited, stopping ones included: the service sleeps when there are none.
   const alive = new Set<Instance>();
   let next = 0;
@@ -156,8 +168,16 @@ export function startEdgeRuntime(options: EdgeRuntimeOptions): EdgeRuntime {
   }
 
   async function forward(request: Request): Promise<Response> {
-    const arrived = Date.now();
+    const url = new URL(request.url);
+    const path = url.pathname + url.search;
     const index = next++ % slots.length;
+    const response = await answer(request, path, index);
+    served.push({ method: request.method, path, instance: index, status: response.status });
+    return response;
+  }
+
+  async function answer(request: Request, path: string, index: number): Promise<Response> {
+    const arrived = Date.now();
     const instance = slots[index] ??= spawn(index, arrived);
     instance.inFlight++;
     clearTimeout(instance.idleTimer);
@@ -169,9 +189,8 @@ export function startEdgeRuntime(options: EdgeRuntimeOptions): EdgeRuntime {
           status: 503,
         });
       }
-      const url = new URL(request.url);
       const body = request.body ? await request.arrayBuffer() : undefined;
-      const answer = await fetch(instance.base + url.pathname + url.search, {
+      const answer = await fetch(instance.base + path, {
         method: request.method,
         headers: request.headers,
         body,
@@ -196,6 +215,7 @@ export function startEdgeRuntime(options: EdgeRuntimeOptions): EdgeRuntime {
   return {
     url: `http://127.0.0.1:${front.addr.port}`,
     coldStarts,
+    served,
     running,
     asleep: () => alive.size === 0 ? Promise.resolve() : new Promise((r) => sleepers.push(r)),
     sleep,
