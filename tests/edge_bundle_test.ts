@@ -4,10 +4,10 @@
  * `--allow-net --allow-env` only (no file system, no subprocess, no FFI), over NATS's
  * WebSocket listener over TLS (`wss://`, trusting the test's CA through DENO_CERT, as an edge
  * runtime trusts what its runtime does) with authorization on, and Postgres, and the saga
- * completes through the bundles.
+ * completes through the bundles. Each bundle holds no PGlite and stays within its size limit.
  */
 import assert from "node:assert/strict";
-import { buildService } from "../infra/build.ts";
+import { buildService, sizeLimit } from "../infra/build.ts";
 import { registry as services } from "../services/registry.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
@@ -38,6 +38,16 @@ Deno.test({
         await buildService(first.name, out),
         ...await Promise.all(rest.map((s) => buildService(s.name, out))),
       ];
+
+      await t.step("each bundle holds no PGlite and stays within its size limit", async () => {
+        for (const [i, { name }] of services.entries()) {
+          const text = await Deno.readTextFile(bundles[i]);
+          // PGlite's loader names its WebAssembly file; drizzle's PGlite driver its session.
+          assert.doesNotMatch(text, /pglite\.wasm|PgliteSession/, `${name} carries PGlite`);
+          const size = new TextEncoder().encode(text).length;
+          assert.ok(size <= sizeLimit(name), `${name}: ${size} bytes > ${sizeLimit(name)}`);
+        }
+      });
       for (const [i, { name }] of services.entries()) {
         const port = name === "gateway" ? gatewayPort : freePort();
         const child = new Deno.Command(Deno.execPath(), {
