@@ -9,6 +9,9 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { ServiceDatabase } from "../db/client.ts";
 import { parseConfig, retentionConfig, type RetentionSettings } from "../config/mod.ts";
 import { ensureStream, natsAnswers, serveRpc } from "../bus/mod.ts";
+import { rpcRoutes } from "../bus/rpc_server.ts";
+import { importBridgePublicKey } from "../bridge/mod.ts";
+import { transportConfig, type TransportSettings } from "../config/transport.ts";
 import {
   operationsApi,
   type RpcEndpoints,
@@ -29,7 +32,8 @@ import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/
 import type { BusUseRun } from "./bus_use.ts";
 import { operations } from "./operations.ts";
 import { kitPurges } from "./retention.ts";
-import { type PeriodicWork, startPeriodic } from "./periodic.ts";
+import { periodicOnDemand, type PeriodicWork, startPeriodic } from "./periodic.ts";
+import { bridgeTransport } from "./bridge_transport.ts";
 import { type EndpointHandlers, withTransactions } from "./transaction.ts";
 
 /**
@@ -108,6 +112,13 @@ export interface ServiceResources {
   delivery?: { maxDeliver?: number; backoffMs?: number[]; concurrency?: number };
   /** How long its outbox and inbox rows are kept; unset, from the environment (or defaults). */
   retention?: RetentionSettings;
+  /**
+   * How it receives its NATS traffic; unset, from the environment (TRANSPORT, BRIDGE_PUBLIC_KEY).
+   * `bridge`: no RPC subscription, no durable consumer, no timers; the bridge's signed requests to
+   * its `/_bridge/*` routes run the same endpoints, dispatchers and periodic work
+   * (./bridge_transport.ts).
+   */
+  transport?: TransportSettings;
 }
 
 /**
@@ -119,13 +130,19 @@ export interface ServiceResources {
  * consumers, then the relay. Throws what a start step throws (NATS or the database unreachable),
  * and ConfigError, before anything starts, for an inbox retention shorter than the streams allow.
  * The periodic work includes the retention purges of its outbox and inbox (./retention.ts).
+ * With the bridge transport, it serves and consumes nothing on NATS and runs no timers: its
+ * `fetch` answers the bridge's `/_bridge/*` requests with the same parts (./bridge_transport.ts).
  */
 export async function runService<E extends RpcEndpoints>(
   definition: ServiceDefinition<E>,
-  { nc, database, log, delivery, retention }: ServiceResources,
+  { nc, database, log, delivery, retention, transport }: ServiceResources,
 ): Promise<RunningService> {
   const { db } = database;
   const service = definition.api.name;
+  // First too: a bridge transport without a usable key refuses to start (ConfigError).
+  const { TRANSPORT, BRIDGE_PUBLIC_KEY } = transport ??
+    parseConfig(service, transportConfig, Deno.env.toObject());
+  const bridgeKey = TRANSPORT === "bridge" ? await importBridgePublicKey(BRIDGE_PUBLIC_KEY!) : null;
   // First: an inbox retention that breaks the rule refuses to start (ConfigError).
   const purges = kitPurges({
     service,
@@ -173,7 +190,8 @@ export async function runService<E extends RpcEndpoints>(
     ]),
   );
   const consumers: RunningConsumer[] = [];
-  for (const { stream, handlers } of definition.reactsTo?.streams ?? []) {
+  // Behind the bridge, it consumes nothing itself: the bridge pulls its durables for it.
+  for (const { stream, handlers } of bridgeKey ? [] : definition.reactsTo?.streams ?? []) {
     consumers.push(
       await startEventConsumer({
         nc,
@@ -195,9 +213,9 @@ export async function runService<E extends RpcEndpoints>(
     nats: () => natsAnswers(nc),
     database: database.ping,
     ...Object.fromEntries(
-      (definition.reactsTo?.streams ?? []).map(({ stream }, i) => [
-        `consumer ${stream.name}`,
-        () => consumers[i].ready(),
+      consumers.map((consumer, i) => [
+        `consumer ${definition.reactsTo!.streams[i].stream.name}`,
+        () => consumer.ready(),
       ]),
     ),
   };
@@ -222,26 +240,41 @@ export async function runService<E extends RpcEndpoints>(
     name: service,
     endpoints: { ...definition.api.endpoints, ...operationsApi(service).endpoints },
   };
-  const rpc = await serveRpc(nc, api, { ...endpoints, ...operator }, {
-    version: definition.version,
+  const handlers = { ...endpoints, ...operator };
+  const serve = { version: definition.version, log, description: definition.description };
+  const rpc = bridgeKey ? null : await serveRpc(nc, api, handlers, serve);
+  const works = [...purges, ...(definition.periodic ?? [])];
+  const publishing = {
+    service,
+    db,
+    outbox: definition.publishes?.outbox,
+    relay: relay ?? undefined,
+  };
+  const bridge = bridgeKey && bridgeTransport({
+    service,
+    publicKey: bridgeKey,
+    routes: rpcRoutes(nc, api, handlers),
+    serve,
+    dispatchers,
+    periodic: periodicOnDemand(works, { publishing, log }),
+    relay: relay ?? undefined,
     log,
-    description: definition.description,
   });
-  const periodic = startPeriodic([...purges, ...(definition.periodic ?? [])], {
-    publishing: { service, db, outbox: definition.publishes?.outbox, relay: relay ?? undefined },
-    log,
-  });
+  const periodic = bridge ? null : startPeriodic(works, { publishing, log });
   const probes = probeRoutes(checks);
   return {
-    fetch: probes.fetch,
+    fetch: bridge
+      ? (request, info) => bridge.fetch(request, () => probes.fetch(request, info))
+      : probes.fetch,
     bus: {
       serves: service,
       publishes: definition.publishes?.stream.name,
       reactsTo: (definition.reactsTo?.streams ?? []).map(({ stream }) => stream.name),
     },
     stop: async () => {
-      await periodic.stop();
-      await rpc.stop();
+      await bridge?.stop();
+      await periodic?.stop();
+      await rpc?.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await relay?.stop();
       await faults.stop();
