@@ -3,7 +3,7 @@
  * in `<dataDir>/<service>` when it has none, so the stack runs with no Postgres at all. The
  * service's migrations are applied before it is handed out. They come as data (see
  * `services/<service>/db/migrations.ts`) and PGlite is loaded only when used, so a service with a URL
- * needs no file system: it runs on an edge runtime.
+ * needs no file system: it runs on an edge runtime, from a bundle that leaves PGlite out.
  */
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -63,7 +63,8 @@ export interface OpenDatabaseOptions {
  * together taking turns under one Postgres advisory lock; without a URL, embedded PGlite in `<dataDir>/<service>` (`.data` by default; about 4 to 5 s
  * the first time, about 0.6 s after) or the `pglite` given. Throws `ConfigError` when there is no
  * URL and the process may not read and write that folder (a bundle run with --allow-net --allow-env
- * only), and whatever connecting or migrating throws.
+ * only) or PGlite cannot be loaded (a bundle, which leaves it out), and whatever connecting or
+ * migrating throws.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<ServiceDatabase> {
   const { service, migrations } = options;
@@ -107,8 +108,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
         `DATABASE_URL or ${service.toUpperCase()}_DATABASE_URL to a postgres:// URL`,
     );
   }
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { drizzle: pgliteDrizzle } = await import("drizzle-orm/pglite");
+  const [{ PGlite }, { drizzle: pgliteDrizzle }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]).catch((error: Error) => {
+    // A bundle (`deno task build`) leaves PGlite out: it is meant to run with a database URL.
+    throw new ConfigError(
+      `DATABASE_URL is not set, and embedded PGlite cannot be loaded (${
+        error.message.split("\n")[0]
+      }; a bundle does not carry it): set DATABASE_URL or ${service.toUpperCase()}_DATABASE_URL`,
+    );
+  });
   let client = options.pglite;
   if (!client) {
     await Deno.mkdir(folder, { recursive: true });
