@@ -25,6 +25,9 @@ import type { CarriedService } from "./carried.ts";
 import { bridgeRpcDuration, bridgeRpcRequests } from "./metrics.ts";
 import type { ServiceClient } from "./service_client.ts";
 
+/** This bridge's id in the services framework's ping answers. */
+const pingId = crypto.randomUUID().replaceAll("-", "").slice(0, 22);
+
 /** A carried service's RPC subjects being forwarded. */
 export interface RpcForwarding {
   /** Takes no new requests, then waits until every one taken is answered. */
@@ -44,8 +47,9 @@ export interface RpcForwardingOptions {
 }
 
 /**
- * Subscribes to the service's subjects in its queue group and forwards each request. Resolves
- * once the server has the subscriptions. A subject outside its contract is answered `not_found`.
+ * Subscribes to the service's subjects in its queue group and forwards each request, and answers
+ * `$SRV.PING.<name>` for it. Resolves once the server has the subscriptions. A subject outside
+ * its contract is answered `not_found`.
  */
 export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForwarding> {
   const { nc, service } = options;
@@ -66,6 +70,20 @@ export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForw
       },
     }));
   }
+  // The services framework's ping, which harnesses and runners wait for: the bridge answers
+  // it, since a request to the service now reaches it through the bridge.
+  subscriptions.push(nc.subscribe(`$SRV.PING.${service.name}`, {
+    callback: (error, msg) => {
+      if (error || !msg.reply) return;
+      msg.respond(JSON.stringify({
+        type: "io.nats.micro.v1.ping_response",
+        name: service.name,
+        id: pingId,
+        version: "0.0.0",
+        metadata: { transport: "bridge" },
+      }));
+    },
+  }));
   await nc.flush();
   return {
     stop: async () => {

@@ -14,7 +14,7 @@ import { carriedFrom } from "../bridge/carried.ts";
 import { serviceHandlers } from "../infra/service_handlers.ts";
 import { bridgePermissions } from "../infra/nats/bridge_permissions.ts";
 import { registry } from "../services/registry.ts";
-import { rpcClient } from "../shared/bus/mod.ts";
+import { rpcClient, serviceAnswers } from "../shared/bus/mod.ts";
 import { ordersApi, paymentsStream } from "../shared/contracts/mod.ts";
 import { ServiceError } from "../shared/errors/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../shared/events/mod.ts";
@@ -93,6 +93,8 @@ Deno.test("the bridge carries a service's RPC, events and tick over signed HTTP"
       const [arrived] = arrivals("/_bridge/rpc/getOrder");
       assert.equal(text(arrived.body), '{"a":1}');
       assert.deepEqual(bridgeKit.decode(arrived.headers).get("correlation-id"), "c-123");
+      // The services framework's ping is the bridge's to answer: the service is reachable.
+      await serviceAnswers(caller, "orders");
       // The operator's subjects go the same way, by their method name.
       await caller.request("ops.orders.ready", "{}", { timeout: 3000 });
       assert.equal(arrivals("/_bridge/rpc/ready").length, 1);
