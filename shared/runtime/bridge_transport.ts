@@ -24,6 +24,8 @@ import { problem } from "./bridge_problem.ts";
 import type { DueRunReport, PeriodicOnDemand } from "./periodic.ts";
 import { type CronScheduler, scheduleOnCron } from "./runtime_cron.ts";
 
+export { importBridgePublicKey } from "../bridge/mod.ts";
+
 /** What the bridge's requests reach in the service. */
 export interface BridgeTransportOptions {
   /** The service's name: the `aud` its tokens must carry. */

@@ -10,7 +10,6 @@ import type { ServiceDatabase } from "../db/client.ts";
 import { parseConfig, retentionConfig, type RetentionSettings } from "../config/mod.ts";
 import { ensureStream, natsAnswers, serveRpc } from "../bus/mod.ts";
 import { rpcRoutes } from "../bus/rpc_server.ts";
-import { importBridgePublicKey } from "../bridge/mod.ts";
 import { transportConfig, type TransportSettings } from "../config/transport.ts";
 import {
   operationsApi,
@@ -33,7 +32,6 @@ import type { BusUseRun } from "./bus_use.ts";
 import { operations } from "./operations.ts";
 import { kitPurges } from "./retention.ts";
 import { periodicOnDemand, type PeriodicWork, startPeriodic } from "./periodic.ts";
-import { bridgeTransport } from "./bridge_transport.ts";
 import { type EndpointHandlers, withTransactions } from "./transaction.ts";
 
 /**
@@ -142,7 +140,9 @@ export async function runService<E extends RpcEndpoints>(
   // First too: a bridge transport without a usable key refuses to start (ConfigError).
   const { TRANSPORT, BRIDGE_PUBLIC_KEY } = transport ??
     parseConfig(service, transportConfig, Deno.env.toObject());
-  const bridgeKey = TRANSPORT === "bridge" ? await importBridgePublicKey(BRIDGE_PUBLIC_KEY!) : null;
+  // Loaded only behind the bridge: a service on NATS never loads the token's verification.
+  const bridging = TRANSPORT === "bridge" ? await import("./bridge_transport.ts") : null;
+  const bridgeKey = bridging && await bridging.importBridgePublicKey(BRIDGE_PUBLIC_KEY!);
   // First: an inbox retention that breaks the rule refuses to start (ConfigError).
   const purges = kitPurges({
     service,
@@ -250,7 +250,7 @@ export async function runService<E extends RpcEndpoints>(
     outbox: definition.publishes?.outbox,
     relay: relay ?? undefined,
   };
-  const bridge = bridgeKey && bridgeTransport({
+  const bridge = bridgeKey && bridging!.bridgeTransport({
     service,
     publicKey: bridgeKey,
     routes: rpcRoutes(nc, api, handlers),
