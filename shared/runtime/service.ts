@@ -112,7 +112,7 @@ export interface ServiceResources {
   retention?: RetentionSettings;
   /**
    * How it receives its NATS traffic; unset, from the environment (TRANSPORT, BRIDGE_PUBLIC_KEY).
-   * `bridge`: no RPC subscription, no durable consumer, no timers; the bridge's signed requests to
+   * `bridge`: no RPC subscription, no durable consumer, no periodic timer; the bridge's requests to
    * its `/_bridge/*` routes run the same endpoints, dispatchers and periodic work
    * (./bridge_transport.ts).
    */
