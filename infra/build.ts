@@ -11,11 +11,16 @@ import { serviceNames } from "../services/registry.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Imported by shared/db/client.ts only when there is no database URL, which a bundle refuses
- * before it gets there (no file system for PGlite): left as imports the bundle never runs, they
- * keep PGlite's 0.8 MB of JavaScript out of it.
+ * What a service's bundle leaves out, as imports it never runs or whose failure it expects.
+ * PGlite (0.8 MB of JavaScript): shared/db/client.ts imports it only without a database URL,
+ * which a bundle refuses first (no file system). Prometheus's client (67 kB minified): at the
+ * edge metrics go over OTLP (shared/telemetry/prometheus.ts); the gateway keeps it, its HTTP
+ * metrics (@hono/prometheus) need it.
  */
-export const leftOut = ["@electric-sql/pglite", "drizzle-orm/pglite"];
+export function leftOut(name: string): string[] {
+  const pglite = ["@electric-sql/pglite", "drizzle-orm/pglite"];
+  return name === "gateway" ? pglite : [...pglite, "prom-client"];
+}
 
 /**
  * The most a service's bundle may weigh, in bytes: 1 MB, the edge target; the gateway's 3 MB, as
@@ -27,13 +32,13 @@ export function sizeLimit(name: string): number {
 
 /**
  * Bundles service `name` into `<out>/<name>/main.js` (relative paths from the repository's root),
- * minified and without PGlite, and returns that path. Throws when `deno bundle` fails.
+ * minified and without what `leftOut` names, and returns that path. Throws when `deno bundle` fails.
  */
 export async function buildService(name: string, out = "dist"): Promise<string> {
   const file = `${out}/${name}/main.js`;
   const result = await new Deno.Command(Deno.execPath(), {
     args: ["bundle", "--quiet", "--platform", "deno", "--minify"]
-      .concat(leftOut.flatMap((specifier) => ["--external", specifier]))
+      .concat(leftOut(name).flatMap((specifier) => ["--external", specifier]))
       .concat("-o", file, `services/${name}/main.ts`),
     cwd: root,
     stdout: "inherit",

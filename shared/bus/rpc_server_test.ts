@@ -31,7 +31,7 @@ Deno.test("RED metrics by outcome, and stop() waits for the requests being answe
   }, { version: "1.0.0", log: createLogger({ service: "redecho", level: "error" }) });
   const client = rpcClient(callerNc, api, { timeoutMs: 1000 });
   const series = async (name: string) =>
-    (await registry.getSingleMetricAsString(name)).split("\n").filter((l) =>
+    (await registry!.getSingleMetricAsString(name)).split("\n").filter((l) =>
       l.includes('service="redecho"')
     );
   try {

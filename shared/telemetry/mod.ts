@@ -13,6 +13,7 @@ export {
   rpcServerRequests,
   sagaCompensationsFailed,
 } from "./metrics.ts";
+export { prometheus, prometheusMissing } from "./prometheus.ts";
 export {
   activeTraceIds,
   context,
