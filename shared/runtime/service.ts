@@ -126,10 +126,11 @@ export interface ServiceResources {
  * its HTTP face (`/health`, `/ready` while NATS, the database and every consumer answer,
  * `/metrics`) and a `stop()` that stops the periodic work, then the endpoints, then the
  * consumers, then the relay. Throws what a start step throws (NATS or the database unreachable),
- * and ConfigError, before anything starts, for an inbox retention shorter than the streams allow.
- * The periodic work includes the retention purges of its outbox and inbox (./retention.ts).
- * With the bridge transport, it serves and consumes nothing on NATS and runs no timers: its
- * `fetch` answers the bridge's `/_bridge/*` requests with the same parts (./bridge_transport.ts).
+ * and ConfigError, before anything starts, for an inbox retention shorter than the streams allow
+ * or a bridge transport without a usable BRIDGE_PUBLIC_KEY. The periodic work includes the
+ * retention purges of its outbox and inbox (./retention.ts). With the bridge transport, it serves
+ * and consumes nothing on NATS and its periodic work runs on no timer: its `fetch` answers the
+ * bridge's `/_bridge/*` requests, tick included, with the same parts (./bridge_transport.ts).
  */
 export async function runService<E extends RpcEndpoints>(
   definition: ServiceDefinition<E>,
