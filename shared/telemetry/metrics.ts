@@ -14,7 +14,9 @@ import { prometheus as prom } from "./prometheus.ts";
  * /metrics; `undefined` in a build without Prometheus's client (shared/telemetry/prometheus.ts).
  */
 export const registry: Registry | undefined = prom && new prom.Registry();
-const registers = registry ? [registry] : [];
+
+/** What a metric of this process registers with: `[registry]`, or none without the client. */
+export const registers: Registry[] = registry ? [registry] : [];
 const meter = metrics.getMeter("platform");
 
 type Labels = Record<string, string>;

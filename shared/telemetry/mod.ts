@@ -4,6 +4,7 @@ export {
   eventHandleDuration,
   eventsHandled,
   outboxPublishFailures,
+  registers,
   registry,
   reportBreakers,
   reportReading,
