@@ -17,6 +17,7 @@ import { charges, inbox, wallets } from "../services/payments/db/schema.ts";
 import { startPayments } from "../services/payments/service.ts";
 import { decodeNatsHeaderRecord, encodeNatsHeaders } from "../shared/bridge/mod.ts";
 import { isNoResponders } from "../shared/bus/mod.ts";
+import { ConfigError } from "../shared/config/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import type { RunningService } from "../shared/runtime/mod.ts";
 import { startBridgedPayments } from "./harness/bridged_payments.ts";
@@ -198,6 +199,21 @@ Deno.test("bridge transport: a service behind the bridge subscribes to nothing, 
         }
       },
     );
+
+    await t.step("a bridge transport without a usable key refuses to start", async () => {
+      for (const key of ["not a key", undefined]) {
+        await assert.rejects(
+          startPayments({
+            config,
+            nc,
+            database,
+            log,
+            transport: { TRANSPORT: "bridge", BRIDGE_PUBLIC_KEY: key },
+          }),
+          (error) => error instanceof ConfigError && /BRIDGE_PUBLIC_KEY/.test(error.message),
+        );
+      }
+    });
   } finally {
     await twin?.stop();
     await payments.close();

@@ -139,8 +139,11 @@ export async function runService<E extends RpcEndpoints>(
   const { db } = database;
   const service = definition.api.name;
   // First too: a bridge transport without a usable key refuses to start (ConfigError).
-  const { TRANSPORT, BRIDGE_PUBLIC_KEY } = transport ??
-    parseConfig(service, transportConfig, Deno.env.toObject());
+  const { TRANSPORT, BRIDGE_PUBLIC_KEY } = parseConfig(
+    service,
+    transportConfig,
+    transport ?? Deno.env.toObject(),
+  );
   // Loaded only behind the bridge: a service on NATS never loads the token's verification.
   const bridging = TRANSPORT === "bridge" ? await import("./bridge_transport.ts") : null;
   const bridgeKey = bridging && await bridging.importBridgePublicKey(BRIDGE_PUBLIC_KEY!);
