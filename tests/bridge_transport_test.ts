@@ -115,6 +115,15 @@ Deno.test("bridge transport: a service behind the bridge subscribes to nothing, 
         codes.push(code ?? "ok");
       }
       assert.deepEqual(codes, ["ok", "400", "404", "504"]);
+      // The twin on NATS is ready only with its durables, one per stream it reacts to.
+      const ready = await twin.fetch(new Request("http://payments.example/ready"));
+      assert.deepEqual(Object.keys((await ready.json()).checks).sort(), [
+        "consumer CATALOG",
+        "consumer ORDERS",
+        "consumer USERS",
+        "database",
+        "nats",
+      ]);
       await twin.stop();
       twin = undefined;
     });
