@@ -48,7 +48,10 @@ export function bridgePermissions(
       const stream = publishedStream(reacted.name, services).name;
       publish.add("$JS.API.INFO");
       publish.add(`$JS.API.STREAM.INFO.${stream}`).add(`$JS.API.STREAM.CREATE.${stream}`);
-      for (const subject of consumerApi(stream, name)) publish.add(subject);
+      // The service's own durable: made, read and pulled; never deleted (that is the operator's).
+      for (const subject of consumerApi(stream, name)) {
+        if (!subject.includes(".DELETE.")) publish.add(subject);
+      }
       publish.add(`$JS.ACK.${stream}.${name}.>`);
       // Defence in depth: any durable on the stream but those of the services it carries.
       for (const subject of othersDurables(stream, name, notCarried)) deny.add(subject);
