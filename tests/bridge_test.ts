@@ -179,7 +179,7 @@ Deno.test("the bridge carries a service's RPC, events and tick over signed HTTP"
     });
 
     await t.step("every request is signed for its path and body, and the tick comes", async () => {
-      await eventually(async () => arrivals("/_bridge/tick").length > 0 || undefined);
+      await eventually(() => Promise.resolve(arrivals("/_bridge/tick").length > 0 || undefined));
       assert.deepEqual(standIn.refused, []);
       const [sample] = arrivals("/_bridge/events/PAYMENTS", "ev-ok");
       const received = {
