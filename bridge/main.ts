@@ -7,7 +7,7 @@
  */
 import { importBridgeSigningKey } from "../shared/bridge/mod.ts";
 import { connectNats } from "../shared/bus/mod.ts";
-import { ConfigError, loadConfig, redactUrl } from "../shared/config/mod.ts";
+import { loadConfig, redactUrl } from "../shared/config/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { serviceHandlers } from "../infra/service_handlers.ts";
 import { registry } from "../services/registry.ts";
@@ -26,7 +26,8 @@ try {
   services = carriedFrom(config.BRIDGE_SERVICES, registry, serviceHandlers);
   signingKey = await importBridgeSigningKey(config.BRIDGE_SIGNING_KEY);
 } catch (error) {
-  if (!(error instanceof ConfigError) && !(error instanceof Error)) throw error;
+  // A ConfigError (the key) or an Error naming the service that cannot be carried.
+  if (!(error instanceof Error)) throw error;
   console.error(`${name}: config: ${error.message}`);
   Deno.exit(1);
 }
