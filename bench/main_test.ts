@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { sizeLimit } from "../infra/build.ts";
 import { serviceNames } from "../services/registry.ts";
+import { edgeSagaRowName, edgeSagaServices } from "./edge_saga.ts";
 import { percentile, table } from "./report.ts";
 
 interface Results {
@@ -75,6 +76,7 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
           "distributed (postgres)",
           "distributed (postgres, NKeys)",
           "distributed (postgres, NKeys + TLS)",
+          edgeSagaRowName,
           "monolith (postgres)",
         ]
         : []),
@@ -85,6 +87,12 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
       // Each row waits for every order placed to be confirmed: a rate means they all were.
       assert.ok(Number(row["confirmed/s"]) > 0, JSON.stringify(row));
       assert.ok(Number(row["p50 ms"]) > 0 && Number(row["p99 ms"]) >= Number(row["p50 ms"]));
+    }
+    // The edge row also says what sleeping costs: the order that woke the services, and the starts.
+    for (const row of saga.rows.filter((r) => r.name === edgeSagaRowName)) {
+      assert.ok(Number(row["cold order ms"]) > 0, JSON.stringify(row));
+      assert.ok(Number(row["cold starts"]) >= edgeSagaServices.length, JSON.stringify(row));
+      assert.ok(Number(row["cold start ms (p50)"]) > 0, JSON.stringify(row));
     }
 
     // Without Postgres an edge bundle cannot start: the suite says so and has no rows.
