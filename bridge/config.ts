@@ -86,9 +86,11 @@ export const bridgeConfig = baseConfig.pick({
   /**
    * How long a message's delivery (HTTP request) may take before it counts as failed and is
    * retried, in ms; an RPC request waits at most this long too, or less when its caller's
-   * deadline comes first.
+   * deadline comes first. Under the durables' 10 s ack wait, so the server does not redeliver a
+   * message while its delivery still runs.
    */
-  BRIDGE_TIMEOUT_MS: milliseconds(100).default(10_000),
+  BRIDGE_TIMEOUT_MS: milliseconds(100).max(9_000, "must stay under the durables' 10 s ack wait")
+    .default(8_000),
   /** Messages of one durable delivered at once (different ordering keys side by side). */
   BRIDGE_CONCURRENCY: z.coerce.number().int("must be a whole number").min(1, "must be at least 1")
     .max(256, "must be at most 256").default(8),

@@ -18,7 +18,7 @@ Deno.test("bridge configuration", async (t) => {
       { name: "payments", baseUrl: "https://payments.example.deno.dev" },
     ]);
     assert.equal(config.BRIDGE_TICK_MS, 10_000);
-    assert.equal(config.BRIDGE_TIMEOUT_MS, 10_000);
+    assert.equal(config.BRIDGE_TIMEOUT_MS, 8_000);
   });
 
   await t.step("a wrong value is refused naming the variable and the entry", () => {
@@ -32,6 +32,10 @@ Deno.test("bridge configuration", async (t) => {
     refused({ BRIDGE_SERVICES: "Orders=http://a" }, /"Orders" is not a service name/);
     refused({ BRIDGE_SERVICES: "orders=http://a?x=1" }, /no query/);
     refused({ BRIDGE_SERVICES: "orders=http://a", BRIDGE_TICK_MS: "soon" }, /BRIDGE_TICK_MS/);
+    refused(
+      { BRIDGE_SERVICES: "orders=http://a", BRIDGE_TIMEOUT_MS: "10000" },
+      /BRIDGE_TIMEOUT_MS must stay under the durables' 10 s ack wait/,
+    );
     assert.throws(
       () => parseConfig("bridge", bridgeConfig, { BRIDGE_SERVICES: "orders=http://a" }),
       /BRIDGE_SIGNING_KEY is required/,
