@@ -32,7 +32,7 @@ export interface EdgeStackOptions {
   env?: Record<string, string>;
   /** Between two ticks the bridge sends each edge service, in ms; 0 (the default): none. */
   tickMs?: number;
-  /** How long one delivery by the bridge may take, in ms (default 10000). */
+  /** How long one delivery by the bridge may take, in ms (default 8000, as BRIDGE_TIMEOUT_MS). */
   timeoutMs?: number;
   /** The bridge's figures for retrying and giving up on a message (default: the kit's). */
   delivery?: { maxDeliver?: number; backoffMs?: readonly number[] };
@@ -112,7 +112,7 @@ export async function startEdgeStack(options: EdgeStackOptions): Promise<EdgeSta
       ),
       signingKey: await importBridgeSigningKey(keys.signingKey),
       log: createLogger({ service: "bridge", level: "error" }),
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs ?? 8000,
       concurrency: 8,
       tickMs: options.tickMs ?? 0,
       delivery: options.delivery,
