@@ -120,7 +120,8 @@ export interface ServiceResources {
 }
 
 /**
- * Starts a declared service, in order: `prepare`; its stream and outbox relay (when it publishes);
+ * Starts a declared service, in order: `prepare`, its stream and its fault watch side by side
+ * (behind the bridge the stream is declared in the background); its outbox relay (when it publishes);
  * one durable event consumer per stream it reacts to; its RPC endpoints together with the
  * operator's endpoints (`operationsApi`) on the services framework; its periodic work. Resolves to
  * its HTTP face (`/health`, `/ready` while NATS, the database and every consumer answer,
@@ -159,13 +160,22 @@ export async function runService<E extends RpcEndpoints>(
       streams: definition.reactsTo.streams.map(({ stream }) => stream),
     },
   });
-  // First: a fault set before it started applies from its first event and request.
-  const faults = await watchFaults(nc, { service, log });
-  await definition.prepare?.(database);
+  // Side by side, each a round trip or more: the faults set before it started (they apply from
+  // its first event and request), `prepare`, and its stream. Behind the bridge the stream is
+  // declared in the background, not awaited on each cold start: until it exists a relay's
+  // publish fails, is logged, and is retried by the relay.
+  const declaring = definition.publishes && ensureStream(nc, definition.publishes.stream);
+  const declared = bridging
+    ? declaring?.catch((error) => log.warn("declaring the stream failed", { error }))
+    : declaring;
+  const [faults] = await Promise.all([
+    watchFaults(nc, { service, log }),
+    definition.prepare?.(database),
+    bridging ? undefined : declared,
+  ]);
 
   let relay: OutboxRelay | null = null;
   if (definition.publishes) {
-    await ensureStream(nc, definition.publishes.stream);
     relay = startOutboxRelay({
       service,
       db,
@@ -281,6 +291,7 @@ export async function runService<E extends RpcEndpoints>(
       await rpc?.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await relay?.stop();
+      await declared;
       await faults.stop();
     },
   };
