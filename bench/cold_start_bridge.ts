@@ -35,7 +35,9 @@ export async function bridgedColdStarts(
       const port = freePort();
       const started = performance.now();
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--no-config", "--allow-net", "--allow-env", bundle],
+        // COLD_ARGS: more of deno's flags, e.g. `--cpu-prof --cpu-prof-dir=prof` to profile.
+        args: ["run", "--no-config", "--allow-net", "--allow-env"]
+          .concat((Deno.env.get("COLD_ARGS") ?? "").split(" ").filter(Boolean), bundle),
         env: {
           NATS_URL: nats.wsUrl,
           DATABASE_URL: database.url,
@@ -47,7 +49,7 @@ export async function bridgedColdStarts(
         },
         clearEnv: true,
         stdout: "null",
-        stderr: "inherit",
+        stderr: Deno.env.get("COLD_STDERR") ? "inherit" : "null",
       }).spawn();
       try {
         await answered(port, name, signingKey);
