@@ -1,9 +1,10 @@
 /**
- * Cold start of a service behind the bridge (TRANSPORT=bridge), as an edge runtime starts it:
- * its bundle spawned with `--allow-net --allow-env`, timed until it answers the bridge's first
- * signed RPC request (`/_bridge/rpc/ready`: NATS and the database both answered). Its database is
- * migrated ahead, as a deployment does (MIGRATE_ON_START=false). Run directly:
- * `deno run -A bench/cold_start_bridge.ts <service> [runs]` with DATABASE_URL set.
+ * Cold start of a service behind the bridge (TRANSPORT=bridge), as an edge runtime starts it: its
+ * bundle spawned with `--allow-net --allow-env`, timed until it answers the bridge's first signed
+ * RPC request (`/_bridge/rpc/ready`, which asks NATS and the database). Used by the cold-start
+ * suite (./cold_start.ts); run directly, `deno run -A bench/cold_start_bridge.ts <service> [runs]`
+ * with DATABASE_URL set, it times that service alone (COLD_ENV=K=V,... adds variables to the timed
+ * starts, COLD_ARGS adds deno flags such as `--cpu-prof --cpu-prof-dir=prof`).
  */
 import { buildService } from "../infra/build.ts";
 import {
@@ -15,56 +16,55 @@ import { freePort, startNatsServer } from "../tests/harness/nats_server.ts";
 import { freshDatabase } from "./databases.ts";
 import { percentile } from "./report.ts";
 
-/** Spawn-to-first-bridged-answer times (ms) of `name`'s bundle, `runs` starts. */
-export async function bridgedColdStarts(
-  name: string,
-  runs: number,
-  databaseUrl: string,
-  env: Record<string, string> = {},
-): Promise<number[]> {
-  const out = await Deno.makeTempDir({ prefix: "bench-bridged-" });
-  const nats = await startNatsServer({ authorization: false });
-  const database = await freshDatabase(databaseUrl);
+/** What a bridged start runs against: NATS (ws), a database, the bridge's key pair. */
+export interface BridgedTarget {
+  natsUrl: string;
+  databaseUrl: string;
+  publicKey: string;
+  signingKey: CryptoKey;
+}
+
+/** A fresh bridge key pair: the public key as text, the signing key imported. */
+export async function bridgeKeyPair(): Promise<Pick<BridgedTarget, "publicKey" | "signingKey">> {
   const pair = await generateBridgeKeys();
-  const signingKey = await importBridgeSigningKey(pair.signingKey);
-  const starts: number[] = [];
+  return { publicKey: pair.publicKey, signingKey: await importBridgeSigningKey(pair.signingKey) };
+}
+
+/**
+ * Spawns `bundle` (service `name`) behind the bridge and resolves to the ms from spawn until it
+ * answered a signed `/_bridge/rpc/ready` with 200, then stops it. Throws after 60 s.
+ */
+export async function bridgedStart(
+  bundle: string,
+  name: string,
+  target: BridgedTarget,
+  env: Record<string, string> = {},
+): Promise<number> {
+  const port = freePort();
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--allow-net", "--allow-env"]
+      .concat((Deno.env.get("COLD_ARGS") ?? "").split(" ").filter(Boolean), bundle),
+    env: {
+      NATS_URL: target.natsUrl,
+      DATABASE_URL: target.databaseUrl,
+      TRANSPORT: "bridge",
+      BRIDGE_PUBLIC_KEY: target.publicKey,
+      LOG_LEVEL: "error",
+      HTTP_PORT: String(port),
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
   try {
-    const bundle = await buildService(name, out);
-    // The deployment's migrate step: one start that migrates, before the timed ones.
-    for (let run = 0; run <= runs; run++) {
-      const port = freePort();
-      const started = performance.now();
-      const child = new Deno.Command(Deno.execPath(), {
-        // COLD_ARGS: more of deno's flags, e.g. `--cpu-prof --cpu-prof-dir=prof` to profile.
-        args: ["run", "--no-config", "--allow-net", "--allow-env"]
-          .concat((Deno.env.get("COLD_ARGS") ?? "").split(" ").filter(Boolean), bundle),
-        env: {
-          NATS_URL: nats.wsUrl,
-          DATABASE_URL: database.url,
-          TRANSPORT: "bridge",
-          BRIDGE_PUBLIC_KEY: pair.publicKey,
-          LOG_LEVEL: "error",
-          HTTP_PORT: String(port),
-          ...(run === 0 ? {} : env),
-        },
-        clearEnv: true,
-        stdout: "null",
-        stderr: Deno.env.get("COLD_STDERR") ? "inherit" : "null",
-      }).spawn();
-      try {
-        await answered(port, name, signingKey);
-        if (run > 0) starts.push(performance.now() - started);
-      } finally {
-        child.kill("SIGTERM");
-        await child.status;
-      }
-    }
+    await answered(port, name, target.signingKey);
+    return performance.now() - started;
   } finally {
-    await nats.dispose();
-    await database.drop();
-    await Deno.remove(out, { recursive: true });
+    child.kill("SIGTERM");
+    await child.status;
   }
-  return starts;
 }
 
 async function answered(port: number, name: string, key: CryptoKey) {
@@ -86,7 +86,7 @@ async function answered(port: number, name: string, key: CryptoKey) {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 2));
   }
-  throw new Error(`${name} did not answer within 60 s`);
+  throw new Error(`${name} did not answer the bridge within 60 s`);
 }
 
 if (import.meta.main) {
@@ -94,12 +94,22 @@ if (import.meta.main) {
   const env = Object.fromEntries(
     (Deno.env.get("COLD_ENV") ?? "").split(",").filter(Boolean).map((kv) => kv.split("=")),
   );
-  const starts = await bridgedColdStarts(name, Number(runs), Deno.env.get("DATABASE_URL")!, env);
-  console.log(
-    name,
-    "p50",
-    percentile(starts, 50).toFixed(0),
-    "all",
-    starts.map((s) => s.toFixed(0)).join(" "),
-  );
+  const out = await Deno.makeTempDir({ prefix: "bench-bridged-" });
+  const nats = await startNatsServer({ authorization: false });
+  const database = await freshDatabase(Deno.env.get("DATABASE_URL")!);
+  try {
+    const bundle = await buildService(name, out);
+    const target = { natsUrl: nats.wsUrl, databaseUrl: database.url, ...await bridgeKeyPair() };
+    await bridgedStart(bundle, name, target); // migrates, as the deployment's migrate step does
+    const starts: number[] = [];
+    for (let run = 0; run < Number(runs); run++) {
+      starts.push(await bridgedStart(bundle, name, target, env));
+    }
+    const all = starts.map((s) => s.toFixed(0)).join(" ");
+    console.log(`${name} p50 ${percentile(starts, 50).toFixed(0)} ms (all: ${all})`);
+  } finally {
+    await nats.dispose();
+    await database.drop();
+    await Deno.remove(out, { recursive: true });
+  }
 }
