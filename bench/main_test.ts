@@ -1,10 +1,14 @@
 /**
  * The benchmark runs, in its quick mode: every suite that has a baseline reports both sides,
  * request-reply and the saga with NATS secured (NKeys, NKeys + TLS) beside the rows without,
- * the saga confirms every order it places (through the services and in the monolith), and the
- * run is kept as JSON. Figures are not judged here: speed goals belong to the benchmark.
+ * the saga confirms every order it places (through the services and in the monolith), every
+ * service's bundle is measured within its size limit, and the run is kept as JSON. Timings are not
+ * judged here: speed goals belong to the benchmark.
  */
 import assert from "node:assert/strict";
+import { sizeLimit } from "../infra/build.ts";
+import { serviceNames } from "../services/registry.ts";
+import { edgeSagaRowName, edgeSagaServices } from "./edge_saga.ts";
 import { percentile, table } from "./report.ts";
 
 interface Results {
@@ -23,12 +27,12 @@ async function postgresAnswers(): Promise<boolean> {
   }
 }
 
-Deno.test("bench: a quick run of rpc, events and the saga reports every row", async () => {
+Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports every row", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bench-" });
+  const suites = "rpc,events,saga,cold-start";
   try {
     const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "bench/main.ts", "--quick", "--only", "rpc,events,saga"]
-        .concat(["--results", dir]),
+      args: ["run", "--allow-all", "bench/main.ts", "--quick", "--only", suites, "--results", dir],
       stdout: "piped",
       stderr: "null",
     }).output();
@@ -37,8 +41,8 @@ Deno.test("bench: a quick run of rpc, events and the saga reports every row", as
     const [file] = [...Deno.readDirSync(dir)].map((entry) => `${dir}/${entry.name}`);
     const kept: Results = JSON.parse(await Deno.readTextFile(file));
     assert.equal(kept.quick, true);
-    assert.deepEqual(kept.suites, ["rpc", "events", "saga"]);
-    const [rpc, events, saga] = kept.results;
+    assert.deepEqual(kept.suites, suites.split(","));
+    const [rpc, events, saga, coldStart] = kept.results;
     for (const { suite } of kept.results) assert.ok(printed.includes(`### ${suite}`), suite);
 
     assert.deepEqual(rpc.rows.map((r) => r.name), [
@@ -72,6 +76,7 @@ Deno.test("bench: a quick run of rpc, events and the saga reports every row", as
           "distributed (postgres)",
           "distributed (postgres, NKeys)",
           "distributed (postgres, NKeys + TLS)",
+          edgeSagaRowName,
           "monolith (postgres)",
         ]
         : []),
@@ -82,6 +87,22 @@ Deno.test("bench: a quick run of rpc, events and the saga reports every row", as
       // Each row waits for every order placed to be confirmed: a rate means they all were.
       assert.ok(Number(row["confirmed/s"]) > 0, JSON.stringify(row));
       assert.ok(Number(row["p50 ms"]) > 0 && Number(row["p99 ms"]) >= Number(row["p50 ms"]));
+    }
+    // The edge row also says what sleeping costs: the order that woke the services, and the starts.
+    for (const row of saga.rows.filter((r) => r.name === edgeSagaRowName)) {
+      assert.ok(Number(row["cold order ms"]) > 0, JSON.stringify(row));
+      assert.ok(Number(row["cold starts"]) >= edgeSagaServices.length, JSON.stringify(row));
+      assert.ok(Number(row["cold start ms (p50)"]) > 0, JSON.stringify(row));
+    }
+
+    // Without Postgres an edge bundle cannot start: the suite says so and has no rows.
+    assert.deepEqual(
+      names(coldStart.rows),
+      withPostgres ? [...serviceNames, "floor: deno answering /health"] : [],
+    );
+    for (const row of coldStart.rows.slice(0, -1)) {
+      assert.ok(Number(row["bundle MB"]) * 1e6 <= sizeLimit(String(row.name)), JSON.stringify(row));
+      assert.ok(Number(row["cold start ms (p50)"]) > 0, JSON.stringify(row));
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -5,7 +5,7 @@
  * (bench/security.ts): NKey identities, and NKeys over TLS.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { z } from "zod";
+import * as z from "zod";
 import { connectNats, rpcClient, serveRpc } from "../shared/bus/mod.ts";
 import { defineRpcService } from "../shared/contracts/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";

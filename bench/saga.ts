@@ -8,26 +8,15 @@
  * each is measured with NATS as before (no authorization), with NKey identities, and with
  * NKeys over TLS (bench/security.ts); the processes only in a full run.
  */
-import { sql } from "drizzle-orm";
-import { products } from "../services/catalog/db/schema.ts";
-import { orders } from "../services/orders/db/schema.ts";
-import {
-  type BackendService,
-  backendServices,
-  json,
-  type Stack,
-  startStack,
-} from "../tests/harness/stack.ts";
-import { signUp, type TestUser } from "../tests/harness/clients.ts";
+import { type BackendService, backendServices, startStack } from "../tests/harness/stack.ts";
 import { drive } from "./rpc.ts";
+import { edgeSagaRow } from "./edge_saga.ts";
+import { inFlight, measuredSaga, offeredPerSecond } from "./saga_load.ts";
 import { type Monolith, pgliteMonolith, postgresMonolith } from "./monolith.ts";
 import { freshDatabase } from "./databases.ts";
 import { cpuPer, readCpu } from "./cpu.ts";
 import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
 import { rowName, securities, type Security } from "./security.ts";
-
-const inFlight = 32;
-const offeredPerSecond = 50;
 
 export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult> {
   const total = options.quick ? 200 : 2000;
@@ -39,6 +28,8 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
     for (const security of driver === "postgres" ? securities : [none]) {
       rows.push(await distributed(driver, total, offeredSeconds, options, security));
     }
+    // Payments, catalog and orders as on Deno Deploy, behind the bridge (bench/edge_saga.ts).
+    if (driver === "postgres") rows.push(await edgeSagaRow(total, offeredSeconds, options));
     // As deployed: each service a Deno process of its own, so the work spreads over the cores.
     if (driver === "postgres" && !options.quick) {
       for (const security of securities) {
@@ -81,87 +72,10 @@ async function distributed(
     tls: security.tls,
   });
   try {
-    const catalogDb = (await stack.database("catalog")).db;
-    await catalogDb.update(products).set({ stock: 1_000_000_000 });
-    const [product] = await catalogDb.select({ id: products.id }).from(products).limit(1);
-    const users = await Promise.all(Array.from({ length: inFlight }, () => signUp(stack)));
-    const ordersDb = (await stack.database("orders")).db;
-    let next = 0;
-    const place = async () => {
-      const user = users[next++ % users.length];
-      const res = await placeOrder(stack, user, product.id);
-      if (res.status !== 201) throw new Error(`placing an order: ${res.status}`);
-    };
-
-    const cpuBefore = readCpu();
-    const started = performance.now();
-    let placed = 0;
-    await drive(
-      async () => {
-        await place();
-        if (++placed % 100 === 0) options.progress(`${name}: placed ${placed}/${total}`);
-      },
-      inFlight,
-      total,
-    );
-    await untilNonePending(ordersDb, options, name);
-    const confirmed = await confirmedCount(ordersDb);
-    // Stock and balances cover every order: one not confirmed is a fault, not a figure.
-    if (confirmed !== total) throw new Error(`${name}: ${confirmed} of ${total} orders confirmed`);
-    const perSecond = confirmed / ((performance.now() - started) / 1000);
-    const cpu = cpuPer(cpuBefore, readCpu(), confirmed);
-
-    options.progress(`${name}: ${offeredPerSecond}/s offered for ${offeredSeconds} s`);
-    const since = new Date();
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < offeredPerSecond * offeredSeconds; i++) {
-      pending.push(place());
-      await new Promise((r) => setTimeout(r, 1000 / offeredPerSecond));
-    }
-    await Promise.all(pending);
-    await untilNonePending(ordersDb, options, name);
-    const rows = await ordersDb.select({
-      ms: sql<number>`extract(epoch from (${orders.updatedAt} - ${orders.createdAt})) * 1000`,
-    }).from(orders).where(
-      sql`${orders.createdAt} >= ${since.toISOString()}::timestamptz and ${orders.status} = 'confirmed'`,
-    );
-    const latencies = rows.map((row) => Number(row.ms));
-    return {
-      name,
-      "confirmed/s": perSecond,
-      "p50 ms": percentile(latencies, 50),
-      "p95 ms": percentile(latencies, 95),
-      "p99 ms": percentile(latencies, 99),
-      ...cpu,
-    };
+    return await measuredSaga(stack, name, total, offeredSeconds, options);
   } finally {
     await stack.close();
   }
-}
-
-function placeOrder(stack: Stack, user: TestUser, productId: string) {
-  return stack.request(
-    "/orders",
-    json("POST", { items: [{ productId, quantity: 1 }] }, user.headers),
-  );
-}
-
-type OrdersDb = Awaited<ReturnType<Stack["database"]>>["db"];
-
-async function untilNonePending(db: OrdersDb, options: BenchOptions, label: string) {
-  while (true) {
-    const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(orders)
-      .where(sql`${orders.status} = 'pending'`);
-    if (Number(n) === 0) return;
-    options.progress(`${label}: ${n} orders still pending`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function confirmedCount(db: OrdersDb): Promise<number> {
-  const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(orders)
-    .where(sql`${orders.status} = 'confirmed'`);
-  return Number(n);
 }
 
 async function monolith(

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { registry } from "../services/registry.ts";
 import type { ServiceModule } from "../shared/runtime/mod.ts";
 import { seedVariable } from "./nats/compose_credentials.ts";
+import { bridgeName } from "./nats/bridge_permissions.ts";
 
 /** What a missing seed's error says. */
 const credentialsHint = "run deno task credentials, see docs/configuration.md";
@@ -121,9 +122,35 @@ services:
       retries: 10
 `;
 
+/**
+ * The bridge (bridge/main.ts), for services deployed to an edge runtime: only with the `edge`
+ * profile, from the same image, its settings from the environment (its own checks say what is
+ * missing), its identity from `BRIDGE_SERVICES=… deno task credentials`.
+ */
+const bridgeBlock =
+  `  # The bridge, for services deployed to an edge runtime (there TRANSPORT=bridge and the bridge's
+  # public key): BRIDGE_SERVICES=orders=https://orders.example.deno.dev,… and BRIDGE_SIGNING_KEY
+  # set, \`BRIDGE_SERVICES=… deno task credentials\` run, then docker compose --profile edge up.
+  bridge:
+    <<: *service
+    profiles: ["edge"]
+    build:
+      context: .
+      args:
+        SERVICE: gateway
+    command: ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "bridge/main.ts"]
+    environment:
+      <<: *service-env
+      NATS_NKEY_SEED: "\${${seedVariable(bridgeName)}:-}"
+      BRIDGE_SERVICES: "\${BRIDGE_SERVICES:-}"
+      BRIDGE_SIGNING_KEY: "\${BRIDGE_SIGNING_KEY:-}"
+      BRIDGE_TICK_MS: "\${BRIDGE_TICK_MS:-10000}"
+      OTEL_SERVICE_NAME: ${bridgeName}
+`;
+
 /** The text of compose.yaml for `services`. */
 export function composeFile(services: readonly ServiceModule[] = registry): string {
-  return [header, infrastructure, ...services.map(serviceBlock)].join("\n") +
+  return [header, infrastructure, ...services.map(serviceBlock), bridgeBlock].join("\n") +
     "\nvolumes:\n  nats-data:\n  postgres-data:\n";
 }
 

@@ -2,7 +2,9 @@
  * `deno task deploy <service> [deno deploy options]`: bundles the service and hands its folder
  * to `deno deploy` (Deno Deploy), as an app named after the service. The app needs the
  * environment of the README's "Deploy one service": a postgres URL, a wss:// NATS URL, and
- * the service's own variables, set on the app (`deno deploy env`), never in the bundle.
+ * the service's own variables, set on the app (`deno deploy env`), never in the bundle. With
+ * `MIGRATE_ON_START=false` on the app, run `deno task migrate <service>` (infra/migrate.ts) first:
+ * its instances then only check their migrations, and refuse a database that is behind.
  */
 import { buildService } from "./build.ts";
 import { serviceNames } from "../services/registry.ts";

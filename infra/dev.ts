@@ -24,6 +24,9 @@
  * registry's declarations at every start, and each service is given its own seed alone (the
  * gateway also the operator's, for its admin routes). A server named by NATS_URL is the user's:
  * its authorization is theirs, and the services get NATS_NKEY_SEED only if the user sets it.
+ *
+ * DEV_EDGE=orders,payments runs those services behind the bridge (TRANSPORT=bridge) and the bridge
+ * beside them (its own identity, /health on 8089): see infra/dev/edge.ts. Unset, nothing changes.
  */
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../shared/config/mod.ts";
@@ -40,6 +43,7 @@ import {
 import { devSigningKey, signingKeyFile } from "./dev/signing_key.ts";
 import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
 import { StopSignals } from "./dev/stop_signals.ts";
+import * as devEdges from "./dev/edge.ts";
 import { registry as services } from "../services/registry.ts";
 import {
   authorizationConfig,
@@ -59,7 +63,7 @@ const servicePermissions = [
   "--allow-sys",
 ];
 
-const names = ["dev", "nats", ...services.map((service) => service.name)];
+const names = ["dev", "nats", ...services.map((service) => service.name), devEdges.bridgeName];
 const width = Math.max(...names.map((name) => name.length));
 const prefixes = new Map(names.map((name, index) => [name, label(name, index, width)]));
 const say = (line: string) => console.log(`${prefixes.get("dev")} ${line}`);
@@ -90,6 +94,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 const env: Record<string, string> = { DATA_DIR: dataDir };
 /** What one service alone is given, by name. */
 const serviceEnv: Record<string, Record<string, string>> = {};
+const edge = await devEdges.devEdge(Deno.env.get("DEV_EDGE"), services).catch((error: Error) => {
+  say(error.message);
+  Deno.exit(1);
+});
+for (const name of edge?.carried ?? []) serviceEnv[name] = devEdges.edgeServiceEnv(edge!);
+if (edge) say(`behind the bridge (DEV_EDGE): ${edge.carried.join(", ")}`);
 if (!Deno.env.get("TOKEN_SIGNING_KEY")) {
   const { key, made } = await devSigningKey(dataDir);
   serviceEnv.users = { TOKEN_SIGNING_KEY: key };
@@ -136,6 +146,13 @@ for (const service of services) {
   });
 }
 
+if (edge) {
+  const port = choose("bridge HTTP", devEdges.bridgeDevPort + portOffset);
+  const seed = identities?.get(devEdges.bridgeName)?.seed;
+  const bridgeEnv = devEdges.bridgeEnv(edge, servicePorts, port, seed);
+  start(devEdges.bridgeName, Deno.execPath(), devEdges.bridgeArgs, bridgeEnv);
+}
+
 announceWhenReady(gatewayUrl);
 
 /** `preferred` when free, else another free port, saying so. */
@@ -150,7 +167,8 @@ type NatsAddresses = Pick<DevStack, "natsUrl" | "websocketUrl" | "monitoringUrl"
 /** Each service's seed to it alone, the operator's to the gateway too; made on the first start. */
 async function natsIdentities(): Promise<Map<string, Identity>> {
   const dir = credentialsDir(dataDir);
-  const identities = await loadOrCreateIdentities(dir, identityNames(services));
+  const names = [...identityNames(services), ...(edge ? [devEdges.bridgeName] : [])];
+  const identities = await loadOrCreateIdentities(dir, names);
   for (const service of services) {
     serviceEnv[service.name] = {
       ...serviceEnv[service.name],
@@ -179,7 +197,9 @@ async function startNats(): Promise<NatsAddresses> {
     websocket: choose("NATS WebSocket", preferred.websocket),
     monitoring: choose("NATS monitoring", preferred.monitoring),
   };
-  const authorization = authorizationConfig(services, identities!);
+  const bridge = edge &&
+    devEdges.bridgeUser(edge, services, identities!.get(devEdges.bridgeName)!.publicKey);
+  const authorization = authorizationConfig(services, identities!, bridge ? [bridge] : []);
   const server = start("nats", binary, await natsServerArgs(root, dataDir, chosen, authorization));
   if (!await waitUntilListening(chosen.client, server.status)) {
     say(`nats-server did not listen on ${chosen.client}`);
@@ -233,8 +253,11 @@ async function stopAll(exitCode: number): Promise<never> {
     say("stopping the services, then nats-server (Ctrl-C again to kill them at once)");
     await removeDevStack(dataDir);
     const isNats = (child: LabelledProcess) => child.name === "nats";
+    const isBridge = (child: LabelledProcess) => child.name === devEdges.bridgeName;
     const stop = (child: LabelledProcess) => child.stop(stopGraceMs);
-    await Promise.all(running.filter((child) => !isNats(child)).map(stop));
+    // The bridge first: it settles the deliveries in hand while the services still answer.
+    await Promise.all(running.filter(isBridge).map(stop));
+    await Promise.all(running.filter((child) => !isNats(child) && !isBridge(child)).map(stop));
     await Promise.all(running.filter(isNats).map(stop));
     say("stopped");
     Deno.exit(exitCode);

@@ -76,6 +76,16 @@ Deno.test({
         );
       }
     });
+
+    await t.step("the bridge has a container, started only with the edge profile", async () => {
+      const all = await dockerCompose("--profile", "edge", "config", "--services");
+      assert.equal(all.code, 0, all.stderr);
+      assert.ok(all.stdout.split("\n").includes("bridge"), "no bridge container");
+      const resolved = await dockerCompose("--profile", "edge", "config");
+      assert.match(serviceBlock(resolved.stdout, "bridge"), /bridge\/main\.ts/);
+      // `config --services` lists every service; `up` starts this one only with the profile.
+      assert.match(serviceBlock(resolved.stdout, "bridge"), /profiles:\n\s+- edge\n/);
+    });
   },
 });
 

@@ -7,7 +7,7 @@
  * narrowed one passes.
  */
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import {
   allEvents,
   cancelReason,

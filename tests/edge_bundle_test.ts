@@ -4,10 +4,11 @@
  * `--allow-net --allow-env` only (no file system, no subprocess, no FFI), over NATS's
  * WebSocket listener over TLS (`wss://`, trusting the test's CA through DENO_CERT, as an edge
  * runtime trusts what its runtime does) with authorization on, and Postgres, and the saga
- * completes through the bundles.
+ * completes through the bundles. Each bundle holds no PGlite, a service's no Prometheus client, and
+ * each stays within its size limit; a service's bundle answers /metrics that it has none.
  */
 import assert from "node:assert/strict";
-import { buildService } from "../infra/build.ts";
+import { buildService, sizeLimit } from "../infra/build.ts";
 import { registry as services } from "../services/registry.ts";
 import { placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
 import { adminUrl, testDatabases } from "./harness/databases.ts";
@@ -30,6 +31,7 @@ Deno.test({
     const gatewayPort = freePort();
     const signingKey = JSON.stringify(await generateSigningKey());
     const children: Deno.ChildProcess[] = [];
+    const ports: number[] = [];
     try {
       // The first alone: on a machine that never bundled, each `deno bundle` copies esbuild into
       // Deno's cache, and seven at once race on it ("failed to copy esbuild binary").
@@ -38,8 +40,26 @@ Deno.test({
         await buildService(first.name, out),
         ...await Promise.all(rest.map((s) => buildService(s.name, out))),
       ];
+
+      await t.step(
+        "each bundle holds no PGlite (nor prom-client) and stays within its limit",
+        async () => {
+          for (const [i, { name }] of services.entries()) {
+            const text = await Deno.readTextFile(bundles[i]);
+            // PGlite's loader names its WebAssembly file; drizzle's PGlite driver its session.
+            assert.doesNotMatch(text, /pglite\.wasm|PgliteSession/, `${name} carries PGlite`);
+            // At the edge metrics go over OTLP; the gateway's HTTP metrics keep Prometheus's client.
+            if (name !== "gateway") {
+              assert.doesNotMatch(text, /getSingleMetricAsString/, `${name} carries prom-client`);
+            }
+            const size = new TextEncoder().encode(text).length;
+            assert.ok(size <= sizeLimit(name), `${name}: ${size} bytes > ${sizeLimit(name)}`);
+          }
+        },
+      );
       for (const [i, { name }] of services.entries()) {
         const port = name === "gateway" ? gatewayPort : freePort();
+        ports.push(port);
         const child = new Deno.Command(Deno.execPath(), {
           args: ["serve", "--no-config", "--allow-net", "--allow-env", "--port", String(port)]
             .concat(bundles[i]),
@@ -74,6 +94,13 @@ Deno.test({
       assert.equal(res.status, 201);
       const order = await settledOrder(gateway, user, (await res.json()).orderId, 30_000);
       assert.equal(order.status, "confirmed");
+
+      await t.step("a service's bundle says its metrics are not in Prometheus form", async () => {
+        const orders = services.findIndex((s) => s.name === "orders");
+        const res = await fetch(`http://127.0.0.1:${ports[orders]}/metrics`);
+        assert.equal(res.status, 404);
+        assert.match(await res.text(), /^no Prometheus metrics here: .*prom-client/);
+      });
 
       await t.step("a bundle without DATABASE_URL exits saying so", async () => {
         const users = services.findIndex((s) => s.name === "users");

@@ -60,7 +60,7 @@ function streamAdmin(stream: string): string[] {
 }
 
 /** The JetStream API of consumer `consumer` on `stream`: make it, read its state, pull, delete. */
-function consumerApi(stream: string, consumer: string): string[] {
+export function consumerApi(stream: string, consumer: string): string[] {
   return [
     `$JS.API.CONSUMER.CREATE.${stream}.${consumer}`,
     `$JS.API.CONSUMER.CREATE.${stream}.${consumer}.>`,
@@ -72,14 +72,21 @@ function consumerApi(stream: string, consumer: string): string[] {
 }
 
 /** Every durable consumer on `stream` but `except`'s: nobody else may pull, make or delete it. */
-function othersDurables(stream: string, except: string, services: readonly DeclaredService[]) {
+export function othersDurables(
+  stream: string,
+  except: string,
+  services: readonly DeclaredService[],
+) {
   return services
     .filter((s) => s.name !== except && s.bus.reactsTo?.some((r) => r.name === stream))
     .flatMap((s) => [...consumerApi(stream, s.name), `$JS.ACK.${stream}.${s.name}.>`]);
 }
 
 /** The stream named `name` as some service of `services` publishes it; throws when none does. */
-function publishedStream(name: string, services: readonly DeclaredService[]): StreamDefinition {
+export function publishedStream(
+  name: string,
+  services: readonly DeclaredService[],
+): StreamDefinition {
   const owner = services.find((s) => s.bus.publishes?.name === name);
   if (!owner) throw new Error(`no service declares that it publishes the stream ${name}`);
   return owner.bus.publishes!;

@@ -4,7 +4,7 @@
  * theirs (the order stays; its timeline reads empty). docs/retention.md gives the figures.
  */
 import { and, eq, exists, inArray, lt, notExists, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { Database } from "../../shared/db/client.ts";
 import { deleteInBatches } from "../../shared/db/batches.ts";
 import { type PeriodicWork, purgeWork } from "../../shared/runtime/mod.ts";

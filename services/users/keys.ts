@@ -16,7 +16,7 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../../shared/config/mod.ts";
 import {
   ed25519Bytes,

@@ -1,4 +1,3 @@
-import { connect } from "@nats-io/transport-node";
 import { createInbox, type NatsConnection, nkeyAuthenticator, wsconnect } from "@nats-io/nats-core";
 import { fromSeed } from "@nats-io/nkeys";
 import { redactUrl } from "../config/mod.ts";
@@ -59,7 +58,11 @@ export function connectNats(
     ...(tls ? { tls } : {}),
     ...(key ? { authenticator: nkeyAuthenticator(key), inboxPrefix: `_INBOX.${name}` } : {}),
   };
-  const connecting = webSocket ? wsconnect(options) : connect(options);
+  // The TCP transport is loaded only for a TCP URL: a bundle at the edge (wss://) does not
+  // evaluate it on its cold start.
+  const connecting = webSocket
+    ? wsconnect(options)
+    : import("@nats-io/transport-node").then(({ connect }) => connect(options));
   // The URL may carry a user, password or token; a caller logs the error as it comes.
   return connecting.then((nc) => {
     if (key) identities.set(nc, { name, publicKey: fromSeed(key).getPublicKey() });

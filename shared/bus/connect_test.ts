@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { defineRpcService } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
-import { z } from "zod";
+import * as z from "zod";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { defineRpcService } from "../contracts/mod.ts";
 import { ServiceError } from "../errors/mod.ts";

@@ -87,16 +87,8 @@ export async function serveRpc<E extends RpcEndpoints>(
     description: options.description,
     queue: contract.name,
   });
-  for (const [method, endpoint] of Object.entries(contract.endpoints)) {
-    const handler = handlers[method as keyof E] as (r: unknown, c: RpcContext) => Promise<unknown>;
-    const route: Route = {
-      service: contract.name,
-      endpoint,
-      handler,
-      metrics: rpcServerMetrics(contract.name, endpoint.subject),
-      faultPoint: rpcFaultPoint(contract.name, method),
-      maxPayload: () => maxPayloadOf(nc),
-    };
+  for (const [method, route] of rpcRoutes(nc, contract, handlers)) {
+    const { endpoint } = route;
     service.addEndpoint(method, {
       subject: endpoint.subject,
       metadata: { idempotent: String(endpoint.idempotent) },
@@ -134,8 +126,29 @@ export async function serveRpc<E extends RpcEndpoints>(
   };
 }
 
+/**
+ * Each endpoint of `contract` by method, with its handler and what answering it needs: what
+ * `serveRpc` serves, and what the bridge transport answers HTTP requests with (`answer`).
+ */
+export function rpcRoutes<E extends RpcEndpoints>(
+  nc: NatsConnection,
+  contract: RpcService<E>,
+  handlers: RpcHandlers<E>,
+): Map<string, Route> {
+  return new Map(
+    Object.entries(contract.endpoints).map(([method, endpoint]) => [method, {
+      service: contract.name,
+      endpoint,
+      handler: handlers[method as keyof E] as (r: unknown, c: RpcContext) => Promise<unknown>,
+      metrics: rpcServerMetrics(contract.name, endpoint.subject),
+      faultPoint: rpcFaultPoint(contract.name, method),
+      maxPayload: () => maxPayloadOf(nc),
+    }]),
+  );
+}
+
 /** What an endpoint's requests need, built once rather than per request. */
-interface Route {
+export interface Route {
   /** The contract's name: the origin of the errors this service makes (ServiceError.origin). */
   service: string;
   endpoint: RpcEndpoint;
@@ -147,9 +160,16 @@ interface Route {
   faultPoint: string;
 }
 
-/** Answers one request, whatever happens; `settled` is called once it is answered or dropped. */
-async function answer(
-  msg: ServiceMsg,
+/** What `answer` reads of a request and answers it with: a services-framework message's part. */
+export type RpcMessage = Pick<ServiceMsg, "headers" | "data" | "json" | "respond" | "respondError">;
+
+/**
+ * Answers one request, whatever happens: validated, within its deadline, every failure as a typed
+ * error (`respondError`); a reply past the deadline is dropped (nothing is answered). `settled` is
+ * called once it is answered or dropped. Never rejects.
+ */
+export async function answer(
+  msg: RpcMessage,
   { service, endpoint, handler, metrics, maxPayload, faultPoint }: Route,
   options: ServeOptions,
   settled: () => void,
@@ -202,7 +222,7 @@ async function answer(
   }
 }
 
-function parseJson(msg: ServiceMsg): unknown {
+function parseJson(msg: RpcMessage): unknown {
   try {
     return msg.data.length === 0 ? {} : msg.json();
   } catch {
@@ -233,7 +253,7 @@ function internal(error: unknown, log: Logger): ServiceError {
  * short internal error that says so; a message's line breaks, which a header cannot hold,
  * become spaces. Never throws: `answer` must settle, and the caller then times out at worst.
  */
-function answerError(msg: ServiceMsg, failure: ServiceError, maxPayload: number, log: Logger) {
+function answerError(msg: RpcMessage, failure: ServiceError, maxPayload: number, log: Logger) {
   try {
     const code = statusOf[failure.kind];
     const description = failure.message.replace(/[\r\n]+/g, " ");

@@ -3,7 +3,7 @@
  * requests being answered.
  */
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";
 import { defineRpcService } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
@@ -31,7 +31,7 @@ Deno.test("RED metrics by outcome, and stop() waits for the requests being answe
   }, { version: "1.0.0", log: createLogger({ service: "redecho", level: "error" }) });
   const client = rpcClient(callerNc, api, { timeoutMs: 1000 });
   const series = async (name: string) =>
-    (await registry.getSingleMetricAsString(name)).split("\n").filter((l) =>
+    (await registry!.getSingleMetricAsString(name)).split("\n").filter((l) =>
       l.includes('service="redecho"')
     );
   try {

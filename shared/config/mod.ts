@@ -2,7 +2,7 @@
  * Typed configuration from the environment. A bad or missing variable stops start-up with one
  * line that names it, instead of a stack trace or a late failure deep in a handler.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { retentionVariables } from "./retention.ts";
 
 /**
@@ -66,6 +66,13 @@ export const baseConfig = z.object({
    * DATABASE_URL's role may create nothing. Unset, DATABASE_URL migrates too.
    */
   MIGRATION_DATABASE_URL: postgresUrl.optional(),
+  /**
+   * `true` (default): the service applies its migrations on start, instances taking turns under
+   * an advisory lock. `false`: the deployment migrates ahead (`deno task migrate <service>`), and a
+   * start only checks the history's newest entry, refusing to run on a database that is behind.
+   */
+  MIGRATE_ON_START: z.enum(["true", "false"], "must be true or false").default("true")
+    .transform((value) => value === "true"),
   /**
    * When set, the service serves HTTP itself on this port and drains it on SIGTERM; without
    * it the entry only exports `{ fetch }`, for `deno serve` or an edge runtime.

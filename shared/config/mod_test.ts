@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import { baseConfig, ConfigError, parseConfig, redactUrl } from "./mod.ts";
 
 const schema = baseConfig.extend({

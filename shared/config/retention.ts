@@ -2,7 +2,7 @@
  * How long a service keeps the rows of its outbox and inbox, and how often it purges them: every
  * service reads these (they are part of `baseConfig`). docs/retention.md gives the figures.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const day = 24 * 60 * 60 * 1000;
 const ms = (fallback: number) =>

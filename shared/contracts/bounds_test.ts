@@ -4,7 +4,7 @@
  * refuses.
  */
 import assert from "node:assert/strict";
-import type { z } from "zod";
+import type * as z from "zod";
 import * as contracts from "./mod.ts";
 import { allEvents, isRpcService, usersApi } from "./mod.ts";
 

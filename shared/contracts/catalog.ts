@@ -1,5 +1,5 @@
 /** What the catalog service serves. */
-import { z } from "zod";
+import * as z from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { cents, text, uuid } from "./fields.ts";

@@ -7,7 +7,7 @@
  * A recorded field's schema is never rewritten by the generator: accepting a changed type is the
  * consumer's decision (delete its entry, then generate again).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EventDefinition } from "./envelope.ts";
 
 /** A JSON Schema node as `z.toJSONSchema` writes it. */

@@ -5,7 +5,7 @@
  * already recorded as it was.
  */
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import { type JsonSchema, recordContracts, schemaProblems } from "./consumer_contracts.ts";
 import { defineEvent } from "./envelope.ts";
 

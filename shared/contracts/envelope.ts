@@ -6,7 +6,7 @@
  * so an oversized one would make every derived event oversized too, past NATS max_payload. An
  * envelope outside these bounds is invalid where it is consumed (and dead-lettered as such).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { correlationId, timestamp, uuid } from "./fields.ts";
 import { maxEventTypeLength, maxServiceNameLength } from "./limits.ts";
 

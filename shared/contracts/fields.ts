@@ -3,7 +3,7 @@
  * here first, as a 400 naming the field, never as a database error. The bounds are in
  * `limits.ts`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { maxCorrelationIdLength } from "./limits.ts";
 
 // A UTF-16 high surrogate not followed by a low one, or a low one not preceded by a high one:

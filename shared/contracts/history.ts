@@ -1,5 +1,5 @@
 /** What the history service serves: a user's order history, a read model built from events. */
-import { z } from "zod";
+import * as z from "zod";
 import { cancelReason, orderStatus } from "./orders.ts";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";

@@ -1,5 +1,5 @@
 /** What the notifications service serves. It publishes nothing. */
-import { z } from "zod";
+import * as z from "zod";
 import { maxPageSize, nextCursor, pageRequest } from "./paging.ts";
 import { defineRpcService } from "./rpc.ts";
 import { text, timestamp, uuid } from "./fields.ts";

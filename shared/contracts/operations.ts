@@ -4,7 +4,7 @@
  * `ops.<service>.*`, outside every stream's subjects, in the service's queue group, so one
  * instance takes each request.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { text, uuid } from "./fields.ts";
 import {
   maxAuditActorLength,

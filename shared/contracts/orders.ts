@@ -1,5 +1,5 @@
 /** What the orders service serves and publishes. */
-import { z } from "zod";
+import * as z from "zod";
 import { orderItems, orderTotalCents, quotedItem } from "./catalog.ts";
 import { defineEvent, eventSource, eventType, type StreamDefinition } from "./envelope.ts";
 import { text, timestamp, uuid } from "./fields.ts";

@@ -9,7 +9,7 @@
  * in (time desc, id desc), so rows added meanwhile (newer) never shift a page, and rows sharing a
  * time are told apart by id. Not OFFSET: the cost of a page does not grow with its depth.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { uuid } from "./fields.ts";
 
 /** Rows in a page when the caller names no `limit`. */

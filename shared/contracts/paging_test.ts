@@ -10,7 +10,7 @@ import {
   pageQuery,
   pageRequest,
 } from "./paging.ts";
-import { z } from "zod";
+import * as z from "zod";
 
 const key = { at: "2026-11-30T04:25:29.123456Z", id: "0193a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b" };
 

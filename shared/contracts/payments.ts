@@ -1,5 +1,5 @@
 /** What the payments service serves and publishes. */
-import { z } from "zod";
+import * as z from "zod";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { defineRpcService } from "./rpc.ts";
 import { orderItems, orderTotalCents } from "./catalog.ts";

@@ -2,7 +2,7 @@
  * What a replay and a rebuild report: counts by outcome, a dry run's plan, the progress published
  * while they run, and what a stream no longer holds (which a rebuild cannot make again).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * What a delivery would do in a dry run: apply it, skip it (applied before), ignore it (no

@@ -3,7 +3,7 @@
  * event's schema accepts fields it does not know (and drops them).
  */
 import assert from "node:assert/strict";
-import type { z } from "zod";
+import type * as z from "zod";
 import { at, eventData, id, rpcExamples } from "./examples.ts";
 import * as contracts from "./mod.ts";
 import { allEvents, isRpcService } from "./mod.ts";

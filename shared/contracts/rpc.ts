@@ -2,7 +2,7 @@
  * An RPC contract: the subject, the request and reply schemas, and whether a caller may retry
  * it. Producer and caller both import the same definition, so types are never written twice.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 
 /**
  * One endpoint of a service: the subject it listens on, the zod schemas of its request (`Req`) and

@@ -3,7 +3,7 @@
  * of services kept beside the contracts.
  */
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import * as contracts from "./mod.ts";
 import { defineRpcService, isRpcService, operationsApi, ordersApi } from "./mod.ts";
 

@@ -5,7 +5,7 @@
  * (`compensation_failed`). Read-only: the retry of a failed compensation re-drives the dead
  * letters that hold it, through the operator kit (shared/operator/sagas.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { eventSource, eventType } from "./envelope.ts";
 import { text, timestamp, uuid } from "./fields.ts";
 import { maxErrorLength } from "./limits.ts";

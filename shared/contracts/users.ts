@@ -1,5 +1,5 @@
 /** What the users service serves and what it publishes. */
-import { z } from "zod";
+import * as z from "zod";
 import { defineRpcService } from "./rpc.ts";
 import { defineEvent, type StreamDefinition } from "./envelope.ts";
 import { text, timestamp, uuid } from "./fields.ts";

@@ -3,7 +3,7 @@
  * and its JSON Schema is still a string of format uuid.
  */
 import assert from "node:assert/strict";
-import { z } from "zod";
+import * as z from "zod";
 import { orderPlaced, ordersApi, uuid } from "./mod.ts";
 
 Deno.test("contracts: a uuid is written in lower case, whatever case it came in", async (t) => {

@@ -3,7 +3,7 @@
  * in `<dataDir>/<service>` when it has none, so the stack runs with no Postgres at all. The
  * service's migrations are applied before it is handed out. They come as data (see
  * `services/<service>/db/migrations.ts`) and PGlite is loaded only when used, so a service with a URL
- * needs no file system: it runs on an edge runtime.
+ * needs no file system: it runs on an edge runtime, from a bundle that leaves PGlite out.
  */
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -12,7 +12,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as postgresDrizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { ConfigError } from "../config/mod.ts";
-import { migrate } from "./migrate.ts";
+import { migrate, upToDate } from "./migrate.ts";
 import { postgresConnection } from "./postgres_tls.ts";
 
 /** Either driver, typed by what both offer. */
@@ -53,6 +53,12 @@ export interface OpenDatabaseOptions {
   migrationUrl?: string;
   /** Parent of the PGlite data folder. */
   dataDir?: string;
+  /**
+   * Whether opening applies `migrations` (default true). False (MIGRATE_ON_START=false): the
+   * deployment migrated ahead (`deno task migrate`); opening only reads the history's newest entry
+   * and refuses a database that misses one of `migrations` (`MigrationsBehind`), taking no lock.
+   */
+  migrate?: boolean;
   /** An open PGlite to share: opening one per service in a single process costs seconds each. */
   pglite?: PGlite;
 }
@@ -63,10 +69,12 @@ export interface OpenDatabaseOptions {
  * together taking turns under one Postgres advisory lock; without a URL, embedded PGlite in `<dataDir>/<service>` (`.data` by default; about 4 to 5 s
  * the first time, about 0.6 s after) or the `pglite` given. Throws `ConfigError` when there is no
  * URL and the process may not read and write that folder (a bundle run with --allow-net --allow-env
- * only), and whatever connecting or migrating throws.
+ * only) or PGlite cannot be loaded (a bundle, which leaves it out), and whatever connecting or
+ * migrating throws.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<ServiceDatabase> {
   const { service, migrations } = options;
+  const migrating = options.migrate ?? true;
 
   if (options.url) {
     const connect = (url: string, max: number) => {
@@ -76,7 +84,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
     const client = connect(options.url, 10);
     const db = postgresDrizzle(preparing(client));
     try {
-      if (options.migrationUrl) {
+      if (!migrating) {
+        await refuseBehind(db, service, migrations);
+      } else if (options.migrationUrl) {
         // Two connections: one holds the lock, the other migrates.
         const owner = connect(options.migrationUrl, 2);
         try {
@@ -107,8 +117,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
         `DATABASE_URL or ${service.toUpperCase()}_DATABASE_URL to a postgres:// URL`,
     );
   }
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { drizzle: pgliteDrizzle } = await import("drizzle-orm/pglite");
+  const [{ PGlite }, { drizzle: pgliteDrizzle }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]).catch((error: Error) => {
+    // A bundle (`deno task build`) leaves PGlite out: it is meant to run with a database URL.
+    throw new ConfigError(
+      `DATABASE_URL is not set, and embedded PGlite cannot be loaded (${
+        error.message.split("\n")[0]
+      }; a bundle does not carry it): set DATABASE_URL or ${service.toUpperCase()}_DATABASE_URL`,
+    );
+  });
   let client = options.pglite;
   if (!client) {
     await Deno.mkdir(folder, { recursive: true });
@@ -116,7 +135,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
   }
   const shared = options.pglite !== undefined;
   const db = pgliteDrizzle(client);
-  await migrate(db, service, migrations);
+  if (migrating) await migrate(db, service, migrations);
+  else await refuseBehind(db, service, migrations);
   return {
     db,
     driver: "pglite",
@@ -125,6 +145,25 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
       if (!shared) await client.close();
     },
   };
+}
+
+/**
+ * Thrown on opening a database, without migrating it (MIGRATE_ON_START=false), whose migrations
+ * table misses some of the service's migrations: the service would run on a schema older than
+ * its code. Its message names the service and the step that migrates.
+ */
+export class MigrationsBehind extends ConfigError {
+  override name = "MigrationsBehind";
+}
+
+async function refuseBehind(db: Database, service: string, migrations: Migration[]) {
+  if (await upToDate(db, service, migrations)) return;
+  throw new MigrationsBehind(
+    `${service}'s database misses some of its ${migrations.length} migrations, and ` +
+      `MIGRATE_ON_START=false: it will not run on an older schema. Migrate it first ` +
+      `(deno task migrate ${service}, with its MIGRATION_DATABASE_URL or DATABASE_URL), or ` +
+      `unset MIGRATE_ON_START`,
+  );
 }
 
 /**

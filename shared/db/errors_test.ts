@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { wallets } from "../../services/payments/db/schema.ts";
 import { refusedInput, sqlState } from "./errors.ts";
 import { connectNats, serveRpc } from "../bus/mod.ts";

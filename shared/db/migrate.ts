@@ -40,11 +40,13 @@ export async function migrate(
 
 /**
  * Whether `<service>.migrations` already records every one of `migrations` (by drizzle's rule: a
- * migration is applied when none newer is recorded). Asked first, so an instance whose role may
- * only read that table (the runtime role) starts once the owner has migrated, and none of
- * drizzle's `CREATE ... IF NOT EXISTS`, which its role may not run, is sent.
+ * migration is applied when none newer is recorded): one read of the table's newest entry. Asked
+ * first, so an instance whose role may only read that table (the runtime role) starts once the
+ * owner has migrated, and none of drizzle's `CREATE ... IF NOT EXISTS`, which its role may not run,
+ * is sent; and alone, by an instance that does not migrate on start (MIGRATE_ON_START=false).
+ * Throws what the database throws.
  */
-async function upToDate(
+export async function upToDate(
   db: PgDatabase<PgQueryResultHKT>,
   service: string,
   migrations: MigrationMeta[],

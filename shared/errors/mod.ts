@@ -2,7 +2,7 @@
  * Errors as values with a kind. They cross NATS as a JSON body and are mapped to HTTP in one
  * place, the gateway; nobody parses an error's text to learn what happened.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Every kind an error may have. The gateway maps each to one HTTP status (`statusOf`): invalid 400,

@@ -28,6 +28,7 @@ import { fetchAndHeal } from "./healing.ts";
 import type { InboxTable } from "./inbox.ts";
 import { eventLanes } from "./lanes.ts";
 import { batchSettler } from "./settle.ts";
+import { deliveryDefaults } from "./delivery.ts";
 
 /** What `startEventConsumer` consumes, applies events with, and how it delivers. */
 export interface ConsumerOptions {
@@ -124,8 +125,8 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     stream,
     log,
     dispatcher: options.dispatcher ?? eventDispatcher(options),
-    maxDeliver: options.maxDeliver ?? 5,
-    backoffMs: options.backoffMs ?? [250, 1000, 5000, 15000],
+    maxDeliver: options.maxDeliver ?? deliveryDefaults.maxDeliver,
+    backoffMs: options.backoffMs ?? [...deliveryDefaults.backoffMs],
     unsettled,
   });
   const lanes = eventLanes({

@@ -7,7 +7,7 @@
  */
 import type { MsgHdrs } from "@nats-io/nats-core";
 import { eq } from "drizzle-orm";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Database } from "../db/client.ts";
 import { type Envelope, envelope } from "../contracts/mod.ts";
 import type { Logger } from "../log/mod.ts";

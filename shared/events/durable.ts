@@ -60,12 +60,7 @@ const nanos = (ms: number) => ms * 1_000_000;
 export async function durableConsumer(options: DurableOptions): Promise<Durable> {
   const { nc, service, stream, log } = options;
   const jsm = await jetstreamManager(nc);
-  const config = {
-    ack_policy: AckPolicy.Explicit,
-    max_deliver: -1,
-    ack_wait: nanos(options.ackWaitMs ?? 10_000),
-    filter_subject: filterSubject(stream, options.handlers),
-  } satisfies Partial<ConsumerConfig>;
+  const config = durableConfig(stream, options.handlers, options.ackWaitMs);
 
   async function ensure(): Promise<void> {
     // Made if missing, never changed: the stream is its publisher's (and NATS says so).
@@ -103,6 +98,24 @@ export async function durableConsumer(options: DurableOptions): Promise<Durable>
 }
 
 /**
+ * The configuration of a service's durable on `stream` (besides its name and start): explicit
+ * acks, no server-side delivery limit, `ackWaitMs` (10000) before a redelivery, filtered as
+ * `filterSubject` says. The bridge makes the durables it carries with this same configuration.
+ */
+export function durableConfig(
+  stream: StreamDefinition,
+  handlers: readonly Pick<EventHandler, "event">[],
+  ackWaitMs = 10_000,
+) {
+  return {
+    ack_policy: AckPolicy.Explicit,
+    max_deliver: -1,
+    ack_wait: nanos(ackWaitMs),
+    filter_subject: filterSubject(stream, handlers),
+  } satisfies Partial<ConsumerConfig>;
+}
+
+/**
  * Where a new durable starts: after the last event this service applied from the stream (the
  * inbox records it), or earlier at a message it still holds unsettled; from the stream's first
  * message when it applied nothing from it, or the stream was rebuilt (it ends before that
@@ -128,7 +141,10 @@ async function startPosition(jsm: JetStreamManager, options: DurableOptions) {
  * The server then keeps the other facts off the wire instead of sending each to be ignored
  * (nats-server 2.9 takes one filter subject, not a list).
  */
-export function filterSubject(stream: StreamDefinition, handlers: EventHandler[]): string {
+export function filterSubject(
+  stream: StreamDefinition,
+  handlers: readonly Pick<EventHandler, "event">[],
+): string {
   const subjects = new Set(handlers.map((handler) => handler.event.subject));
   return subjects.size === 1 ? [...subjects][0] : stream.subjects[0];
 }

@@ -1,4 +1,6 @@
 export { type ConsumerOptions, type RunningConsumer, startEventConsumer } from "./consumer.ts";
+export { deliveryDefaults, redeliveryDelayMs } from "./delivery.ts";
+export { durableConfig, filterSubject } from "./durable.ts";
 export { orderingKey } from "./ordering.ts";
 export {
   deadLetterHeaders,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
-import { z } from "zod";
+import * as z from "zod";
 import { inbox } from "../../services/notifications/db/schema.ts";
 import { testDatabases } from "../../tests/harness/databases.ts";
 import { startNatsServer } from "../../tests/harness/nats_server.ts";

@@ -10,6 +10,7 @@ import { errorText } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { eventHandleDuration, eventsHandled } from "../telemetry/mod.ts";
 import { sendToDeadLetters } from "./dead_letters.ts";
+import { redeliveryDelayMs } from "./delivery.ts";
 import type { Delivery, Dispatcher } from "./dispatch.ts";
 
 /** Who applies the messages, and when a failing one is retried or dead-lettered. */
@@ -84,7 +85,7 @@ async function handleAlone(options: SettleOptions, message: JsMsg): Promise<void
       subject: message.subject,
       seq: message.seq,
     });
-    message.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
+    message.nak(redeliveryDelayMs(attempt, backoff));
     return;
   }
   await settle(options, message, delivery, started);

@@ -3,7 +3,7 @@
  * value (JSON) says what happens there and how often. The names of the points are made here
  * only, so the code that injects and the operator who sets agree on them.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** The NATS key-value bucket of the faults (its stream is `KV_FAULTS`). */
 export const faultsBucket = "FAULTS";

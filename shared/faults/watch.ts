@@ -5,6 +5,7 @@
  * without the bucket (faults off, looked for again every `retryMs`), and after a NATS reconnect
  * it reads the bucket afresh (a server that came back may have lost it, or the watch's consumer).
  */
+import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KvWatchEntry } from "@nats-io/kv";
 import type { NatsConnection, QueuedIterator, Status } from "@nats-io/nats-core";
 import { errorText } from "../errors/mod.ts";
@@ -77,7 +78,10 @@ export async function watchFaults(
     while (!ended()) {
       restart = false;
       try {
-        const entries = await (await new Kvm(nc).open(faultsBucket)).watch({ key: `${prefix}>` });
+        // No separate look at the JetStream API first (a round trip on every cold start): the
+        // watch itself fails on a server without it, and that is retried like a missing bucket.
+        const kvm = new Kvm(jetstream(nc, { checkAPI: false }));
+        const entries = await (await kvm.open(faultsBucket)).watch({ key: `${prefix}>` });
         now.watcher = entries;
         if (ended()) entries.stop();
         // From here the watch tells the whole state: what was armed before may be gone.

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { rpcClient, withTimeout } from "../bus/mod.ts";
 import { operationsApi } from "../contracts/mod.ts";
-import { registry } from "../telemetry/mod.ts";
+import { prometheusMissing, registry } from "../telemetry/mod.ts";
 import { errorSummary } from "../errors/mod.ts";
 
 /** A dependency check: resolves when the dependency answers, rejects saying why not. */
@@ -72,6 +72,8 @@ export function probeRoutes(checks: Record<string, ReadinessCheck>): Hono {
     );
   });
   app.get("/metrics", async (c) => {
+    // A build without Prometheus's client (a service's bundle) exports its metrics over OTLP.
+    if (!registry) return c.text(`no Prometheus metrics here: ${prometheusMissing}`, 404);
     c.header("content-type", registry.contentType);
     return c.body(await registry.metrics());
   });

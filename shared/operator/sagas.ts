@@ -7,7 +7,7 @@
  * and clears the failure; nothing here decides what a saga needs.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { z } from "zod";
+import type * as z from "zod";
 import { rpcClient } from "../bus/mod.ts";
 import { operationsApi, type RequestOf, uuid } from "../contracts/mod.ts";
 import {

@@ -3,7 +3,7 @@
  * The entry then serves `export default { fetch }`, under `deno serve` or an edge runtime.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { z } from "zod";
+import type * as z from "zod";
 import { type Migration, openDatabase, type ServiceDatabase } from "../db/client.ts";
 import { connectNats } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
@@ -22,8 +22,9 @@ export interface BootContext<C> {
   /** How the service's event consumers deliver, from the environment (`EVENT_LANES`). */
   delivery: NonNullable<ServiceResources["delivery"]>;
   /**
-   * Opens the service's own database and applies its module's migrations; closed again on
-   * stop. Throws for a service whose module has no migrations (it owns no data).
+   * The service's own database, opened (while NATS connected) with its module's migrations
+   * applied, or checked when MIGRATE_ON_START=false; closed again on stop. Throws for a service
+   * whose module has no migrations (it owns no data), and what opening threw.
    */
   openDatabase(): Promise<ServiceDatabase>;
 }
@@ -53,7 +54,9 @@ export interface ServiceModule<C extends BaseConfig = BaseConfig> {
 }
 
 /**
- * Boots a service from the environment. With HTTP_PORT it also serves HTTP; either way, on
+ * Boots a service from the environment: connects to NATS and opens its database at the same time
+ * (migrating it, or with MIGRATE_ON_START=false refusing one that is behind), then starts it. With
+ * HTTP_PORT it also serves HTTP; either way, on
  * SIGTERM or SIGINT it stops in order: readiness says draining, the HTTP server takes no new
  * connections and finishes the requests it has, the service answers what it took from NATS,
  * NATS drains, the database closes. Past STOP_TIMEOUT_MS it exits anyway.
@@ -64,6 +67,19 @@ export async function bootService<C extends BaseConfig>(
   const config = loadConfig(name, schema);
   const log = createLogger({ service: name, level: config.LOG_LEVEL });
   const databases: ServiceDatabase[] = [];
+  // Opened while NATS connects: a cold start pays the longer of the two, not their sum.
+  const opening = migrations && openDatabase({
+    service: name,
+    migrations,
+    url: config.DATABASE_URL,
+    migrationUrl: config.MIGRATION_DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    migrate: config.MIGRATE_ON_START,
+  }).then((database) => {
+    databases.push(database);
+    return database;
+  });
+  opening?.catch(() => {}); // awaited by `start`; a failure is reported there
   try {
     const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED, {
       caFile: config.NATS_CA_FILE,
@@ -73,17 +89,9 @@ export async function bootService<C extends BaseConfig>(
       nc,
       log,
       delivery: { concurrency: config.EVENT_LANES },
-      openDatabase: async () => {
-        if (!migrations) throw new Error(`${name} has no migrations: it owns no database`);
-        const database = await openDatabase({
-          service: name,
-          migrations,
-          url: config.DATABASE_URL,
-          migrationUrl: config.MIGRATION_DATABASE_URL,
-          dataDir: config.DATA_DIR,
-        });
-        databases.push(database);
-        return database;
+      openDatabase: () => {
+        if (!opening) throw new Error(`${name} has no migrations: it owns no database`);
+        return opening;
       },
     });
     if (service.bus) checkBusUse(name, bus, service.bus);

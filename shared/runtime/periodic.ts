@@ -52,14 +52,10 @@ export function startPeriodic(
     if (stopped) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      const correlationId = uuidv7();
-      const runLog = log.child({ work: work.name, correlationId });
-      const run = work.run({ transaction: transactionFor(publishing, correlationId), log: runLog })
-        .catch((error) => runLog.error("periodic work failed; the next run retries", { error }))
-        .finally(() => {
-          inFlight.delete(run);
-          schedule(work);
-        });
+      const run = runOnce(work, publishing, log).then(() => {}).finally(() => {
+        inFlight.delete(run);
+        schedule(work);
+      });
       inFlight.add(run);
     }, waitMs);
     timers.add(timer);
@@ -74,4 +70,67 @@ export function startPeriodic(
       await Promise.all(inFlight);
     },
   };
+}
+
+/** One run of `work` with a correlation id of its own; resolves false when it failed (logged). */
+function runOnce(
+  work: PeriodicWork,
+  publishing: EndpointPublishing,
+  log: Logger,
+): Promise<boolean> {
+  const correlationId = uuidv7();
+  const runLog = log.child({ work: work.name, correlationId });
+  return work.run({ transaction: transactionFor(publishing, correlationId), log: runLog })
+    .then(() => true, (error) => {
+      runLog.error("periodic work failed; the next run retries", { error });
+      return false;
+    });
+}
+
+/** What became of each work on a `runDue`, by name. */
+export type DueRunReport = Record<string, "ran" | "failed" | "not due" | "running">;
+
+/**
+ * Periodic work run when asked rather than on timers: for a service whose instance may sleep
+ * between requests (the bridge's tick, `Deno.cron`), where a timer cannot be relied on.
+ */
+export interface PeriodicOnDemand {
+  /**
+   * Runs, side by side, each work not run in this instance yet or whose last run here ended at
+   * least `everyMs` ago, and waits for them; a work still running is left to finish (never two
+   * runs of one work at once). Never rejects: a failed run is logged and reported.
+   */
+  runDue(): Promise<DueRunReport>;
+  /** Waits for the runs in flight. */
+  stop(): Promise<void>;
+}
+
+/** `works`, run on demand (`runDue`); `now` gives epoch ms (tests). */
+export function periodicOnDemand(
+  works: readonly PeriodicWork[],
+  { publishing, log }: { publishing: EndpointPublishing; log: Logger },
+  now: () => number = Date.now,
+): PeriodicOnDemand {
+  const endedAt = new Map<PeriodicWork, number>();
+  const running = new Map<PeriodicWork, Promise<boolean>>();
+
+  async function runDue(): Promise<DueRunReport> {
+    const report: DueRunReport = {};
+    await Promise.all(works.map(async (work) => {
+      const ended = endedAt.get(work);
+      if (running.has(work)) return void (report[work.name] = "running");
+      if (ended !== undefined && now() - ended < work.everyMs) {
+        return void (report[work.name] = "not due");
+      }
+      const run = runOnce(work, publishing, log).finally(() => {
+        running.delete(work);
+        endedAt.set(work, now());
+      });
+      running.set(work, run);
+      report[work.name] = await run ? "ran" : "failed";
+    }));
+    return report;
+  }
+
+  return { runDue, stop: async () => void await Promise.all(running.values()) };
 }

@@ -85,7 +85,7 @@ Deno.test("retention: purges keep what a replay needs and drop the rest", async 
       assert.equal((await resumePosition(db, inbox, "PAYMENTS"))?.seq, 7);
       const said = lines.find((line) => line.msg === "retention purge" && line.table === "inbox");
       assert.equal(said?.deleted, 8);
-      const metric = await registry.getSingleMetricAsString("retention_purged_rows_total");
+      const metric = await registry!.getSingleMetricAsString("retention_purged_rows_total");
       assert.match(metric, /retention_purged_rows_total\{service="orders",table="inbox"\} 8/);
     });
 

@@ -9,6 +9,8 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { ServiceDatabase } from "../db/client.ts";
 import { parseConfig, retentionConfig, type RetentionSettings } from "../config/mod.ts";
 import { ensureStream, natsAnswers, serveRpc } from "../bus/mod.ts";
+import { rpcRoutes } from "../bus/rpc_server.ts";
+import { transportConfig, type TransportSettings } from "../config/transport.ts";
 import {
   operationsApi,
   type RpcEndpoints,
@@ -29,7 +31,7 @@ import { type OutboxRelay, type OutboxTable, startOutboxRelay } from "../outbox/
 import type { BusUseRun } from "./bus_use.ts";
 import { operations } from "./operations.ts";
 import { kitPurges } from "./retention.ts";
-import { type PeriodicWork, startPeriodic } from "./periodic.ts";
+import { periodicOnDemand, type PeriodicWork, startPeriodic } from "./periodic.ts";
 import { type EndpointHandlers, withTransactions } from "./transaction.ts";
 
 /**
@@ -108,24 +110,44 @@ export interface ServiceResources {
   delivery?: { maxDeliver?: number; backoffMs?: number[]; concurrency?: number };
   /** How long its outbox and inbox rows are kept; unset, from the environment (or defaults). */
   retention?: RetentionSettings;
+  /**
+   * How it receives its NATS traffic; unset, from the environment (TRANSPORT, BRIDGE_PUBLIC_KEY).
+   * `bridge`: no RPC subscription, no durable consumer, no periodic timer; the bridge's requests to
+   * its `/_bridge/*` routes run the same endpoints, dispatchers and periodic work
+   * (./bridge_transport.ts).
+   */
+  transport?: TransportSettings;
 }
 
 /**
- * Starts a declared service, in order: `prepare`; its stream and outbox relay (when it publishes);
+ * Starts a declared service, in order: `prepare`, its stream and its fault watch side by side
+ * (behind the bridge the stream is declared in the background); its outbox relay (when it publishes);
  * one durable event consumer per stream it reacts to; its RPC endpoints together with the
  * operator's endpoints (`operationsApi`) on the services framework; its periodic work. Resolves to
  * its HTTP face (`/health`, `/ready` while NATS, the database and every consumer answer,
  * `/metrics`) and a `stop()` that stops the periodic work, then the endpoints, then the
  * consumers, then the relay. Throws what a start step throws (NATS or the database unreachable),
- * and ConfigError, before anything starts, for an inbox retention shorter than the streams allow.
- * The periodic work includes the retention purges of its outbox and inbox (./retention.ts).
+ * and ConfigError, before anything starts, for an inbox retention shorter than the streams allow
+ * or a bridge transport without a usable BRIDGE_PUBLIC_KEY. The periodic work includes the
+ * retention purges of its outbox and inbox (./retention.ts). With the bridge transport, it serves
+ * and consumes nothing on NATS and its periodic work runs on no timer: its `fetch` answers the
+ * bridge's `/_bridge/*` requests, tick included, with the same parts (./bridge_transport.ts).
  */
 export async function runService<E extends RpcEndpoints>(
   definition: ServiceDefinition<E>,
-  { nc, database, log, delivery, retention }: ServiceResources,
+  { nc, database, log, delivery, retention, transport }: ServiceResources,
 ): Promise<RunningService> {
   const { db } = database;
   const service = definition.api.name;
+  // First too: a bridge transport without a usable key refuses to start (ConfigError).
+  const { TRANSPORT, BRIDGE_PUBLIC_KEY } = parseConfig(
+    service,
+    transportConfig,
+    transport ?? Deno.env.toObject(),
+  );
+  // Loaded only behind the bridge: a service on NATS never loads the token's verification.
+  const bridging = TRANSPORT === "bridge" ? await import("./bridge_transport.ts") : null;
+  const bridgeKey = bridging && await bridging.importBridgePublicKey(BRIDGE_PUBLIC_KEY!);
   // First: an inbox retention that breaks the rule refuses to start (ConfigError).
   const purges = kitPurges({
     service,
@@ -138,13 +160,22 @@ export async function runService<E extends RpcEndpoints>(
       streams: definition.reactsTo.streams.map(({ stream }) => stream),
     },
   });
-  // First: a fault set before it started applies from its first event and request.
-  const faults = await watchFaults(nc, { service, log });
-  await definition.prepare?.(database);
+  // Side by side, each a round trip or more: the faults set before it started (they apply from
+  // its first event and request), `prepare`, and its stream. Behind the bridge the stream is
+  // declared in the background, not awaited on each cold start: until it exists a relay's
+  // publish fails, is logged, and is retried by the relay.
+  const declaring = definition.publishes && ensureStream(nc, definition.publishes.stream);
+  const declared = bridging
+    ? declaring?.catch((error) => log.warn("declaring the stream failed", { error }))
+    : declaring;
+  const [faults] = await Promise.all([
+    watchFaults(nc, { service, log }),
+    definition.prepare?.(database),
+    bridging ? undefined : declared,
+  ]);
 
   let relay: OutboxRelay | null = null;
   if (definition.publishes) {
-    await ensureStream(nc, definition.publishes.stream);
     relay = startOutboxRelay({
       service,
       db,
@@ -173,7 +204,8 @@ export async function runService<E extends RpcEndpoints>(
     ]),
   );
   const consumers: RunningConsumer[] = [];
-  for (const { stream, handlers } of definition.reactsTo?.streams ?? []) {
+  // Behind the bridge, it consumes nothing itself: the bridge pulls its durables for it.
+  for (const { stream, handlers } of bridgeKey ? [] : definition.reactsTo?.streams ?? []) {
     consumers.push(
       await startEventConsumer({
         nc,
@@ -195,9 +227,9 @@ export async function runService<E extends RpcEndpoints>(
     nats: () => natsAnswers(nc),
     database: database.ping,
     ...Object.fromEntries(
-      (definition.reactsTo?.streams ?? []).map(({ stream }, i) => [
-        `consumer ${stream.name}`,
-        () => consumers[i].ready(),
+      consumers.map((consumer, i) => [
+        `consumer ${definition.reactsTo!.streams[i].stream.name}`,
+        () => consumer.ready(),
       ]),
     ),
   };
@@ -222,28 +254,44 @@ export async function runService<E extends RpcEndpoints>(
     name: service,
     endpoints: { ...definition.api.endpoints, ...operationsApi(service).endpoints },
   };
-  const rpc = await serveRpc(nc, api, { ...endpoints, ...operator }, {
-    version: definition.version,
+  const handlers = { ...endpoints, ...operator };
+  const serve = { version: definition.version, log, description: definition.description };
+  const rpc = bridgeKey ? null : await serveRpc(nc, api, handlers, serve);
+  const works = [...purges, ...(definition.periodic ?? [])];
+  const publishing = {
+    service,
+    db,
+    outbox: definition.publishes?.outbox,
+    relay: relay ?? undefined,
+  };
+  const bridge = bridgeKey && bridging!.bridgeTransport({
+    service,
+    publicKey: bridgeKey,
+    routes: rpcRoutes(nc, api, handlers),
+    serve,
+    dispatchers,
+    periodic: periodicOnDemand(works, { publishing, log }),
+    relay: relay ?? undefined,
     log,
-    description: definition.description,
   });
-  const periodic = startPeriodic([...purges, ...(definition.periodic ?? [])], {
-    publishing: { service, db, outbox: definition.publishes?.outbox, relay: relay ?? undefined },
-    log,
-  });
+  const periodic = bridge ? null : startPeriodic(works, { publishing, log });
   const probes = probeRoutes(checks);
   return {
-    fetch: probes.fetch,
+    fetch: bridge
+      ? (request, info) => bridge.fetch(request, () => probes.fetch(request, info))
+      : probes.fetch,
     bus: {
       serves: service,
       publishes: definition.publishes?.stream.name,
       reactsTo: (definition.reactsTo?.streams ?? []).map(({ stream }) => stream.name),
     },
     stop: async () => {
-      await periodic.stop();
-      await rpc.stop();
+      await bridge?.stop();
+      await periodic?.stop();
+      await rpc?.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await relay?.stop();
+      await declared;
       await faults.stop();
     },
   };

@@ -1,40 +1,46 @@
 /**
  * Process-wide RED metrics in Prometheus form, recorded through the OpenTelemetry API too, so
  * they are exported over OTLP when tracing is on. One registry per process: in tests several
- * services share a process, so their series differ by the `service` label.
+ * services share a process, so their series differ by the `service` label. A build without
+ * Prometheus's client (a service's bundle) records through OpenTelemetry only.
  */
 import { metrics } from "@opentelemetry/api";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { BreakerRegistry, BreakerState } from "../resilience/mod.ts";
+import { prometheus as prom } from "./prometheus.ts";
 
 /**
- * The process's Prometheus registry: every metric below, served as text by each service's /metrics.
+ * The process's Prometheus registry: every metric below, served as text by each service's
+ * /metrics; `undefined` in a build without Prometheus's client (shared/telemetry/prometheus.ts).
  */
-export const registry = new Registry();
+export const registry: Registry | undefined = prom && new prom.Registry();
+
+/** What a metric of this process registers with: `[registry]`, or none without the client. */
+export const registers: Registry[] = registry ? [registry] : [];
 const meter = metrics.getMeter("platform");
 
 type Labels = Record<string, string>;
 
 /** A counter in /metrics and over OTLP. */
 function counter(name: string, help: string, labelNames: string[]) {
-  const prom = new Counter({ name, help, labelNames, registers: [registry] });
+  const counted = prom && new prom.Counter({ name, help, labelNames, registers });
   const otel = meter.createCounter(name, { description: help });
-  return { inc: (labels: Labels) => (prom.inc(labels), otel.add(1, labels)) };
+  return { inc: (labels: Labels) => (counted?.inc(labels), otel.add(1, labels)) };
 }
 
 /** A histogram of seconds in /metrics and over OTLP. */
 function histogram(name: string, help: string, labelNames: string[]) {
-  const prom = new Histogram({
+  const observed = prom && new prom.Histogram({
     name,
     help,
     labelNames,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+    registers,
   });
   const otel = meter.createHistogram(name, { description: help, unit: "s" });
   return {
     observe: (labels: Labels, seconds: number) => (
-      prom.observe(labels, seconds), otel.record(seconds, labels)
+      observed?.observe(labels, seconds), otel.record(seconds, labels)
     ),
   };
 }
@@ -131,24 +137,37 @@ export const sagaCompensationsFailed = counter(
 const breakerRegistries = new Set<{ service: string; breakers: BreakerRegistry }>();
 const stateCode: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
+function* breakerStates(): Generator<[Labels, number]> {
+  for (const { service, breakers } of breakerRegistries) {
+    for (const breaker of breakers.all()) {
+      yield [{ service, downstream: breaker.name }, stateCode[breaker.state]];
+    }
+  }
+}
+
+const breakerHelp =
+  "State of the breaker before each downstream service: 0 closed, 1 half-open, 2 open.";
+
 /**
  * `circuit_breaker_state{service, downstream}`: 0 closed, 1 half-open, 2 open; read from the
- * registered breakers (`reportBreakers`) when scraped.
+ * registered breakers (`reportBreakers`) when scraped or exported. `undefined` without
+ * Prometheus's client.
  */
-export const circuitBreakerState = new Gauge({
+export const circuitBreakerState = prom && new prom.Gauge({
   name: "circuit_breaker_state",
-  help: "State of the breaker before each downstream service: 0 closed, 1 half-open, 2 open.",
+  help: breakerHelp,
   labelNames: ["service", "downstream"],
-  registers: [registry],
+  registers,
   collect() {
     this.reset();
-    for (const { service, breakers } of breakerRegistries) {
-      for (const breaker of breakers.all()) {
-        this.set({ service, downstream: breaker.name }, stateCode[breaker.state]);
-      }
-    }
+    for (const [labels, code] of breakerStates()) this.set(labels, code);
   },
 });
+meter.createObservableGauge("circuit_breaker_state", { description: breakerHelp }).addCallback(
+  (result) => {
+    for (const [labels, code] of breakerStates()) result.observe(code, labels);
+  },
+);
 
 /** Reports a service's breakers in /metrics. */
 export function reportBreakers(service: string, breakers: BreakerRegistry) {
@@ -161,11 +180,29 @@ export type Reading = () => Promise<number>;
 const readings = new Map<string, { name: string; labels: Labels; read: Reading }>();
 
 function readingGauge(name: string, help: string, labelNames: string[]) {
-  new Gauge({
+  if (prom) {
+    readingPromGauge(name, help, labelNames, prom);
+  }
+  meter.createObservableGauge(name, { description: help }).addCallback(async (result) => {
+    for (const reading of readings.values()) {
+      if (reading.name !== name) continue;
+      const value = await reading.read().catch(() => NaN);
+      if (!Number.isNaN(value)) result.observe(value, reading.labels);
+    }
+  });
+}
+
+function readingPromGauge(
+  name: string,
+  help: string,
+  labelNames: string[],
+  client: NonNullable<typeof prom>,
+) {
+  new client.Gauge({
     name,
     help,
     labelNames,
-    registers: [registry],
+    registers,
     async collect() {
       this.reset();
       for (const reading of readings.values()) {
@@ -174,13 +211,6 @@ function readingGauge(name: string, help: string, labelNames: string[]) {
         if (!Number.isNaN(value)) this.set(reading.labels, value);
       }
     },
-  });
-  meter.createObservableGauge(name, { description: help }).addCallback(async (result) => {
-    for (const reading of readings.values()) {
-      if (reading.name !== name) continue;
-      const value = await reading.read().catch(() => NaN);
-      if (!Number.isNaN(value)) result.observe(value, reading.labels);
-    }
   });
 }
 

@@ -4,6 +4,7 @@ export {
   eventHandleDuration,
   eventsHandled,
   outboxPublishFailures,
+  registers,
   registry,
   reportBreakers,
   reportReading,
@@ -13,6 +14,7 @@ export {
   rpcServerRequests,
   sagaCompensationsFailed,
 } from "./metrics.ts";
+export { prometheus, prometheusMissing } from "./prometheus.ts";
 export {
   activeTraceIds,
   context,

@@ -9,7 +9,7 @@
  */
 import { type Identity, identityNames } from "../../infra/nats/credentials.ts";
 import { authorizationConfig, createIdentity } from "../../infra/nats/credentials.ts";
-import type { DeclaredService } from "../../infra/nats/permissions.ts";
+import type { DeclaredService, Permissions } from "../../infra/nats/permissions.ts";
 import { registry } from "../../services/registry.ts";
 import { makeCertificates } from "./certificates.ts";
 
@@ -56,6 +56,8 @@ export interface NatsServerOptions {
   services?: readonly DeclaredService[];
   /** True: TLS required on the client and WebSocket ports (default false). */
   tls?: boolean;
+  /** More identities, each with its permissions (the bridge's, say); with authorization only. */
+  extraIdentities?: readonly { name: string; permissions: Permissions }[];
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -66,7 +68,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const services = options.services ?? registry;
   const identities = new Map(
     authorization
-      ? [...identityNames(services), testIdentity].map((name) => [name, createIdentity(name)])
+      ? [
+        ...identityNames(services),
+        ...(options.extraIdentities ?? []).map((extra) => extra.name),
+        testIdentity,
+      ].map((name) => [name, createIdentity(name)])
       : [],
   );
   const certificates = options.tls
@@ -77,6 +83,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     : "no_tls: true";
   const authorizationText = authorization
     ? authorizationConfig(services, identities, [
+      ...(options.extraIdentities ?? []).map(({ name, permissions }) => ({
+        name,
+        publicKey: identities.get(name)!.publicKey,
+        permissions,
+      })),
       { name: testIdentity, publicKey: identities.get(testIdentity)!.publicKey, permissions: null },
     ])
     : "";

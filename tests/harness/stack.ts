@@ -22,7 +22,12 @@ import { generateSigningKey, type SigningJwk, signingJwk } from "../../services/
 import { openDatabase } from "../../shared/db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
 import { type ServiceProcess, serviceProcess } from "./processes.ts";
-import { type NatsServer, startNatsServer, testIdentity } from "./nats_server.ts";
+import {
+  type NatsServer,
+  type NatsServerOptions,
+  startNatsServer,
+  testIdentity,
+} from "./nats_server.ts";
 import { seedPgliteDataDirs } from "./pglite_template.ts";
 
 /** The stack's front door: every request of a test goes through it. */
@@ -87,6 +92,8 @@ export interface StackOptions {
   authorization?: boolean;
   /** True: NATS over TLS only (`tls://`). Default: TEST_NATS_TLS=1 in the environment. */
   tls?: boolean;
+  /** NATS identities beside the services' (the bridge's, say), each with its permissions. */
+  extraIdentities?: NatsServerOptions["extraIdentities"];
 }
 
 /** Whether a stack takes NATS over TLS when its options do not say: TEST_NATS_TLS=1. */
@@ -98,6 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     services: known,
     authorization: options.authorization,
     tls: options.tls ?? tlsByDefault,
+    extraIdentities: options.extraIdentities,
   });
   const trust = { caFile: nats.caFile };
   const databases = await testDatabases(
