@@ -32,6 +32,7 @@ export async function edgeSagaRow(
 ): Promise<Row> {
   options.progress("saga: starting the edge services and the bridge");
   const edge = await startEdgeStack({
+    databaseUrl: options.databaseUrl,
     edge: edgeSagaServices,
     idleMs: 2000,
     // No tick: the cold order meets three sleeping services, not one a tick just woke.

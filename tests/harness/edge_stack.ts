@@ -41,6 +41,8 @@ export interface EdgeStackOptions {
    * makes it for Deno Deploy; `source`, its main.ts (no bundling, a slower start).
    */
   entry?: "bundle" | "source";
+  /** The Postgres to run on (default DATABASE_URL): an edge service has no file system. */
+  databaseUrl?: string;
 }
 
 /** The stack, the edge runtimes by service, and the bridge's key pair (PEM). */
@@ -63,9 +65,11 @@ export const edgeStackRuns = adminUrl !== undefined;
 
 /** Starts the stack, the edge runtimes (nothing running yet) and the bridge, ready. */
 export async function startEdgeStack(options: EdgeStackOptions): Promise<EdgeStack> {
-  if (!adminUrl) throw new Error("an edge stack needs Postgres: set DATABASE_URL");
+  const databaseUrl = options.databaseUrl ?? adminUrl;
+  if (!databaseUrl) throw new Error("an edge stack needs Postgres: set DATABASE_URL");
   const env = { LOG_LEVEL: "error", ...options.env };
   const stack = await startStack({
+    databaseUrl,
     services: backendServices.filter((name) => !options.edge.includes(name)),
     env,
     extraIdentities: [{ name: bridgeName, permissions: bridgePermissions(options.edge, registry) }],
