@@ -10,7 +10,7 @@ import { eventLanes } from "../shared/events/lanes.ts";
 import type { Logger } from "../shared/log/mod.ts";
 import { reportReading } from "../shared/telemetry/mod.ts";
 import type { CarriedStream } from "./carried.ts";
-import { carriedDurable } from "./durables.ts";
+import { durableConsumer } from "../shared/events/durable.ts";
 import { deliverAndSettle } from "./event_settling.ts";
 import type { ServiceClient } from "./service_client.ts";
 
@@ -48,7 +48,16 @@ export async function forwardEvents(options: EventForwardingOptions): Promise<Ev
   const stream = carried.stream.name;
   const log = options.log.child({ stream });
   const unsettled = new Set<number>();
-  const durable = await carriedDurable(nc, service, carried, log);
+  // The service's own durable, as the kit makes it: switching a service between NATS and the
+  // bridge keeps its position. One made here starts at the stream's start (no inbox to read).
+  const durable = await durableConsumer({
+    nc,
+    service,
+    stream: carried.stream,
+    handlers: carried.handlers,
+    log,
+    unsettled,
+  });
   await durable.ensure();
   const stopReporting = reportReading(
     "consumer_pending_messages",

@@ -112,7 +112,11 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
   /** Stream sequences received and not yet acked or terminated (nak'd ones wait here). */
   const unsettled = new Set<number>();
 
-  const durable = await durableConsumer({ ...options, unsettled });
+  const durable = await durableConsumer({
+    ...options,
+    inbox: { db: options.db, table: options.inbox },
+    unsettled,
+  });
   await durable.ensure();
   const stopReporting = reportReading(
     "consumer_pending_messages",

@@ -27,10 +27,13 @@ export interface DurableOptions {
   /** The stream read; made if missing. */
   stream: StreamDefinition;
   /** The service's handlers: they choose the filter subject (see `filterSubject`). */
-  handlers: EventHandler[];
-  db: Database;
-  /** Where the service records what it applied: a new durable starts after that. */
-  inbox: InboxTable;
+  handlers: readonly Pick<EventHandler, "event">[];
+  /**
+   * The service's database and inbox, where it records what it applied: a new durable starts
+   * after that. Without them (the bridge, which cannot read a service's inbox) a new durable
+   * starts at the stream's start, and the service's inbox answers what it applied as duplicates.
+   */
+  inbox?: { db: Database; table: InboxTable };
   log: Logger;
   /** How long an unacknowledged delivery waits before the server redelivers it, in ms (10000). */
   ackWaitMs?: number;
@@ -122,10 +125,10 @@ export function durableConfig(
  * position, or was created after the position was applied).
  */
 async function startPosition(jsm: JetStreamManager, options: DurableOptions) {
-  const { stream, unsettled } = options;
+  const { stream, unsettled, inbox } = options;
   const [info, position] = await Promise.all([
     jsm.streams.info(stream.name),
-    resumePosition(options.db, options.inbox, stream.name),
+    inbox ? resumePosition(inbox.db, inbox.table, stream.name) : null,
   ]);
   const rebuilt = position !== null &&
     (info.state.last_seq < position.seq || new Date(info.created) > position.handledAt);
