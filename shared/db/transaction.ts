@@ -62,7 +62,7 @@ export async function transaction<T>(
  * such plan change, and a server does not forget a statement on a session postgres.js keeps (a
  * transaction-mode pooler, which would, needs `?prepare=false`, and then nothing is sent again).
  */
-export function awaitAtCommit(tx: Database, write: () => Promise<unknown>): Promise<void> {
+export function awaitAtCommit(tx: Database, write: () => PromiseLike<unknown>): Promise<void> {
   const writes = awaiting.get(tx);
   if (!writes) return started(write).then(() => {});
   const sent = started(write);
@@ -73,10 +73,15 @@ export function awaitAtCommit(tx: Database, write: () => Promise<unknown>): Prom
   return Promise.resolve();
 }
 
-/** The write's promise; one that throws before it sends anything rejects it instead. */
-function started(write: () => Promise<unknown>): Promise<unknown> {
+/**
+ * The write's promise, taken once; one that throws before it sends anything rejects it instead.
+ * A drizzle query builder is a lazy thenable that runs its statement each time it is awaited:
+ * its `then` is called here, once and at once, so the statement is sent once, now, inside.
+ */
+function started(write: () => PromiseLike<unknown>): Promise<unknown> {
   try {
-    return write();
+    const sent = write();
+    return new Promise((resolve, reject) => sent.then(resolve, reject));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -36,6 +36,17 @@ Deno.test("transaction: writes whose answers are awaited at the commit", async (
       },
     );
 
+    await t.step("a drizzle query builder (a lazy thenable) is sent once, inside", async () => {
+      const before = await stored();
+      // The builder runs each time it is awaited: taken as it is, it ran again at the commit and
+      // once more after it (PGlite: "Transaction is closed"; Postgres: outside the transaction).
+      const order = newOrder();
+      await transaction(db, async (tx) => {
+        await awaitAtCommit(tx, () => tx.insert(orders).values(order));
+      });
+      assert.equal(await stored(), before + 1);
+    });
+
     await t.step("a failed write fails the transaction, and none of it is kept", async () => {
       const before = await stored();
       await assert.rejects(
