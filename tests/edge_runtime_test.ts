@@ -44,6 +44,7 @@ Deno.test("edge runtime: started by a request, stopped when idle, two at once", 
         path: "/echo?x=1",
         instance: 0,
         status: 200,
+        arrival: 1,
       });
     });
 

@@ -43,6 +43,8 @@ export interface ServedRequest {
   path: string;
   instance: number;
   status: number;
+  /** Its place in the order requests arrived (0, 1, ...): `served` is in the order answered. */
+  arrival: number;
 }
 
 /** The simulated runtime of one service: its URL, what it started, and how to stop it. */
@@ -170,9 +172,16 @@ export function startEdgeRuntime(options: EdgeRuntimeOptions): EdgeRuntime {
   async function forward(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname + url.search;
-    const index = next++ % slots.length;
+    const arrival = next++;
+    const index = arrival % slots.length;
     const response = await answer(request, path, index);
-    served.push({ method: request.method, path, instance: index, status: response.status });
+    served.push({
+      method: request.method,
+      path,
+      instance: index,
+      status: response.status,
+      arrival,
+    });
     return response;
   }
 
