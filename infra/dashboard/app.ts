@@ -1,0 +1,55 @@
+/**
+ * The dev dashboard: a Hono app the dev runner serves on its own port (DEV_DASHBOARD_PORT,
+ * default 8090). Each page is a sub-app (`infra/dashboard/pages/<page>.ts`) mounted at
+ * `/<page>`; /assets serves htmx, mermaid and the stylesheet; /search opens a trace id or an
+ * order id. It never runs inside a service: only the dev runner imports it.
+ */
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { problem } from "../../shared/runtime/bridge_problem.ts";
+import { assets } from "./assets.ts";
+import { layout, type PageName, pageNames } from "./layout.ts";
+import type { DashboardSources } from "./sources.ts";
+
+/** A trace id as OpenTelemetry writes it: 32 lower-case hex digits. */
+const traceIdPattern = /^[0-9a-f]{32}$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Each page's sub-app, built from the sources; a page not built yet shows a placeholder. */
+export type PageFactories = Partial<Record<PageName, (sources: DashboardSources) => Hono>>;
+
+/**
+ * The dashboard for `sources`, with `pages` mounted at their names. Unknown routes answer 404
+ * and bad input 400, both problem+json with a `kind`; an unexpected failure 500, kind `internal`.
+ */
+export function dashboardApp(sources: DashboardSources, pages: PageFactories): Hono {
+  const app = new Hono();
+  app.route("/assets", assets());
+  app.get("/", (c) => c.redirect("/services"));
+  app.get("/search", (c) => {
+    const query = (c.req.query("q") ?? "").trim().toLowerCase();
+    if (traceIdPattern.test(query)) return c.redirect(`/traces/${query}`);
+    if (uuidPattern.test(query)) return c.redirect(`/orders/${query}`);
+    return problem(
+      400,
+      "invalid",
+      "search takes a trace id (32 hex digits) or an order id (a UUID)",
+    );
+  });
+  for (const name of pageNames) {
+    const page = pages[name];
+    app.route(`/${name}`, page ? page(sources) : placeholder(name));
+  }
+  app.notFound((c) =>
+    problem(404, "not_found", `no dashboard route ${c.req.method} ${c.req.path}`)
+  );
+  app.onError((error) => problem(500, "internal", error.message));
+  return app;
+}
+
+function placeholder(name: PageName): Hono {
+  return new Hono().get(
+    "/",
+    (c) => c.html(layout(name, html`<p class="muted">This page is not built yet.</p>`)),
+  );
+}

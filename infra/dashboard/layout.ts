@@ -1,0 +1,66 @@
+/**
+ * The dashboard's shell: every page is one HTML document with the same head (htmx, mermaid and
+ * the stylesheet, all served by the dashboard itself from /assets, so it works offline), a nav
+ * of the six pages and a search box that opens a trace id or an order id.
+ */
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+/** The pages, in the nav's order: each is mounted at `/<name>` by app.ts. */
+export const pageNames = ["services", "flow", "orders", "traces", "events", "logs"] as const;
+export type PageName = (typeof pageNames)[number];
+
+/** What `html` yields: a string, or a promise of one when a part is awaited. */
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/**
+ * A whole page: `title` in the head and as the heading, `body` below the nav. The nav marks the
+ * page whose name starts `title` (case-insensitive) as the current one.
+ */
+export function layout(title: string, body: Html): Html {
+  const current = title.toLowerCase();
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>${title} · dev dashboard</title>
+        <link rel="stylesheet" href="/assets/dashboard.css">
+        <script src="/assets/htmx.min.js"></script>
+      </head>
+      <body>
+        <header>
+          <nav>
+    <a class="brand" href="/">dev dashboard</a>
+    ${pageNames.map((name) =>
+      html`
+        <a href="/${name}" ${current.startsWith(name)
+          ? html`
+            class="current"
+          `
+          : ""}>${capitalized(name)}</a>
+      `
+    )}
+    <form action="/search" method="get" class="search">
+    <input name="q" placeholder="trace id or order id" aria-label="trace id or order id" required>
+    </form>
+          </nav>
+        </header>
+        <main>
+    <h1>${title}</h1>
+    ${body}
+        </main>
+      </body>
+    </html>
+  `;
+}
+
+/** A part that htmx reloads from `url` every `seconds` while the page is open (and only then). */
+export function live(url: string, content: Html, seconds = 2): Html {
+  return html`<div hx-get="${url}" hx-trigger="every ${seconds}s" hx-swap="innerHTML">${content}</div>`;
+}
+
+function capitalized(name: string): string {
+  return name[0].toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,46 @@
+/**
+ * What the dashboard's pages read from, handed to each page's factory (`<page>Page(sources)`):
+ * the registry's declarations, the stack's addresses, and a NATS connection as the operator,
+ * opened on first use (so a dashboard nobody opens never connects) and reused after.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connectNats } from "../../shared/bus/mod.ts";
+import { operatorName } from "../../shared/operator/mod.ts";
+import type { ServiceModule } from "../../shared/runtime/mod.ts";
+
+export interface DashboardSources {
+  /** The services as declared (services/registry.ts): names, ports, bus use. */
+  registry: readonly ServiceModule[];
+  /** The gateway's base URL, e.g. `http://localhost:8080`. */
+  gatewayUrl: string;
+  /** Each running instance's HTTP base URL (health, readiness, metrics), by service name. */
+  instances: Record<string, string[]>;
+  /** The operator's NATS connection, connected on the first call; rejects when NATS is down. */
+  nats: () => Promise<NatsConnection>;
+  /** Who the audit records as acting when a page changes something (dead letters). */
+  actor: string;
+}
+
+/**
+ * A `nats` for `DashboardSources`: connects to `url` as the operator (its `seed`, or none on a
+ * server without authorization) on the first call; a failed connect is retried on the next call.
+ * `close()` closes it if it was opened.
+ */
+export function operatorConnection(
+  url: string,
+  seed?: string,
+): { nats: () => Promise<NatsConnection>; close: () => Promise<void> } {
+  let connection: Promise<NatsConnection> | undefined;
+  const nats = () => {
+    connection ??= connectNats(url, operatorName, seed).catch((error) => {
+      connection = undefined;
+      throw error;
+    });
+    return connection;
+  };
+  const close = async () => {
+    const opened = await connection?.catch(() => undefined);
+    await opened?.close();
+  };
+  return { nats, close };
+}
