@@ -1,6 +1,7 @@
 import { createInbox, type NatsConnection, nkeyAuthenticator, wsconnect } from "@nats-io/nats-core";
 import { fromSeed } from "@nats-io/nkeys";
 import { redactUrl } from "../config/mod.ts";
+import { coalescedWebSocket } from "./coalesced_websocket.ts";
 
 /** Who a connection is on NATS: the identity's name and its NKey public key (`U…`). */
 export interface NatsIdentity {
@@ -61,7 +62,7 @@ export function connectNats(
   // The TCP transport is loaded only for a TCP URL: a bundle at the edge (wss://) does not
   // evaluate it on its cold start.
   const connecting = webSocket
-    ? wsconnect(options)
+    ? wsconnect({ ...options, wsFactory: coalescedWebSocket })
     : import("@nats-io/transport-node").then(({ connect }) => connect(options));
   // The URL may carry a user, password or token; a caller logs the error as it comes.
   return connecting.then((nc) => {
