@@ -2,7 +2,9 @@
  * One trace per order: a small OTLP receiver in this process, every service a process of its
  * own exporting to it with Deno's built-in OpenTelemetry, one order placed through the
  * gateway's HTTP port. One trace id must cover spans of the gateway, orders, payments, catalog
- * and notifications, linked across a request-reply hop and a JetStream hop.
+ * and notifications, linked across a request-reply hop and a JetStream hop, every span's parent
+ * in it (one tree, as the dashboard's waterfall draws it); the gateway's answer names that trace
+ * in X-Trace-Id. The receiver is the dev dashboard's (its TraceStore), read as its pages read it.
  */
 import assert from "node:assert/strict";
 import { registry as services } from "../services/registry.ts";
@@ -13,21 +15,16 @@ import { seedPgliteDataDirs } from "./harness/pglite_template.ts";
 import { freePort, startNatsServer } from "./harness/nats_server.ts";
 import { stackReady } from "./harness/processes.ts";
 import { generateSigningKey } from "../services/users/keys.ts";
-import {
-  exportingTo,
-  otlpReceiver,
-  type ReceivedSpan,
-  spanKind as kind,
-} from "./harness/otlp_receiver.ts";
+import { exportingTo, otlpReceiver, spanKind as kind } from "./harness/otlp_receiver.ts";
+import type { SpanKindName } from "../infra/dashboard/traces.ts";
 
 Deno.test({
   name: "tracing: one trace covers the order across HTTP, request-reply and JetStream",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const spans: ReceivedSpan[] = [];
     const receiverPort = freePort();
-    const receiver = otlpReceiver(receiverPort, spans);
+    const receiver = otlpReceiver(receiverPort);
     const nats = await startNatsServer();
     const databases = adminUrl ? await testDatabases() : null;
     const dataDir = await Deno.makeTempDir({ prefix: "tracing-" });
@@ -76,11 +73,18 @@ Deno.test({
       for (const child of children) child.kill("SIGTERM");
       await Promise.all(children.map((child) => child.status));
 
-      const placeSpan = spans.find((s) =>
-        s.service === "gateway" && s.kind === kind.server && s.name === "POST /orders"
+      const placedTrace = receiver.store.recent({ limit: 1000, service: "gateway" })
+        .find((t) => t.rootName === "POST /orders");
+      assert.ok(placedTrace, `no trace rooted in POST /orders among ${receiver.store.size}`);
+      assert.equal(
+        placed.headers.get("x-trace-id"),
+        placedTrace.traceId,
+        "the answer names its trace",
       );
-      assert.ok(placeSpan, `no POST /orders span from the gateway among ${spans.length}`);
-      const trace = spans.filter((s) => s.traceId === placeSpan.traceId);
+      const trace = receiver.store.trace(placedTrace.traceId)!;
+      const placeSpan = trace.find((s) => s.name === "POST /orders")!;
+      assert.equal(placeSpan.kind, kind.server);
+      assert.equal(placeSpan.parentSpanId, undefined, "the gateway's server span is the root");
       const byId = new Map(trace.map((s) => [s.spanId, s]));
       const servicesInTrace = new Set(trace.map((s) => s.service));
       for (const name of ["gateway", "orders", "payments", "catalog", "notifications"]) {
@@ -89,13 +93,19 @@ Deno.test({
           `${name} missing from the trace: ${[...servicesInTrace]}`,
         );
       }
-      const crossing = (child: number, parent: number) =>
+      const crossing = (child: SpanKindName, parent: SpanKindName) =>
         trace.some((s) => {
           const p = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
           return s.kind === child && p?.kind === parent && p.service !== s.service;
         });
       assert.ok(crossing(kind.server, kind.client), "a request-reply hop links two services");
       assert.ok(crossing(kind.consumer, kind.producer), "a JetStream hop links two services");
+      const orphans = trace.filter((s) => s !== placeSpan && !byId.has(s.parentSpanId!));
+      assert.deepEqual(
+        orphans.map((s) => `${s.service}: ${s.name}`),
+        [],
+        "every span's parent is in the trace",
+      );
 
       const lines = (await ordersLog).trim().split("\n").map((line) => JSON.parse(line));
       const confirmed = lines.find((line) => line.msg === "order confirmed");

@@ -30,7 +30,10 @@ export const maxExportBytes = 8 * 1024 * 1024;
  * standard ones). A body that is not JSON is 415 (this receiver has no protobuf decoder; set
  * OTEL_EXPORTER_OTLP_PROTOCOL=http/json), one that does not parse is 400, both problem+json.
  */
-export function otlpReceiver(store: TraceStore, forwarding: OtlpForwarding = {}): Hono {
+export function otlpReceiver(
+  store: Pick<TraceStore, "add">,
+  forwarding: OtlpForwarding = {},
+): Hono {
   const app = new Hono();
   const send = forwarding.fetch ?? fetch;
   const base = forwarding.forwardTo?.replace(/\/+$/, "");

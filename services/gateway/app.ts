@@ -21,6 +21,7 @@ import { maxCorrelationIdLength } from "../../shared/contracts/mod.ts";
 import { checkReadiness, type ReadinessCheck } from "../../shared/health/mod.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 import type { BreakerRegistry } from "../../shared/resilience/mod.ts";
+import { activeTraceIds } from "../../shared/telemetry/mod.ts";
 import { type AccessTokens, requireToken } from "./authentication.ts";
 import { boundedBody } from "./body.ts";
 import { CatalogSnapshot } from "./catalog_snapshot.ts";
@@ -108,6 +109,12 @@ const docs = createRoute({
   ...operation({ summary: "This document, readable", ok: { status: 200 } }),
 });
 
+/**
+ * The response header naming the request's trace (32 hex digits) when tracing is on: the server
+ * span's trace, the caller's own when it sent a `traceparent`. Absent when tracing is off.
+ */
+export const traceIdHeader = "X-Trace-Id";
+
 export function createGatewayApp(deps: GatewayDeps) {
   // The rate limit verifies a bearer token to key requests by user: once per request is enough.
   const authenticated = requireToken(deps.tokens);
@@ -123,6 +130,9 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use(requestId({ limitLength: maxCorrelationIdLength }))
     .use(async (c, next) => {
       const started = performance.now();
+      // Which trace is theirs, for the dev dashboard or a collector; absent when nothing traces.
+      const { traceId } = activeTraceIds();
+      if (traceId) c.header(traceIdHeader, traceId);
       c.set("log", deps.log.child({ correlationId: c.var.requestId }));
       c.set("deadline", Date.now() + deps.requestBudgetMs);
       await next();
