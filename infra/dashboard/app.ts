@@ -4,8 +4,10 @@
  * `/<page>`; /assets serves htmx, mermaid and the stylesheet; /search opens a trace id or an
  * order id. It never runs inside a service: only the dev runner imports it.
  */
+import { errors as natsErrors } from "@nats-io/nats-core";
 import { Hono } from "hono";
 import { html } from "hono/html";
+import { ServiceError, statusOf } from "../../shared/errors/mod.ts";
 import { problem } from "../../shared/runtime/bridge_problem.ts";
 import { assets } from "./assets.ts";
 import { layout, type PageName, pageNames } from "./layout.ts";
@@ -15,12 +17,20 @@ import type { DashboardSources } from "./sources.ts";
 const traceIdPattern = /^[0-9a-f]{32}$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const natsUnreachable = [
+  natsErrors.ConnectionError,
+  natsErrors.ClosedConnectionError,
+  natsErrors.TimeoutError,
+  natsErrors.NoRespondersError,
+];
+
 /** Each page's sub-app, built from the sources; a page not built yet shows a placeholder. */
 export type PageFactories = Partial<Record<PageName, (sources: DashboardSources) => Hono>>;
 
 /**
  * The dashboard for `sources`, with `pages` mounted at their names. Unknown routes answer 404
- * and bad input 400, both problem+json with a `kind`; an unexpected failure 500, kind `internal`.
+ * and bad input 400, both problem+json with a `kind` (a ServiceError thrown by a page answers
+ * its kind's status); NATS unreachable 503 `unavailable`; anything else 500, kind `internal`.
  */
 export function dashboardApp(sources: DashboardSources, pages: PageFactories): Hono {
   const app = new Hono();
@@ -43,7 +53,16 @@ export function dashboardApp(sources: DashboardSources, pages: PageFactories): H
   app.notFound((c) =>
     problem(404, "not_found", `no dashboard route ${c.req.method} ${c.req.path}`)
   );
-  app.onError((error) => problem(500, "internal", error.message));
+  app.onError((error) => {
+    if (error instanceof ServiceError) {
+      return problem(statusOf[error.kind], error.kind, error.message);
+    }
+    // NATS down or not answering: what a page reads is unavailable, not broken.
+    if (natsUnreachable.some((type) => error instanceof type)) {
+      return problem(503, "unavailable", error.message);
+    }
+    return problem(500, "internal", error.message);
+  });
   return app;
 }
 
