@@ -17,6 +17,12 @@ const credentialsHint = "run deno task credentials, see docs/configuration.md";
 /** The one service reachable from the host, on this port. */
 const published = { name: "gateway", hostPort: 8080 };
 
+/** The nodes of the `cluster` profile's NATS: nats-1, nats-2, nats-3. */
+export const clusterNodes = [1, 2, 3].map((n) => `nats-${n}`);
+
+/** NATS_URL for the services with the `cluster` profile: the three nodes. */
+export const clusterNatsUrl = clusterNodes.map((node) => `nats://${node}:4222`).join(",");
+
 const header = `# Made from services/registry.ts by infra/compose.ts: edit those, then run
 # deno run --allow-read --allow-write infra/compose.ts
 #
@@ -29,6 +35,8 @@ const header = `# Made from services/registry.ts by infra/compose.ts: edit those
 # NATS refuses anonymous clients: \`deno task credentials\` makes each service's NKey seed and the
 # operator's, and the server's authorization (.data/compose/); then
 # docker compose --env-file .data/compose/credentials.env up --build
+# A three-node NATS cluster instead of the one server: add --profile cluster and set
+# NATS_URL=${clusterNatsUrl} (docs/kubernetes.md).
 `;
 
 /**
@@ -45,7 +53,8 @@ const ownEnv: Record<string, string[]> = {
 };
 
 const infrastructure = `x-service-env: &service-env
-  NATS_URL: nats://nats:4222
+  # One server unless told: with --profile cluster, the three nodes (see nats-1 below).
+  NATS_URL: \${NATS_URL:-nats://nats:4222}
   # Traces, metrics and logs to the trace viewer over OTLP (Deno's built-in OpenTelemetry).
   OTEL_DENO: "true"
   OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
@@ -123,6 +132,36 @@ services:
 `;
 
 /**
+ * A three-node NATS cluster with JetStream, only with the `cluster` profile: each node its own
+ * volume, routed to the others (infra/nats/compose_cluster.conf), its client port published on
+ * 4223–4225. Compose cannot switch the services' variables by profile: NATS_URL does it.
+ */
+function clusterNodeBlock(node: string, index: number): string {
+  const comment = index > 0 ? "" : `  # A three-node NATS cluster: NATS_URL=${clusterNatsUrl}
+  # docker compose --profile cluster up (the single nats still starts; the services use the
+  # cluster). Streams get three replicas there; any one node may stop.
+`;
+  return `${comment}  ${node}:
+    image: nats:2.10-alpine
+    profiles: ["cluster"]
+    command: ["nats-server", "--config", "/etc/nats/nats-server.conf"]
+    environment:
+      SERVER_NAME: ${node}
+    volumes:
+      - ./infra/nats/compose_cluster.conf:/etc/nats/nats-server.conf:ro
+      - ./.data/compose/nats-authorization.conf:/etc/nats/authorization.conf:ro
+      - ${node}-data:/data
+    ports:
+      - "${4223 + index}:4222"
+    healthcheck:
+      test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:8222/healthz?js-enabled-only=true"]
+      interval: 5s
+      timeout: 3s
+      retries: 20
+`;
+}
+
+/**
  * The bridge (bridge/main.ts), for services deployed to an edge runtime: only with the `edge`
  * profile, from the same image, its settings from the environment (its own checks say what is
  * missing), its identity from `BRIDGE_SERVICES=… deno task credentials`.
@@ -150,8 +189,14 @@ const bridgeBlock =
 
 /** The text of compose.yaml for `services`. */
 export function composeFile(services: readonly ServiceModule[] = registry): string {
-  return [header, infrastructure, ...services.map(serviceBlock), bridgeBlock].join("\n") +
-    "\nvolumes:\n  nats-data:\n  postgres-data:\n";
+  const volumes = ["nats-data", "postgres-data", ...clusterNodes.map((node) => `${node}-data`)];
+  return [
+    header,
+    infrastructure,
+    ...clusterNodes.map(clusterNodeBlock),
+    ...services.map(serviceBlock),
+    bridgeBlock,
+  ].join("\n") + `\nvolumes:\n${volumes.map((volume) => `  ${volume}:\n`).join("")}`;
 }
 
 function serviceBlock({ name, migrations }: ServiceModule): string {

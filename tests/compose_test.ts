@@ -6,13 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { composeFile } from "../infra/compose.ts";
+import { clusterNatsUrl, clusterNodes, composeFile } from "../infra/compose.ts";
 import { seedVariable } from "../infra/nats/compose_credentials.ts";
 import { registry as services } from "../services/registry.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 async function dockerCompose(...args: string[]) {
+  return await dockerComposeWith({}, ...args);
+}
+
+async function dockerComposeWith(extraEnv: Record<string, string>, ...args: string[]) {
   const output = await new Deno.Command("docker-compose", {
     args: ["-f", "compose.yaml", ...args],
     cwd: root,
@@ -23,6 +27,7 @@ async function dockerCompose(...args: string[]) {
       ...Object.fromEntries(
         [...services.map((s) => s.name), "operator"].map((name) => [seedVariable(name), "SU"]),
       ),
+      ...extraEnv,
     },
     stdout: "piped",
     stderr: "piped",
@@ -87,6 +92,75 @@ Deno.test({
       assert.match(serviceBlock(resolved.stdout, "bridge"), /profiles:\n\s+- edge\n/);
     });
   },
+});
+
+Deno.test({
+  name: "compose.yaml: the cluster profile runs three NATS nodes the services can be pointed at",
+  ignore: !hasDockerCompose,
+  fn: async (t) => {
+    await t.step("docker-compose config -q accepts it with the profile and NATS_URL", async () => {
+      const { code, stderr } = await dockerComposeWith(
+        { NATS_URL: clusterNatsUrl },
+        "--profile",
+        "cluster",
+        "config",
+        "-q",
+      );
+      assert.equal(code, 0, stderr);
+    });
+
+    await t.step(
+      "each node: the profile, its own volume and its name; every service: the cluster",
+      async () => {
+        const resolved = await dockerComposeWith(
+          { NATS_URL: clusterNatsUrl },
+          "--profile",
+          "cluster",
+          "config",
+        );
+        assert.equal(resolved.code, 0, resolved.stderr);
+        for (const node of clusterNodes) {
+          const block = serviceBlock(resolved.stdout, node);
+          assert.match(block, /profiles:\n\s+- cluster\n/, `${node} is not in the cluster profile`);
+          assert.match(
+            block,
+            new RegExp(`- ${node}-data:/data`),
+            `${node} has no volume of its own`,
+          );
+          assert.match(block, new RegExp(`SERVER_NAME: ${node}`), node);
+        }
+        for (const { name } of services) {
+          assert.ok(
+            serviceBlock(resolved.stdout, name).includes(`NATS_URL: ${clusterNatsUrl}`),
+            `${name} does not use the cluster`,
+          );
+        }
+      },
+    );
+
+    await t.step("without NATS_URL the services use the single server", async () => {
+      const resolved = await dockerCompose("config");
+      assert.equal(resolved.code, 0, resolved.stderr);
+      assert.match(serviceBlock(resolved.stdout, "orders"), /NATS_URL: nats:\/\/nats:4222\n/);
+    });
+  },
+});
+
+Deno.test("compose: nats-server accepts the cluster profile's node configuration", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "compose-cluster-" });
+  try {
+    await Deno.copyFile(`${root}/infra/nats/compose_cluster.conf`, `${dir}/nats.conf`);
+    await Deno.writeTextFile(`${dir}/authorization.conf`, "authorization { users: [] }\n");
+    const output = await new Deno.Command("nats-server", {
+      args: ["-c", `${dir}/nats.conf`, "-t"],
+      env: { SERVER_NAME: "nats-1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 /** The lines of one service in `docker-compose config` output, up to the next service. */
