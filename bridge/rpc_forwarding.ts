@@ -3,7 +3,9 @@
  * operator's `ops.<name>.>`) in the service's queue group, as the service would, and forwards each
  * request to `POST <base>/_bridge/rpc/<method>`. A 200 is the reply, headers and all; anything
  * else (another status, no answer, the caller's deadline) is answered `unavailable`, as an RPC
- * server answers an error, so the caller's breaker and retries work unchanged.
+ * server answers an error, so the caller's breaker and retries work unchanged. A request of the
+ * service's contract waits at most the bridge's timeout; an operator's (replay, rebuild, re-drive,
+ * which may run for minutes) waits as long as its caller does.
  */
 import {
   headers as natsHeaders,
@@ -19,6 +21,7 @@ import {
   encodeNatsHeaders,
 } from "../shared/bridge/mod.ts";
 import { budgetHeader } from "../shared/bus/mod.ts";
+import { operationsApi } from "../shared/contracts/mod.ts";
 import { errorText, ServiceError, statusOf } from "../shared/errors/mod.ts";
 import type { Logger } from "../shared/log/mod.ts";
 import type { CarriedService } from "./carried.ts";
@@ -40,7 +43,10 @@ export interface RpcForwardingOptions {
   service: CarriedService;
   client: ServiceClient;
   log: Logger;
-  /** The longest wait for the service, in ms; a caller's shorter budget wins. */
+  /**
+   * The longest wait for the service, in ms, on its contract's subjects; a caller's shorter budget
+   * wins. On the operator's subjects (`ops.<name>.*`) the caller's budget alone bounds the wait.
+   */
   timeoutMs: number;
   /** Budget assumed when a caller sent none, in ms (an RPC server's default, 5000). */
   defaultBudgetMs?: number;
@@ -53,6 +59,9 @@ export interface RpcForwardingOptions {
  */
 export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForwarding> {
   const { nc, service } = options;
+  const operatorSubjects = new Set(
+    Object.values(operationsApi(service.name).endpoints).map((endpoint) => endpoint.subject),
+  );
   let inFlight = 0;
   let drained: PromiseWithResolvers<void> | undefined;
   const settled = () => {
@@ -66,7 +75,7 @@ export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForw
       callback: (error, msg) => {
         if (error) return void options.log.error("RPC subscription failed", { error });
         inFlight++;
-        forward(options, msg).finally(settled);
+        forward(options, msg, operatorSubjects.has(msg.subject)).finally(settled);
       },
     }));
   }
@@ -96,7 +105,7 @@ export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForw
 }
 
 /** Forwards one request and answers it, whatever happens. */
-async function forward(options: RpcForwardingOptions, msg: Msg): Promise<void> {
+async function forward(options: RpcForwardingOptions, msg: Msg, operator: boolean): Promise<void> {
   const { service, log } = options;
   const started = performance.now();
   let outcome = "unavailable";
@@ -116,7 +125,7 @@ async function forward(options: RpcForwardingOptions, msg: Msg): Promise<void> {
       );
     }
     const budget = Number(msg.headers?.get(budgetHeader) || options.defaultBudgetMs || 5000);
-    const waitMs = Math.max(1, Math.min(options.timeoutMs, budget));
+    const waitMs = Math.max(1, operator ? budget : Math.min(options.timeoutMs, budget));
     const carried = encodeNatsHeaders(msg.headers);
     let answer;
     try {

@@ -1,9 +1,10 @@
 /**
  * The bridge (bridge/) on a real nats-server, carrying orders as its registry declaration and
  * handlers say, to a stand-in HTTP service that verifies every request with the bridge kit: RPC
- * forwarded and answered, a failing service unavailable to its caller, durable messages acked,
- * retried, given up on and dead-lettered by status, requests signed for their path and body, the
- * tick, an ordered stop, and the bridge's NATS identity refused what it does not carry.
+ * forwarded and answered, a failing service unavailable to its caller, an operator's request
+ * waited for past the bridge's timeout, durable messages acked, retried, given up on and
+ * dead-lettered by status, requests signed for their path and body, the tick, an ordered stop,
+ * and the bridge's NATS identity refused what it does not carry.
  */
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -110,6 +111,29 @@ Deno.test("the bridge carries a service's RPC, events and tick over signed HTTP"
       assert.equal(error.origin, "orders");
       assert.match(error.message, /HTTP 503/);
     });
+
+    await t.step(
+      "an operator's request waits past the bridge's timeout; others do not",
+      async () => {
+        // Answered after the bridge's 2 s: a rebuild or a re-drive runs that long and more.
+        standIn.answer = async (a) => {
+          // The ticks (every 100 ms) answered at once: only the requests are slow.
+          if (!a.path.startsWith("/_bridge/rpc/")) return { status: 200, body: "{}" };
+          await new Promise((r) => setTimeout(r, 2300));
+          return { status: 200, body: '{"ready":true,"checks":{}}' };
+        };
+        const client = rpcClient(caller, ordersApi, { timeoutMs: 4000 });
+        const ids = { userId: crypto.randomUUID(), orderId: crypto.randomUUID() };
+        const [contract, operator] = await Promise.all([
+          client.getOrder(ids).then(() => null, (e) => e),
+          caller.request("ops.orders.ready", "{}", { timeout: 4000 }),
+        ]);
+        assert.equal(contract?.kind, "unavailable");
+        assert.match(contract.message, /did not answer within 2000 ms/);
+        assert.equal(operator.headers?.get("Nats-Service-Error-Code"), undefined);
+        assert.deepEqual(operator.json(), { ready: true, checks: {} });
+      },
+    );
 
     await t.step("an event answered 2xx is acked once", async () => {
       standIn.answer = () => ({ status: 200, body: '{"outcome":"applied"}' });
