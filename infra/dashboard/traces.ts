@@ -22,6 +22,8 @@ export interface TraceSummary {
   services: string[];
   /** Whether any span has status error. */
   error: boolean;
+  /** Whether it is a probe's: its root serves GET /health, /ready or /metrics (see `probePaths`). */
+  probe: boolean;
   /** When its last span was received (`Date.now()` clock), to tell a trace still growing. */
   receivedMs: number;
 }
@@ -33,6 +35,9 @@ export interface TraceStoreLimits {
   /** Spans kept per trace (1,000 by default); later ones are counted in `dropped` only. */
   maxSpansPerTrace?: number;
 }
+
+/** The paths whose GET is a probe (liveness, readiness, metrics): not shown unless asked. */
+export const probePaths = new Set(["/health", "/ready", "/metrics", "/metrics/services"]);
 
 interface StoredTrace {
   spans: SpanRecord[];
@@ -82,16 +87,19 @@ export class TraceStore {
 
   /**
    * Summaries of the latest-starting traces, newest first, at most `limit` (50 by default);
-   * with `service`, only traces that service has a span in; with `traceIds`, only those.
+   * with `service`, only traces that service has a span in; with `traceIds`, only those. Probes'
+   * traces (every few seconds, from the dev runner and the dashboard) only with `probes: true`.
    */
   recent(
-    options: { limit?: number; service?: string; traceIds?: Iterable<string> } = {},
+    options: { limit?: number; service?: string; traceIds?: Iterable<string>; probes?: boolean } =
+      {},
   ): TraceSummary[] {
     const wanted = options.traceIds ? new Set(options.traceIds) : undefined;
     const summaries: TraceSummary[] = [];
     for (const [id, trace] of this.#traces) {
       if (wanted && !wanted.has(id)) continue;
       trace.summary ??= summarize(id, trace);
+      if (trace.summary.probe && !options.probes) continue;
       if (!options.service || trace.summary.services.includes(options.service)) {
         summaries.push(trace.summary);
       }
@@ -137,6 +145,8 @@ function summarize(traceId: string, trace: StoredTrace): TraceSummary {
     spanCount: spans.length,
     services: [...new Set(spans.map((s) => s.service))],
     error: spans.some((s) => s.status === "error"),
+    probe: root.kind === "server" && root.attributes["http.request.method"] === "GET" &&
+      probePaths.has(String(root.attributes["url.path"])),
     receivedMs: trace.receivedMs,
   };
 }

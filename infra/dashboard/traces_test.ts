@@ -66,6 +66,19 @@ Deno.test("trace store", async (t) => {
     assert.equal(store.trace(traceIdOf(7)), undefined);
   });
 
+  await t.step("probes' traces only when asked", () => {
+    const store = new TraceStore();
+    const get = (path: string) => ({ "http.request.method": "GET", "url.path": path });
+    add(store, "gateway", [
+      span(1, 1, { kind: 2, name: "GET /ready", attributes: get("/ready") }),
+      span(2, 2, { kind: 2, name: "GET /orders", attributes: get("/orders") }),
+      span(3, 3, { kind: 2, name: "GET", attributes: get("/health") }),
+    ]);
+    assert.deepEqual(store.recent().map((s) => s.rootName), ["GET /orders"]);
+    assert.equal(store.recent({ probes: true }).length, 3);
+    assert.equal(store.summary(traceIdOf(1))!.probe, true);
+  });
+
   await t.step("bounded: the trace longest without a new span goes first", () => {
     const store = new TraceStore({ maxTraces: 2 });
     add(store, "a", [span(1, 1)]);

@@ -48,6 +48,7 @@ export const telemetryStyle: Html = html`<style>
   .level-warn { color: var(--warn); }
   .level-error { color: var(--bad); font-weight: 600; }
   table.logs td { font: 12px/1.35 ui-monospace, monospace; }
+  table.logs td a { display: block; white-space: nowrap; }
   .waterfall { max-width: 110rem; }
   .waterfall .axis, .waterfall summary { display: grid; grid-template-columns: 34rem 1fr; gap: .5rem; }
   .waterfall summary { list-style: none; padding: 1px 0; border-bottom: 1px solid var(--line); }
@@ -60,7 +61,7 @@ export const telemetryStyle: Html = html`<style>
   .waterfall .bar.error { outline: 2px solid var(--bad); }
   .waterfall .took { position: absolute; top: 0; font-size: 11px; padding-left: .3rem; white-space: nowrap; }
   .waterfall .ticks span { position: absolute; font-size: 11px; color: var(--muted);
-    border-left: 1px solid var(--line); padding-left: .2rem; }
+    border-left: 1px solid var(--line); padding-left: .2rem; white-space: nowrap; }
   .waterfall details[open] summary { background: #8881; }
   .waterfall .attributes { margin: .2rem 0 .6rem 2rem; }
 </style>`;

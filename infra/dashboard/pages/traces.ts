@@ -32,7 +32,7 @@ export type { TelemetrySources };
 export function tracesPage(sources: TelemetrySources): Hono {
   const app = new Hono();
   app.get("/", (c) => {
-    const filter = listFilter(c.req.query("service"), c.req.query("order"));
+    const filter = listFilter(c.req.query());
     return c.html(layout(
       "Traces",
       html`
@@ -41,8 +41,11 @@ export function tracesPage(sources: TelemetrySources): Hono {
           <label>service ${serviceSelect(sources.traces.services(), filter.service)}</label>
           <label>order <input name="order" value="${filter.order ??
             ""}" placeholder="order id"></label>
+          <label><input type="checkbox" name="probes" value="1" ${filter.probes
+            ? "checked"
+            : ""}> probes (GET /health, /ready, /metrics)</label>
           <button>Filter</button>
-          ${filter.service || filter.order ? html`<a href="/traces">clear</a>` : ""}
+          ${filter.query ? html`<a href="/traces">clear</a>` : ""}
         </form>
         ${live(`/traces/rows${filter.query}`, traceList(sources, filter))}
       `,
@@ -50,7 +53,7 @@ export function tracesPage(sources: TelemetrySources): Hono {
   });
   app.get(
     "/rows",
-    (c) => c.html(traceList(sources, listFilter(c.req.query("service"), c.req.query("order")))),
+    (c) => c.html(traceList(sources, listFilter(c.req.query()))),
   );
   app.get("/:traceId", (c) => {
     const traceId = c.req.param("traceId").toLowerCase();
@@ -81,15 +84,22 @@ export function tracesPage(sources: TelemetrySources): Hono {
 interface ListFilter {
   service?: string;
   order?: string;
+  probes?: boolean;
   /** The filter as a query string (`?service=orders`), or empty. */
   query: string;
 }
 
-function listFilter(service?: string, order?: string): ListFilter {
+function listFilter(
+  { service, order, probes }: { service?: string; order?: string; probes?: string },
+): ListFilter {
   const params = new URLSearchParams();
   const kept: ListFilter = { query: "" };
   if (service) params.set("service", kept.service = service);
   if (order?.trim()) params.set("order", kept.order = order.trim());
+  if (probes) {
+    params.set("probes", "1");
+    kept.probes = true;
+  }
   kept.query = params.size ? `?${params}` : "";
   return kept;
 }
@@ -98,14 +108,13 @@ function traceList(sources: TelemetrySources, filter: ListFilter): Html {
   const summaries = sources.traces.recent({
     limit: listLimit,
     service: filter.service,
+    probes: filter.probes,
     // An order's traces are those its log lines were written in.
     traceIds: filter.order ? sources.logs.traceIdsOfOrder(filter.order) : undefined,
   });
   if (summaries.length === 0) {
     return html`<p class="muted">No traces${
-      filter.service || filter.order
-        ? " match"
-        : " yet: tracing is on under deno task dev unless DEV_TRACING=off"
+      filter.query ? " match" : " yet: tracing is on under deno task dev unless DEV_TRACING=off"
     }.</p>`;
   }
   return html`

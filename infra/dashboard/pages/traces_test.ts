@@ -90,6 +90,24 @@ Deno.test("traces page", async (t) => {
     assert.match(await page("/traces/rows?order=o-9"), /No traces match/);
   });
 
+  await t.step("probes' traces only with the box ticked", async () => {
+    const probe = traceIdOf(3);
+    add("gateway", [{
+      traceId: probe,
+      spanId: spanIdOf(8),
+      name: "GET /ready",
+      kind: 2,
+      startMs: now + 1,
+      durationMs: 1,
+      attributes: { "http.request.method": "GET", "url.path": "/ready" },
+    }]);
+    assert.ok(!(await page("/traces/rows")).includes(probe));
+    const shown = await page("/traces?probes=1");
+    assert.ok(shown.includes(`/traces/${probe}`));
+    assert.match(shown, /name="probes" value="1" checked/);
+    assert.match(shown, /hx-get="\/traces\/rows\?probes=1"/);
+  });
+
   await t.step("a trace: a waterfall row per span, indented, kind and attributes", async () => {
     const html = await page(`/traces/${order.toUpperCase()}`);
     const rows = [
