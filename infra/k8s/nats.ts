@@ -109,14 +109,17 @@ export function natsObjects(): (ConfigMap | Service | StatefulSet | PodDisruptio
           containers: [{
             name,
             image,
-            args: ["nats-server", "--config", "/etc/nats/nats.conf"],
+            // Flags only: both the alpine image's entrypoint and the scratch image's run nats-server.
+            args: ["--config", "/etc/nats/nats.conf"],
             env: [{ name: "SERVER_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
             ports: Object.entries(ports).map(([portName, port]) => ({
               name: portName,
               containerPort: port,
             })),
+            // Started once its JetStream has caught up (the full /healthz), so a rolling restart
+            // moves to the next server only then; as the official NATS chart does.
             startupProbe: {
-              ...monitor("/healthz?js-enabled-only=true"),
+              ...monitor("/healthz"),
               periodSeconds: 5,
               failureThreshold: 60,
             },
