@@ -67,7 +67,7 @@ export const edgeStackRuns = adminUrl !== undefined;
 export async function startEdgeStack(options: EdgeStackOptions): Promise<EdgeStack> {
   const databaseUrl = options.databaseUrl ?? adminUrl;
   if (!databaseUrl) throw new Error("an edge stack needs Postgres: set DATABASE_URL");
-  const env = { LOG_LEVEL: "error", ...options.env };
+  const env: Record<string, string> = { LOG_LEVEL: "error", ...options.env };
   const stack = await startStack({
     databaseUrl,
     services: backendServices.filter((name) => !options.edge.includes(name)),
@@ -96,6 +96,11 @@ export async function startEdgeStack(options: EdgeStackOptions): Promise<EdgeSta
           ...nats.caFile && { DENO_CERT: nats.caFile },
           ...nats.authorization && { NATS_NKEY_SEED: nats.seed(name)! },
           DATABASE_URL: stack.databases.url!,
+          // Users signs the tokens the gateway verifies: the stack's key, as the gateway knows it.
+          ...name === "users" && {
+            TOKEN_SIGNING_KEY: JSON.stringify(stack.signingKey),
+            PASSWORD_ITERATIONS: env.PASSWORD_ITERATIONS ?? "10000",
+          },
           TRANSPORT: "bridge",
           BRIDGE_PUBLIC_KEY: keys.publicKey,
         },
