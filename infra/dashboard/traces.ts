@@ -30,7 +30,10 @@ export interface TraceSummary {
 
 /** How much a store keeps. */
 export interface TraceStoreLimits {
-  /** Traces kept (2,000 by default); beyond, the least recently grown goes. */
+  /**
+   * Traces kept (2,000 by default); beyond, the least recently grown goes, a probe's first once
+   * probes hold a quarter of the store (the dashboard's own polling must not push requests out).
+   */
   maxTraces?: number;
   /** Spans kept per trace (1,000 by default); later ones are counted in `dropped` only. */
   maxSpansPerTrace?: number;
@@ -48,6 +51,8 @@ interface StoredTrace {
 /** Recent traces by id, bounded by `TraceStoreLimits`; every method is synchronous and cheap. */
 export class TraceStore {
   readonly #traces = new Map<string, StoredTrace>();
+  /** The ids of held traces whose root is a probe's, least recently grown first. */
+  readonly #probes = new Set<string>();
   readonly #maxTraces: number;
   readonly #maxSpans: number;
   /** Spans refused because their trace was full. */
@@ -72,6 +77,7 @@ export class TraceStore {
       if (held) this.#traces.delete(span.traceId);
       const trace = held ?? { spans: [], receivedMs };
       this.#traces.set(span.traceId, trace);
+      if (this.#probes.delete(span.traceId) || isProbeRoot(span)) this.#probes.add(span.traceId);
       trace.receivedMs = receivedMs;
       trace.summary = undefined;
       const same = trace.spans.findIndex((s) => s.spanId === span.spanId);
@@ -79,9 +85,13 @@ export class TraceStore {
       else if (trace.spans.length < this.#maxSpans) trace.spans.push(span);
       else this.dropped++;
     }
-    for (const oldest of this.#traces.keys()) {
-      if (this.#traces.size <= this.#maxTraces) break;
+    while (this.#traces.size > this.#maxTraces) {
+      const probe = this.#probes.size > this.#maxTraces / 4
+        ? this.#probes.values().next().value
+        : undefined;
+      const oldest = probe ?? this.#traces.keys().next().value!;
       this.#traces.delete(oldest);
+      this.#probes.delete(oldest);
     }
   }
 
@@ -145,8 +155,14 @@ function summarize(traceId: string, trace: StoredTrace): TraceSummary {
     spanCount: spans.length,
     services: [...new Set(spans.map((s) => s.service))],
     error: spans.some((s) => s.status === "error"),
-    probe: root.kind === "server" && root.attributes["http.request.method"] === "GET" &&
-      probePaths.has(String(root.attributes["url.path"])),
+    probe: isProbeRoot(root),
     receivedMs: trace.receivedMs,
   };
+}
+
+/** A root span serving a probe: an HTTP GET of one of `probePaths`. */
+function isProbeRoot(span: SpanRecord): boolean {
+  return !span.parentSpanId && span.kind === "server" &&
+    span.attributes["http.request.method"] === "GET" &&
+    probePaths.has(String(span.attributes["url.path"]));
 }

@@ -91,6 +91,22 @@ Deno.test("trace store", async (t) => {
     assert.ok(store.trace(traceIdOf(3)));
   });
 
+  await t.step("bounded: probes go first once they hold a quarter of the store", () => {
+    const store = new TraceStore({ maxTraces: 8 });
+    const probe = { kind: 2, attributes: { "http.request.method": "GET", "url.path": "/ready" } };
+    add(store, "gateway", [span(1, 1)]); // a request, the oldest
+    for (let i = 2; i <= 4; i++) add(store, "gateway", [span(i, i, probe)]);
+    for (let i = 5; i <= 9; i++) add(store, "gateway", [span(i, i)]);
+    // 9 traces, 3 probes: over a quarter of 8, so the oldest probe went, not the request.
+    assert.ok(store.trace(traceIdOf(1)), "the oldest request stays");
+    assert.equal(store.trace(traceIdOf(2)), undefined);
+    add(store, "gateway", [span(10, 10)]);
+    // Two probes left, a quarter: the oldest of all goes.
+    assert.equal(store.trace(traceIdOf(1)), undefined);
+    assert.ok(store.trace(traceIdOf(3)) && store.trace(traceIdOf(4)));
+    assert.equal(store.size, 8);
+  });
+
   await t.step("bounded per trace; a span sent twice is kept once", () => {
     const store = new TraceStore({ maxSpansPerTrace: 2 });
     add(store, "a", [span(1, 1), span(1, 1, { name: "again" }), span(1, 2), span(1, 3)]);
