@@ -52,8 +52,8 @@ const ownEnv: Record<string, string[]> = {
   ],
 };
 
-const infrastructure = `x-service-env: &service-env
-  # One server unless told: with --profile cluster, the three nodes (see nats-1 below).
+const infrastructure = `# NATS_URL: one server unless told; --profile cluster: the three nodes.
+x-service-env: &service-env
   NATS_URL: \${NATS_URL:-nats://nats:4222}
   # Traces, metrics and logs to the trace viewer over OTLP (Deno's built-in OpenTelemetry).
   OTEL_DENO: "true"
