@@ -27,6 +27,9 @@
  *
  * DEV_EDGE=orders,payments runs those services behind the bridge (TRANSPORT=bridge) and the bridge
  * beside them (its own identity, /health on 8089): see infra/dev/edge.ts. Unset, nothing changes.
+ * The dashboard (infra/dev/dashboard.ts) on 8090 (DEV_DASHBOARD_PORT) keeps every line printed
+ * and receives the services' traces (DEV_TRACING=off: none; infra/dev/tracing.ts).
+ * DEV_INSTANCES=payments=2 runs a second payments, `payments#2` (infra/dev/instances.ts).
  */
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../shared/config/mod.ts";
@@ -44,6 +47,10 @@ import { devSigningKey, signingKeyFile } from "./dev/signing_key.ts";
 import { type DevStack, removeDevStack, writeDevStack } from "./dev/stack_file.ts";
 import { StopSignals } from "./dev/stop_signals.ts";
 import * as devEdges from "./dev/edge.ts";
+import { dashboardDevPort, DevDashboard } from "./dev/dashboard.ts";
+import { devInstances, instancePorts } from "./dev/instances.ts";
+import { devTracing } from "./dev/tracing.ts";
+import { gatewayReady, wholeNumber } from "./dev/gateway_ready.ts";
 import { registry as services } from "../services/registry.ts";
 import {
   authorizationConfig,
@@ -55,15 +62,11 @@ import {
 import { operatorName } from "./nats/permissions.ts";
 
 /** Permissions a service needs locally; PGlite keeps its files under DATA_DIR. */
-const servicePermissions = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-];
+const servicePermissions = ["net", "env", "read", "write", "sys"].map((p) => `--allow-${p}`);
 
-const names = ["dev", "nats", ...services.map((service) => service.name), devEdges.bridgeName];
+/** Each service's instances' names (DEV_INSTANCES). */
+const instances = settingOrExit(() => devInstances(services));
+const names = ["dev", "nats", ...[...instances.values()].flat(), devEdges.bridgeName];
 const width = Math.max(...names.map((name) => name.length));
 const prefixes = new Map(names.map((name, index) => [name, label(name, index, width)]));
 const say = (line: string) => console.log(`${prefixes.get("dev")} ${line}`);
@@ -76,6 +79,7 @@ const natsPort = integerFromEnv("DEV_NATS_PORT");
 const stopGraceMs = (integerFromEnv("STOP_TIMEOUT_MS") ?? 10_000) + 2_000;
 
 const running: LabelledProcess[] = [];
+const dashboard = new DevDashboard();
 const ports = new PortChooser();
 let stopping = false;
 const stopSignals = new StopSignals();
@@ -110,56 +114,77 @@ if (givenNatsUrl) say(`NATS from NATS_URL: ${redactUrl(givenNatsUrl)}`);
 const identities = givenNatsUrl ? undefined : await natsIdentities();
 const nats: NatsAddresses = givenNatsUrl ? { natsUrl: givenNatsUrl } : await startNats();
 env.NATS_URL = nats.natsUrl;
-// One variable points the stack at a trace viewer: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
-const tracing = Boolean(Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT"));
-if (tracing) {
-  env.OTEL_DENO = "true";
-  say(`tracing on: OTLP to ${Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT")}`);
-}
-
-const servicePorts = new Map(
-  services.map((
-    service,
-  ) => [service.name, choose(`${service.name} HTTP`, service.port + portOffset)]),
+const dashboardPort = choose(
+  "dashboard",
+  integerFromEnv("DEV_DASHBOARD_PORT") ?? dashboardDevPort + portOffset,
 );
-const gatewayUrl = `http://localhost:${servicePorts.get("gateway")}`;
+const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
+const tracing = settingOrExit(() => devTracing((name) => Deno.env.get(name), dashboardUrl));
+Object.assign(env, tracing.env);
+say(tracing.description);
+
+const httpPorts = instancePorts(instances, services, portOffset, choose);
+const urlOf = (name: string) => `http://localhost:${httpPorts.get(name)}`;
+const gatewayUrl = urlOf("gateway");
 const stack: DevStack = {
   ...nats,
   gatewayUrl,
-  services: Object.fromEntries(
-    [...servicePorts].map(([name, port]) => [name, `http://localhost:${port}`]),
-  ),
+  dashboardUrl,
+  services: Object.fromEntries([...instances.keys()].map((name) => [name, urlOf(name)])),
+  instances: Object.fromEntries([...instances].map(([name, all]) => [name, all.map(urlOf)])),
   pid: Deno.pid,
   startedAt: new Date().toISOString(),
 };
 say(`addresses in ${await writeDevStack(dataDir, stack)} (deno task ops reads NATS from it)`);
+const operatorSeed = identities?.get(operatorName)?.seed ?? Deno.env.get("OPERATOR_NKEY_SEED");
+if (!dashboard.serve({ port: dashboardPort, services, stack, operatorSeed, tracing, say })) {
+  await stopAll(1);
+}
 
-for (const service of services) {
-  start(service.name, Deno.execPath(), [
-    "run",
-    ...servicePermissions,
-    `services/${service.name}/main.ts`,
-  ], {
-    HTTP_PORT: String(servicePorts.get(service.name)),
-    ...(tracing ? { OTEL_SERVICE_NAME: service.name } : {}),
-    ...serviceEnv[service.name],
-  });
+for (const [service, names] of instances) {
+  for (const name of names) {
+    start(name, Deno.execPath(), ["run", ...servicePermissions, `services/${service}/main.ts`], {
+      HTTP_PORT: String(httpPorts.get(name)),
+      ...(tracing.on ? { OTEL_SERVICE_NAME: service } : {}),
+      ...serviceEnv[service],
+    });
+  }
 }
 
 if (edge) {
   const port = choose("bridge HTTP", devEdges.bridgeDevPort + portOffset);
   const seed = identities?.get(devEdges.bridgeName)?.seed;
-  const bridgeEnv = devEdges.bridgeEnv(edge, servicePorts, port, seed);
+  const bridgeEnv = devEdges.bridgeEnv(edge, httpPorts, port, seed);
   start(devEdges.bridgeName, Deno.execPath(), devEdges.bridgeArgs, bridgeEnv);
 }
 
-announceWhenReady(gatewayUrl);
+gatewayReady(gatewayUrl, () => stopping, say).then((ready) => {
+  if (!ready) return;
+  say(`ready: the gateway listens on ${gatewayUrl}`);
+  say(`dashboard: ${dashboardUrl} (services, flow, orders, traces, events, logs)`);
+});
 
-/** `preferred` when free, else another free port, saying so. */
+/** `preferred` when free (0: any), else another free port, saying so. */
 function choose(what: string, preferred: number): number {
   const { port } = ports.choose(preferred);
-  if (port !== preferred) say(`port ${preferred} (${what}) is taken: using ${port}`);
+  if (port !== preferred && preferred !== 0) {
+    say(`port ${preferred} (${what}) is taken: using ${port}`);
+  }
   return port;
+}
+
+function integerFromEnv(name: string): number | undefined {
+  return settingOrExit(() => wholeNumber(name, Deno.env.get(name)));
+}
+
+/** The setting `read` makes, or the runner exits saying what is wrong (before any label exists). */
+function settingOrExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    console.error(`dev: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
 }
 
 type NatsAddresses = Pick<DevStack, "natsUrl" | "websocketUrl" | "monitoringUrl">;
@@ -229,7 +254,7 @@ function start(
       args,
       cwd: root,
       env: { ...env, ...ownEnv },
-    });
+    }, (line) => dashboard.logs.append(name, line));
   } catch (error) {
     say(`could not start ${name} (${command}): ${(error as Error).message}`);
     stopAll(1);
@@ -259,38 +284,9 @@ async function stopAll(exitCode: number): Promise<never> {
     await Promise.all(running.filter(isBridge).map(stop));
     await Promise.all(running.filter((child) => !isNats(child) && !isBridge(child)).map(stop));
     await Promise.all(running.filter(isNats).map(stop));
+    await dashboard.stop();
     say("stopped");
     Deno.exit(exitCode);
   }
   return await new Promise<never>(() => {});
-}
-
-/** Polls the gateway's readiness; says once what it waits for if that takes long. */
-async function announceWhenReady(url: string) {
-  const patienceUntil = Date.now() + 30_000;
-  let complained = false;
-  while (!stopping) {
-    try {
-      const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) });
-      const body = await response.text();
-      if (response.ok) return say(`ready: the gateway listens on ${url}`);
-      if (!complained && Date.now() > patienceUntil) {
-        complained = true;
-        say(`the gateway is not ready yet: ${body}`);
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
-
-function integerFromEnv(name: string): number | undefined {
-  const value = Deno.env.get(name);
-  if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value)) {
-    say(`${name} must be a whole number, got "${value}"`);
-    Deno.exit(1);
-  }
-  return Number(value);
 }

@@ -11,11 +11,11 @@ import { ServiceError, statusOf } from "../../shared/errors/mod.ts";
 import { problem } from "../../shared/runtime/bridge_problem.ts";
 import { assets } from "./assets.ts";
 import { layout, type PageName, pageNames } from "./layout.ts";
+import { uuidPattern } from "./order_steps.ts";
 import type { DashboardSources } from "./sources.ts";
 
 /** A trace id as OpenTelemetry writes it: 32 lower-case hex digits. */
 const traceIdPattern = /^[0-9a-f]{32}$/;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const natsUnreachable = [
   natsErrors.ConnectionError,
@@ -36,6 +36,8 @@ export function dashboardApp(sources: DashboardSources, pages: PageFactories): H
   const app = new Hono();
   app.route("/assets", assets());
   app.get("/", (c) => c.redirect("/services"));
+  // Browsers ask for one on every page; no icon is better than a 404 in their consoles.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/search", (c) => {
     const query = (c.req.query("q") ?? "").trim().toLowerCase();
     if (traceIdPattern.test(query)) return c.redirect(`/traces/${query}`);

@@ -15,10 +15,11 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /**
  * A whole page: `title` in the head and as the heading, `body` below the nav. The nav marks the
- * page whose name starts `title` (case-insensitive) as the current one.
+ * page named by the title's first word (case-insensitive; "Order 0193…" is the Orders page) as
+ * the current one.
  */
 export function layout(title: string, body: Html): Html {
-  const current = title.toLowerCase();
+  const first = title.toLowerCase().match(/^[a-z]+/)?.[0] ?? "";
   return html`
     <!doctype html>
     <html lang="en">
@@ -27,6 +28,8 @@ export function layout(title: string, body: Html): Html {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>${title} · dev dashboard</title>
         <link rel="stylesheet" href="/assets/dashboard.css">
+        <meta name="htmx-config"
+          content='{"responseHandling":[{"code":"204","swap":false},{"code":"...","swap":true}]}'>
         <script src="/assets/htmx.min.js"></script>
       </head>
       <body>
@@ -35,7 +38,7 @@ export function layout(title: string, body: Html): Html {
     <a class="brand" href="/">dev dashboard</a>
     ${pageNames.map((name) =>
       html`
-        <a href="/${name}" ${current.startsWith(name)
+        <a href="/${name}" ${first !== "" && name.startsWith(first)
           ? html`
             class="current"
           `

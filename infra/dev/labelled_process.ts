@@ -24,12 +24,16 @@ export function label(name: string, index: number, width: number): string {
   return `\x1b[${palette[index % palette.length]}m${text}\x1b[0m`;
 }
 
-/** Starts `command`; throws (Deno.errors.NotFound) at once when there is no such program. */
+/**
+ * Starts `command`; throws (Deno.errors.NotFound) at once when there is no such program.
+ * `onLine` is also handed each line of its output, stdout's and stderr's (the dashboard's logs).
+ */
 export function startLabelledProcess(
   name: string,
   prefix: string,
   command: string,
   options: Omit<Deno.CommandOptions, "stdout" | "stderr" | "stdin">,
+  onLine: (line: string) => void = () => {},
 ): LabelledProcess {
   const child = new Deno.Command(command, {
     ...options,
@@ -39,8 +43,8 @@ export function startLabelledProcess(
     stderr: "piped",
   }).spawn();
   const printed = Promise.all([
-    printLines(child.stdout, (line) => console.log(`${prefix} ${line}`)),
-    printLines(child.stderr, (line) => console.error(`${prefix} ${line}`)),
+    printLines(child.stdout, (line) => (console.log(`${prefix} ${line}`), onLine(line))),
+    printLines(child.stderr, (line) => (console.error(`${prefix} ${line}`), onLine(line))),
   ]);
   const status = Promise.all([child.status, printed]).then(([status]) => status);
 

@@ -86,9 +86,10 @@ export function isPortFree(port: number): boolean {
 export class PortChooser {
   readonly #given = new Set<number>();
 
-  /** `{ port, preferred }`: `port` differs from `preferred` when that one was taken. */
+  /** `{ port, preferred }`: `port` differs from `preferred` when that one was taken (or 0). */
   choose(preferred: number): { port: number; preferred: number } {
-    if (!this.#given.has(preferred) && isPortFree(preferred)) return this.#give(preferred);
+    const free = preferred !== 0 && !this.#given.has(preferred) && isPortFree(preferred);
+    if (free) return this.#give(preferred);
     for (;;) {
       const listener = Deno.listen({ hostname: "0.0.0.0", port: 0 });
       const { port } = listener.addr as Deno.NetAddr;

@@ -12,8 +12,12 @@ export interface DevStack {
   websocketUrl?: string;
   monitoringUrl?: string;
   gatewayUrl: string;
-  /** Each service's HTTP face (health, readiness, metrics), by service name. */
+  /** The dashboard (and the services' OTLP receiver); absent from a runner before it. */
+  dashboardUrl?: string;
+  /** Each service's HTTP face (health, readiness, metrics), by service name: its first instance. */
   services: Record<string, string>;
+  /** Every instance's HTTP face, by service name (DEV_INSTANCES runs more than one). */
+  instances?: Record<string, string[]>;
   /** The runner's process id, so a reader can tell a stale file from a live stack. */
   pid: number;
   startedAt: string;

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { devTracing } from "./tracing.ts";
+
+const dashboard = "http://127.0.0.1:8090";
+const envOf = (values: Record<string, string>) => (name: string) => values[name];
+
+Deno.test("tracing under deno task dev", async (t) => {
+  await t.step("on by default: JSON to the dashboard's receiver", () => {
+    const tracing = devTracing(envOf({}), dashboard);
+    assert.deepEqual(tracing.env, {
+      OTEL_DENO: "true",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_ENDPOINT: dashboard,
+    });
+    assert.equal(tracing.forwardTo, undefined);
+    assert.equal(tracing.toDashboard, true);
+  });
+
+  await t.step(
+    "a user's collector is forwarded to, the services still export to the receiver",
+    () => {
+      const tracing = devTracing(
+        envOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318" }),
+        dashboard,
+      );
+      assert.equal(tracing.env.OTEL_EXPORTER_OTLP_ENDPOINT, dashboard);
+      assert.equal(tracing.forwardTo, "http://jaeger:4318");
+      assert.match(tracing.description, /forwarded to http:\/\/jaeger:4318/);
+    },
+  );
+
+  await t.step("DEV_TRACING=off: nothing, or straight to the user's collector", () => {
+    assert.deepEqual(devTracing(envOf({ DEV_TRACING: "off" }), dashboard).env, {});
+    const direct = devTracing(
+      envOf({ DEV_TRACING: "OFF", OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318" }),
+      dashboard,
+    );
+    assert.deepEqual(direct.env, { OTEL_DENO: "true" });
+    assert.equal(direct.toDashboard, false);
+  });
+
+  await t.step("anything else is refused", () => {
+    assert.throws(() => devTracing(envOf({ DEV_TRACING: "yes" }), dashboard), /on or off/);
+  });
+});
