@@ -1,20 +1,18 @@
 /**
  * The Kubernetes manifests are what infra/k8s/manifests.ts makes from the registry, pass the
  * Kubernetes schemas (and a broken one does not), refer only to Secrets, keys and ConfigMaps they
- * define, hold no secret, give every service its probes, budget and drain; the NATS
- * configuration parses in nats-server, and the role passwords script sets passwords on Postgres.
+ * define, hold no secret, give every service its probes, budget and drain, give each service a
+ * configuration it accepts once the Secrets are filled, and the NATS configuration parses in
+ * nats-server. The cluster it forms: nats_cluster_test.ts; Postgres's init: postgres_init_test.ts.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
-import postgres from "postgres";
 import { registry } from "../../services/registry.ts";
-import { adminUrl, testDatabases } from "../../tests/harness/databases.ts";
 import { manifestFiles, manifestsDir } from "./manifests.ts";
 import { natsServerConfig } from "./nats.ts";
 import { preStopSeconds, stopTimeoutMs } from "./platform.ts";
-import { rolePasswordsScript, urlPasswordPattern } from "./postgres.ts";
 import { placeholder } from "./secrets.ts";
 import { manifestProblems, yamlFiles } from "./validate.ts";
 import { filledSecrets } from "./fill_secrets.ts";
@@ -184,53 +182,4 @@ Deno.test("k8s manifests: nats-server accepts the NATS configuration", async () 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test({
-  name: "k8s manifests: the role passwords script sets each role's password from its URL",
-  ignore: !adminUrl,
-  fn: async () => {
-    const databases = await testDatabases();
-    const suffix = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-    const service = { name: `k8s_${suffix}`, migrations: [] } as unknown as typeof registry[0];
-    const roles = [service.name, `${service.name}_owner`];
-    const sql = postgres(databases.url!, { max: 1, onnotice: () => {} });
-    const upper = service.name.toUpperCase();
-    try {
-      for (const role of roles) await sql.unsafe(`create role ${role} login`);
-      const psql = new Deno.Command("psql", {
-        args: [databases.url!, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
-        env: {
-          [`${upper}_DATABASE_URL`]: `postgres://${roles[0]}:s3cret-Runtime@postgres:5432/app`,
-          [`${upper}_MIGRATION_DATABASE_URL`]: `postgres://${roles[1]}:p@ss@postgres:5432/app`,
-        },
-        stdin: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = psql.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(rolePasswordsScript([service])));
-      await writer.close();
-      const { code, stderr } = await psql.output();
-      assert.equal(code, 0, new TextDecoder().decode(stderr));
-      const set = await sql<{ rolname: string; rolpassword: string | null }[]>`
-        select rolname, rolpassword from pg_authid where rolname in ${sql(roles)}`;
-      assert.equal(set.length, 2);
-      for (const row of set) assert.match(row.rolpassword ?? "", /^SCRAM-SHA-256\$/, row.rolname);
-      const passwordOf = async (url: string) =>
-        (await sql<{ p: string | null }[]>`select substring(${url} from ${urlPasswordPattern}) p`)[
-          0
-        ]
-          .p;
-      assert.equal(
-        await passwordOf("postgres://a:s3cret-Runtime@postgres:5432/app"),
-        "s3cret-Runtime",
-      );
-      assert.equal(await passwordOf("postgresql://a_owner:p@ss@db.example:5432/app"), "p@ss");
-      assert.equal(await passwordOf("postgres://a@postgres:5432/app"), null);
-    } finally {
-      for (const role of roles) await sql.unsafe(`drop role if exists ${role}`);
-      await sql.end();
-      await databases.close();
-    }
-  },
 });
