@@ -13,7 +13,12 @@ import { registry } from "../../services/registry.ts";
 import type { ServiceModule } from "../../shared/runtime/mod.ts";
 import { natsObjects } from "./nats.ts";
 import { postgresObjects } from "./postgres.ts";
-import { placeholders, platformSecrets } from "./secrets.ts";
+import {
+  natsAuthorizationPlaceholder,
+  placeholder,
+  placeholders,
+  platformSecrets,
+} from "./secrets.ts";
 import {
   gatewayService,
   platformConfig,
@@ -79,7 +84,7 @@ export function manifestFiles(services: readonly ServiceModule[] = registry): Ma
     "templates/secrets.yaml",
     yamlDocuments(
       "PLACEHOLDERS: fill in and apply with kubectl apply -f, or run deno task k8s:secrets.",
-      platformSecrets(services, placeholders, "# deno task credentials writes it\n", "REPLACE_ME"),
+      platformSecrets(services, placeholders, natsAuthorizationPlaceholder, placeholder),
     ),
   );
   return files;

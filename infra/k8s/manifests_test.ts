@@ -13,7 +13,7 @@ import { registry } from "../../services/registry.ts";
 import { manifestFiles, manifestsDir } from "./manifests.ts";
 import { natsServerConfig } from "./nats.ts";
 import { preStopSeconds, stopTimeoutMs } from "./platform.ts";
-import { placeholder } from "./secrets.ts";
+import { natsAuthorizationPlaceholder, placeholder } from "./secrets.ts";
 import { manifestProblems, yamlFiles } from "./validate.ts";
 import { filledSecrets } from "./fill_secrets.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
@@ -95,7 +95,7 @@ Deno.test("k8s manifests: references resolve and the committed Secrets hold plac
   for (const [name, data] of secrets) {
     for (const [key, value] of Object.entries(data)) {
       assert.ok(
-        value.includes(placeholder) || value.startsWith("#"),
+        value.includes(placeholder),
         `${name}.${key} holds something other than a placeholder`,
       );
     }
@@ -160,7 +160,7 @@ Deno.test("k8s manifests: with deno task k8s:secrets' values every service's con
   }
 });
 
-Deno.test("k8s manifests: nats-server accepts the NATS configuration", async () => {
+Deno.test("k8s manifests: nats-server accepts the NATS configuration, and refuses the template's authorization", async () => {
   const dir = await Deno.makeTempDir({ prefix: "k8s-nats-" });
   try {
     await Deno.writeTextFile(join(dir, "nats.conf"), natsServerConfig());
@@ -179,6 +179,9 @@ Deno.test("k8s manifests: nats-server accepts the NATS configuration", async () 
       natsServerConfig().replace("max_file_store: 8G", "max_file_store: eight"),
     );
     assert.notEqual((await test(join(dir, "broken.conf"))).code, 0);
+    // Applied as it is, the template's authorization stops NATS rather than opening it to all.
+    await Deno.writeTextFile(join(dir, "authorization.conf"), natsAuthorizationPlaceholder);
+    assert.notEqual((await test(join(dir, "nats.conf"))).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

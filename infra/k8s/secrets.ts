@@ -12,6 +12,13 @@ import { platformLabels } from "./platform.ts";
 /** What every placeholder value starts with: a service given one stops naming the variable. */
 export const placeholder = "REPLACE_ME";
 
+/**
+ * What the template's NATS authorization holds: an unknown field, so nats-server refuses to start
+ * on it. A comment would parse as no authorization at all, and NATS would let anyone in.
+ */
+export const natsAuthorizationPlaceholder =
+  `${placeholder}: "the authorization block deno task k8s:secrets writes"\n`;
+
 /** The Secret that holds `service`'s credentials. */
 export function credentialsSecretName(service: string): string {
   return `${service}-credentials`;
