@@ -25,11 +25,9 @@ import { operationsApi } from "../shared/contracts/mod.ts";
 import { errorText, ServiceError, statusOf } from "../shared/errors/mod.ts";
 import type { Logger } from "../shared/log/mod.ts";
 import type { CarriedService } from "./carried.ts";
+import { type ServiceDiscovery, serviceDiscovery } from "./service_discovery.ts";
 import { bridgeRpcDuration, bridgeRpcRequests } from "./metrics.ts";
 import type { ServiceClient } from "./service_client.ts";
-
-/** This bridge's id in the services framework's ping answers. */
-const pingId = crypto.randomUUID().replaceAll("-", "").slice(0, 22);
 
 /** A carried service's RPC subjects being forwarded. */
 export interface RpcForwarding {
@@ -54,7 +52,7 @@ export interface RpcForwardingOptions {
 
 /**
  * Subscribes to the service's subjects in its queue group and forwards each request, and answers
- * `$SRV.PING.<name>` for it. Resolves once the server has the subscriptions. A subject outside
+ * the services framework's discovery for it (./service_discovery.ts). Resolves once the server has the subscriptions. A subject outside
  * its contract is answered `not_found`.
  */
 export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForwarding> {
@@ -62,6 +60,7 @@ export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForw
   const operatorSubjects = new Set(
     Object.values(operationsApi(service.name).endpoints).map((endpoint) => endpoint.subject),
   );
+  const discovery = serviceDiscovery(service);
   let inFlight = 0;
   let drained: PromiseWithResolvers<void> | undefined;
   const settled = () => {
@@ -75,28 +74,19 @@ export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForw
       callback: (error, msg) => {
         if (error) return void options.log.error("RPC subscription failed", { error });
         inFlight++;
-        forward(options, msg, operatorSubjects.has(msg.subject)).finally(settled);
+        const operator = operatorSubjects.has(msg.subject);
+        forward(options, msg, operator, discovery).finally(settled);
       },
     }));
   }
-  // The services framework's ping, which harnesses and runners wait for: the bridge answers
-  // it, since a request to the service now reaches it through the bridge.
-  subscriptions.push(nc.subscribe(`$SRV.PING.${service.name}`, {
-    callback: (error, msg) => {
-      if (error || !msg.reply) return;
-      msg.respond(JSON.stringify({
-        type: "io.nats.micro.v1.ping_response",
-        name: service.name,
-        id: pingId,
-        version: "0.0.0",
-        metadata: { transport: "bridge" },
-      }));
-    },
-  }));
-  await nc.flush();
+  // The services framework's discovery, which operators and harnesses ask: the bridge answers
+  // it, since a request to the service now reaches it through the bridge; only now, so a ping
+  // is answered only once a request would be.
+  await discovery.answer(nc);
   return {
     stop: async () => {
       await Promise.all(subscriptions.map((sub) => sub.drain().catch(() => {})));
+      await discovery.stop();
       if (inFlight === 0) return;
       drained ??= Promise.withResolvers();
       await drained.promise;
@@ -105,7 +95,12 @@ export async function forwardRpc(options: RpcForwardingOptions): Promise<RpcForw
 }
 
 /** Forwards one request and answers it, whatever happens. */
-async function forward(options: RpcForwardingOptions, msg: Msg, operator: boolean): Promise<void> {
+async function forward(
+  options: RpcForwardingOptions,
+  msg: Msg,
+  operator: boolean,
+  discovery: ServiceDiscovery,
+): Promise<void> {
   const { service, log } = options;
   const started = performance.now();
   let outcome = "unavailable";
@@ -164,8 +159,10 @@ async function forward(options: RpcForwardingOptions, msg: Msg, operator: boolea
   } catch (error) {
     log.error("could not answer a forwarded request", { subject: msg.subject, error });
   } finally {
+    const ms = performance.now() - started;
     bridgeRpcRequests.inc({ service: service.name, outcome });
-    bridgeRpcDuration.observe({ service: service.name }, (performance.now() - started) / 1000);
+    bridgeRpcDuration.observe({ service: service.name }, ms / 1000);
+    discovery.record(msg.subject, ms, outcome === "ok" ? undefined : outcome);
   }
 }
 

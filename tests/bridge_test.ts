@@ -1,10 +1,11 @@
 /**
  * The bridge (bridge/) on a real nats-server, carrying orders as its registry declaration and
  * handlers say, to a stand-in HTTP service that verifies every request with the bridge kit: RPC
- * forwarded and answered, a failing service unavailable to its caller, an operator's request
- * waited for past the bridge's timeout, durable messages acked, retried, given up on and
- * dead-lettered by status, requests signed for their path and body, the tick, an ordered stop,
- * and the bridge's NATS identity refused what it does not carry.
+ * forwarded and answered (and the service found by the operator's discovery), a failing service
+ * unavailable to its caller, an operator's request waited for past the bridge's timeout, durable
+ * messages acked, retried, given up on and dead-lettered by status, requests signed for their path
+ * and body, the tick, an ordered stop, and the bridge's NATS identity refused what it does not
+ * carry.
  */
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -20,6 +21,7 @@ import { ordersApi, paymentsStream } from "../shared/contracts/mod.ts";
 import { ServiceError } from "../shared/errors/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../shared/events/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
+import { discoverServices } from "../shared/operator/mod.ts";
 import { startBridgedStandIn } from "./harness/bridged_stand_in.ts";
 import { connectAs, refused } from "./harness/bus_identities.ts";
 import { eventually } from "./harness/eventually.ts";
@@ -99,6 +101,13 @@ Deno.test("the bridge carries a service's RPC, events and tick over signed HTTP"
       // The operator's subjects go the same way, by their method name.
       await caller.request("ops.orders.ready", "{}", { timeout: 3000 });
       assert.equal(arrivals("/_bridge/rpc/ready").length, 1);
+      // The operator finds the service, with what the bridge forwarded to it.
+      const [instance, ...more] = await discoverServices(observer, { service: "orders" });
+      assert.deepEqual(more, []);
+      assert.match(instance.description, /behind the bridge/);
+      const served = new Map(instance.endpoints.map((e) => [e.name, e.requests]));
+      assert.deepEqual([served.get("getOrder"), served.get("ready")], [1, 1]);
+      assert.ok(served.has("placeOrder") && served.has("rebuildReadModel"));
     });
 
     await t.step("a service answering 5xx is unavailable to the caller", async () => {

@@ -2,10 +2,11 @@
  * The operator's replay and dead-letter re-drive with every service but the gateway deployed as
  * on Deno Deploy, behind the bridge: users, catalog, orders, payments, history and notifications
  * each started by a request and stopped after a second and a half without one. After a few
- * orders, history's read model is rebuilt through the operator's CLI while history sleeps, taking
- * longer than the bridge waits for a delivery, and the timeline is what it was; a delivery to
- * notifications that fails until the bridge gives up is re-driven through the CLI once the fault
- * is cleared, and applied exactly once.
+ * orders, the operator finds them all asleep (the bridge answers their discovery); history's read
+ * model is rebuilt through the operator's CLI while history sleeps, taking longer than the bridge
+ * waits for a delivery, and the timeline is what it was; a delivery to notifications that fails
+ * until the bridge gives up is re-driven through the CLI once the fault is cleared, and applied
+ * exactly once.
  */
 import assert from "node:assert/strict";
 import { and, eq } from "drizzle-orm";
@@ -17,6 +18,7 @@ import { handlerFaultPoint, rpcFaultPoint } from "../shared/faults/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import {
   clearFault,
+  discoverServices,
   listDeadLetters,
   redriveDeadLetters,
   replayToService,
@@ -78,6 +80,13 @@ Deno.test({
         // History and notifications have handled every event, and all sleep again.
         await edge.quiet();
         for (const name of edgeServices) assert.ok(edge.edges[name].coldStarts.length > 0, name);
+      });
+      await t.step("the operator finds every service asleep at the edge, waking none", async () => {
+        await edge.quiet();
+        const found = await discoverServices(operator);
+        const names = found.map((instance) => instance.name).filter((name) => name !== "gateway");
+        assert.deepEqual(names.toSorted(), edgeServices.toSorted());
+        for (const name of edgeServices) assert.equal(edge.edges[name].running(), 0, name);
       });
       await t.step("history rebuilt while it sleeps: the timeline is what it was", () => {
         return rebuildHistory(edge, operator, users);

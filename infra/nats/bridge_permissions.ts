@@ -1,8 +1,8 @@
 /**
  * The bridge's NATS identity (`bridge`), generated like a service's from the declarations of the
  * services it carries and nothing else: it serves their RPC and operator subjects in their queue
- * groups and answers the services framework's ping for them, answers each request once
- * (`allow_responses`), consumes and acks their own durables (never another's), and writes their
+ * groups and answers the services framework's discovery for them, answers each request (once, or
+ * once per carried service for a discovery request to all: `allow_responses`), consumes and acks their own durables (never another's), and writes their
  * dead letters. It publishes no event and calls no service.
  */
 import {
@@ -42,7 +42,10 @@ export function bridgePermissions(
     }
     if (serves) {
       subscribe.add(`rpc.${name}.> ${name}`).add(`ops.${name}.> ${name}`);
-      subscribe.add(`$SRV.PING.${name}`);
+      // The services framework's discovery, answered for the service (bridge/service_discovery.ts).
+      for (const verb of ["PING", "INFO", "STATS"]) {
+        subscribe.add(`$SRV.${verb}`).add(`$SRV.${verb}.${name}`).add(`$SRV.${verb}.${name}.*`);
+      }
     }
     for (const reacted of reactsTo) {
       const stream = publishedStream(reacted.name, services).name;
@@ -67,6 +70,7 @@ export function bridgePermissions(
   return {
     publish: { allow: [...publish], deny: [...deny] },
     subscribe: { allow: [...subscribe], deny: [] },
-    allowResponses: true,
+    // One answer per carried service to a bare `$SRV.<verb>`: each answers as an instance.
+    allowResponses: Math.max(1, carried.length),
   };
 }

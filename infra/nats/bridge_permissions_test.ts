@@ -5,9 +5,10 @@ import { bridgePermissions } from "./bridge_permissions.ts";
 Deno.test("the bridge's permissions follow the services it carries, and nothing else", () => {
   const orders = bridgePermissions(["orders"], registry);
   assert.ok(orders.subscribe.allow.includes("rpc.orders.> orders"));
+  assert.ok(orders.subscribe.allow.includes("$SRV.INFO.orders.*"));
   assert.ok(orders.publish.allow.includes("$JS.ACK.PAYMENTS.orders.>"));
   assert.ok(orders.publish.allow.includes("deadletter.orders.>"));
-  assert.ok(orders.allowResponses);
+  assert.equal(orders.allowResponses, 1);
   const everything = [...orders.publish.allow, ...orders.subscribe.allow].join(" ");
   // Nobody else's subjects, durables or dead letters; no event of anyone; no delete.
   assert.doesNotMatch(everything, /payments\.>|rpc\.payments|\.payments\b|orders\.order|DELETE/);
@@ -15,6 +16,7 @@ Deno.test("the bridge's permissions follow the services it carries, and nothing 
 
   const both = bridgePermissions(["orders", "payments"], registry);
   assert.ok(both.subscribe.allow.includes("rpc.payments.> payments"));
+  assert.equal(both.allowResponses, 2);
   // Two carried services reading one stream: neither's durable is denied to it.
   assert.ok(
     !both.publish.deny.some((s) => s.endsWith(".CATALOG.orders") || s.includes(".payments")),

@@ -22,8 +22,11 @@ export interface Permissions {
   publish: { allow: string[]; deny: string[] };
   /** A `subject queue` entry allows the subject only in that queue group. */
   subscribe: { allow: string[]; deny: string[] };
-  /** May reply to requests it received, once each (`allow_responses`). */
-  allowResponses: boolean;
+  /**
+   * May reply to requests it received (`allow_responses`): `true` once each; a number, up to that
+   * many times each (the bridge answers a bare `$SRV.INFO` once per service it carries).
+   */
+  allowResponses: boolean | number;
 }
 
 export { operatorName };
@@ -250,7 +253,9 @@ export function authorizationBlock(users: readonly ConfiguredUser[]): string {
       `    { nkey: ${JSON.stringify(publicKey)}, permissions: {`,
       `      publish: { allow: ${list(publish.allow)}, deny: ${list(publish.deny)} }`,
       `      subscribe: { allow: ${list(subscribe.allow)}, deny: ${list(subscribe.deny)} }`,
-      `      allow_responses: ${allowResponses}`,
+      `      allow_responses: ${
+        typeof allowResponses === "number" ? `{ max: ${allowResponses} }` : allowResponses
+      }`,
       `    } }`,
     ].join("\n");
   });
