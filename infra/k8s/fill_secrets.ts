@@ -88,9 +88,17 @@ if (import.meta.main) {
   const dir = fileURLToPath(new URL("../../.data/k8s", import.meta.url));
   const secrets = await filledSecrets(dir);
   const file = join(dir, "secrets.yaml");
-  await Deno.writeTextFile(file, yamlDocuments("REAL SECRETS: never commit.", secrets), {
-    mode: 0o600,
-  });
+  await Deno.writeTextFile(
+    file,
+    yamlDocuments(
+      "",
+      secrets,
+      "# Made by deno task k8s:secrets (infra/k8s/fill_secrets.ts). REAL SECRETS: never commit.\n",
+    ),
+    {
+      mode: 0o600,
+    },
+  );
   await Deno.chmod(file, 0o600);
   console.log(`k8s secrets: ${secrets.length} Secrets written to ${file}`);
   console.log(`  kubectl apply -f ${file}`);

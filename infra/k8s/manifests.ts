@@ -40,13 +40,20 @@ const header = (what: string) =>
 # deno task generate (docs/kubernetes.md says how to apply it). ${what}
 `;
 
-/** Objects as one YAML file of several documents, with a header saying what they are. */
-export function yamlDocuments(what: string, objects: readonly KubernetesObject[]): string {
+/**
+ * Objects as one YAML file of several documents, after `heading` (comment lines), by default the
+ * generated files' header saying what they are.
+ */
+export function yamlDocuments(
+  what: string,
+  objects: readonly KubernetesObject[],
+  heading = header(what),
+): string {
   const documents = objects.map((object) =>
     // lineWidth 0: no folding, so the embedded configuration files stay as they are.
     stringify(object.toJSON(), { lineWidth: 0 })
   );
-  return header(what) + documents.map((document) => `---\n${document}`).join("");
+  return heading + documents.map((document) => `---\n${document}`).join("");
 }
 
 /** The manifests' text by path under `manifestsDir`. */
