@@ -13,6 +13,7 @@ import { and, eq } from "drizzle-orm";
 import { orderHistory } from "../services/history/db/schema.ts";
 import { notifications } from "../services/notifications/db/schema.ts";
 import { registry } from "../services/registry.ts";
+import type { ReplayProgress } from "../shared/contracts/mod.ts";
 import { bridgePaths } from "../shared/bridge/mod.ts";
 import { handlerFaultPoint, rpcFaultPoint } from "../shared/faults/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
@@ -83,7 +84,8 @@ Deno.test({
       });
       await t.step("the operator finds every service asleep at the edge, waking none", async () => {
         await edge.quiet();
-        const found = await discoverServices(operator);
+        // Answered by the bridge in this process: a busy machine may take more than the 500 ms.
+        const found = await discoverServices(operator, { waitMs: 2000 });
         const names = found.map((instance) => instance.name).filter((name) => name !== "gateway");
         assert.deepEqual(names.toSorted(), edgeServices.toSorted());
         for (const name of edgeServices) assert.equal(edge.edges[name].running(), 0, name);
@@ -169,13 +171,17 @@ async function redriveToNotifications(edge: EdgeStack, operator: Operator, user:
   // Once: the letter is gone, and a replay of the whole stream finds every event applied.
   const again = await redriveDeadLetters(operator, { sequences: [letter.seq], ...by });
   assert.deepEqual(again.map((r) => r.outcome), ["not_found"]);
+  const progress: ReplayProgress[] = [];
   const replayed = await replayToService(operator, {
     service: "notifications",
     services: edgeServices,
     range: { stream: "ORDERS" },
+    onProgress: (p) => progress.push(p),
     ...by,
   });
   assert.equal(replayed.applied, 0, JSON.stringify(replayed));
+  // Its progress, published by the instance over its own connection, reached the operator.
+  assert.ok(progress.length > 0, "no progress");
   assert.ok(replayed.skipped > 0, JSON.stringify(replayed));
   assert.equal((await confirmedOf()).length, 1);
   const listed = await getJson(stack, user, "/notifications");
