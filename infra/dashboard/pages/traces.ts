@@ -61,7 +61,8 @@ export function tracesPage(sources: TelemetrySources): Hono {
       return problem(400, "invalid", "a trace id is 32 hex digits");
     }
     const summary = sources.traces.summary(traceId);
-    const title = summary ? `Traces: ${summary.rootName}` : "Traces: not received yet";
+    // Only the detail part refreshes as spans arrive: a title saying "not received" would stay.
+    const title = `Traces: ${summary?.rootName ?? `${traceId.slice(0, 12)}…`}`;
     return c.html(
       layout(
         title,

@@ -152,6 +152,7 @@ Deno.test("traces page", async (t) => {
   await t.step("an id not received yet is a 404 page that keeps asking; a bad id 400", async () => {
     const html = await page(`/traces/${traceIdOf(7)}`, 404);
     assert.match(html, /has arrived \(yet\)/);
+    assert.match(html, /<title>Traces: 777777777777…/);
     assert.match(html, /hx-trigger="every 2s"/);
     const res = await app.request("/traces/not-a-trace");
     assert.equal(res.status, 400);
