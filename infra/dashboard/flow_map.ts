@@ -24,14 +24,16 @@ export interface ConsumerCounts {
   redelivered: number;
 }
 
-interface JszConsumer {
+/** A consumer as /jsz describes it (what is read of it). */
+export interface JszConsumer {
   name: string;
   num_pending?: number;
   num_ack_pending?: number;
   num_redelivered?: number;
   ack_floor?: { stream_seq?: number };
 }
-interface JszStream {
+/** A stream as /jsz describes it (what is read of it). */
+export interface JszStream {
   name: string;
   state?: { messages?: number; last_seq?: number };
   consumer_detail?: JszConsumer[];
@@ -49,9 +51,11 @@ export async function streamCounts(
     signal: AbortSignal.timeout(timeoutMs),
   });
   if (!response.ok) throw new Error(`${monitoringUrl}/jsz answered ${response.status}`);
-  const jsz = await response.json() as {
-    account_details?: { stream_detail?: JszStream[] }[];
-  };
+  return countsOf(await response.json());
+}
+
+/** What `/jsz?accounts=true&streams=true&consumers=true` says, as counts by stream name. */
+export function countsOf(jsz: { account_details?: { stream_detail?: JszStream[] }[] }) {
   const counts: Record<string, StreamCounts> = {};
   for (const stream of (jsz.account_details ?? []).flatMap((a) => a.stream_detail ?? [])) {
     counts[stream.name] = {
@@ -74,15 +78,20 @@ const streamNode = (name: string) => `stream_${name.replace(/\W/g, "_")}`;
 /**
  * The map as Mermaid flowchart text: services as boxes, streams as cylinders with their subjects;
  * `publishes` edges (with the stream's messages), `consumer` edges from a stream to each service
- * with a durable on it (acknowledged up to, pending), dotted `rpc` edges for calls. Without
- * `counts` (no monitoring endpoint) the edges carry no numbers.
+ * with a durable on it (acknowledged up to, pending); whom a service calls is written in its box.
+ * Without `counts` (no monitoring endpoint) the edges carry no numbers.
  */
 export function flowMap(
   registry: readonly ServiceModule[],
   counts?: Record<string, StreamCounts>,
 ): string {
   const lines = ["flowchart LR"];
-  for (const service of registry) lines.push(`  ${serviceNode(service.name)}["${service.name}"]`);
+  for (const service of registry) {
+    // Calls are written in the box: as edges, the gateway's alone would loop round the map.
+    const calls = (service.bus.calls ?? []).map((called) => called.name).join(", ");
+    const label = calls ? `<b>${service.name}</b><br/><small>calls ${calls}</small>` : service.name;
+    lines.push(`  ${serviceNode(service.name)}["${label}"]`);
+  }
   const streams = new Map(
     registry.flatMap((s) => s.bus.publishes ? [[s.bus.publishes.name, s.bus.publishes]] : []),
   );
@@ -107,9 +116,6 @@ export function flowMap(
         }`
         : `durable ${service.name}`;
       lines.push(`  ${streamNode(stream.name)} -- "${label}" --> ${serviceNode(service.name)}`);
-    }
-    for (const called of service.bus.calls ?? []) {
-      lines.push(`  ${serviceNode(service.name)} -. rpc .-> ${serviceNode(called.name)}`);
     }
   }
   return lines.join("\n");

@@ -16,7 +16,7 @@ import type { DashboardSources } from "../sources.ts";
 /** Draws every `pre.mermaid` not drawn yet: on load, and after htmx swaps a live part in. */
 const drawScript = raw(`<script src="/assets/mermaid.min.js"></script>
 <script>
-mermaid.initialize({ startOnLoad: false, securityLevel: "strict", flowchart: { useMaxWidth: true } });
+mermaid.initialize({ startOnLoad: false, securityLevel: "strict", flowchart: { useMaxWidth: false, nodeSpacing: 30, rankSpacing: 40 } });
 const draw = () => mermaid.run({ querySelector: "pre.mermaid:not([data-processed])" });
 document.addEventListener("DOMContentLoaded", draw);
 document.addEventListener("htmx:afterSettle", draw);
