@@ -50,11 +50,13 @@ export const telemetryStyle: Html = html`<style>
   table.logs td { font: 12px/1.35 ui-monospace, monospace; }
   table.logs td a { display: block; white-space: nowrap; }
   .waterfall { max-width: 110rem; }
-  .waterfall .axis, .waterfall summary { display: grid; grid-template-columns: 34rem 1fr; gap: .5rem; }
+  .waterfall .axis, .waterfall summary { display: grid; grid-template-columns: minmax(34rem, 42%) 1fr; gap: .5rem; }
   .waterfall summary { list-style: none; padding: 1px 0; border-bottom: 1px solid var(--line); }
   .waterfall summary::-webkit-details-marker { display: none; }
-  .waterfall .label { overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
-  .waterfall .hop { font-size: 11px; border: 1px solid var(--line); border-radius: 3px;
+  .waterfall .label { display: flex; align-items: baseline; white-space: nowrap; min-width: 0; }
+  .waterfall .label .service { margin-right: .35rem; }
+  .waterfall .name { overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+  .waterfall .hop { flex: none; font-size: 11px; border: 1px solid var(--line); border-radius: 3px;
     padding: 0 .25rem; margin-left: .3rem; }
   .waterfall .track, .waterfall .ticks { position: relative; height: 1.2rem; }
   .waterfall .bar { position: absolute; top: .2rem; height: .8rem; min-width: 2px; border-radius: 2px; }

@@ -37,7 +37,9 @@ function spanRow(row: WaterfallRow): Html {
   return html`<details class="span" data-service="${span.service}" data-kind="${span.kind}">
     <summary>
       <span class="label" style="padding-left:${row.depth * 1.1}rem" title="${span.name}">
-        ${serviceBadge(span.service)}${span.name}<span class="hop">${row.hop}</span>${
+        ${
+    serviceBadge(span.service)
+  }<span class="name">${span.name}</span><span class="hop">${row.hop}</span>${
     row.orphan
       ? html`
         <span class="muted" title="its parent span has not arrived">⤴</span>
