@@ -1,6 +1,7 @@
 /**
  * The benchmark runs, in its quick mode: every suite that has a baseline reports both sides,
  * request-reply and the saga with NATS secured (NKeys, NKeys + TLS) beside the rows without,
+ * request-reply across two processes beside the Moleculer peer (installed by the run if missing),
  * the saga confirms every order it places (through the services and in the monolith), every
  * service's bundle is measured within its size limit, and the run is kept as JSON. Timings are not
  * judged here: speed goals belong to the benchmark.
@@ -9,6 +10,7 @@ import assert from "node:assert/strict";
 import { sizeLimit } from "../infra/build.ts";
 import { serviceNames } from "../services/registry.ts";
 import { edgeSagaRowName, edgeSagaServices } from "./edge_saga.ts";
+import { peerInFlights, peerRowName } from "./peer_rpc.ts";
 import { percentile, table } from "./report.ts";
 
 interface Results {
@@ -54,11 +56,20 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
       "64 in flight, NKeys",
       "1 in flight, NKeys + TLS",
       "64 in flight, NKeys + TLS",
+      // The server in a process of its own, beside the Moleculer peer's two Node processes.
+      ...peerInFlights.map(peerRowName),
     ]);
     for (const row of rpc.rows) {
       const [raw, platform] = [Number(row["raw req/s"]), Number(row["platform req/s"])];
       assert.ok(raw > 0 && platform > 0, JSON.stringify(row));
       assert.ok(Math.abs(Number(row["throughput ratio"]) - platform / raw) < 1e-9);
+    }
+    for (const row of rpc.rows.slice(-peerInFlights.length)) {
+      // A number, not the reason the peer is missing (bench/peer's npm ci, Node).
+      assert.equal(typeof row["Moleculer req/s"], "number", JSON.stringify(row));
+      const [moleculer, platform] = [Number(row["Moleculer req/s"]), Number(row["platform req/s"])];
+      assert.ok(moleculer > 0 && Number(row["Moleculer p99 ms"]) > 0, JSON.stringify(row));
+      assert.ok(Math.abs(Number(row["platform ÷ Moleculer"]) - platform / moleculer) < 1e-9);
     }
 
     const withPostgres = await postgresAnswers();

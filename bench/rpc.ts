@@ -2,26 +2,22 @@
  * The platform's typed request-reply (validation on both sides, error envelope, deadline
  * header, breaker) against raw `nc.request` to a raw responder, on the same nats-server, with
  * the same payload, at 1, 64 and 256 requests in flight; then at 1 and 64 with NATS secured
- * (bench/security.ts): NKey identities, and NKeys over TLS.
+ * (bench/security.ts): NKey identities, and NKeys over TLS; then with the server in a process of
+ * its own, beside Moleculer (bench/peer_rpc.ts).
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import * as z from "zod";
 import { connectNats, rpcClient, serveRpc } from "../shared/bus/mod.ts";
-import { defineRpcService } from "../shared/contracts/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { BreakerRegistry } from "../shared/resilience/mod.ts";
 import { startNatsServer } from "../tests/harness/nats_server.ts";
-import { type BenchOptions, percentile, type Row, type SuiteResult } from "./report.ts";
+import { echoApi, echoPayload, rawSubject } from "./echo.ts";
+import type { BenchOptions, Row, SuiteResult } from "./report.ts";
+import { peerRoundTrips } from "./peer_rpc.ts";
+import { alternating, local } from "./rounds.ts";
 import { rowName, securities, type Security } from "./security.ts";
 
-const echoApi = defineRpcService("benchecho", {
-  echo: {
-    request: z.object({ id: z.string(), n: z.number() }),
-    reply: z.object({ id: z.string(), n: z.number() }),
-    idempotent: true,
-  },
-});
-const rawSubject = "bench.raw.echo";
+/** Kept here too: the saga's benchmarks drive their calls with it. */
+export { drive } from "./rounds.ts";
 
 /** The platform's caller, with permissions to call echoApi only. */
 const callerName = "benchcaller";
@@ -35,6 +31,7 @@ export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult>
     const inFlights = security.label ? [1, 64] : [1, 64, 256];
     rows.push(...await roundTrips(security, inFlights, options));
   }
+  rows.push(...await peerRoundTrips(options));
   return {
     suite: "RPC round trip: platform request-reply vs raw nats.js",
     rows,
@@ -42,6 +39,9 @@ export async function rpcRoundTrips(options: BenchOptions): Promise<SuiteResult>
       "Target: platform within 15% of raw in throughput and p50 (ratio >= 0.85).",
       "NKeys: each side signs in with its own identity and the permissions generated from what it" +
       " declares (raw: an identity allowed everything); + TLS: the same over tls://.",
+      "Two processes: the echo server in a process of its own (the platform's and raw's in one" +
+      " Deno process, Moleculer 0.14's in a Node one, its NATS transporter, JSON), the callers in" +
+      " the benchmark's (Moleculer's in a second Node process); three alternating rounds.",
     ],
   };
 }
@@ -77,7 +77,7 @@ async function roundTrips(security: Security, inFlights: number[], options: Benc
   });
   await rawNc.flush();
   const client = rpcClient(clientNc, echoApi, { timeoutMs: 5000, breakers: new BreakerRegistry() });
-  const payload = { id: crypto.randomUUID(), n: 42 };
+  const payload = echoPayload();
   const encoded = JSON.stringify(payload);
   const calls = {
     platform: () => client.echo(payload).then(() => {}),
@@ -91,7 +91,7 @@ async function roundTrips(security: Security, inFlights: number[], options: Benc
       const name = rowName(`${inFlight} in flight`, security);
       options.progress(`rpc: ${name}`);
       const [baseline, platform] = await alternating(
-        [() => calls.raw(rawNc), calls.platform],
+        [local(() => calls.raw(rawNc)), local(calls.platform)],
         inFlight,
         total,
         options.quick ? 2 : 5,
@@ -116,50 +116,4 @@ async function roundTrips(security: Security, inFlights: number[], options: Benc
     await nats.dispose();
   }
   return rows;
-}
-
-/**
- * `total` calls of each of `calls`, in `rounds` turns taken one after the other, after a warm-up
- * of each: a ratio of two runs of about a second each moves with whatever the machine does in
- * that second (this virtual machine's speed drifts within a minute), and the one measured second
- * would profit from the first one's warm-up.
- */
-async function alternating(
-  calls: (() => Promise<void>)[],
-  inFlight: number,
-  total: number,
-  rounds: number,
-) {
-  for (const call of calls) await drive(call, inFlight, Math.min(total / 10, 1_000));
-  const runs = calls.map(() => ({ calls: 0, seconds: 0, latencies: [] as number[] }));
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, call] of calls.entries()) {
-      const run = await drive(call, inFlight, Math.round(total / rounds));
-      runs[i].calls += run.calls;
-      runs[i].seconds += run.seconds;
-      runs[i].latencies.push(...run.latencies);
-    }
-  }
-  return runs.map((run) => ({
-    perSecond: run.calls / run.seconds,
-    p50: percentile(run.latencies, 50),
-    p99: percentile(run.latencies, 99),
-  }));
-}
-
-/** Runs `total` calls keeping `inFlight` outstanding: how long it took, and each call's latency. */
-export async function drive(call: () => Promise<void>, inFlight: number, total: number) {
-  const latencies: number[] = [];
-  let started = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (started < total) {
-      started++;
-      const t = performance.now();
-      await call();
-      latencies.push(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return { calls: total, seconds: (performance.now() - t0) / 1000, latencies };
 }

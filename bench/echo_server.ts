@@ -1,0 +1,33 @@
+/**
+ * The platform's echo server in a process of its own, as a service is deployed:
+ * `deno run --allow-all bench/echo_server.ts <nats url>`. It serves the echo contract
+ * (bench/echo.ts) and answers raw requests on `rawSubject` with their bytes, prints "ready" once
+ * both are routable, and stops on SIGTERM or when its stdin closes (flushing a `--cpu-prof`).
+ */
+import { connectNats, serveRpc } from "../shared/bus/mod.ts";
+import { createLogger } from "../shared/log/mod.ts";
+import { echoApi, rawSubject } from "./echo.ts";
+
+const [url] = Deno.args;
+const nc = await connectNats(url, "bench-echo-server");
+const server = await serveRpc(nc, echoApi, { echo: (request) => Promise.resolve(request) }, {
+  version: "0.0.0",
+  log: createLogger({ service: echoApi.name, level: "error" }),
+});
+const raw = nc.subscribe(rawSubject, {
+  callback: (_error, msg) => {
+    msg.respond(msg.data);
+  },
+});
+await nc.flush();
+console.log("ready");
+
+const stopped = Promise.withResolvers<void>();
+Deno.addSignalListener("SIGTERM", () => stopped.resolve());
+// A parent that dies without a word closes our stdin: no orphan is left serving.
+void Deno.stdin.readable.pipeTo(new WritableStream()).finally(() => stopped.resolve());
+await stopped.promise;
+raw.unsubscribe();
+await server.stop();
+await nc.close();
+Deno.exit(0);

@@ -1,0 +1,74 @@
+/**
+ * The peer a Node user would pick for request-reply: Moleculer 0.14 with its NATS transporter
+ * (nats.js 2.x) and the JSON serializer, an echo service and a caller each in a Node process of
+ * its own (bench/peer/). Its packages are installed on first use with `npm ci` from
+ * bench/peer/package-lock.json into bench/peer/node_modules.
+ */
+import { type LineChild, startLineChild } from "./child_process.ts";
+import type { Run, Side } from "./rounds.ts";
+
+const peerDir = new URL("./peer/", import.meta.url).pathname;
+
+/** The running peer: `side` drives the caller's rounds; `stop` ends both processes. */
+export interface MoleculerPeer {
+  side: Side;
+  stop(): Promise<void>;
+}
+
+/**
+ * Installs the peer if its packages are missing, then starts the echo service and the caller
+ * against `natsUrl`, resolving once the caller sees the service. Rejects saying why (no Node,
+ * `npm ci` failed, a process exited before it was ready).
+ */
+export async function startMoleculerPeer(natsUrl: string): Promise<MoleculerPeer> {
+  await installPeer();
+  const echo = await startLineChild("node", ["echo_service.js", natsUrl], { cwd: peerDir });
+  let caller: LineChild;
+  try {
+    caller = await startLineChild("node", ["caller.js", natsUrl], { cwd: peerDir });
+  } catch (error) {
+    await echo.stop();
+    throw error;
+  }
+  return {
+    side: async (inFlight, total) =>
+      JSON.parse(await caller.ask(JSON.stringify({ inFlight, total }))) as Run,
+    stop: async () => {
+      await caller.stop();
+      await echo.stop();
+    },
+  };
+}
+
+/** `npm ci` in bench/peer when its node_modules lacks a package the lock file names. */
+async function installPeer(): Promise<void> {
+  const lock = JSON.parse(await Deno.readTextFile(`${peerDir}package-lock.json`));
+  const wanted = Object.keys(lock.packages ?? {}).filter((path) => path !== "");
+  const missing = wanted.some((path) => !exists(`${peerDir}${path}/package.json`));
+  if (!missing) return;
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("npm", {
+      args: ["ci", "--no-audit", "--no-fund"],
+      cwd: peerDir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    // Thrown synchronously when npm is not installed at all.
+    throw new Error(`npm ci in bench/peer could not run: ${(error as Error).message}`);
+  }
+  if (!output.success) {
+    const said = new TextDecoder().decode(output.stderr).trim().split("\n").slice(-3).join(" ");
+    throw new Error(`npm ci in bench/peer failed: ${said}`);
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

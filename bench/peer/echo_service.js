@@ -1,0 +1,24 @@
+// The Moleculer peer's echo service, in its own Node process: `node echo_service.js <nats url>`.
+// It answers `echo.echo` with the params it was sent, checked against the same shape as the
+// platform's echo contract, and prints "ready" once its broker has started.
+import moleculer from "moleculer";
+
+const [url] = process.argv.slice(2);
+const broker = new moleculer.ServiceBroker({
+  nodeID: `bench-echo-${process.pid}`,
+  transporter: { type: "NATS", options: { url } },
+  serializer: "JSON",
+  logger: false,
+});
+broker.createService({
+  name: "echo",
+  actions: {
+    echo: {
+      params: { id: "string", n: "number" },
+      handler: (ctx) => ctx.params,
+    },
+  },
+});
+await broker.start();
+console.log("ready");
+process.on("SIGTERM", () => broker.stop().then(() => process.exit(0)));
