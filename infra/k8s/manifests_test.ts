@@ -71,7 +71,11 @@ Deno.test("k8s manifests: every service is deployed with probes, resources and a
     const [container] = pod.containers;
     const name = deployment.metadata.name;
     assert.ok(deployment.spec.replicas >= 2, `${name}: one replica`);
-    assert.equal(container.readinessProbe.httpGet.path, "/ready", name);
+    assert.equal(
+      container.readinessProbe.httpGet.path,
+      name === "gateway" ? "/ready?scope=self" : "/ready",
+      name,
+    );
     assert.equal(container.livenessProbe.httpGet.path, "/health", name);
     assert.ok(container.resources.requests.cpu && container.resources.limits.memory, name);
     assert.ok(

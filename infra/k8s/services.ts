@@ -87,6 +87,14 @@ function secretEnv(service: string, key: string, as = key): EnvVar {
   return { name: as, valueFrom: { secretKeyRef: { name: credentialsSecretName(service), key } } };
 }
 
+/**
+ * A service's readiness path: `/ready`, and for the gateway `/ready?scope=self` (its own NATS
+ * connection), since its plain `/ready` also asks every service it routes to.
+ */
+export function readinessPath(service: string): string {
+  return service === "gateway" ? "/ready?scope=self" : "/ready";
+}
+
 /** The Deployment of `service`. */
 export function serviceDeployment(service: ServiceModule): Deployment {
   const { name, migrations } = service;
@@ -135,10 +143,11 @@ export function serviceDeployment(service: ServiceModule): Deployment {
             ],
             env: secrets.map((key) => secretEnv(name, key)),
             // Started: /health answers. Ready: NATS, its database and its consumers answer (503
-            // while draining). Alive: the process answers at all.
+            // while draining); the gateway's own NATS alone, as one service down must not take
+            // every gateway pod out of its Service. Alive: the process answers at all.
             startupProbe: { ...probe("/health"), periodSeconds: 2, failureThreshold: 30 },
             readinessProbe: {
-              ...probe("/ready"),
+              ...probe(readinessPath(name)),
               periodSeconds: 5,
               timeoutSeconds: 2,
               failureThreshold: 2,

@@ -3,7 +3,7 @@
  * (`createRoute`, here and in routes/*.ts) with its bodies, parameters and errors; the OpenAPI
  * document served at /openapi.json is generated from those declarations (openapi.ts).
  */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { trace } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
@@ -71,13 +71,22 @@ const health = createRoute({
   ...operation({ summary: "200 while the process lives", ok: { status: 200 } }),
 });
 
+/**
+ * `scope=self` asks about this gateway alone (its NATS connection): the probe that decides whether
+ * a load balancer sends it traffic, as a gateway with one service down still serves the others'
+ * routes (and answers 503 on that one's). Without it, every service it routes to is asked too.
+ */
+const readyQuery = z.object({ scope: z.enum(["self"]).optional() }).strict();
+
 const ready = createRoute({
   method: "get",
   path: "/ready",
+  request: { query: readyQuery },
   ...operation({
-    summary: "200 when NATS and every routed service answer; 503 naming what is missing",
+    summary: "200 when NATS and every routed service answer (with scope=self, NATS alone); " +
+      "503 naming what is missing",
     ok: { status: 200 },
-    errors: [503],
+    errors: [400, 503],
   }),
 });
 
@@ -168,7 +177,11 @@ export function createGatewayApp(deps: GatewayDeps) {
   app
     .openapi(health, (c) => c.json({ status: "ok" }, 200))
     .openapi(ready, async (c) => {
-      const report = await checkReadiness(deps.readiness);
+      const { scope } = c.req.valid("query");
+      const checks = scope === "self"
+        ? Object.fromEntries(Object.entries(deps.readiness).filter(([name]) => name === "nats"))
+        : deps.readiness;
+      const report = await checkReadiness(checks);
       const breakers = Object.fromEntries(deps.breakers.all().map((b) => [b.name, b.state]));
       if (report.ready) return c.json({ status: "ready", checks: report.checks, breakers }, 200);
       // Not ready is an error like any other: problem+json, kind and Retry-After.

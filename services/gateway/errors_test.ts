@@ -101,6 +101,18 @@ Deno.test("gateway errors: every one problem+json with a kind", async (t) => {
     assert.match(problem.detail, /users/);
   });
 
+  await t.step(
+    "/ready?scope=self asks about the gateway alone: ready while users is down",
+    async () => {
+      const res = await app.request("/ready?scope=self");
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.deepEqual(body.checks, { nats: "ok" });
+      await assertProblem(await app.request("/ready?scope=everything"), 400, "invalid");
+      await assertProblem(await app.request("/ready?scope=self&x=1"), 400, "invalid");
+    },
+  );
+
   await t.step("429 has a kind and Retry-After", async () => {
     const tight = await gateway({ rateLimits: new TokenBuckets({ burst: 1, perSecond: 0.001 }) });
     await (await tight.request("/products/x")).body?.cancel();
