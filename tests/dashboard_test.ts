@@ -211,6 +211,7 @@ Deno.test({
       await browser!.close();
       browser = undefined;
       const before = await operatorMessages(stack.monitoringUrl!);
+      assert.ok(Object.keys(before).length > 0, "the dashboard's operator connection is listed");
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       assert.deepEqual(await operatorMessages(stack.monitoringUrl!), before);
     });
