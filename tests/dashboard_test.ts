@@ -109,6 +109,14 @@ Deno.test({
         (links) => links.map((a) => a.textContent),
       );
       assert.deepEqual(faces, shared ? ["payments", "payments#2"] : ["payments"]);
+      const placeOrderRow = await page.$eval(
+        "table.catalog",
+        (table) =>
+          [...table.querySelectorAll("tr")].find((row) =>
+            row.textContent!.includes("rpc.orders.placeOrder")
+          )?.textContent,
+      );
+      assert.match(placeOrderRow ?? "", /"items"/, "placeOrder's request schema is shown");
       await shoot("services");
     });
     if (!shared) console.log("no Postgres answers: one payments instance only");
@@ -180,6 +188,14 @@ Deno.test({
       await page.waitForSelector('[data-stream="ORDERS"] tr td');
       const orders = await page.$eval('[data-stream="ORDERS"]', (card) => card.textContent!);
       assert.match(orders, /orders\.order\.confirmed/);
+      // A replay dry run, asked of payments through the operator's identity: nothing applied.
+      await page.select('select[name="service"]', "payments");
+      await page.select('select[name="stream"]', "ORDERS");
+      await page.click("form[hx-post='/events/replay'] button");
+      await page.waitForSelector("#replay-result .replay-outcome", { timeout: showsWithinMs });
+      const outcome = (await page.$eval("#replay-result", (result) => result.textContent!))
+        .replace(/\s+/g, " ");
+      assert.match(outcome, /payments would read \d+: apply 0, skip \d+/);
       await shoot("events");
       for (const name of ["traces", "logs"]) {
         const response = await page.goto(`${dashboard}/${name}`);
