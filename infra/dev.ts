@@ -155,7 +155,10 @@ if (edge) {
   const port = choose("bridge HTTP", devEdges.bridgeDevPort + portOffset);
   const seed = identities?.get(devEdges.bridgeName)?.seed;
   const bridgeEnv = devEdges.bridgeEnv(edge, httpPorts, port, seed);
-  start(devEdges.bridgeName, Deno.execPath(), devEdges.bridgeArgs, bridgeEnv);
+  const named: Record<string, string> = tracing.on
+    ? { OTEL_SERVICE_NAME: devEdges.bridgeName }
+    : {};
+  start(devEdges.bridgeName, Deno.execPath(), devEdges.bridgeArgs, { ...bridgeEnv, ...named });
 }
 
 gatewayReady(gatewayUrl, () => stopping, say).then((ready) => {
