@@ -7,6 +7,8 @@ import { withTimeout } from "../shared/bus/mod.ts";
 
 /** A running child that speaks one line at a time on stdin and stdout. */
 export interface LineChild {
+  /** Its process id. */
+  pid: number;
   /** Sends `line` and resolves with the next line the child prints. */
   ask(line: string): Promise<string>;
   /** Ends it (SIGTERM), waiting for its exit. */
@@ -59,6 +61,7 @@ export async function startLineChild(
     throw error;
   }
   return {
+    pid: child.pid,
     ask: async (line) => {
       await writer.write(encoder.encode(`${line}\n`));
       return await next();
@@ -67,7 +70,8 @@ export async function startLineChild(
   };
 }
 
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/** The lines of a stream of UTF-8 text, without their line breaks. */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let buffered = "";
   for await (const text of stream.pipeThrough(new TextDecoderStream())) {
     buffered += text;

@@ -2,10 +2,13 @@
  * The platform's echo server in a process of its own, as a service is deployed:
  * `deno run --allow-all bench/echo_server.ts <nats url>`. It serves the echo contract
  * (bench/echo.ts) and answers raw requests on `rawSubject` with their bytes, prints "ready" once
- * both are routable, and stops on SIGTERM or when its stdin closes (flushing a `--cpu-prof`).
+ * both are routable, answers each line on stdin with the CPU it has used so far (`{"user",
+ * "system"}`, µs), and stops on SIGTERM or when its stdin closes (flushing a `--cpu-prof`).
  */
+import { cpuUsage } from "node:process";
 import { connectNats, serveRpc } from "../shared/bus/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
+import { readLines } from "./child_process.ts";
 import { echoApi, rawSubject } from "./echo.ts";
 
 const [url] = Deno.args;
@@ -25,7 +28,11 @@ console.log("ready");
 const stopped = Promise.withResolvers<void>();
 Deno.addSignalListener("SIGTERM", () => stopped.resolve());
 // A parent that dies without a word closes our stdin: no orphan is left serving.
-void Deno.stdin.readable.pipeTo(new WritableStream()).finally(() => stopped.resolve());
+void (async () => {
+  for await (const _line of readLines(Deno.stdin.readable)) {
+    console.log(JSON.stringify(cpuUsage()));
+  }
+})().finally(() => stopped.resolve());
 await stopped.promise;
 raw.unsubscribe();
 await server.stop();
