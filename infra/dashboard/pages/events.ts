@@ -16,6 +16,8 @@ import {
   showDeadLetter,
   type StreamEntry,
 } from "../../../shared/operator/mod.ts";
+import { auditStream } from "../../../shared/contracts/mod.ts";
+import { ServiceError } from "../../../shared/errors/mod.ts";
 import { type Html, layout, live } from "../layout.ts";
 import { discardForm, parsed, replayForm, sequenceText } from "../operator_forms.ts";
 import type { DashboardSources } from "../sources.ts";
@@ -26,7 +28,9 @@ const tailLength = 8;
 /** GET /events and its live parts; POST re-drive, discard and replay dry run. */
 export function eventsPage(sources: DashboardSources): Hono {
   const names = sources.registry.map((s) => s.name);
-  const streams = sources.registry.flatMap((s) => s.bus.publishes ? [s.bus.publishes.name] : []);
+  const published = sources.registry.flatMap((s) => s.bus.publishes ? [s.bus.publishes.name] : []);
+  // The operators' actions too: what re-drive, discard and replay recorded.
+  const streams = [...published, auditStream.name];
   const form = replayForm(names);
   const actor = async () => ({ nc: await sources.nats(), actor: sources.actor, log: sources.log });
   const app = new Hono();
@@ -49,7 +53,7 @@ export function eventsPage(sources: DashboardSources): Hono {
           <select name="service" aria-label="service">${names.map((n) =>
             html`<option>${n}</option>`
           )}</select>
-          <select name="stream" aria-label="stream">${streams.map((s) =>
+          <select name="stream" aria-label="stream">${published.map((s) =>
             html`<option>${s}</option>`
           )}</select>
           <input name="subject" placeholder="subject (optional)" aria-label="subject">
@@ -127,7 +131,12 @@ recorded in AUDIT.</p>`,
 async function tailView(nc: Awaited<ReturnType<DashboardSources["nats"]>>, streams: string[]) {
   const tails = await Promise.all(streams.map(async (stream) => {
     const entries: StreamEntry[] = [];
-    for await (const entry of readStream(nc, { stream, last: tailLength })) entries.push(entry);
+    try {
+      for await (const entry of readStream(nc, { stream, last: tailLength })) entries.push(entry);
+    } catch (error) {
+      // AUDIT is made by the first operator action: until then there is nothing to tail.
+      if (!(error instanceof ServiceError && error.kind === "not_found")) throw error;
+    }
     return [stream, entries.reverse()] as const;
   }));
   return html`<div class="cards">${

@@ -37,9 +37,10 @@ async function instancesView(sources: DashboardSources): Promise<Html> {
     instanceHealth(sources.instances),
   ]);
   return html`<div class="cards">${
-    sources.registry.map(({ name }) =>
+    sources.registry.map(({ name, bus }) =>
       serviceCard(
         name,
+        bus.serves !== undefined,
         discovered.filter((i) => i.name === name),
         health.filter((h) => h.instance === name || h.instance.startsWith(`${name}#`)),
       )
@@ -47,12 +48,21 @@ async function instancesView(sources: DashboardSources): Promise<Html> {
   }</div>`;
 }
 
-function serviceCard(name: string, instances: ServiceInstance[], faces: InstanceHealth[]): Html {
+function serviceCard(
+  name: string,
+  serves: boolean,
+  instances: ServiceInstance[],
+  faces: InstanceHealth[],
+): Html {
   const versions = [...new Set(instances.map((i) => i.version))].join(", ");
+  // A service with no endpoints (the gateway) is not in discovery: its HTTP faces say it runs.
+  const onNats = serves
+    ? html`${
+      instances.length === 0 ? "" : `v${versions} · `
+    }<span class="instance-count">${instances.length}</span> on NATS`
+    : "HTTP only, no NATS endpoints";
   return html`<section class="card service" data-service="${name}">
-<h2>${name} <span class="muted">${
-    instances.length === 0 ? "" : `v${versions} · `
-  }<span class="instance-count">${instances.length}</span> on NATS</span></h2>
+<h2>${name} <span class="muted">${onNats}</span></h2>
 ${
     instances.length === 0 ? "" : html`<table class="instances">
 <tr><th>instance</th><th>since</th><th class="number">requests</th><th class="number">errors</th>
