@@ -34,16 +34,17 @@ export interface DashboardSources {
 
 /**
  * A `nats` for `DashboardSources`: connects to `url` as the operator (its `seed`, or none on a
- * server without authorization) on the first call; a failed connect is retried on the next call.
- * `close()` closes it if it was opened.
+ * server without authorization; `caFile` to trust a tls:// server's certificate) on the first
+ * call; a failed connect is retried on the next call. `close()` closes it if it was opened.
  */
 export function operatorConnection(
   url: string,
   seed?: string,
+  caFile?: string,
 ): { nats: () => Promise<NatsConnection>; close: () => Promise<void> } {
   let connection: Promise<NatsConnection> | undefined;
   const nats = () => {
-    connection ??= connectNats(url, operatorName, seed).catch((error) => {
+    connection ??= connectNats(url, operatorName, seed, { caFile }).catch((error) => {
       connection = undefined;
       throw error;
     });

@@ -55,7 +55,9 @@ export class DevDashboard {
 
   /** Listens on 127.0.0.1:`stack.port`; false, said, when the port cannot be had. */
   serve(stack: DashboardStack): boolean {
-    const { nats, close } = operatorConnection(stack.stack.natsUrl, stack.operatorSeed);
+    // A server named by NATS_URL may take TLS only: trust what the services are told to.
+    const caFile = Deno.env.get("NATS_CA_FILE") || undefined;
+    const { nats, close } = operatorConnection(stack.stack.natsUrl, stack.operatorSeed, caFile);
     this.#closeNats = close;
     const log = createLogger({
       service: "dashboard",
