@@ -170,6 +170,14 @@ Deno.test({
         assert.fail(`spans of ${tracedServices.join(", ")} expected, the page has ${seen}`);
       });
       await shoot("trace");
+      // The search box opens a trace from the id a gateway answer names (and an order from its id).
+      await page.goto(`${dashboard}/services`);
+      await page.type('input[name="q"]', traceId);
+      await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+      assert.equal(new URL(page.url()).pathname, `/traces/${traceId}`);
+      await page.type('input[name="q"]', orderId);
+      await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+      assert.equal(new URL(page.url()).pathname, `/orders/${orderId}`);
       const readme = Deno.env.get("DASHBOARD_README_SCREENSHOT");
       if (readme) await page.screenshot({ path: readme });
     });
