@@ -62,6 +62,9 @@ export async function startGateway(
     history: rpcClient(nc, historyApi, clients),
     readiness: {
       nats: () => natsAnswers(nc),
+      // Until the users service's public keys are known every token is answered 503: not ready.
+      "token keys": () =>
+        keys.known ? Promise.resolve() : Promise.reject(new Error("not known yet")),
       // The gateway routes to every service: /ready asks each whether it is ready (its
       // database answers, its consumers fetch), not only whether it answers.
       ...Object.fromEntries(
