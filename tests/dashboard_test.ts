@@ -7,8 +7,9 @@
  * DASHBOARD_README_SCREENSHOT=docs/dashboard.png to also write the README's picture.
  *
  * The second payments instance needs a database it can share with the first (PGlite is one
- * process's): the test makes a Postgres database for payments when one answers (DATABASE_URL, else
- * 127.0.0.1:5432) and skips that step otherwise.
+ * process's): the test makes a Postgres database when one answers and runs payments twice on it,
+ * else once. With DATABASE_URL (the suite's Postgres pass) every service keeps its data there;
+ * without, only payments does (on 127.0.0.1:5432 when it answers) and the rest on PGlite.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -55,7 +56,8 @@ Deno.test({
     DATA_DIR: dataDir,
     DEV_PORT_OFFSET: String(freePortOffset()),
     DEV_NATS_PORT: String(freePortRun(3)),
-    ...(shared ? { DEV_INSTANCES: "payments=2", PAYMENTS_DATABASE_URL: shared.url! } : {}),
+    ...(shared && { DEV_INSTANCES: "payments=2", PAYMENTS_DATABASE_URL: shared.url! }),
+    ...(shared && adminUrl && { DATABASE_URL: shared.url! }),
   });
   let browser: Browser | undefined;
   const pageErrors: string[] = [];

@@ -5,6 +5,9 @@
  * exports nothing to the dashboard; then a set OTEL_EXPORTER_OTLP_ENDPOINT is exported to directly.
  */
 
+/** How long a service holds finished spans before exporting them under `deno task dev`, in ms. */
+export const devSpanExportDelayMs = 500;
+
 /** What the services are given, where the receiver forwards to, and one line saying so. */
 export interface DevTracing {
   /** Added to every service's environment (OTEL_SERVICE_NAME comes per service). */
@@ -45,6 +48,9 @@ export function devTracing(
       // The receiver reads JSON only; it forwards the same JSON to a collector.
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
       OTEL_EXPORTER_OTLP_ENDPOINT: dashboardUrl,
+      // Deno's exporter otherwise waits seconds before sending a span: a trace opened right after
+      // the request would still be missing its last hops.
+      OTEL_BSP_SCHEDULE_DELAY: env("OTEL_BSP_SCHEDULE_DELAY") || String(devSpanExportDelayMs),
     },
     on: true,
     toDashboard: true,

@@ -11,7 +11,10 @@ Deno.test("tracing under deno task dev", async (t) => {
       OTEL_DENO: "true",
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
       OTEL_EXPORTER_OTLP_ENDPOINT: dashboard,
+      OTEL_BSP_SCHEDULE_DELAY: "500",
     });
+    const slower = devTracing(envOf({ OTEL_BSP_SCHEDULE_DELAY: "5000" }), dashboard);
+    assert.equal(slower.env.OTEL_BSP_SCHEDULE_DELAY, "5000", "the user's setting wins");
     assert.equal(tracing.forwardTo, undefined);
     assert.equal(tracing.toDashboard, true);
   });
