@@ -8,7 +8,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { orderSaga } from "../../shared/contracts/order_saga.ts";
 import { sagaReactions } from "../../shared/contracts/saga.ts";
-import { readStream, type StreamEntry } from "../../shared/operator/mod.ts";
+import type { StreamEntry } from "../../shared/operator/mod.ts";
+import { readIfExists } from "./read_if_exists.ts";
 
 /** One event of an order's saga. `at`: when it happened (ISO 8601). */
 export interface OrderStep {
@@ -63,7 +64,7 @@ export async function latestOrders(
   limit = 20,
 ): Promise<OrderSummary[]> {
   const orders = new Map<string, OrderSummary>();
-  for await (const entry of readStream(nc, { stream: ordersStream, last: scanDepth })) {
+  for await (const entry of readIfExists(nc, { stream: ordersStream, last: scanDepth })) {
     const event = entry.event;
     const orderId = orderIdOf(entry);
     if (!event || !orderId) continue;
@@ -96,7 +97,7 @@ export async function orderSteps(
 ): Promise<OrderStep[]> {
   const found = await Promise.all(streams.map(async (stream) => {
     const steps: OrderStep[] = [];
-    for await (const entry of readStream(nc, { stream, last: scanDepth })) {
+    for await (const entry of readIfExists(nc, { stream, last: scanDepth })) {
       if (entry.event && orderIdOf(entry) === orderId) steps.push(stepOf(entry));
     }
     return steps;

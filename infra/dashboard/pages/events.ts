@@ -10,15 +10,14 @@ import {
   type DeadLetter,
   discardDeadLetter,
   listDeadLetters,
-  readStream,
   redriveDeadLetters,
   replayToService,
   showDeadLetter,
   type StreamEntry,
 } from "../../../shared/operator/mod.ts";
 import { auditStream } from "../../../shared/contracts/mod.ts";
-import { ServiceError } from "../../../shared/errors/mod.ts";
 import { type Html, layout, live } from "../layout.ts";
+import { readIfExists } from "../read_if_exists.ts";
 import { discardForm, parsed, replayForm, sequenceText } from "../operator_forms.ts";
 import type { DashboardSources } from "../sources.ts";
 
@@ -131,12 +130,7 @@ recorded in AUDIT.</p>`,
 async function tailView(nc: Awaited<ReturnType<DashboardSources["nats"]>>, streams: string[]) {
   const tails = await Promise.all(streams.map(async (stream) => {
     const entries: StreamEntry[] = [];
-    try {
-      for await (const entry of readStream(nc, { stream, last: tailLength })) entries.push(entry);
-    } catch (error) {
-      // AUDIT is made by the first operator action: until then there is nothing to tail.
-      if (!(error instanceof ServiceError && error.kind === "not_found")) throw error;
-    }
+    for await (const entry of readIfExists(nc, { stream, last: tailLength })) entries.push(entry);
     return [stream, entries.reverse()] as const;
   }));
   return html`<div class="cards">${
