@@ -69,6 +69,9 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
       assert.equal(typeof row["Moleculer req/s"], "number", JSON.stringify(row));
       const [moleculer, platform] = [Number(row["Moleculer req/s"]), Number(row["platform req/s"])];
       assert.ok(moleculer > 0 && Number(row["Moleculer p99 ms"]) > 0, JSON.stringify(row));
+      for (const side of ["platform", "raw", "Moleculer"]) {
+        assert.ok(Number(row[`${side} CPU µs/call`]) > 0, `${side}: ${JSON.stringify(row)}`);
+      }
       assert.ok(Math.abs(Number(row["platform ÷ Moleculer"]) - platform / moleculer) < 1e-9);
     }
 

@@ -9,7 +9,10 @@ import type { Run, Side } from "./rounds.ts";
 
 const peerDir = new URL("./peer/", import.meta.url).pathname;
 
-/** The running peer: `side` drives the caller's rounds; `stop` ends both processes. */
+/**
+ * The running peer: `side` drives the caller's rounds, counting the CPU of both processes;
+ * `stop` ends them.
+ */
 export interface MoleculerPeer {
   side: Side;
   stop(): Promise<void>;
@@ -30,9 +33,16 @@ export async function startMoleculerPeer(natsUrl: string): Promise<MoleculerPeer
     await echo.stop();
     throw error;
   }
+  const echoCpu = async () => {
+    const { user, system } = JSON.parse(await echo.ask("cpu"));
+    return user + system;
+  };
   return {
-    side: async (inFlight, total) =>
-      JSON.parse(await caller.ask(JSON.stringify({ inFlight, total }))) as Run,
+    side: async (inFlight, total) => {
+      const before = await echoCpu();
+      const run: Run = JSON.parse(await caller.ask(JSON.stringify({ inFlight, total })));
+      return { ...run, cpuMicros: run.cpuMicros! + await echoCpu() - before };
+    },
     stop: async () => {
       await caller.stop();
       await echo.stop();

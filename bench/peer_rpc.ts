@@ -22,7 +22,8 @@ export const peerInFlights = [1, 64, 256];
 
 /**
  * One row per number in flight: the platform, raw nats.js and Moleculer, each side's req/s, p50
- * and p99 (ms), and the platform's throughput over each. Without the Moleculer peer (no Node,
+ * and p99 (ms), CPU per call (µs of user and system time of its caller's and its server's
+ * processes; nats-server's is not counted), and the platform's throughput over each. Without the Moleculer peer (no Node,
  * its install failed) its columns say why instead.
  */
 export async function peerRoundTrips(options: BenchOptions): Promise<Row[]> {
@@ -45,7 +46,11 @@ export async function peerRoundTrips(options: BenchOptions): Promise<Row[]> {
     } catch (error) {
       peer = `missing: ${(error as Error).message}`;
     }
-    return await rows(nc, peer, options);
+    const serverCpu = async () => {
+      const { user, system } = JSON.parse(await server.ask("cpu"));
+      return user + system;
+    };
+    return await rows(nc, peer, serverCpu, options);
   } finally {
     for (const stop of stops) await stop();
   }
@@ -54,14 +59,16 @@ export async function peerRoundTrips(options: BenchOptions): Promise<Row[]> {
 async function rows(
   nc: NatsConnection,
   peer: MoleculerPeer | string,
+  serverCpu: () => Promise<number>,
   options: BenchOptions,
 ): Promise<Row[]> {
   const client = rpcClient(nc, echoApi, { timeoutMs: 5000, breakers: new BreakerRegistry() });
   const payload = echoPayload();
   const encoded = JSON.stringify(payload);
-  const platform = local(() => client.echo(payload).then(() => {}));
-  const raw = local(() =>
-    nc.request(rawSubject, encoded, { timeout: 5000 }).then((m) => void m.json())
+  const platform = local(() => client.echo(payload).then(() => {}), serverCpu);
+  const raw = local(
+    () => nc.request(rawSubject, encoded, { timeout: 5000 }).then((m) => void m.json()),
+    serverCpu,
   );
   const rows: Row[] = [];
   for (const inFlight of peerInFlights) {
@@ -80,6 +87,8 @@ async function rows(
       "platform p50 ms": ours.p50,
       "raw p99 ms": baseline.p99,
       "platform p99 ms": ours.p99,
+      "raw CPU µs/call": baseline.cpuPerCall!,
+      "platform CPU µs/call": ours.cpuPerCall!,
     };
     if (typeof peer === "string") row["Moleculer req/s"] = peer;
     else {
@@ -88,6 +97,7 @@ async function rows(
         "Moleculer req/s": moleculer.perSecond,
         "Moleculer p50 ms": moleculer.p50,
         "Moleculer p99 ms": moleculer.p99,
+        "Moleculer CPU µs/call": moleculer.cpuPerCall!,
         "platform ÷ Moleculer": ours.perSecond / moleculer.perSecond,
       });
     }

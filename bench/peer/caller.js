@@ -1,8 +1,8 @@
 // The Moleculer peer's caller, in its own Node process: `node caller.js <nats url>`. Once the
 // echo service is seen it prints "ready", then runs one round per line read on stdin
 // (`{"inFlight": 64, "total": 4000}`): that many calls of `echo.echo`, `inFlight` outstanding,
-// answered by one line on stdout (`{"calls", "seconds", "latencies"}`, latencies in ms). Its loop
-// is the one bench/rounds.ts runs for the platform's calls.
+// answered by one line on stdout (`{"calls", "seconds", "latencies", "cpuMicros"}`: latencies in
+// ms, the CPU this process used meanwhile in µs). Its loop is bench/rounds.ts's `drive`.
 import { createInterface } from "node:readline";
 import moleculer from "moleculer";
 
@@ -21,6 +21,7 @@ const payload = { id: crypto.randomUUID(), n: 42 };
 
 async function drive(inFlight, total) {
   const latencies = [];
+  const cpu = process.cpuUsage();
   let started = 0;
   const t0 = performance.now();
   const worker = async () => {
@@ -32,7 +33,9 @@ async function drive(inFlight, total) {
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return { calls: total, seconds: (performance.now() - t0) / 1000, latencies };
+  const seconds = (performance.now() - t0) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
+  return { calls: total, seconds, latencies, cpuMicros: user + system };
 }
 
 console.log("ready");

@@ -1,6 +1,8 @@
 // The Moleculer peer's echo service, in its own Node process: `node echo_service.js <nats url>`.
 // It answers `echo.echo` with the params it was sent, checked against the same shape as the
-// platform's echo contract, and prints "ready" once its broker has started.
+// platform's echo contract, prints "ready" once its broker has started, and answers each line on
+// stdin with the CPU it has used so far (`{"user", "system"}`, µs).
+import { createInterface } from "node:readline";
 import moleculer from "moleculer";
 
 const [url] = process.argv.slice(2);
@@ -22,3 +24,6 @@ broker.createService({
 await broker.start();
 console.log("ready");
 process.on("SIGTERM", () => broker.stop().then(() => process.exit(0)));
+for await (const _line of createInterface({ input: process.stdin })) {
+  console.log(JSON.stringify(process.cpuUsage()));
+}
