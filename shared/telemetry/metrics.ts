@@ -7,6 +7,7 @@
 import { metrics } from "@opentelemetry/api";
 import type { Registry } from "prom-client";
 import type { BreakerRegistry, BreakerState } from "../resilience/mod.ts";
+import { BoundHistogram } from "./bound_histogram.ts";
 import { prometheus as prom } from "./prometheus.ts";
 
 /**
@@ -21,28 +22,50 @@ const meter = metrics.getMeter("platform");
 
 type Labels = Record<string, string>;
 
-/** A counter in /metrics and over OTLP. */
+/**
+ * A counter in /metrics and over OTLP. Counts are kept per label set and added to prom-client's
+ * counter when a registry reads it (`collect`): its `inc` checks and hashes the labels on every
+ * call. `bind(labels)` finds the label set once, for a path taken per request.
+ */
 function counter(name: string, help: string, labelNames: string[]) {
-  const counted = prom && new prom.Counter({ name, help, labelNames, registers });
-  const otel = meter.createCounter(name, { description: help });
-  return { inc: (labels: Labels) => (counted?.inc(labels), otel.add(1, labels)) };
-}
-
-/** A histogram of seconds in /metrics and over OTLP. */
-function histogram(name: string, help: string, labelNames: string[]) {
-  const observed = prom && new prom.Histogram({
+  const pending = new Map<string, { labels: Labels; count: number }>();
+  const counted = prom && new prom.Counter({
     name,
     help,
     labelNames,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
+    collect() {
+      for (const entry of pending.values()) {
+        if (entry.count > 0) this.inc(entry.labels, entry.count);
+        entry.count = 0;
+      }
+    },
   });
-  const otel = meter.createHistogram(name, { description: help, unit: "s" });
-  return {
-    observe: (labels: Labels, seconds: number) => (
-      observed?.observe(labels, seconds), otel.record(seconds, labels)
-    ),
+  const otel = meter.createCounter(name, { description: help });
+  const bind = (labels: Labels): () => void => {
+    if (!counted) return () => otel.add(1, labels);
+    const key = labelNames.map((label) => labels[label]).join("\u0000");
+    let entry = pending.get(key);
+    if (!entry) pending.set(key, entry = { labels: { ...labels }, count: 0 });
+    const found = entry;
+    return () => {
+      found.count++;
+      otel.add(1, labels);
+    };
   };
+  return { inc: (labels: Labels) => bind(labels)(), bind };
+}
+
+/** A histogram of seconds in /metrics (see BoundHistogram) and over OTLP; `bind` as a counter's. */
+function histogram(name: string, help: string, labelNames: string[]) {
+  const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+  const observed = prom && new BoundHistogram(name, help, labelNames, buckets, registers);
+  const otel = meter.createHistogram(name, { description: help, unit: "s" });
+  const bind = (labels: Labels): (seconds: number) => void => {
+    const record = observed?.bind(labels);
+    return (seconds) => (record?.(seconds), otel.record(seconds, labels));
+  };
+  return { observe: (labels: Labels, seconds: number) => bind(labels)(seconds), bind };
 }
 
 /**
@@ -68,16 +91,17 @@ export interface RpcServerMetrics {
   record(outcome: string, seconds: number): void;
 }
 
-/** One endpoint's RED metrics, with its label sets built once rather than per request. */
+/** One endpoint's RED metrics, with its label sets bound once rather than per request. */
 export function rpcServerMetrics(service: string, endpoint: string): RpcServerMetrics {
   const labels = { service, endpoint };
-  const byOutcome = new Map<string, Labels>();
+  const observe = rpcServerDuration.bind(labels);
+  const byOutcome = new Map<string, () => void>();
   return {
     record(outcome, seconds) {
-      let counted = byOutcome.get(outcome);
-      if (!counted) byOutcome.set(outcome, counted = { ...labels, outcome });
-      rpcServerRequests.inc(counted);
-      rpcServerDuration.observe(labels, seconds);
+      let count = byOutcome.get(outcome);
+      if (!count) byOutcome.set(outcome, count = rpcServerRequests.bind({ ...labels, outcome }));
+      count();
+      observe(seconds);
     },
   };
 }
