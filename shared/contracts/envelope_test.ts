@@ -4,7 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { at, eventData, id } from "./examples.ts";
-import { envelope, isCorrelationId, maxCorrelationIdLength, orderPlaced } from "./mod.ts";
+import {
+  correlationId,
+  envelope,
+  isCorrelationId,
+  maxCorrelationIdLength,
+  orderPlaced,
+} from "./mod.ts";
 
 Deno.test("contracts: an envelope's fields are bounded", async (t) => {
   const placed = {
@@ -20,6 +26,7 @@ Deno.test("contracts: an envelope's fields are bounded", async (t) => {
   await t.step("an x-request-id the gateway accepts is a correlation id", () => {
     for (const good of [id(), "c-1", "a".repeat(maxCorrelationIdLength), "abc_DEF=="]) {
       assert.ok(isCorrelationId(good), good);
+      assert.ok(correlationId.safeParse(good).success, good);
       assert.equal(orderPlaced.schema.safeParse({ ...placed, correlationId: good }).success, true);
     }
   });
@@ -34,8 +41,12 @@ Deno.test("contracts: an envelope's fields are bounded", async (t) => {
   await t.step("too long, a space, a NUL: not a correlation or causation id", () => {
     for (const bad of ["", "a".repeat(maxCorrelationIdLength + 1), "a b", "a\u0000", "é"]) {
       assert.equal(isCorrelationId(bad), false, JSON.stringify(bad));
+      assert.equal(correlationId.safeParse(bad).success, false, JSON.stringify(bad));
       assert.equal(envelope.safeParse({ ...placed, causationId: bad }).success, false);
     }
+  });
+  await t.step("a header that was not sent, or not a string: not a correlation id", () => {
+    for (const bad of [undefined, null, 42, ["abc"]]) assert.equal(isCorrelationId(bad), false);
   });
   await t.step("a type, source or version that no producer of ours makes is refused", () => {
     for (
