@@ -1,3 +1,5 @@
+import { errors, headers, type MsgHdrs } from "@nats-io/nats-core";
+
 /** Header names every hop understands. */
 export const correlationHeader = "correlation-id";
 /** Milliseconds the caller is still willing to wait, as sent; the receiver counts from arrival. */
@@ -14,4 +16,23 @@ export const budgetHeader = "deadline-budget-ms";
 export function calleeBudgetMs(waitMs: number): number {
   const margin = Math.min(250, Math.max(20, waitMs / 10));
   return Math.max(1, Math.floor(waitMs - margin));
+}
+
+/**
+ * A request's headers: the correlation id and the callee's budget (ms), in a fresh nats-core
+ * `MsgHdrs` that trace context may be added to. Set straight into its map rather than through
+ * `append`, which checks and canonicalises the name char by char and looks it up first, about a
+ * microsecond a call for two names that are ours and valid. Values are checked as `append` does:
+ * throws nats-core's InvalidArgumentError for a line break, and trims.
+ */
+export function requestHeaders(correlationId: string, budgetMs: number): MsgHdrs {
+  const h = headers();
+  // nats-core's MsgHdrsImpl keeps the names and values in this map, which MsgHdrs does not show.
+  const map = (h as unknown as { headers: Map<string, string[]> }).headers;
+  if (/[\r\n]/.test(correlationId)) {
+    throw errors.InvalidArgumentError.format("header", "values cannot contain \\r or \\n");
+  }
+  map.set(correlationHeader, [correlationId.trim()]);
+  map.set(budgetHeader, [String(budgetMs)]);
+  return h;
 }

@@ -4,7 +4,7 @@
  * retried within the deadline when the endpoint is idempotent; the reply checked against the
  * contract, and every failure a `ServiceError`.
  */
-import { errors, headers, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core";
+import { errors, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core";
 import { ServiceError as FrameworkServiceError } from "@nats-io/services";
 import type { RpcEndpoint } from "../contracts/mod.ts";
 import { errorBody, invalidFields, ServiceError } from "../errors/mod.ts";
@@ -23,7 +23,7 @@ import {
   tracing,
 } from "../telemetry/mod.ts";
 import { closing, natsDown, natsOrigin } from "./connection_status.ts";
-import { budgetHeader, calleeBudgetMs, correlationHeader } from "./headers.ts";
+import { calleeBudgetMs, requestHeaders } from "./headers.ts";
 import { repliesOn } from "./replies.ts";
 
 /** What one call carries besides its request. */
@@ -142,10 +142,7 @@ function requestOptions(call: Call): { timeout: number; headers: MsgHdrs } {
       call.service,
     );
   }
-  // A fresh set: append, not set, which first looks for the name to replace.
-  const h = headers();
-  h.append(correlationHeader, call.correlationId ?? crypto.randomUUID());
-  h.append(budgetHeader, String(calleeBudgetMs(timeout)));
+  const h = requestHeaders(call.correlationId ?? crypto.randomUUID(), calleeBudgetMs(timeout));
   injectTraceContext(h);
   return { timeout, headers: h };
 }
