@@ -14,7 +14,11 @@ import { inboxOf } from "./connect.ts";
  */
 export class Replies {
   readonly #prefix: string;
-  readonly #waiting = new Map<string, Waiting>();
+  /**
+   * By token: a call's number, the last token of its reply subject. A number, not a string: keyed
+   * by a fresh string per call, this map cost about 1 µs more per call (measured).
+   */
+  readonly #waiting = new Map<number, Waiting>();
   #next = 0;
   /**
    * One timer for all the calls waiting, due no later than the earliest expiry: one per call
@@ -80,7 +84,7 @@ export class Replies {
    * Throws at once when the publish does (closed connection, bad subject).
    */
   request(subject: string, body: string, headers: MsgHdrs, timeout: number): Promise<Msg> {
-    const token = (this.#next++).toString(36);
+    const token = this.#next++;
     // Throws (closed connection, bad subject) before anything waits; no reply arrives before
     // the promise below is registered, replies come in a later task.
     this.nc.publish(subject, body, { reply: this.#prefix + token, headers });
@@ -92,7 +96,10 @@ export class Replies {
   }
 
   #arrived(msg: Msg) {
-    const token = msg.subject.slice(this.#prefix.length);
+    const text = msg.subject.slice(this.#prefix.length);
+    const token = Number(text);
+    // Only the form we send: "0x1f" or "1e3" would name another call.
+    if (String(token) !== text) return;
     const waiting = this.#waiting.get(token);
     if (!waiting) return; // timed out already
     // The server's answer when nobody listens on the subject: a 503 status and no body.
@@ -100,7 +107,7 @@ export class Replies {
     this.#settle(token, noResponders ? new errors.NoRespondersError(waiting.subject) : msg);
   }
 
-  #settle(token: string, outcome: Msg | Error) {
+  #settle(token: number, outcome: Msg | Error) {
     const waiting = this.#waiting.get(token);
     if (!waiting) return;
     this.#waiting.delete(token);
