@@ -30,7 +30,7 @@ export type PageFactories = Partial<Record<PageName, (sources: DashboardSources)
 /**
  * The dashboard for `sources`, with `pages` mounted at their names. Unknown routes answer 404
  * and bad input 400, both problem+json with a `kind` (a ServiceError thrown by a page answers
- * its kind's status); NATS unreachable 503 `unavailable`; anything else 500, kind `internal`.
+ * its kind's status; a 400 lists each bad field under `errors`); NATS unreachable 503 `unavailable`; anything else 500, kind `internal`.
  */
 export function dashboardApp(sources: DashboardSources, pages: PageFactories): Hono {
   const app = new Hono();
@@ -57,7 +57,7 @@ export function dashboardApp(sources: DashboardSources, pages: PageFactories): H
   );
   app.onError((error) => {
     if (error instanceof ServiceError) {
-      return problem(statusOf[error.kind], error.kind, error.message);
+      return problem(statusOf[error.kind], error.kind, error.message, detailsOf(error));
     }
     // NATS down or not answering: what a page reads is unavailable, not broken.
     if (natsUnreachable.some((type) => error instanceof type)) {
@@ -66,6 +66,13 @@ export function dashboardApp(sources: DashboardSources, pages: PageFactories): H
     return problem(500, "internal", error.message);
   });
   return app;
+}
+
+/** As the gateway answers them: an invalid request's fields under `errors`, else `details`. */
+function detailsOf(error: ServiceError): Record<string, unknown> {
+  if (error.kind === "invalid" && Array.isArray(error.details)) return { errors: error.details };
+  const status = statusOf[error.kind];
+  return error.details !== undefined && status < 500 ? { details: error.details } : {};
 }
 
 function placeholder(name: PageName): Hono {

@@ -18,7 +18,7 @@ import {
 import { auditStream } from "../../../shared/contracts/mod.ts";
 import { type Html, layout, live } from "../layout.ts";
 import { readIfExists } from "../read_if_exists.ts";
-import { discardForm, parsed, replayForm, sequenceText } from "../operator_forms.ts";
+import { discardForm, formFields, parsed, replayForm, sequenceText } from "../operator_forms.ts";
 import type { DashboardSources } from "../sources.ts";
 
 /** Messages shown per stream in the tail. */
@@ -26,11 +26,13 @@ const tailLength = 8;
 
 /** GET /events and its live parts; POST re-drive, discard and replay dry run. */
 export function eventsPage(sources: DashboardSources): Hono {
-  const names = sources.registry.map((s) => s.name);
-  const published = sources.registry.flatMap((s) => s.bus.publishes ? [s.bus.publishes.name] : []);
+  // Those that answer the operator's endpoints: the services that own data (not the gateway).
+  const names = sources.registry.filter((s) => s.migrations !== null).map((s) => s.name);
+  const publishedStreams = sources.registry.flatMap((s) => s.bus.publishes ?? []);
+  const published = publishedStreams.map((stream) => stream.name);
   // The operators' actions too: what re-drive, discard and replay recorded.
   const streams = [...published, auditStream.name];
-  const form = replayForm(names);
+  const form = replayForm(names, publishedStreams);
   const actor = async () => ({ nc: await sources.nats(), actor: sources.actor, log: sources.log });
   const app = new Hono();
 
@@ -94,7 +96,7 @@ export function eventsPage(sources: DashboardSources): Hono {
 
   app.post("/deadletters/:seq/discard", async (c) => {
     const seq = parsed(sequenceText, c.req.param("seq"));
-    const { reason } = parsed(discardForm, await c.req.parseBody());
+    const { reason } = parsed(discardForm, await formFields(c.req));
     const { nc, ...by } = await actor();
     const letter = await discardDeadLetter(nc, { seq, reason, ...by });
     return c.html(
@@ -104,7 +106,7 @@ recorded in AUDIT.</p>`,
   });
 
   app.post("/replay", async (c) => {
-    const request = parsed(form, await c.req.parseBody());
+    const request = parsed(form, await formFields(c.req));
     const { nc, ...by } = await actor();
     const { service, ...range } = request;
     const report = await replayToService(nc, {
