@@ -5,6 +5,7 @@
  * every export is also sent on there unchanged, so an external collector still sees everything.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { problem } from "../../shared/runtime/bridge_problem.ts";
 import { spansFromOtlpJson } from "./otlp_json.ts";
 import type { TraceStore } from "./traces.ts";
@@ -37,36 +38,45 @@ export function otlpReceiver(
   const app = new Hono();
   const send = forwarding.fetch ?? fetch;
   const base = forwarding.forwardTo?.replace(/\/+$/, "");
+  // Counts the bytes as they arrive: a chunked body has no content-length to check first.
+  const tooLarge = bodyLimit({
+    maxSize: maxExportBytes,
+    onError: () => problem(413, "too_large", `an export over ${maxExportBytes} bytes`),
+  });
   for (const [path, kept] of Object.entries(signals)) {
-    app.post(path, async (c) => {
-      const type = c.req.header("content-type") ?? "";
-      if (!type.startsWith("application/json")) {
-        return problem(415, "unsupported_media_type", "OTLP over HTTP as JSON only (http/json)");
-      }
-      const length = Number(c.req.header("content-length") ?? 0);
-      if (length > maxExportBytes) {
-        return problem(413, "too_large", `an export over ${maxExportBytes} bytes`);
-      }
-      const text = await c.req.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return problem(400, "invalid_json", "the export is not JSON");
-      }
-      if (kept) store.add(spansFromOtlpJson(body));
-      if (base) {
-        // Not awaited: a slow or absent collector must not hold the services' exporters.
-        send(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body: text })
-          .then((response) => {
-            if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
-            return response.body?.cancel();
-          })
-          .catch((error) => forwarding.onForwardError?.(error));
-      }
-      // OTLP's success answer: an empty ExportServiceResponse.
-      return c.json({});
-    });
+    app.post(
+      path,
+      async (c, next) => {
+        const type = c.req.header("content-type") ?? "";
+        if (!type.startsWith("application/json")) {
+          return problem(415, "unsupported_media_type", "OTLP over HTTP as JSON only (http/json)");
+        }
+        return await next();
+      },
+      tooLarge,
+      async (c) => {
+        const type = c.req.header("content-type") ?? "";
+        const text = await c.req.text();
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return problem(400, "invalid_json", "the export is not JSON");
+        }
+        if (kept) store.add(spansFromOtlpJson(body));
+        if (base) {
+          // Not awaited: a slow or absent collector must not hold the services' exporters.
+          send(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body: text })
+            .then((response) => {
+              if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
+              return response.body?.cancel();
+            })
+            .catch((error) => forwarding.onForwardError?.(error));
+        }
+        // OTLP's success answer: an empty ExportServiceResponse.
+        return c.json({});
+      },
+    );
   }
   return app;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { otlpReceiver } from "./otlp_receiver.ts";
+import { maxExportBytes, otlpReceiver } from "./otlp_receiver.ts";
 import { otlpExport, spanIdOf, traceIdOf } from "./otlp_fixture.ts";
 import { TraceStore } from "./traces.ts";
 
@@ -78,5 +78,38 @@ Deno.test("OTLP receiver", async (t) => {
     ]);
     assert.equal(store.size, 1, "kept here too");
     assert.equal(errors.length, 1, "a collector's refusal is reported, not thrown");
+  });
+
+  await t.step("an export over the limit is 413, chunked (no content-length) too", async () => {
+    const store = new TraceStore();
+    const app = otlpReceiver(store);
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      app.fetch,
+    );
+    const url = `http://127.0.0.1:${server.addr.port}/v1/traces`;
+    // A stream body goes out chunked: the receiver learns its size only by reading it.
+    const chunked = (text: string, times: number) =>
+      fetch(url, {
+        method: "POST",
+        headers: json,
+        body: ReadableStream.from(Array.from({ length: times }, () => encoder.encode(text))),
+      });
+    const encoder = new TextEncoder();
+    const pad = " ".repeat(1024 * 1024);
+    const over = await chunked(pad, maxExportBytes / pad.length + 1);
+    assert.equal(over.status, 413);
+    assert.equal((await over.json()).kind, "too_large");
+    const declared = await fetch(url, {
+      method: "POST",
+      headers: json,
+      body: " ".repeat(maxExportBytes + 1),
+    });
+    assert.equal(declared.status, 413);
+    await declared.body?.cancel();
+    const under = await chunked(body, 1);
+    assert.equal(under.status, 200, "a small chunked export is read as before");
+    await under.body?.cancel();
+    assert.equal(store.size, 1);
   });
 });
