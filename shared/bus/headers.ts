@@ -1,6 +1,6 @@
 import { errors, headers, type MsgHdrs } from "@nats-io/nats-core";
 
-/** Header names every hop understands. */
+/** Header names every hop understands, and a request's headers and body as sent. */
 export const correlationHeader = "correlation-id";
 /** Milliseconds the caller is still willing to wait, as sent; the receiver counts from arrival. */
 export const budgetHeader = "deadline-budget-ms";
@@ -35,4 +35,25 @@ export function requestHeaders(correlationId: string, budgetMs: number): MsgHdrs
   map.set(correlationHeader, [correlationId.trim()]);
   map.set(budgetHeader, [String(budgetMs)]);
   return h;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A request's headers and body encoded into one buffer, as nats-core would send them (its
+ * `toString()` of the headers, then the body's UTF-8): each is a view of it, the headers' through
+ * their own `encode()`, which nats-core's publish calls. One allocation instead of two: every
+ * Uint8Array costs about half a microsecond here, its memory outside the JS heap. Headers or a
+ * body that are not all ASCII are encoded apart, as nats-core does. Do not change `h` after.
+ */
+export function encodedRequest(h: MsgHdrs, body: string): { headers: MsgHdrs; data: Uint8Array } {
+  const head = h.toString();
+  const bytes = encoder.encode(head + body);
+  // Not all ASCII when the bytes outnumber the UTF-16 units: where the headers end is unknown.
+  if (bytes.length !== head.length + body.length) {
+    return { headers: h, data: encoder.encode(body) };
+  }
+  const headerBytes = bytes.subarray(0, head.length);
+  Object.defineProperty(h, "encode", { value: () => headerBytes });
+  return { headers: h, data: bytes.subarray(head.length) };
 }

@@ -83,7 +83,12 @@ export class Replies {
    * listens, ClosedConnectionError, or `unavailable` (origin `nats`) when the connection drops.
    * Throws at once when the publish does (closed connection, bad subject).
    */
-  request(subject: string, body: string, headers: MsgHdrs, timeout: number): Promise<Msg> {
+  request(
+    subject: string,
+    body: string | Uint8Array,
+    headers: MsgHdrs,
+    timeout: number,
+  ): Promise<Msg> {
     const token = this.#next++;
     // Throws (closed connection, bad subject) before anything waits; no reply arrives before
     // the promise below is registered, replies come in a later task.

@@ -23,7 +23,7 @@ import {
   tracing,
 } from "../telemetry/mod.ts";
 import { closing, natsDown, natsOrigin } from "./connection_status.ts";
-import { calleeBudgetMs, requestHeaders } from "./headers.ts";
+import { calleeBudgetMs, encodedRequest, requestHeaders } from "./headers.ts";
 import { repliesOn } from "./replies.ts";
 
 /** What one call carries besides its request. */
@@ -113,7 +113,8 @@ async function requestOnce(call: Call): Promise<unknown> {
   try {
     let reply: Msg;
     try {
-      reply = await replies.request(endpoint.subject, call.body, headers, timeout);
+      const sent = encodedRequest(headers, call.body);
+      reply = await replies.request(endpoint.subject, sent.data, sent.headers, timeout);
     } catch (error) {
       throw transportFailure(error, service);
     }
