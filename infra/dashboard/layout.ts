@@ -59,10 +59,24 @@ export function layout(title: string, body: Html): Html {
   `;
 }
 
-/** A part that htmx reloads from `url` every `seconds` while the page is open (and only then). */
+/**
+ * A part that htmx reloads from `url` every `seconds` while the page is open (and only then),
+ * paused while the reader has something open in it (a `<details>`) or is typing in it: a reload
+ * replaces the part, which closed what they opened and wiped what they typed.
+ */
 export function live(url: string, content: Html, seconds = 2): Html {
-  return html`<div hx-get="${url}" hx-trigger="every ${seconds}s" hx-swap="innerHTML">${content}</div>`;
+  return html`
+    <div hx-get="${url}" hx-trigger="every ${seconds}s ${pausedWhile}"
+      hx-swap="innerHTML">${content}</div>
+  `;
 }
+
+/**
+ * htmx's trigger filter (`this`, the part) for a part that polls: reload only when nothing in it
+ * is open or typed in.
+ */
+export const pausedWhile =
+  "[!this.querySelector('details[open], input:focus, select:focus, textarea:focus')]";
 
 function capitalized(name: string): string {
   return name[0].toUpperCase() + name.slice(1);

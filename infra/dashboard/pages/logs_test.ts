@@ -36,7 +36,7 @@ Deno.test("logs page", async (t) => {
     const res = await app.request("/logs");
     const html = await res.text();
     assert.match(html, /<title>Logs/);
-    assert.match(html, /hx-get="\/logs\/rows" hx-trigger="every 2s"/);
+    assert.match(html, /hx-get="\/logs\/rows" hx-trigger="every 2s[ "]/);
     assert.ok(html.includes("relay tick &lt;b&gt;") && !html.includes("relay tick <b>"));
     assert.deepEqual(await messages("/logs/rows"), [
       "relay tick &lt;b&gt;",

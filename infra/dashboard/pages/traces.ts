@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { problem } from "../../../shared/runtime/bridge_problem.ts";
-import { type Html, layout, live } from "../layout.ts";
+import { type Html, layout, live, pausedWhile } from "../layout.ts";
 import type { TraceSummary } from "../traces.ts";
 import { formatDuration } from "../waterfall.ts";
 import { logTable } from "./log_table.ts";
@@ -157,7 +157,7 @@ function traceDetail(sources: TelemetrySources, traceId: string): Html {
   const spans = sources.traces.trace(traceId) ?? [];
   const growing = !summary || sources.traces.now() - summary.receivedMs < growingMs;
   const polling = growing
-    ? html`hx-get="/traces/${traceId}/detail" hx-trigger="every 2s" hx-swap="outerHTML"`
+    ? html`hx-get="/traces/${traceId}/detail" hx-trigger="every 2s ${pausedWhile}" hx-swap="outerHTML"`
     : "";
   const body = summary
     ? html`
