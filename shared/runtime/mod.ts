@@ -5,7 +5,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type * as z from "zod";
 import { type Migration, openDatabase, type ServiceDatabase } from "../db/client.ts";
-import { connectNats } from "../bus/mod.ts";
+import { connectNats, pinStreamReplicas } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import type { RunningService, ServiceResources } from "./service.ts";
@@ -84,6 +84,7 @@ export async function bootService<C extends BaseConfig>(
     const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED, {
       caFile: config.NATS_CA_FILE,
     });
+    if (config.JETSTREAM_REPLICAS) pinStreamReplicas(nc, config.JETSTREAM_REPLICAS);
     const service = await start({
       config,
       nc,
