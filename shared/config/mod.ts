@@ -103,6 +103,13 @@ export const baseConfig = z.object({
   /** How long a stopping service may take to finish what it started before it exits anyway. */
   STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
+   * After SIGTERM, how long the service still serves with `/ready` answering 503 before it stops
+   * taking requests: a load balancer polling readiness (Kubernetes: its readiness probe's period
+   * times its failure threshold) takes it out first, so no request meets a closed port. 0: none.
+   */
+  DRAIN_DELAY_MS: z.coerce.number().int("must be a whole number").min(0, "must be 0 or more")
+    .default(0),
+  /**
    * Transactions each event consumer runs at once (its lanes). One suits a two-core machine that
    * runs every service: more lanes make smaller batches, so more transactions for the same events.
    */
