@@ -32,8 +32,9 @@ Deno.test({
     const stack = await startStack({
       processes: services,
       instances: Object.fromEntries(services.map((name) => [name, 2])),
-      // Long enough for the balancer's poll (100 ms) to see /ready turn 503 before the port closes.
-      env: { DRAIN_DELAY_MS: "400" },
+      // Long enough for the balancer's probe (every 100 ms, each answer up to hundreds of ms on
+      // a loaded machine) to see /ready turn 503 before the port closes.
+      env: { DRAIN_DELAY_MS: "1000" },
     });
 
     try {
@@ -62,6 +63,7 @@ Deno.test({
       });
       // Every service rolls at once, as each Deployment of a cluster does: one instance at a time.
       const restarted: string[] = [];
+      const rollStarted = performance.now();
       await Promise.all(services.map(async (name) => {
         for (const instance of stack.instances(name)) {
           await instance.kill("SIGTERM");
@@ -69,6 +71,7 @@ Deno.test({
           restarted.push(name);
         }
       }));
+      const rollMs = Math.round(performance.now() - rollStarted);
       rolling = false;
       const [{ placed, answers }] = await Promise.all([load, reading]);
       assert.equal(restarted.length, 2 * services.length);
@@ -87,7 +90,7 @@ Deno.test({
       assert.equal(info.state.subjects?.[subject], placed.length, "placed events");
       await assertSagaInvariants(stack);
       console.log(
-        `  ${placed.length} orders (${
+        `  rolled in ${rollMs} ms; ${placed.length} orders (${
           ended.filter((o) => o.status === "confirmed").length
         } confirmed), reads ${JSON.stringify([...reads])}, ` +
           `refused connections retried by the balancer: ${stack.balancer!.refused()}`,

@@ -15,28 +15,25 @@ export interface Balancer {
   close(): void;
 }
 
-/** Balances over the instances listening on `ports()` (asked again at each poll). */
-export function balancer(ports: () => number[], pollMs = 100): Balancer {
+/** Balances over the instances listening on `ports`. */
+export function balancer(ports: readonly number[], pollMs = 100): Balancer {
   const ready = new Set<number>();
   const notReadySeen = new Map<number, number>();
   let refused = 0;
   let next = 0;
   let closed = false;
-  const poll = async () => {
+  // Each instance probed on its own: a slow answer of one does not delay the other's.
+  const probe = async (port: number) => {
     while (!closed) {
-      await Promise.all(
-        ports().map(async (port) => {
-          const status = await fetch(`http://127.0.0.1:${port}/ready`)
-            .then(async (res) => (await res.body?.cancel(), res.status), () => 0);
-          if (status === 200) ready.add(port);
-          else ready.delete(port);
-          if (status === 503) notReadySeen.set(port, (notReadySeen.get(port) ?? 0) + 1);
-        }),
-      );
+      const status = await fetch(`http://127.0.0.1:${port}/ready`)
+        .then(async (res) => (await res.body?.cancel(), res.status), () => 0);
+      if (status === 200) ready.add(port);
+      else ready.delete(port);
+      if (status === 503) notReadySeen.set(port, (notReadySeen.get(port) ?? 0) + 1);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   };
-  const polling = poll();
+  const polling = Promise.all(ports.map(probe));
 
   async function request(path: string, init?: RequestInit): Promise<Response> {
     const until = Date.now() + 10_000;

@@ -229,9 +229,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let front: Balancer | null = null;
   if (external.includes(gatewayName)) {
     await startProcesses([gatewayName]);
-    front = balancer(() =>
-      processes.get(gatewayName)!.flatMap((instance) => instance.httpPort ?? [])
-    );
+    front = balancer(processes.get(gatewayName)!.flatMap((instance) => instance.httpPort ?? []));
   } else await launch(gatewayName);
 
   const privateKey = await importJWK(signingKey, "EdDSA");
