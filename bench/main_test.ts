@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { sizeLimit } from "../infra/build.ts";
 import { serviceNames } from "../services/registry.ts";
 import { edgeSagaRowName, edgeSagaServices } from "./edge_saga.ts";
+import { clusterReplicaRows, clusterRowLabel } from "./saga.ts";
 import { percentile, table } from "./report.ts";
 
 interface Results {
@@ -77,6 +78,7 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
           "distributed (postgres, NKeys)",
           "distributed (postgres, NKeys + TLS)",
           edgeSagaRowName,
+          ...clusterReplicaRows.map((n) => `distributed (postgres, ${clusterRowLabel(n)})`),
           "monolith (postgres)",
         ]
         : []),
