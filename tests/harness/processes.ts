@@ -41,9 +41,14 @@ export function serviceProcess(
           ...env,
           ...httpPort !== undefined && { HTTP_PORT: String(httpPort) },
         },
-        stdout: "null",
+        stdout: "piped",
         stderr: "inherit",
       }).spawn();
+      // Its log (errors only) kept, to say why when it dies at start-up.
+      const log: string[] = [];
+      child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+        new WritableStream({ write: (text) => void log.push(text) }),
+      ).catch(() => {});
       const until = Date.now() + 60_000;
       const exited: Deno.CommandStatus[] = [];
       child.status.then((status) => exited.push(status));
@@ -53,7 +58,9 @@ export function serviceProcess(
           return;
         } catch (error) {
           // Say at once that it died (its port taken, say), not after the wait.
-          if (exited.length) throw new Error(`${name} exited at start-up (${exited[0].code})`);
+          if (exited.length) {
+            throw new Error(`${name} exited at start-up (${exited[0].code}): ${log.join("")}`);
+          }
           if (Date.now() > until) throw error;
           await new Promise((r) => setTimeout(r, 100));
         }
