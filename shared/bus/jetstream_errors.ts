@@ -17,6 +17,8 @@ export const jetStreamApiCodes = {
   ConsumerAlreadyExists: 10148,
   /** 10054 "message size exceeds maximum allowed" (the stream's `max_msg_size`). */
   MessageSizeExceedsMaximum: 10054,
+  /** 10005 "no suitable peers for placement": the cluster knows fewer servers than asked, yet. */
+  NoSuitablePeers: 10005,
   /** 10023 "insufficient resources": fewer servers with JetStream up than the replicas asked. */
   InsufficientResources: 10023,
   /** 10074 "replicas > 1 not supported in non-clustered mode". */
@@ -77,6 +79,7 @@ export function isNoResponders(error: unknown): boolean {
 export function isTooFewServers(error: unknown): boolean {
   return isJetStreamApiError(
     error,
+    jetStreamApiCodes.NoSuitablePeers,
     jetStreamApiCodes.InsufficientResources,
     jetStreamApiCodes.ReplicasNotSupported,
   );

@@ -103,6 +103,13 @@ export async function startNatsCluster(options: NatsServerOptions = {}): Promise
     "JetStream answers",
     30_000,
   );
+  // Answering is not enough: until every server has joined, an R3 stream finds no place.
+  await until(
+    () =>
+      jsm.streams.add({ name: "CLUSTER_READY", subjects: ["cluster.ready"], num_replicas: 3 })
+        .then(() => jsm.streams.delete("CLUSTER_READY"), () => false),
+    "place for three replicas",
+  );
 
   const leaderOf = async (stream: string) => {
     let leader = -1;
