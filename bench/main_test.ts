@@ -11,6 +11,7 @@ import { sizeLimit } from "../infra/build.ts";
 import { serviceNames } from "../services/registry.ts";
 import { edgeSagaRowName, edgeSagaServices } from "./edge_saga.ts";
 import { peerInFlights, peerRowName } from "./peer_rpc.ts";
+import { clusterReplicaRows, clusterRowLabel } from "./saga.ts";
 import { percentile, table } from "./report.ts";
 
 interface Results {
@@ -91,6 +92,7 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
           "distributed (postgres, NKeys)",
           "distributed (postgres, NKeys + TLS)",
           edgeSagaRowName,
+          ...clusterReplicaRows.map((n) => `distributed (postgres, ${clusterRowLabel(n)})`),
           "monolith (postgres)",
         ]
         : []),

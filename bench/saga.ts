@@ -30,6 +30,14 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
     }
     // Payments, catalog and orders as on Deno Deploy, behind the bridge (bench/edge_saga.ts).
     if (driver === "postgres") rows.push(await edgeSagaRow(total, offeredSeconds, options));
+    // On a three-node NATS cluster, streams with one copy and with three (docs/production.md).
+    if (driver === "postgres") {
+      for (const replicas of clusterReplicaRows) {
+        rows.push(
+          await distributed(driver, total, offeredSeconds, options, none, [], replicas),
+        );
+      }
+    }
     // As deployed: each service a Deno process of its own, so the work spreads over the cores.
     if (driver === "postgres" && !options.quick) {
       for (const security of securities) {
@@ -48,8 +56,19 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
       ` offered for ${offeredSeconds} s. Targets with Postgres: >= 300 confirmed/s, p50 < 20 ms.`,
       "CPU ms: process CPU time per confirmed order while the throughput load ran, by program" +
       " (Deno: every Deno process, so the services and the load; Postgres: all its processes).",
+      "3-node NATS: three nats-servers on this machine, streams with one copy (R1) or three (R3)." +
+      " On two cores a cluster adds no throughput: these rows show what replication costs" +
+      " (each publish waits for a second server's copy), not how far more machines go.",
     ],
   };
+}
+
+/** The replicas of the saga rows on a three-node NATS cluster: one copy, then three. */
+export const clusterReplicaRows = [1, 3] as const;
+
+/** What a cluster row's name says after the driver: `3-node NATS, R3`. */
+export function clusterRowLabel(replicas: number): string {
+  return `3-node NATS, R${replicas}`;
 }
 
 async function distributed(
@@ -59,13 +78,20 @@ async function distributed(
   options: BenchOptions,
   security: Security,
   processes: readonly BackendService[] = [],
+  clusterReplicas?: number,
 ): Promise<Row> {
+  const cluster = clusterReplicas ? `, ${clusterRowLabel(clusterReplicas)}` : "";
   const name = `distributed (${
-    rowName(`${driver}${processes.length ? ", a process each" : ""}`, security)
+    rowName(`${driver}${processes.length ? ", a process each" : ""}${cluster}`, security)
   })`;
   options.progress(`saga: starting the services for ${name}`);
   const stack = await startStack({
-    env: { STARTING_BALANCE_CENTS: "1000000000", LOG_LEVEL: "error" },
+    env: {
+      STARTING_BALANCE_CENTS: "1000000000",
+      LOG_LEVEL: "error",
+      ...clusterReplicas && { JETSTREAM_REPLICAS: String(clusterReplicas) },
+    },
+    cluster: clusterReplicas !== undefined,
     databaseUrl: driver === "postgres" ? options.databaseUrl : null,
     processes: [...processes],
     authorization: security.authorization,

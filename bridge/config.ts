@@ -72,6 +72,7 @@ export const bridgeConfig = baseConfig.pick({
   NATS_URL: true,
   NATS_NKEY_SEED: true,
   NATS_CA_FILE: true,
+  JETSTREAM_REPLICAS: true,
   LOG_LEVEL: true,
   HTTP_PORT: true,
   HTTP_HOST: true,

@@ -6,7 +6,7 @@
  * messages in hand answered and settled, NATS drained), or exits after STOP_TIMEOUT_MS anyway.
  */
 import { importBridgeSigningKey } from "../shared/bridge/mod.ts";
-import { connectNats } from "../shared/bus/mod.ts";
+import { connectNats, pinStreamReplicas } from "../shared/bus/mod.ts";
 import { loadConfig, redactUrl } from "../shared/config/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { serviceHandlers } from "../infra/service_handlers.ts";
@@ -36,6 +36,7 @@ try {
   const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED, {
     caFile: config.NATS_CA_FILE,
   });
+  if (config.JETSTREAM_REPLICAS) pinStreamReplicas(nc, config.JETSTREAM_REPLICAS);
   const bridge = await startBridge({
     nc,
     services,

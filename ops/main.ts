@@ -44,7 +44,8 @@ const usage = `usage: deno task ops <command>
   sagas retry <orderId> --reason "why"
 
   every command: --json (machine-readable), --actor name (for the audit; default $USER)
-  NATS_URL says where NATS is; unset, the stack \`deno task dev\` runs (DATA_DIR/dev.json),
+  NATS_URL says where NATS is (a cluster: its servers, comma-separated); unset, the stack
+  \`deno task dev\` runs (DATA_DIR/dev.json),
   else nats://127.0.0.1:4222. It signs in as the operator: NATS_NKEY_SEED, else the seed
   \`deno task dev\` keeps in DATA_DIR/credentials/operator.nk. A tls:// server whose CA the
   system does not trust: NATS_CA_FILE=<ca.pem> (wss://: DENO_CERT=<ca.pem>)`;

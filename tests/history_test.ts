@@ -6,32 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { OrderEvent } from "../services/history/projection.ts";
 import { orderHistory } from "../services/history/db/schema.ts";
-import { orders } from "../services/orders/db/schema.ts";
 import { getJson, placeOrder, productBySku, settledOrder, signUp } from "./harness/clients.ts";
+import { caughtUp, projection } from "./harness/history_truth.ts";
 import { ops, opsOutcome } from "./harness/ops_cli.ts";
-import { json, type Stack, startStack } from "./harness/stack.ts";
-
-const projection = async (stack: Stack) =>
-  await (await stack.database("history")).db.select().from(orderHistory)
-    .orderBy(asc(orderHistory.orderId));
-
-/** Waits until history has seen every order end as the orders service says it ended. */
-async function caughtUp(stack: Stack) {
-  const ordersDb = (await stack.database("orders")).db;
-  const until = Date.now() + 15_000;
-  while (true) {
-    const truth = await ordersDb.select({ id: orders.id, status: orders.status }).from(orders)
-      .orderBy(asc(orders.id));
-    const rows = await projection(stack);
-    const seen = rows.map((row) => ({ id: row.orderId, status: row.status }));
-    if (JSON.stringify(seen) === JSON.stringify(truth)) return rows;
-    if (Date.now() > until) assert.deepEqual(seen, truth, "history never caught up");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { json, startStack } from "./harness/stack.ts";
 
 Deno.test("order history: a read model built from events, rebuilt from the stream", async (t) => {
   const stack = await startStack();

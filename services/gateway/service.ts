@@ -1,5 +1,5 @@
 /** The gateway: public HTTP in, typed NATS requests out. Owns no data. */
-import { connectNats, natsAnswers, rpcClient } from "../../shared/bus/mod.ts";
+import { connectNats, natsAnswers, pinStreamReplicas, rpcClient } from "../../shared/bus/mod.ts";
 import { operatorName } from "../../shared/operator/mod.ts";
 import { serviceReady } from "../../shared/health/mod.ts";
 import {
@@ -53,6 +53,8 @@ export async function startGateway(
       caFile: config.NATS_CA_FILE,
     })
     : nc;
+  // What the operator makes (AUDIT, the FAULTS bucket) is replicated as the services' streams.
+  if (config.JETSTREAM_REPLICAS) pinStreamReplicas(operatorNc, config.JETSTREAM_REPLICAS);
   const app = createGatewayApp({
     users: rpcClient(nc, usersApi, clients),
     catalog: rpcClient(nc, catalogApi, clients),

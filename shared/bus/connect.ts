@@ -1,6 +1,6 @@
 import { createInbox, type NatsConnection, nkeyAuthenticator, wsconnect } from "@nats-io/nats-core";
 import { fromSeed } from "@nats-io/nkeys";
-import { redactUrl } from "../config/mod.ts";
+import { natsServers, redactUrl } from "../config/mod.ts";
 import { coalescedWebSocket } from "./coalesced_websocket.ts";
 
 /** Who a connection is on NATS: the identity's name and its NKey public key (`U…`). */
@@ -23,7 +23,9 @@ const identities = new WeakMap<NatsConnection, NatsIdentity>();
 
 /**
  * Connects over TCP (nats://, tls://) or WebSocket (ws://, wss://), chosen by the URL, and keeps
- * reconnecting forever: a service outlives a NATS restart instead of dying with it. The URL may
+ * reconnecting forever: a service outlives a NATS restart instead of dying with it. `url` may list
+ * a cluster's servers, comma-separated: nats.js picks one and fails over to the others (and to
+ * those the cluster announces) when it goes. The URL may
  * hold credentials: log it through `redactUrl` (shared/config), as the rejection's message is.
  *
  * With `seed` (an NKey user seed, `SU…`) it signs in as that identity, and its reply inboxes are
@@ -41,16 +43,19 @@ export function connectNats(
   { caFile }: NatsTlsOptions = {},
 ): Promise<NatsConnection> {
   const key = seed === undefined ? undefined : new TextEncoder().encode(seed);
-  const webSocket = /^wss?:\/\//.test(url);
+  const servers = natsServers(url);
+  const webSocket = servers.some((server) => /^wss?:\/\//.test(server));
   if (webSocket && caFile) {
     return Promise.reject(
       new Error("a NATS CA file is for tls:// URLs; over wss:// the runtime's CAs (DENO_CERT)"),
     );
   }
   // nats.js upgrades when the server asks; `tls` set makes a server without TLS an error.
-  const tls = !webSocket && (url.startsWith("tls://") || caFile) ? { caFile } : undefined;
+  const tls = !webSocket && (servers.some((server) => server.startsWith("tls://")) || caFile)
+    ? { caFile }
+    : undefined;
   const options = {
-    servers: url,
+    servers,
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

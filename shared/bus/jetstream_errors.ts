@@ -17,6 +17,12 @@ export const jetStreamApiCodes = {
   ConsumerAlreadyExists: 10148,
   /** 10054 "message size exceeds maximum allowed" (the stream's `max_msg_size`). */
   MessageSizeExceedsMaximum: 10054,
+  /** 10005 "no suitable peers for placement": the cluster knows fewer servers than asked, yet. */
+  NoSuitablePeers: 10005,
+  /** 10023 "insufficient resources": fewer servers with JetStream up than the replicas asked. */
+  InsufficientResources: 10023,
+  /** 10074 "replicas > 1 not supported in non-clustered mode". */
+  ReplicasNotSupported: 10074,
 } as const;
 
 /** Whether `error` is a JetStream API error whose `err_code` is one of `codes`. */
@@ -67,4 +73,14 @@ export function isNoResponders(error: unknown): boolean {
     if (e instanceof RequestError && e.isNoResponders()) return true;
   }
   return false;
+}
+
+/** The servers cannot hold as many replicas as asked: too few are up, or there is no cluster. */
+export function isTooFewServers(error: unknown): boolean {
+  return isJetStreamApiError(
+    error,
+    jetStreamApiCodes.NoSuitablePeers,
+    jetStreamApiCodes.InsufficientResources,
+    jetStreamApiCodes.ReplicasNotSupported,
+  );
 }

@@ -12,12 +12,19 @@ export { type RpcClient, rpcClient } from "./rpc_client.ts";
 export type { CallOptions } from "./rpc_call.ts";
 export { duplicateWindowMs, ensureStream, eventStreamMaxAgeMs, streamMaxAgeMs } from "./streams.ts";
 export {
+  clusterReplicas,
+  pinnedStreamReplicas,
+  pinStreamReplicas,
+  streamReplicas,
+} from "./replicas.ts";
+export {
   isConsumerInUse,
   isConsumerOrStreamNotFound,
   isJetStreamApiError,
   isNoResponders,
   isStreamNameInUse,
   isStreamNotFound,
+  isTooFewServers,
   jetStreamApiCodes,
 } from "./jetstream_errors.ts";
 export { serviceAnswers } from "./discovery.ts";

@@ -34,6 +34,12 @@ export interface CallOptions {
   deadline?: number;
   /** The longest one attempt may wait, in ms, at most the client's `timeoutMs`. */
   timeoutMs?: number;
+  /**
+   * True: this call may be repeated though its endpoint is not idempotent, so it is retried as an
+   * idempotent one is (a `placeOrder` that carries an idempotency key answers a repeat with the
+   * same order). Default: what the endpoint declares.
+   */
+  idempotent?: boolean;
 }
 
 /** How a client's calls wait, break and retry. */
@@ -92,7 +98,7 @@ export function callEndpoint(
         () => requestOnce(outgoing),
       )
     : () => requestOnce(outgoing);
-  return endpoint.idempotent && options.retry
+  return (call.idempotent ?? endpoint.idempotent) && options.retry
     ? withRetry(attempt, options.retry, outgoing.deadline)
     : attempt();
 }

@@ -1,7 +1,13 @@
-import { jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import {
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamInfo,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { StreamDefinition } from "../contracts/mod.ts";
-import { isStreamNameInUse, isStreamNotFound } from "./jetstream_errors.ts";
+import { isStreamNameInUse, isStreamNotFound, isTooFewServers } from "./jetstream_errors.ts";
+import { pinnedStreamReplicas, streamReplicas } from "./replicas.ts";
 
 /** How long the stream remembers a `Nats-Msg-Id` to drop a re-publish. */
 export const duplicateWindowMs = 2 * 60 * 1000;
@@ -24,6 +30,11 @@ const nanos = (ms: number) => ms * 1_000_000;
  * Creates the stream, or updates it to this definition: safe for every instance to run at
  * start-up, in any order. With `update: false` (a consumer of a stream another service owns)
  * an existing stream is left as it is: only its owner's identity may change it on NATS.
+ *
+ * Its replicas are `streamReplicas(nc)` (./replicas.ts): an update raises an existing stream's
+ * to that (an R1 stream becomes R3 once the cluster has three servers) and lowers them only when
+ * pinned. When too few servers are up for that many, it keeps (or is made with) what they hold,
+ * and grows at a later start. Throws what the server answers otherwise.
  */
 export async function ensureStream(
   nc: NatsConnection,
@@ -40,16 +51,43 @@ export async function ensureStream(
     // An existing stream gets it at its owner's next start: older messages then go.
     max_age: nanos(streamMaxAgeMs(stream)),
   };
+  const replicas = streamReplicas(nc);
+  let existing: StreamInfo;
   try {
-    await jsm.streams.info(stream.name);
-    if (update) await jsm.streams.update(stream.name, config);
+    existing = await jsm.streams.info(stream.name);
   } catch (error) {
     if (!isStreamNotFound(error)) throw error;
     try {
-      await jsm.streams.add(config);
+      await withFewerIfNeeded(replicas, (n) => jsm.streams.add({ ...config, num_replicas: n }));
     } catch (raced) {
       // Another instance created it between our look and our add.
       if (!isStreamNameInUse(raced)) throw raced;
     }
+    return;
+  }
+  if (!update) return;
+  const now = existing.config.num_replicas;
+  const wanted = pinnedStreamReplicas(nc) ?? Math.max(now, replicas);
+  await withFewerIfNeeded(
+    wanted,
+    (n) => jsm.streams.update(stream.name, { ...config, num_replicas: n }),
+    now,
+  );
+}
+
+/**
+ * Runs `change` with `replicas`; when the servers answer that too few of them are up for that
+ * many, runs it again with `fallback` (default 1) instead of failing the start.
+ */
+async function withFewerIfNeeded<T>(
+  replicas: number,
+  change: (replicas: number) => Promise<T>,
+  fallback = 1,
+): Promise<T> {
+  try {
+    return await change(replicas);
+  } catch (error) {
+    if (replicas <= fallback || !isTooFewServers(error)) throw error;
+    return await change(fallback);
   }
 }

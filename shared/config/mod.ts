@@ -16,11 +16,25 @@ export class ConfigError extends Error {
 /** `LOG_LEVEL`: `debug`, `info`, `warn` or `error`. */
 export const logLevel = z.enum(["debug", "info", "warn", "error"]);
 
-/** A NATS URL: `nats://` or `tls://` over TCP, `ws://` or `wss://` over WebSocket. */
-export const natsUrl = z.string().regex(
-  /^(nats|tls|ws|wss):\/\/[^\s]+$/,
-  "must be a nats://, tls://, ws:// or wss:// URL",
-);
+/**
+ * A NATS URL, `nats://` or `tls://` over TCP, `ws://` or `wss://` over WebSocket; or a
+ * comma-separated list of them, the servers of one cluster (`nats://a:4222,nats://b:4222`), all
+ * over TCP or all over WebSocket. A client connects to one and fails over to the others.
+ */
+export const natsUrl = z.string()
+  .regex(
+    /^(nats|tls|ws|wss):\/\/[^\s,]+(\s*,\s*(nats|tls|ws|wss):\/\/[^\s,]+)*$/,
+    "must be a nats://, tls://, ws:// or wss:// URL, or a comma-separated list of them",
+  )
+  .refine(
+    (value) => new Set(natsServers(value).map((url) => /^wss?:/.test(url))).size === 1,
+    "must list servers all over TCP (nats://, tls://) or all over WebSocket (ws://, wss://)",
+  );
+
+/** The servers a NATS_URL names: one, or each of a comma-separated list, trimmed. */
+export function natsServers(url: string): string[] {
+  return url.split(",").map((server) => server.trim()).filter((server) => server !== "");
+}
 
 /** A Postgres URL, `postgres://` or `postgresql://`. */
 export const postgresUrl = z.string().regex(
@@ -57,6 +71,12 @@ export const baseConfig = z.object({
    * runtime's CAs, under Deno `DENO_CERT=<ca.pem>` or `--cert`.
    */
   NATS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Copies of each JetStream stream (1 to 5). Unset: 3 when NATS announces a cluster of three or
+   * more servers, else 1 (shared/bus/replicas.ts). Durable consumers follow their stream.
+   */
+  JETSTREAM_REPLICAS: z.coerce.number().int("must be a whole number").min(1, "must be 1 to 5")
+    .max(5, "must be 1 to 5").optional(),
   LOG_LEVEL: logLevel.default("info"),
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: postgresUrl.optional(),
@@ -82,6 +102,13 @@ export const baseConfig = z.object({
   HTTP_HOST: z.string().min(1).default("127.0.0.1"),
   /** How long a stopping service may take to finish what it started before it exits anyway. */
   STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * After SIGTERM, how long the service still serves with `/ready` answering 503 before it stops
+   * taking requests: a load balancer polling readiness (Kubernetes: its readiness probe's period
+   * times its failure threshold) takes it out first, so no request meets a closed port. 0: none.
+   */
+  DRAIN_DELAY_MS: z.coerce.number().int("must be a whole number").min(0, "must be 0 or more")
+    .default(0),
   /**
    * Transactions each event consumer runs at once (its lanes). One suits a two-core machine that
    * runs every service: more lanes make smaller batches, so more transactions for the same events.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as z from "zod";
-import { baseConfig, ConfigError, parseConfig, redactUrl } from "./mod.ts";
+import { baseConfig, ConfigError, natsServers, parseConfig, redactUrl } from "./mod.ts";
 
 const schema = baseConfig.extend({
   JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
@@ -40,7 +40,9 @@ Deno.test("config: a missing variable is one line naming it", () => {
 Deno.test("config: a bad variable is one line naming it and saying why", () => {
   assert.throws(
     () => parseConfig("users", schema, { JWT_SECRET: secret, NATS_URL: "localhost:4222" }),
-    new ConfigError("config: NATS_URL must be a nats://, tls://, ws:// or wss:// URL"),
+    new ConfigError(
+      "config: NATS_URL must be a nats://, tls://, ws:// or wss:// URL, or a comma-separated list of them",
+    ),
   );
   assert.throws(
     () => parseConfig("users", schema, { JWT_SECRET: "short" }),
@@ -139,4 +141,28 @@ Deno.test("redactUrl: credentials in a URL are masked, the server stays readable
     );
     assert.equal(redactUrl("ws://edge/nats?token=abc"), "ws://edge/nats?token=***");
   });
+});
+
+Deno.test("config: NATS_URL takes a cluster's servers, comma-separated, one transport", () => {
+  const url = "nats://n0:4222, nats://n1:4222,tls://n2:4222";
+  assert.equal(parseConfig("users", schema, { JWT_SECRET: secret, NATS_URL: url }).NATS_URL, url);
+  assert.deepEqual(natsServers(url), ["nats://n0:4222", "nats://n1:4222", "tls://n2:4222"]);
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: secret, NATS_URL: "nats://a:1,ws://b:2" }),
+    /config: NATS_URL must list servers all over TCP .* or all over WebSocket/,
+  );
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: secret, NATS_URL: "nats://a:1,,nats://b" }),
+    /config: NATS_URL must be a nats:\/\/, tls:\/\/, ws:\/\/ or wss:\/\/ URL, or a comma/,
+  );
+});
+
+Deno.test("config: JETSTREAM_REPLICAS, 1 to 5, unset unless given", () => {
+  assert.equal(parseConfig("users", schema, { JWT_SECRET: secret }).JETSTREAM_REPLICAS, undefined);
+  const three = parseConfig("users", schema, { JWT_SECRET: secret, JETSTREAM_REPLICAS: "3" });
+  assert.equal(three.JETSTREAM_REPLICAS, 3);
+  assert.throws(
+    () => parseConfig("users", schema, { JWT_SECRET: secret, JETSTREAM_REPLICAS: "7" }),
+    new ConfigError("config: JETSTREAM_REPLICAS must be 1 to 5"),
+  );
 });

@@ -6,7 +6,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { isStreamNotFound } from "../bus/mod.ts";
+import { isStreamNotFound, streamReplicas } from "../bus/mod.ts";
 import { ServiceError } from "../errors/mod.ts";
 import { type FaultRule, faultRule, faultsBucket, readRule } from "../faults/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
@@ -117,7 +117,11 @@ async function bucket(nc: NatsConnection, { create }: { create: boolean }): Prom
     if (!isStreamNotFound(error)) throw error;
     if (!create) return null;
     // One value per point: a fault's history helps nobody.
-    return await kvm.create(faultsBucket, { history: 1, description: "injected faults" });
+    return await kvm.create(faultsBucket, {
+      history: 1,
+      description: "injected faults",
+      replicas: streamReplicas(nc),
+    });
   }
   return await kvm.open(faultsBucket);
 }

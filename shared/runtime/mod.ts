@@ -5,7 +5,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type * as z from "zod";
 import { type Migration, openDatabase, type ServiceDatabase } from "../db/client.ts";
-import { connectNats } from "../bus/mod.ts";
+import { connectNats, pinStreamReplicas } from "../bus/mod.ts";
 import { baseConfig, loadConfig, redactUrl } from "../config/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import type { RunningService, ServiceResources } from "./service.ts";
@@ -57,9 +57,10 @@ export interface ServiceModule<C extends BaseConfig = BaseConfig> {
  * Boots a service from the environment: connects to NATS and opens its database at the same time
  * (migrating it, or with MIGRATE_ON_START=false refusing one that is behind), then starts it. With
  * HTTP_PORT it also serves HTTP; either way, on
- * SIGTERM or SIGINT it stops in order: readiness says draining, the HTTP server takes no new
- * connections and finishes the requests it has, the service answers what it took from NATS,
- * NATS drains, the database closes. Past STOP_TIMEOUT_MS it exits anyway.
+ * SIGTERM or SIGINT it stops in order: readiness says draining (503) while it still serves for
+ * DRAIN_DELAY_MS, the HTTP server takes no new connections and finishes the requests it has, the
+ * service answers what it took from NATS (its twins in the queue group take the rest), NATS
+ * drains, the database closes. Past DRAIN_DELAY_MS + STOP_TIMEOUT_MS it exits anyway.
  */
 export async function bootService<C extends BaseConfig>(
   { name, config: schema, migrations, start, bus }: ServiceModule<C>,
@@ -84,6 +85,7 @@ export async function bootService<C extends BaseConfig>(
     const nc = await connectNats(config.NATS_URL, name, config.NATS_NKEY_SEED, {
       caFile: config.NATS_CA_FILE,
     });
+    if (config.JETSTREAM_REPLICAS) pinStreamReplicas(nc, config.JETSTREAM_REPLICAS);
     const service = await start({
       config,
       nc,
@@ -105,8 +107,12 @@ export async function bootService<C extends BaseConfig>(
       hostname: config.HTTP_HOST,
       onListen: ({ hostname, port }) => log.info("serving HTTP", { hostname, port }),
     }, fetch);
-    stopOnSignal(log, config.STOP_TIMEOUT_MS, async () => {
+    stopOnSignal(log, config.STOP_TIMEOUT_MS + config.DRAIN_DELAY_MS, async () => {
+      // Not ready first, still serving: a load balancer stops sending before the port closes.
       draining = true;
+      if (config.DRAIN_DELAY_MS) {
+        await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
+      }
       await server?.shutdown();
       await service.stop();
       await nc.drain();

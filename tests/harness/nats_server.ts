@@ -64,33 +64,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const binary = await findNatsServer();
   const dir = await Deno.makeTempDir({ prefix: "nats-test-" });
   const config = `${dir}/nats.conf`;
-  const authorization = options.authorization ?? true;
-  const services = options.services ?? registry;
-  const identities = new Map(
-    authorization
-      ? [
-        ...identityNames(services),
-        ...(options.extraIdentities ?? []).map((extra) => extra.name),
-        testIdentity,
-      ].map((name) => [name, createIdentity(name)])
-      : [],
-  );
+  const { authorization, identities, authorizationText, seed } = testAuthorization(options);
   const certificates = options.tls
     ? await makeCertificates(dir, ["DNS:localhost", "IP:127.0.0.1"])
     : undefined;
   const tlsBlock = certificates
     ? `tls { cert_file: "${certificates.certFile}", key_file: "${certificates.keyFile}" }`
     : "no_tls: true";
-  const authorizationText = authorization
-    ? authorizationConfig(services, identities, [
-      ...(options.extraIdentities ?? []).map(({ name, permissions }) => ({
-        name,
-        publicKey: identities.get(name)!.publicKey,
-        permissions,
-      })),
-      { name: testIdentity, publicKey: identities.get(testIdentity)!.publicKey, permissions: null },
-    ])
-    : "";
   // A free port is free only until someone else binds it: a test file running beside this one can
   // take it before nats-server does, and nats-server then exits. Try again on other ports.
   let port = 0, wsPort = 0;
@@ -126,12 +106,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     wrongCaFile: certificates?.wrongCaFile,
     authorization,
     identities,
-    seed: (name) => {
-      if (!authorization) return undefined;
-      const identity = identities.get(name);
-      if (!identity) throw new Error(`the test NATS server has no identity ${name}`);
-      return identity.seed;
-    },
+    seed,
     violations: async () =>
       (await Deno.readTextFile(`${dir}/server.log`).catch(() => ""))
         .split("\n").filter((line) => / Violation /.test(line)),
@@ -149,10 +124,46 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
-/** nats-server exited before it listened (its port was taken meanwhile, say). */
-class ExitedAtStart extends Error {}
+/**
+ * The identities a test server (or cluster) signs in, and its `authorization { ... }` block: every
+ * service of `options.services` (default: the registry) and the operator with their declared
+ * permissions, the extra ones, and `test` with all. Nothing when `options.authorization` is false.
+ */
+export function testAuthorization(options: NatsServerOptions) {
+  const authorization = options.authorization ?? true;
+  const services = options.services ?? registry;
+  const identities: ReadonlyMap<string, Identity> = new Map(
+    authorization
+      ? [
+        ...identityNames(services),
+        ...(options.extraIdentities ?? []).map((extra) => extra.name),
+        testIdentity,
+      ].map((name) => [name, createIdentity(name)])
+      : [],
+  );
+  const authorizationText = authorization
+    ? authorizationConfig(services, identities, [
+      ...(options.extraIdentities ?? []).map(({ name, permissions }) => ({
+        name,
+        publicKey: identities.get(name)!.publicKey,
+        permissions,
+      })),
+      { name: testIdentity, publicKey: identities.get(testIdentity)!.publicKey, permissions: null },
+    ])
+    : "";
+  const seed = (name: string): string | undefined => {
+    if (!authorization) return undefined;
+    const identity = identities.get(name);
+    if (!identity) throw new Error(`the test NATS server has no identity ${name}`);
+    return identity.seed;
+  };
+  return { authorization, identities, authorizationText, seed };
+}
 
-async function spawn(binary: string, config: string, port: number) {
+/** nats-server exited before it listened (its port was taken meanwhile, say). */
+export class ExitedAtStart extends Error {}
+
+export async function spawn(binary: string, config: string, port: number) {
   const child = new Deno.Command(binary, { args: ["-c", config], stdout: "null", stderr: "null" })
     .spawn();
   let exited = false;
@@ -170,7 +181,7 @@ async function spawn(binary: string, config: string, port: number) {
   throw new Error(`nats-server did not listen on ${port}`);
 }
 
-async function kill(child: Deno.ChildProcess) {
+export async function kill(child: Deno.ChildProcess) {
   try {
     child.kill("SIGTERM");
   } catch {
@@ -186,7 +197,7 @@ export function freePort(): number {
   return port;
 }
 
-async function findNatsServer(): Promise<string> {
+export async function findNatsServer(): Promise<string> {
   for (const candidate of ["nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"]) {
     try {
       const out = await new Deno.Command(candidate, { args: ["--version"], stdout: "null" })

@@ -8,7 +8,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { importJWK, SignJWT } from "jose";
 import type { ServiceDatabase } from "../../shared/db/client.ts";
-import { connectNats } from "../../shared/bus/mod.ts";
+import { connectNats, pinStreamReplicas } from "../../shared/bus/mod.ts";
 import { parseConfig } from "../../shared/config/mod.ts";
 import { createLogger, type LogLevel } from "../../shared/log/mod.ts";
 import {
@@ -21,13 +21,15 @@ import { registry, serviceNamed } from "../../services/registry.ts";
 import { generateSigningKey, type SigningJwk, signingJwk } from "../../services/users/keys.ts";
 import { openDatabase } from "../../shared/db/client.ts";
 import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
-import { type ServiceProcess, serviceProcess } from "./processes.ts";
+import { serviceInstances, type ServiceProcess } from "./processes.ts";
 import {
   type NatsServer,
   type NatsServerOptions,
   startNatsServer,
   testIdentity,
 } from "./nats_server.ts";
+import { type NatsCluster, startNatsCluster } from "./nats_cluster.ts";
+import { type Balancer, balancer } from "./balancer.ts";
 import { seedPgliteDataDirs } from "./pglite_template.ts";
 
 /** The stack's front door: every request of a test goes through it. */
@@ -41,6 +43,8 @@ export type BackendService = string;
 
 export interface Stack {
   nats: NatsServer;
+  /** The cluster `nats` is, with `cluster: true`. */
+  cluster?: NatsCluster;
   databases: TestDatabases;
   /** Where services run as processes keep PGlite, when there is no Postgres. */
   processDataDir: string;
@@ -55,9 +59,12 @@ export interface Stack {
   signToken(claims?: Record<string, unknown>): Promise<string>;
   /**
    * Sends a request to the gateway, as a client would; `from` is the client's address (the rate
-   * limits key by it), else none, as for every in-process request.
+   * limits key by it), else none, as for every in-process request. With the gateway among
+   * `processes`, over HTTP through `balancer` (`from` is then the test's own address).
    */
   request(path: string, init?: RequestInit, from?: string): Promise<Response>;
+  /** With the gateway among `processes`: what sends `request`s to its instances. */
+  balancer?: Balancer;
   /** A service's own database, to check invariants behind the API. */
   database(service: BackendService): Promise<ServiceDatabase>;
   /**
@@ -66,6 +73,8 @@ export interface Stack {
    */
   start(service: BackendService, env?: Record<string, string>): Promise<void>;
   stop(service: BackendService): Promise<void>;
+  /** A service's processes (see `processes`), one per instance: to kill or restart one. */
+  instances(service: BackendService): readonly ServiceProcess[];
   /** Signals a service started as a process (see `processes`): SIGKILL unless told. */
   kill(service: BackendService, signal?: Deno.Signal): Promise<Deno.CommandStatus | null>;
   close(): Promise<void>;
@@ -83,6 +92,10 @@ export interface StackOptions {
    * copy of a fresh cluster in `processDataDir` (tests/harness/pglite_template.ts).
    */
   processes?: BackendService[];
+  /** Instances of a service of `processes` (default 1); more than one needs Postgres. */
+  instances?: Record<BackendService, number>;
+  /** True: a three-node NATS cluster (tests/harness/nats_cluster.ts) instead of one server. */
+  cluster?: boolean;
   env?: Record<string, string>;
   /** Postgres to run on (default DATABASE_URL); `null` for PGlite whatever the environment. */
   databaseUrl?: string | null;
@@ -101,17 +114,15 @@ export const tlsByDefault = Deno.env.get("TEST_NATS_TLS") === "1";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const known = options.registry ?? registry;
-  const nats = await startNatsServer({
-    services: known,
-    authorization: options.authorization,
-    tls: options.tls ?? tlsByDefault,
-    extraIdentities: options.extraIdentities,
-  });
+  const { authorization, extraIdentities, tls = tlsByDefault } = options;
+  const natsOptions = { services: known, authorization, tls, extraIdentities };
+  const cluster = options.cluster ? await startNatsCluster(natsOptions) : undefined;
+  const nats = cluster ?? await startNatsServer(natsOptions);
   const trust = { caFile: nats.caFile };
   const databases = await testDatabases(
     options.databaseUrl === undefined ? adminUrl : options.databaseUrl ?? undefined,
   );
-  const processes = new Map<string, ServiceProcess>();
+  const processes = new Map<string, ServiceProcess[]>();
   const processDataDir = await Deno.makeTempDir({ prefix: "services-" });
   const leftBehind: ServiceDatabase[] = [];
   const given = options.env?.TOKEN_SIGNING_KEY;
@@ -146,7 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!migrations) throw new Error(`${name} has no migrations: it owns no database`);
       if (processes.has(name) && databases.driver === "pglite") {
         // The process keeps its own PGlite on disk; it can be read once the process is gone.
-        await processes.get(name)!.kill("SIGTERM");
+        for (const process of processes.get(name)!) await process.kill("SIGTERM");
         const store = await openDatabase({ service: name, migrations, dataDir: processDataDir });
         leftBehind.push(store);
         stores.set(name, store);
@@ -159,11 +170,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   async function launch(name: string, extraEnv: Record<string, string> = {}) {
     const service = moduleOf(name);
     const serviceNc = await connectNats(nats.url, name, nats.seed(name), trust);
+    const config = parseConfig(name, service.config, {
+      ...(name === gatewayName ? gatewayEnv : env),
+      ...extraEnv,
+    });
+    if (config.JETSTREAM_REPLICAS) pinStreamReplicas(serviceNc, config.JETSTREAM_REPLICAS);
     const started = await service.start({
-      config: parseConfig(name, service.config, {
-        ...(name === gatewayName ? gatewayEnv : env),
-        ...extraEnv,
-      }),
+      config,
       nc: serviceNc,
       log: createLogger({ service: name, level: logLevel }),
       delivery: options.delivery ?? {},
@@ -195,21 +208,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Each process's PGlite a copy of a fresh cluster (it migrates it): no initdb per process.
     await seedPgliteDataDirs(processDataDir, external.filter((name) => moduleOf(name).migrations));
   }
-  await Promise.all(external.map(async (name) => {
-    const seed = nats.seed(name);
-    const process = serviceProcess(
-      name,
-      { ...processEnv, ...seed && { NATS_NKEY_SEED: seed } },
-      nc,
-    );
-    processes.set(name, process);
-    await process.start();
-  }));
-  await launch(gatewayName);
+  const startProcesses = (names: string[]) =>
+    Promise.all(names.map(async (name) => {
+      const seed = nats.seed(name);
+      const env = {
+        ...processEnv,
+        ...seed && { NATS_NKEY_SEED: seed },
+        ...name === gatewayName && operatorSeed && { OPERATOR_NKEY_SEED: operatorSeed },
+      };
+      const count = options.instances?.[name] ?? 1;
+      if (count > 1 && databases.driver === "pglite") {
+        throw new Error(`${name}: several instances need Postgres (DATABASE_URL)`);
+      }
+      const instances = serviceInstances(name, count, env, nc, name === gatewayName);
+      processes.set(name, instances);
+      for (const instance of instances) await instance.start();
+    }));
+  // The gateway last: its readiness asks every service behind it.
+  await startProcesses(external.filter((name) => name !== gatewayName));
+  let front: Balancer | null = null;
+  if (external.includes(gatewayName)) {
+    await startProcesses([gatewayName]);
+    front = balancer(processes.get(gatewayName)!.flatMap((instance) => instance.httpPort ?? []));
+  } else await launch(gatewayName);
 
   const privateKey = await importJWK(signingKey, "EdDSA");
   return {
     nats,
+    cluster,
     databases,
     processDataDir,
     nc,
@@ -221,6 +247,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         .sign(privateKey);
     },
     request: (path, init, from) => {
+      if (front) return front.request(path, init);
       const gateway = running.get(gatewayName)!.service;
       const request = new Request(`http://gateway.test${path}`, init);
       const info = from === undefined ? undefined : {
@@ -233,15 +260,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     start: (name, extraEnv) => {
       if (!processes.has(name)) return launch(name, extraEnv);
       if (extraEnv) throw new Error(`${name} runs as a process: its env is the stack's`);
-      return processes.get(name)!.start();
+      return Promise.all(processes.get(name)!.map((process) => process.start())).then(() => {});
     },
     stop: async (name) => {
-      if (processes.has(name)) await processes.get(name)!.kill("SIGTERM");
-      else await stop(name);
+      for (const process of processes.get(name) ?? []) await process.kill("SIGTERM");
+      if (processes.has(name)) return;
+      await stop(name);
     },
-    kill: (name, signal = "SIGKILL") => processes.get(name)!.kill(signal),
+    instances: (name) => processes.get(name) ?? [],
+    kill: (name, signal = "SIGKILL") => processes.get(name)![0].kill(signal),
+    balancer: front ?? undefined,
     close: async () => {
-      for (const process of processes.values()) await process.kill("SIGTERM");
+      front?.close();
+      for (const process of [...processes.values()].flat()) await process.kill("SIGTERM");
       for (const name of [...running.keys()]) await stop(name);
       await nc.close();
       await Promise.all(leftBehind.map((store) => store.close()));

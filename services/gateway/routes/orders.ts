@@ -85,7 +85,8 @@ export function orderRoutes(orders: Orders, authenticated: MiddlewareHandler<Gat
       userId: c.var.jwtPayload.sub,
       items: c.req.valid("json").items,
       idempotencyKey: key,
-    }, callOptions(c));
+      // With a key a repeat answers the same order: safe to retry as a read is.
+    }, { ...callOptions(c), idempotent: key !== undefined });
     c.header("Location", `/orders/${placed.orderId}`);
     return c.json({ orderId: placed.orderId, status: placed.status }, 201);
   });
