@@ -20,7 +20,7 @@ import { faultsArmed, injectFault, rpcFaultPoint } from "../faults/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type RpcServerMetrics, rpcServerMetrics } from "../telemetry/metrics.ts";
 import { extractTraceContext, inMessagingSpan, SpanKind, tracing } from "../telemetry/tracing.ts";
-import { budgetHeader, correlationHeader } from "./headers.ts";
+import { requestHeaderValues } from "./request_header_values.ts";
 import { maxPayloadOf, oversize, PayloadTooLarge } from "./payload.ts";
 
 /**
@@ -179,13 +179,14 @@ export async function answer(
   let log = options.log;
   // Everything inside the try, header decoding included: `settled` must run whatever happens.
   try {
-    const headers = msg.headers;
+    const sent = requestHeaderValues(msg);
     // Only a plain, short id is carried on (into logs and every event it causes).
-    const sent = headers?.get(correlationHeader);
-    const correlationId = isCorrelationId(sent) ? sent : crypto.randomUUID();
+    const correlationId = isCorrelationId(sent.correlationId)
+      ? sent.correlationId
+      : crypto.randomUUID();
     // Cheap: its fields are merged only when a line is written, and most requests log nothing.
     log = options.log.child({ correlationId, subject: endpoint.subject });
-    const budget = Number(headers?.get(budgetHeader) || options.defaultBudgetMs || 5000);
+    const budget = Number(sent.budget || options.defaultBudgetMs || 5000);
     const deadline = Date.now() + budget;
     if (!(budget > 0)) {
       log.warn("dropped an expired request", { budgetMs: budget });
