@@ -11,6 +11,7 @@ import type { Logger } from "../shared/log/mod.ts";
 import { reportReading } from "../shared/telemetry/mod.ts";
 import type { CarriedStream } from "./carried.ts";
 import { durableConsumer } from "../shared/events/durable.ts";
+import { retryAtStart } from "../shared/bus/start_retry.ts";
 import { deliverAndSettle } from "./event_settling.ts";
 import type { ServiceClient } from "./service_client.ts";
 
@@ -58,7 +59,7 @@ export async function forwardEvents(options: EventForwardingOptions): Promise<Ev
     log,
     unsettled,
   });
-  await durable.ensure();
+  await retryAtStart("making the durable consumer", () => durable.ensure(), { log });
   const stopReporting = reportReading(
     "consumer_pending_messages",
     { service, stream },

@@ -1,5 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { NoRespondersError, RequestError } from "@nats-io/nats-core";
+import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
 
 /**
  * The JetStream API error codes (`err_code`) this kit reacts to: nats.js's own
@@ -21,6 +21,8 @@ export const jetStreamApiCodes = {
   NoSuitablePeers: 10005,
   /** 10023 "insufficient resources": fewer servers with JetStream up than the replicas asked. */
   InsufficientResources: 10023,
+  /** 10008 "JetStream system temporarily unavailable" (a cluster without its meta leader). */
+  JetStreamTemporarilyUnavailable: 10008,
   /** 10074 "replicas > 1 not supported in non-clustered mode". */
   ReplicasNotSupported: 10074,
 } as const;
@@ -83,4 +85,17 @@ export function isTooFewServers(error: unknown): boolean {
     jetStreamApiCodes.InsufficientResources,
     jetStreamApiCodes.ReplicasNotSupported,
   );
+}
+
+/**
+ * A JetStream call that may succeed if made again shortly: it timed out (a loaded server, a
+ * cluster electing its meta leader), nobody answered it (JetStream restarting), or the server
+ * said it is temporarily unavailable (10008). A refusal (permissions, a bad configuration) is not.
+ */
+export function isTransientJetStream(error: unknown): boolean {
+  if (isNoResponders(error)) return true;
+  for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (e instanceof TimeoutError || e.name === "TimeoutError") return true;
+  }
+  return isJetStreamApiError(error, jetStreamApiCodes.JetStreamTemporarilyUnavailable);
 }

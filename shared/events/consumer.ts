@@ -29,6 +29,7 @@ import type { InboxTable } from "./inbox.ts";
 import { eventLanes } from "./lanes.ts";
 import { batchSettler } from "./settle.ts";
 import { deliveryDefaults } from "./delivery.ts";
+import { retryAtStart } from "../bus/start_retry.ts";
 
 /** What `startEventConsumer` consumes, applies events with, and how it delivers. */
 export interface ConsumerOptions {
@@ -117,7 +118,7 @@ export async function startEventConsumer(options: ConsumerOptions): Promise<Runn
     inbox: { db: options.db, table: options.inbox },
     unsettled,
   });
-  await durable.ensure();
+  await retryAtStart("making the durable consumer", () => durable.ensure(), { log });
   const stopReporting = reportReading(
     "consumer_pending_messages",
     { service, stream: stream.name },

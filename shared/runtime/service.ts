@@ -33,6 +33,7 @@ import { operations } from "./operations.ts";
 import { kitPurges } from "./retention.ts";
 import { periodicOnDemand, type PeriodicWork, startPeriodic } from "./periodic.ts";
 import { type EndpointHandlers, withTransactions } from "./transaction.ts";
+import { retryAtStart } from "../bus/start_retry.ts";
 
 /**
  * A service, declared for `runService`: its RPC contract and the handlers that serve it, the stream
@@ -164,7 +165,10 @@ export async function runService<E extends RpcEndpoints>(
   // its first event and request), `prepare`, and its stream. Behind the bridge the stream is
   // declared in the background, not awaited on each cold start: until it exists a relay's
   // publish fails, is logged, and is retried by the relay.
-  const declaring = definition.publishes && ensureStream(nc, definition.publishes.stream);
+  const declaring = definition.publishes &&
+    retryAtStart("declaring the stream", () => ensureStream(nc, definition.publishes!.stream), {
+      log,
+    });
   const declared = bridging
     ? declaring?.catch((error) => log.warn("declaring the stream failed", { error }))
     : declaring;
