@@ -58,6 +58,10 @@ Deno.test("dashboard Events: dead letters shown, re-driven, discarded, audited",
       assert.equal(shown.status, 200);
       assert.match(shown.text, /not an event/);
       assert.equal((await page("/events/deadletters/999999")).status, 404);
+      // Not "re-drive of #999999: not_found (recorded in AUDIT)" with nothing recorded.
+      const absent = await app.request("/events/deadletters/999999/redrive", { method: "POST" });
+      assert.equal(absent.status, 404);
+      assert.equal((await absent.json()).kind, "not_found");
     });
 
     await t.step("re-driven, it is refused again and stays", async () => {

@@ -16,6 +16,7 @@ import {
   type StreamEntry,
 } from "../../../shared/operator/mod.ts";
 import { auditStream } from "../../../shared/contracts/mod.ts";
+import { ServiceError } from "../../../shared/errors/mod.ts";
 import { type Html, layout, live } from "../layout.ts";
 import { readIfExists } from "../read_if_exists.ts";
 import { discardForm, formFields, parsed, replayForm, sequenceText } from "../operator_forms.ts";
@@ -87,6 +88,10 @@ export function eventsPage(sources: DashboardSources): Hono {
     const seq = parsed(sequenceText, c.req.param("seq"));
     const { nc, ...by } = await actor();
     const results = await redriveDeadLetters(nc, { ...by, sequences: [seq] });
+    // Nothing was re-driven, so nothing was recorded: a 404, as showing it is.
+    if (results.every((result) => result.outcome === "not_found")) {
+      throw new ServiceError("not_found", `no dead letter #${seq}`);
+    }
     return c.html(
       html`<p class="action-outcome">Re-drive of #${seq}: ${
         results.map((r) => `${r.outcome}${r.error ? ` (${r.error})` : ""}`).join(", ")
