@@ -34,7 +34,9 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
     if (driver === "postgres") {
       for (const replicas of clusterReplicaRows) {
         rows.push(
-          await distributed(driver, total, offeredSeconds, options, none, [], replicas),
+          await distributed(driver, total, offeredSeconds, options, none, [], {
+            clusterReplicas: replicas,
+          }),
         );
       }
     }
@@ -45,6 +47,12 @@ export async function sagaThroughput(options: BenchOptions): Promise<SuiteResult
           await distributed(driver, total, offeredSeconds, options, security, backendServices),
         );
       }
+      // Two instances of each, sharing their durables and queue groups (docs/production.md).
+      rows.push(
+        await distributed(driver, total, offeredSeconds, options, none, backendServices, {
+          instances: 2,
+        }),
+      );
     }
     rows.push(await monolith(driver, total, offeredSeconds, options));
   }
@@ -78,12 +86,11 @@ async function distributed(
   options: BenchOptions,
   security: Security,
   processes: readonly BackendService[] = [],
-  clusterReplicas?: number,
+  { clusterReplicas, instances = 1 }: { clusterReplicas?: number; instances?: number } = {},
 ): Promise<Row> {
   const cluster = clusterReplicas ? `, ${clusterRowLabel(clusterReplicas)}` : "";
-  const name = `distributed (${
-    rowName(`${driver}${processes.length ? ", a process each" : ""}${cluster}`, security)
-  })`;
+  const each = processes.length ? `, a process each${instances > 1 ? ` x${instances}` : ""}` : "";
+  const name = `distributed (${rowName(`${driver}${each}${cluster}`, security)})`;
   options.progress(`saga: starting the services for ${name}`);
   const stack = await startStack({
     env: {
@@ -94,6 +101,10 @@ async function distributed(
     cluster: clusterReplicas !== undefined,
     databaseUrl: driver === "postgres" ? options.databaseUrl : null,
     processes: [...processes],
+    instances: Object.fromEntries(processes.map((service) => [service, instances])) as Record<
+      BackendService,
+      number
+    >,
     authorization: security.authorization,
     tls: security.tls,
   });
