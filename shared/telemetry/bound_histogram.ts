@@ -18,6 +18,7 @@ interface Series {
   count: number;
 }
 
+/** A histogram of one metric name, a series per label set; see the module's comment. */
 export class BoundHistogram {
   readonly type = "histogram" as const;
   readonly aggregator = "sum" as const;
