@@ -14,6 +14,12 @@ import type { TraceStore } from "./traces.ts";
 export interface OtlpForwarding {
   /** A base URL (`http://collector:4318`): `/v1/traces` etc. are appended, as OTLP's SDKs do. */
   forwardTo?: string;
+  /**
+   * Full URLs per signal path (`{"/v1/traces": "http://collector:4318/v1/traces"}`), as the
+   * signal-specific OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT variables give them; they win over
+   * `forwardTo` for their signal.
+   */
+  forwardSignals?: Partial<Record<string, string>>;
   /** Told when forwarding fails (one call per failed export); the export is still answered. */
   onForwardError?: (error: unknown) => void;
   /** For tests. */
@@ -64,11 +70,12 @@ export function otlpReceiver(
           return problem(400, "invalid_json", "the export is not JSON");
         }
         if (kept) store.add(spansFromOtlpJson(body));
-        if (base) {
+        const target = forwarding.forwardSignals?.[path] ?? (base && `${base}${path}`);
+        if (target) {
           // Not awaited: a slow or absent collector must not hold the services' exporters.
-          send(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body: text })
+          send(target, { method: "POST", headers: { "content-type": type }, body: text })
             .then((response) => {
-              if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
+              if (!response.ok) throw new Error(`${target} answered ${response.status}`);
               return response.body?.cancel();
             })
             .catch((error) => forwarding.onForwardError?.(error));

@@ -80,6 +80,21 @@ Deno.test("OTLP receiver", async (t) => {
     assert.equal(errors.length, 1, "a collector's refusal is reported, not thrown");
   });
 
+  await t.step("a signal's own URL wins over forwardTo for that signal", async () => {
+    const sent: string[] = [];
+    const app = otlpReceiver(new TraceStore(), {
+      forwardTo: "http://collector:4318",
+      forwardSignals: { "/v1/traces": "http://tempo:4318/v1/traces" },
+      fetch: ((url: string | URL | Request) => (
+        sent.push(String(url)), Promise.resolve(new Response("{}"))
+      )) as typeof fetch,
+    });
+    await app.request("/v1/traces", { method: "POST", headers: json, body });
+    await app.request("/v1/metrics", { method: "POST", headers: json, body: "{}" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(sent, ["http://tempo:4318/v1/traces", "http://collector:4318/v1/metrics"]);
+  });
+
   await t.step("an export over the limit is 413, chunked (no content-length) too", async () => {
     const store = new TraceStore();
     const app = otlpReceiver(store);

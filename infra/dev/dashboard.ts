@@ -41,7 +41,7 @@ export interface DashboardStack {
   /** The operator's NKey seed; none on a server without authorization. */
   operatorSeed?: string;
   /** Tracing's setting: `forwardTo`, the user's collector, gets every trace export too. */
-  tracing: Pick<DevTracing, "forwardTo">;
+  tracing: Pick<DevTracing, "forwardTo" | "forwardSignals">;
   /** Where the dashboard's own lines go (the runner prints them behind its name). */
   say: (line: string) => void;
 }
@@ -82,6 +82,7 @@ export class DevDashboard {
       "/",
       otlpReceiver(this.traces, {
         forwardTo: stack.tracing.forwardTo,
+        forwardSignals: stack.tracing.forwardSignals,
         onForwardError: (error) => {
           // Once: a collector that is down would otherwise say so on every export.
           if (!forwardFailed) stack.say(`forwarding traces failed: ${(error as Error).message}`);

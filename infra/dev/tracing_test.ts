@@ -11,6 +11,7 @@ Deno.test("tracing under deno task dev", async (t) => {
       OTEL_DENO: "true",
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
       OTEL_EXPORTER_OTLP_ENDPOINT: dashboard,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${dashboard}/v1/traces`,
       OTEL_BSP_SCHEDULE_DELAY: "500",
     });
     const slower = devTracing(envOf({ OTEL_BSP_SCHEDULE_DELAY: "5000" }), dashboard);
@@ -29,6 +30,21 @@ Deno.test("tracing under deno task dev", async (t) => {
       assert.equal(tracing.env.OTEL_EXPORTER_OTLP_ENDPOINT, dashboard);
       assert.equal(tracing.forwardTo, "http://jaeger:4318");
       assert.match(tracing.description, /forwarded to http:\/\/jaeger:4318/);
+    },
+  );
+
+  await t.step(
+    "a user's traces endpoint gets the traces forwarded, the services still export to the receiver",
+    () => {
+      const tracing = devTracing(
+        envOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://tempo:4318/v1/traces" }),
+        dashboard,
+      );
+      // Deno's exporter takes the signal's own variable over the generic one: both are ours.
+      assert.equal(tracing.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, `${dashboard}/v1/traces`);
+      assert.equal(tracing.env.OTEL_EXPORTER_OTLP_ENDPOINT, dashboard);
+      assert.deepEqual(tracing.forwardSignals, { "/v1/traces": "http://tempo:4318/v1/traces" });
+      assert.match(tracing.description, /forwarded to http:\/\/tempo:4318\/v1\/traces/);
     },
   );
 
