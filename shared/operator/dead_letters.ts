@@ -67,9 +67,16 @@ export async function listDeadLetters(
  * is none there, or only a tombstone (it was discarded).
  */
 export async function showDeadLetter(nc: NatsConnection, seq: number): Promise<DeadLetter> {
-  const entry = await readEntry(nc, deadLettersStream.name, seq).catch(() => null);
+  // Only "no such message" is no letter: NATS failing is not an answer about the letter.
+  const entry = await readEntry(nc, deadLettersStream.name, seq).catch(orNullWhenNotFound);
   if (!entry || isTombstone(entry)) throw new ServiceError("not_found", `no dead letter ${seq}`);
   return deadLetterOf(entry);
+}
+
+/** `null` for a `not_found` ServiceError; any other error is thrown on. */
+function orNullWhenNotFound(error: unknown): null {
+  if (error instanceof ServiceError && error.kind === "not_found") return null;
+  throw error;
 }
 
 /** A record that a letter was discarded: it keeps the letter's subject taken. */
@@ -105,7 +112,9 @@ export async function redriveDeadLetters(
   let letters: DeadLetter[];
   if (named && options.sequences) {
     const found = await Promise.all(
-      options.sequences.map((seq) => showDeadLetter(nc, seq).catch(() => seq)),
+      options.sequences.map((seq) =>
+        showDeadLetter(nc, seq).catch((error) => orNullWhenNotFound(error) ?? seq)
+      ),
     );
     letters = found.filter((letter) => typeof letter !== "number");
     for (const seq of found.filter((letter) => typeof letter === "number")) {

@@ -10,7 +10,8 @@ import { connectNats, ensureStream, serveRpc } from "../bus/mod.ts";
 import { operationsApi } from "../contracts/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import { deadLetterHeaders, deadLettersStream, deadLetterSubject } from "../events/mod.ts";
-import { listDeadLetters, redriveDeadLetters } from "./dead_letters.ts";
+import { listDeadLetters, redriveDeadLetters, showDeadLetter } from "./dead_letters.ts";
+import { ServiceError } from "../errors/mod.ts";
 
 Deno.test("dead letters: a page at a time", async () => {
   const server = await startNatsServer({ authorization: false });
@@ -81,6 +82,32 @@ Deno.test("dead letters: re-driving all of many goes in requests of at most 1,00
     assert.deepEqual(asked, [1000, 1]);
   } finally {
     await fake.stop();
+    await nc.close();
+    await server.dispose();
+  }
+});
+
+Deno.test("a dead letter NATS cannot be asked about is not said to be missing", async () => {
+  const server = await startNatsServer({ authorization: false });
+  const nc = await connectNats(server.url, "dead-letters-unreachable-test");
+  const log = createLogger({ service: "ops", level: "error" });
+  try {
+    await ensureStream(nc, deadLettersStream);
+    await assert.rejects(
+      showDeadLetter(nc, 7),
+      (error: ServiceError) => error.kind === "not_found",
+    );
+    // JetStream gone (no responders): an error about NATS, never "no such dead letter".
+    await server.stop();
+    await assert.rejects(
+      showDeadLetter(nc, 7),
+      (error: Error) => !(error instanceof ServiceError && error.kind === "not_found"),
+    );
+    await assert.rejects(
+      redriveDeadLetters(nc, { sequences: [7], actor: "test", log }),
+      (error: Error) => !(error instanceof ServiceError && error.kind === "not_found"),
+    );
+  } finally {
     await nc.close();
     await server.dispose();
   }
