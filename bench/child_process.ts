@@ -16,17 +16,20 @@ export interface LineChild {
 }
 
 /**
- * Starts `command` with `args` in `cwd` and resolves once it prints "ready"; rejects with the
- * tail of its stderr when it exits before, or after `readyMs` ms.
+ * Starts `command` with `args` in `cwd`, with `env` added to this process's environment, and
+ * resolves once it prints "ready"; rejects with the tail of its stderr when it exits before, or
+ * after `readyMs` ms.
  */
 export async function startLineChild(
   command: string,
   args: string[],
-  { cwd, readyMs = 30_000 }: { cwd?: string; readyMs?: number } = {},
+  { cwd, env, readyMs = 30_000 }: { cwd?: string; env?: Record<string, string>; readyMs?: number } =
+    {},
 ): Promise<LineChild> {
   const child = new Deno.Command(command, {
     args,
     cwd,
+    env,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { sizeLimit } from "../infra/build.ts";
 import { serviceNames } from "../services/registry.ts";
 import { edgeSagaRowName, edgeSagaServices } from "./edge_saga.ts";
-import { peerInFlights, peerRowName } from "./peer_rpc.ts";
+import { peerRowNames } from "./peer_rpc.ts";
 import { clusterReplicaRows, clusterRowLabel } from "./saga.ts";
 import { percentile, table } from "./report.ts";
 
@@ -58,14 +58,14 @@ Deno.test("bench: a quick run of rpc, events, the saga and cold starts reports e
       "1 in flight, NKeys + TLS",
       "64 in flight, NKeys + TLS",
       // The server in a process of its own, beside the Moleculer peer's two Node processes.
-      ...peerInFlights.map(peerRowName),
+      ...peerRowNames,
     ]);
     for (const row of rpc.rows) {
       const [raw, platform] = [Number(row["raw req/s"]), Number(row["platform req/s"])];
       assert.ok(raw > 0 && platform > 0, JSON.stringify(row));
       assert.ok(Math.abs(Number(row["throughput ratio"]) - platform / raw) < 1e-9);
     }
-    for (const row of rpc.rows.slice(-peerInFlights.length)) {
+    for (const row of rpc.rows.slice(-peerRowNames.length)) {
       // A number, not the reason the peer is missing (bench/peer's npm ci, Node).
       assert.equal(typeof row["Moleculer req/s"], "number", JSON.stringify(row));
       const [moleculer, platform] = [Number(row["Moleculer req/s"]), Number(row["platform req/s"])];

@@ -1,7 +1,7 @@
 /**
  * The peer a Node user would pick for request-reply: Moleculer 0.14 with its NATS transporter
  * (nats.js 2.x) and the JSON serializer, an echo service and a caller each in a Node process of
- * its own (bench/peer/). Its packages are installed on first use with `npm ci` from
+ * its own (bench/peer/), signed in with an NKey when NATS asks for one. Its packages are installed on first use with `npm ci` from
  * bench/peer/package-lock.json into bench/peer/node_modules.
  */
 import { type LineChild, startLineChild } from "./child_process.ts";
@@ -18,17 +18,30 @@ export interface MoleculerPeer {
   stop(): Promise<void>;
 }
 
+/** How the peer's processes sign in to NATS: an NKey seed, and the CA to trust for tls://. */
+export interface PeerTrust {
+  seed?: string;
+  caFile?: string;
+}
+
 /**
  * Installs the peer if its packages are missing, then starts the echo service and the caller
  * against `natsUrl`, resolving once the caller sees the service. Rejects saying why (no Node,
  * `npm ci` failed, a process exited before it was ready).
  */
-export async function startMoleculerPeer(natsUrl: string): Promise<MoleculerPeer> {
+export async function startMoleculerPeer(
+  natsUrl: string,
+  { seed, caFile }: PeerTrust = {},
+): Promise<MoleculerPeer> {
   await installPeer();
-  const echo = await startLineChild("node", ["echo_service.js", natsUrl], { cwd: peerDir });
+  const options = {
+    cwd: peerDir,
+    env: { BENCH_NATS_SEED: seed ?? "", NATS_CA_FILE: caFile ?? "" },
+  };
+  const echo = await startLineChild("node", ["echo_service.js", natsUrl], options);
   let caller: LineChild;
   try {
-    caller = await startLineChild("node", ["caller.js", natsUrl], { cwd: peerDir });
+    caller = await startLineChild("node", ["caller.js", natsUrl], options);
   } catch (error) {
     await echo.stop();
     throw error;

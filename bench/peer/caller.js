@@ -5,11 +5,12 @@
 // ms, the CPU this process used meanwhile in µs). Its loop is bench/rounds.ts's `drive`.
 import { createInterface } from "node:readline";
 import moleculer from "moleculer";
+import { natsOptions } from "./nats_options.js";
 
 const [url] = process.argv.slice(2);
 const broker = new moleculer.ServiceBroker({
   nodeID: `bench-caller-${process.pid}`,
-  transporter: { type: "NATS", options: { url } },
+  transporter: { type: "NATS", options: natsOptions(url) },
   serializer: "JSON",
   logger: false,
   // As the platform's client: no call waits longer than 5 s.

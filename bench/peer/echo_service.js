@@ -4,11 +4,12 @@
 // stdin with the CPU it has used so far (`{"user", "system"}`, µs).
 import { createInterface } from "node:readline";
 import moleculer from "moleculer";
+import { natsOptions } from "./nats_options.js";
 
 const [url] = process.argv.slice(2);
 const broker = new moleculer.ServiceBroker({
   nodeID: `bench-echo-${process.pid}`,
-  transporter: { type: "NATS", options: { url } },
+  transporter: { type: "NATS", options: natsOptions(url) },
   serializer: "JSON",
   logger: false,
 });
