@@ -15,3 +15,12 @@ export const rawSubject = "bench.raw.echo";
 
 /** The payload every side sends. */
 export const echoPayload = () => ({ id: crypto.randomUUID(), n: 42 });
+
+/** The platform's caller, with permissions to call `echoApi` only. */
+export const echoCallerName = "benchcaller";
+
+/** What NATS's permissions are generated from: the echo service and its caller. */
+export const echoServices = [
+  { name: echoApi.name, bus: { serves: echoApi } },
+  { name: echoCallerName, bus: { calls: [echoApi] } },
+];

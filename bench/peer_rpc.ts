@@ -12,7 +12,7 @@ import { connectNats, rpcClient } from "../shared/bus/mod.ts";
 import { BreakerRegistry } from "../shared/resilience/mod.ts";
 import { startNatsServer, testIdentity } from "../tests/harness/nats_server.ts";
 import { startLineChild } from "./child_process.ts";
-import { echoApi, echoPayload, rawSubject } from "./echo.ts";
+import { echoApi, echoCallerName, echoPayload, echoServices, rawSubject } from "./echo.ts";
 import { type MoleculerPeer, startMoleculerPeer } from "./moleculer_peer.ts";
 import type { BenchOptions, Row } from "./report.ts";
 import { alternating, local } from "./rounds.ts";
@@ -25,9 +25,6 @@ const inFlightsOf = (security: Security) => security.tls ? [1, 64] : [1, 64, 256
 export const peerRowNames: string[] = securities.flatMap((security) =>
   inFlightsOf(security).map((inFlight) => rowName(`${inFlight} in flight, two processes`, security))
 );
-
-/** The platform's caller, with permissions to call the echo contract only. */
-const callerName = "benchcaller";
 
 /** Moleculer's two processes sign in as one identity, allowed its transporter's subjects. */
 const moleculer: { name: string; permissions: Permissions } = {
@@ -56,10 +53,7 @@ async function securedRoundTrips(security: Security, options: BenchOptions): Pro
   const nats = await startNatsServer({
     authorization: security.authorization,
     tls: security.tls,
-    services: [
-      { name: echoApi.name, bus: { serves: echoApi } },
-      { name: callerName, bus: { calls: [echoApi] } },
-    ],
+    services: echoServices,
     extraIdentities: security.authorization ? [moleculer] : [],
   });
   const caFile = nats.caFile;
@@ -84,7 +78,7 @@ async function securedRoundTrips(security: Security, options: BenchOptions): Pro
         stops.unshift(() => nc.close());
         return nc;
       });
-    const [callerNc, rawNc] = [await signedIn(callerName), await signedIn(testIdentity)];
+    const [callerNc, rawNc] = [await signedIn(echoCallerName), await signedIn(testIdentity)];
     let peer: MoleculerPeer | string;
     try {
       peer = await startMoleculerPeer(nats.url, { seed: nats.seed(moleculer.name), caFile });

@@ -10,7 +10,7 @@ import { connectNats, rpcClient, serveRpc } from "../shared/bus/mod.ts";
 import { createLogger } from "../shared/log/mod.ts";
 import { BreakerRegistry } from "../shared/resilience/mod.ts";
 import { startNatsServer } from "../tests/harness/nats_server.ts";
-import { echoApi, echoPayload, rawSubject } from "./echo.ts";
+import { echoApi, echoCallerName, echoPayload, echoServices, rawSubject } from "./echo.ts";
 import type { BenchOptions, Row, SuiteResult } from "./report.ts";
 import { peerRoundTrips } from "./peer_rpc.ts";
 import { alternating, local } from "./rounds.ts";
@@ -19,8 +19,6 @@ import { rowName, securities, type Security } from "./security.ts";
 /** Kept here too: the saga's benchmarks drive their calls with it. */
 export { drive } from "./rounds.ts";
 
-/** The platform's caller, with permissions to call echoApi only. */
-const callerName = "benchcaller";
 /** Raw requests go as an identity that may do anything, on the same server. */
 const rawName = "test";
 
@@ -50,16 +48,13 @@ async function roundTrips(security: Security, inFlights: number[], options: Benc
   const nats = await startNatsServer({
     authorization: security.authorization,
     tls: security.tls,
-    services: [
-      { name: echoApi.name, bus: { serves: echoApi } },
-      { name: callerName, bus: { calls: [echoApi] } },
-    ],
+    services: echoServices,
   });
   const trust = { caFile: nats.caFile };
   const signedIn = (name: string, fallback: string) =>
     connectNats(nats.url, security.authorization ? name : fallback, nats.seed(name), trust);
   const serverNc = await signedIn(echoApi.name, "bench-server");
-  const clientNc = await signedIn(callerName, "bench-client");
+  const clientNc = await signedIn(echoCallerName, "bench-client");
   const rawNc = await signedIn(rawName, "bench-raw");
   const server = await serveRpc(
     serverNc,
