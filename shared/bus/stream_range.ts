@@ -14,6 +14,8 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ServiceError } from "../errors/mod.ts";
+import { isStreamNotFound } from "./jetstream_errors.ts";
+import { subjectWithin } from "./subject_subset.ts";
 
 /**
  * Which messages of a stream to read: where to start (a sequence, a time, the last few, else the
@@ -52,9 +54,18 @@ export interface OpenRange {
  */
 export async function openRange(nc: NatsConnection, range: StreamRange): Promise<OpenRange> {
   const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(range.stream).catch(() => {
-    throw new ServiceError("not_found", `no stream ${range.stream}`);
+  const { state, config } = await jsm.streams.info(range.stream).catch((error: unknown) => {
+    // NATS failing is not an answer about the stream: only the server's "not found" is.
+    if (isStreamNotFound(error)) throw new ServiceError("not_found", `no stream ${range.stream}`);
+    throw error;
   });
+  const { subject } = range;
+  if (subject && !config.subjects.some((pattern) => subjectWithin(subject, pattern))) {
+    throw new ServiceError(
+      "invalid",
+      `${subject} is not a subject of ${range.stream} (${config.subjects.join(", ")})`,
+    );
+  }
   const end = range.follow ? Infinity : Math.min(range.toSeq ?? state.last_seq, state.last_seq);
   const empty = !range.follow && (state.messages === 0 || (range.fromSeq ?? 1) > end);
   return { end, messages: empty ? none() : read(nc, range, state.last_seq, end) };
