@@ -1,6 +1,7 @@
+/** Header names every hop understands, and a request's headers and body as sent. */
 import { errors, headers, type MsgHdrs } from "@nats-io/nats-core";
 
-/** Header names every hop understands, and a request's headers and body as sent. */
+/** The id that ties a request to the logs and events it causes. */
 export const correlationHeader = "correlation-id";
 /** Milliseconds the caller is still willing to wait, as sent; the receiver counts from arrival. */
 export const budgetHeader = "deadline-budget-ms";
