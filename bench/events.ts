@@ -73,7 +73,9 @@ async function raw(count: number, options: BenchOptions): Promise<Row> {
 }
 
 async function throughOutbox(count: number, driver: string, options: BenchOptions): Promise<Row> {
-  const databases = await testDatabases(driver === "postgres" ? options.databaseUrl : undefined);
+  const databases = await testDatabases(driver === "postgres" ? options.databaseUrl : undefined, {
+    poolSize: 10,
+  });
   const producer = await databases.open("users");
   const consumerDb = await databases.open("notifications");
   const nats = await startNatsServer({ authorization: false });

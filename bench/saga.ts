@@ -93,6 +93,8 @@ async function distributed(
   const name = `distributed (${rowName(`${driver}${each}${cluster}`, security)})`;
   options.progress(`saga: starting the services for ${name}`);
   const stack = await startStack({
+    // The services' own default, not the test suite's smaller pool: what a deployment runs.
+    poolSize: 10,
     env: {
       STARTING_BALANCE_CENTS: "1000000000",
       LOG_LEVEL: "error",

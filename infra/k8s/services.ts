@@ -68,6 +68,10 @@ export function platformConfig(): ConfigMap {
       // The migrate init container applies migrations before the service starts.
       MIGRATE_ON_START: "false",
       LOG_LEVEL: "info",
+      // Six services with data, two pods each and one more during a rollout: 18 x 5 = 90
+      // connections, under the Postgres StatefulSet's max_connections (100) with room for the
+      // migrate init containers and an operator (docs/production.md).
+      DATABASE_POOL_SIZE: "5",
       // Set to "true" with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a collector to export traces.
       OTEL_DENO: "false",
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",

@@ -87,6 +87,13 @@ export const baseConfig = z.object({
    */
   MIGRATION_DATABASE_URL: postgresUrl.optional(),
   /**
+   * The most connections the service's pool on DATABASE_URL opens (10). Every instance of every
+   * service opens up to this many: their sum must stay under Postgres's `max_connections` (100 by
+   * default), as docs/production.md counts.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int("must be a whole number").min(1, "must be 1 or more")
+    .max(1000, "must be at most 1000").default(10),
+  /**
    * `true` (default): the service applies its migrations on start, instances taking turns under
    * an advisory lock. `false`: the deployment migrates ahead (`deno task migrate <service>`), and a
    * start only checks the history's newest entry, refusing to run on a database that is behind.

@@ -61,10 +61,12 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** An open PGlite to share: opening one per service in a single process costs seconds each. */
   pglite?: PGlite;
+  /** The most connections the pool on `url` opens (default 10). */
+  poolSize?: number;
 }
 
 /**
- * Opens `service`'s database and applies its migrations: postgres.js (a pool of 10, statements
+ * Opens `service`'s database and applies its migrations: postgres.js (a pool of `poolSize`, 10 unless told, statements
  * prepared) on `url`, migrating first as `migrationUrl`'s role when given, with instances starting
  * together taking turns under one Postgres advisory lock; without a URL, embedded PGlite in `<dataDir>/<service>` (`.data` by default; about 4 to 5 s
  * the first time, about 0.6 s after) or the `pglite` given. Throws `ConfigError` when there is no
@@ -81,7 +83,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Servic
       const { url: plain, ssl } = postgresConnection(url);
       return postgres(plain, { max, onnotice: () => {}, ...(ssl ? { ssl } : {}) });
     };
-    const client = connect(options.url, 10);
+    const client = connect(options.url, options.poolSize ?? 10);
     const db = postgresDrizzle(preparing(client));
     try {
       if (!migrating) {

@@ -76,6 +76,7 @@ export async function bootService<C extends BaseConfig>(
     migrationUrl: config.MIGRATION_DATABASE_URL,
     dataDir: config.DATA_DIR,
     migrate: config.MIGRATE_ON_START,
+    poolSize: config.DATABASE_POOL_SIZE,
   }).then((database) => {
     databases.push(database);
     return database;

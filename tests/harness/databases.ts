@@ -31,7 +31,16 @@ export interface TestDatabases {
 export const adminUrl = Deno.env.get("DATABASE_URL");
 
 /** `url`: the Postgres to make the suite's database on; by default DATABASE_URL, none for PGlite. */
-export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
+/**
+ * The pool each service opens on a test's Postgres, in process or as a process of its own: two test
+ * files at a time with up to 14 service processes each stay under Postgres's 100 connections.
+ */
+export const testPoolSize = 4;
+
+export async function testDatabases(
+  url = adminUrl,
+  { poolSize = testPoolSize }: { poolSize?: number } = {},
+): Promise<TestDatabases> {
   const opened: ServiceDatabase[] = [];
   const track = (database: ServiceDatabase) => (opened.push(database), database);
 
@@ -65,6 +74,7 @@ export async function testDatabases(url = adminUrl): Promise<TestDatabases> {
           migrations,
           url: serviceUrl ?? suiteUrl,
           migrationUrl,
+          poolSize,
         }),
       ),
     close: async () => {

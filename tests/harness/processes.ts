@@ -68,7 +68,10 @@ export function serviceProcess(
     },
     kill: async (signal = "SIGKILL") => {
       if (!child) return null;
-      child.kill(signal);
+      // One that died on its own (its status says how) has nothing left to signal.
+      try {
+        child.kill(signal);
+      } catch { /* already exited */ }
       const status = await child.status;
       child = null;
       return status;

@@ -20,7 +20,7 @@ import {
 import { registry, serviceNamed } from "../../services/registry.ts";
 import { generateSigningKey, type SigningJwk, signingJwk } from "../../services/users/keys.ts";
 import { openDatabase } from "../../shared/db/client.ts";
-import { adminUrl, type TestDatabases, testDatabases } from "./databases.ts";
+import { adminUrl, type TestDatabases, testDatabases, testPoolSize } from "./databases.ts";
 import { serviceInstances, type ServiceProcess } from "./processes.ts";
 import {
   type NatsServer,
@@ -99,6 +99,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Postgres to run on (default DATABASE_URL); `null` for PGlite whatever the environment. */
   databaseUrl?: string | null;
+  /** Each service's Postgres pool (DATABASE_POOL_SIZE), in process or not; `testPoolSize` unless told. */
+  poolSize?: number;
   /** Retries before a dead letter, for the services started in this process. */
   delivery?: ServiceResources["delivery"];
   /** False: NATS without authorization (anyone may do anything). Default true. */
@@ -119,8 +121,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cluster = options.cluster ? await startNatsCluster(natsOptions) : undefined;
   const nats = cluster ?? await startNatsServer(natsOptions);
   const trust = { caFile: nats.caFile };
+  const poolSize = options.poolSize ?? testPoolSize;
   const databases = await testDatabases(
     options.databaseUrl === undefined ? adminUrl : options.databaseUrl ?? undefined,
+    { poolSize },
   );
   const processes = new Map<string, ServiceProcess[]>();
   const processDataDir = await Deno.makeTempDir({ prefix: "services-" });
@@ -129,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const signingKey = given ? signingJwk.parse(JSON.parse(given)) : await generateSigningKey();
   const env = {
     NATS_URL: nats.url,
+    DATABASE_POOL_SIZE: String(poolSize),
     TOKEN_SIGNING_KEY: JSON.stringify(signingKey),
     // Still PBKDF2, fewer rounds: the suite registers many users.
     PASSWORD_ITERATIONS: "10000",
