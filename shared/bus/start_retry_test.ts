@@ -18,7 +18,9 @@ Deno.test("a start-up step is tried again while JetStream times out, and only th
 
   await t.step("a refusal is thrown at once", async () => {
     let calls = 0;
-    const refused = new Error("Permissions Violation for Publish to \"$JS.API.STREAM.CREATE.ORDERS\"");
+    const refused = new Error(
+      'Permissions Violation for Publish to "$JS.API.STREAM.CREATE.ORDERS"',
+    );
     await assert.rejects(
       retryAtStart("declaring", () => (calls++, Promise.reject(refused)), { log }),
       (error) => error === refused,

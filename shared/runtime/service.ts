@@ -165,10 +165,8 @@ export async function runService<E extends RpcEndpoints>(
   // its first event and request), `prepare`, and its stream. Behind the bridge the stream is
   // declared in the background, not awaited on each cold start: until it exists a relay's
   // publish fails, is logged, and is retried by the relay.
-  const declaring = definition.publishes &&
-    retryAtStart("declaring the stream", () => ensureStream(nc, definition.publishes!.stream), {
-      log,
-    });
+  const stream = definition.publishes?.stream;
+  const declaring = stream && retryAtStart("declaring", () => ensureStream(nc, stream), { log });
   const declared = bridging
     ? declaring?.catch((error) => log.warn("declaring the stream failed", { error }))
     : declaring;
