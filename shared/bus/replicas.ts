@@ -29,12 +29,23 @@ export function pinnedStreamReplicas(nc: NatsConnection): number | undefined {
 /**
  * The replicas a stream made through `nc` gets: the pinned number; else 3 when the server `nc`
  * is on has JetStream and announces a cluster of three or more servers (its INFO's
- * `connect_urls`, which it updates as servers join and leave); else 1.
+ * `connect_urls`, which it updates as servers join and leave); else 1. (Asking for three while a
+ * server is down can time out: the cluster may still place a copy on the dead one.)
  */
 export function streamReplicas(nc: NatsConnection): number {
   const pin = pinned.get(nc);
   if (pin !== undefined) return pin;
+  const info = nc.info;
+  return info?.jetstream && info.cluster && serversUp(nc) >= clusterReplicas ? clusterReplicas : 1;
+}
+
+/** The servers `nc`'s server announces as up in its cluster (its INFO's `connect_urls`), 1 at least. */
+export function serversUp(nc: NatsConnection): number {
   const info = nc.info as (typeof nc.info & { ws_connect_urls?: string[] }) | undefined;
-  const servers = Math.max(info?.connect_urls?.length ?? 0, info?.ws_connect_urls?.length ?? 0);
-  return info?.jetstream && info.cluster && servers >= clusterReplicas ? clusterReplicas : 1;
+  return Math.max(1, info?.connect_urls?.length ?? 0, info?.ws_connect_urls?.length ?? 0);
+}
+
+/** Whether `nc`'s server is in a cluster that announces fewer servers up than streams want. */
+export function clusterShortOfServers(nc: NatsConnection): boolean {
+  return Boolean(nc.info?.cluster) && serversUp(nc) < clusterReplicas;
 }

@@ -7,7 +7,13 @@ import {
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { StreamDefinition } from "../contracts/mod.ts";
 import { isStreamNameInUse, isStreamNotFound, isTooFewServers } from "./jetstream_errors.ts";
-import { pinnedStreamReplicas, streamReplicas } from "./replicas.ts";
+import type { Logger } from "../log/mod.ts";
+import {
+  clusterShortOfServers,
+  pinnedStreamReplicas,
+  serversUp,
+  streamReplicas,
+} from "./replicas.ts";
 
 /** How long the stream remembers a `Nats-Msg-Id` to drop a re-publish. */
 export const duplicateWindowMs = 2 * 60 * 1000;
@@ -39,7 +45,7 @@ const nanos = (ms: number) => ms * 1_000_000;
 export async function ensureStream(
   nc: NatsConnection,
   stream: StreamDefinition,
-  { update = true }: { update?: boolean } = {},
+  { update = true, log }: { update?: boolean; log?: Pick<Logger, "warn"> } = {},
 ): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const config = {
@@ -57,8 +63,21 @@ export async function ensureStream(
     existing = await jsm.streams.info(stream.name);
   } catch (error) {
     if (!isStreamNotFound(error)) throw error;
+    if (pinnedStreamReplicas(nc) === undefined && clusterShortOfServers(nc)) {
+      log?.warn(
+        "a cluster with servers down: the stream is made with one copy until its next start",
+        {
+          stream: stream.name,
+          serversUp: serversUp(nc),
+        },
+      );
+    }
     try {
-      await withFewerIfNeeded(replicas, (n) => jsm.streams.add({ ...config, num_replicas: n }));
+      await withFewerIfNeeded(
+        replicas,
+        (n) => jsm.streams.add({ ...config, num_replicas: n }),
+        fewerOf(nc, stream.name, log),
+      );
     } catch (raced) {
       // Another instance created it between our look and our add.
       if (!isStreamNameInUse(raced)) throw raced;
@@ -71,8 +90,30 @@ export async function ensureStream(
   await withFewerIfNeeded(
     wanted,
     (n) => jsm.streams.update(stream.name, { ...config, num_replicas: n }),
-    now,
+    fewerOf(nc, stream.name, log, now),
   );
+}
+
+/**
+ * What a stream gets when the servers up cannot hold the replicas wanted: as many as they are
+ * (never below `floor`), said in the log, since the stream keeps fewer copies until its owner's
+ * next start finds the cluster whole.
+ */
+function fewerOf(
+  nc: NatsConnection,
+  name: string,
+  log: Pick<Logger, "warn"> | undefined,
+  floor = 1,
+): (wanted: number) => number {
+  return (wanted) => {
+    const fewer = Math.max(floor, Math.min(wanted - 1, serversUp(nc)));
+    log?.warn("too few NATS servers up for the stream's replicas: fewer until the next start", {
+      stream: name,
+      wanted,
+      replicas: fewer,
+    });
+    return fewer;
+  };
 }
 
 /**
@@ -82,12 +123,20 @@ export async function ensureStream(
 async function withFewerIfNeeded<T>(
   replicas: number,
   change: (replicas: number) => Promise<T>,
-  fallback = 1,
+  fewer: (wanted: number) => number,
 ): Promise<T> {
   try {
     return await change(replicas);
   } catch (error) {
-    if (replicas <= fallback || !isTooFewServers(error)) throw error;
-    return await change(fallback);
+    if (!isTooFewServers(error)) throw error;
+    const fallback = fewer(replicas);
+    if (fallback >= replicas) throw error;
+    try {
+      return await change(fallback);
+    } catch (again) {
+      // Fewer still up than the server announced: one copy is what a single server holds.
+      if (fallback <= 1 || !isTooFewServers(again)) throw again;
+      return await change(1);
+    }
   }
 }

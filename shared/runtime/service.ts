@@ -161,12 +161,12 @@ export async function runService<E extends RpcEndpoints>(
       streams: definition.reactsTo.streams.map(({ stream }) => stream),
     },
   });
-  // Side by side, each a round trip or more: the faults set before it started (they apply from
-  // its first event and request), `prepare`, and its stream. Behind the bridge the stream is
-  // declared in the background, not awaited on each cold start: until it exists a relay's
-  // publish fails, is logged, and is retried by the relay.
+  // Side by side: the faults set before it started (they apply from its first event and request),
+  // `prepare`, and its stream, which behind the bridge is declared in the background (until it
+  // exists a relay's publish fails, is logged, and is retried by the relay).
   const stream = definition.publishes?.stream;
-  const declaring = stream && retryAtStart("declaring", () => ensureStream(nc, stream), { log });
+  const declaring = stream &&
+    retryAtStart("declaring", () => ensureStream(nc, stream, { log }), { log });
   const declared = bridging
     ? declaring?.catch((error) => log.warn("declaring the stream failed", { error }))
     : declaring;
