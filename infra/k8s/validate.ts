@@ -3,13 +3,15 @@
  * deploy/k8s/ (templates included) against the schema of its `apiVersion` and `kind`, from the
  * Kubernetes OpenAPI schemas that the kubernetes-models package compiles. Run by
  * `deno task check`; exits 1 naming each file, document and what is wrong (a wrong type, a
- * missing required field, an unknown kind). Fields the schemas do not know are not refused: the
+ * missing required field, an unknown kind), then the objects against each other (./references.ts:
+ * selectors, target ports, probe ports). Fields the schemas do not know are not refused: the
  * generator builds every object through the package's types, so `deno check` catches those.
  */
 import { fileURLToPath } from "node:url";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { manifestsDir } from "./manifests.ts";
+import { referenceProblems } from "./references.ts";
 
 /** What is wrong with one document of a manifest file. */
 export interface ManifestProblem {
@@ -88,15 +90,19 @@ if (import.meta.main) {
   const files = await yamlFiles(join(root, manifestsDir));
   let documents = 0;
   const problems: ManifestProblem[] = [];
+  const objects: Parameters<typeof referenceProblems>[0] = [];
   for (const file of files) {
     const text = await Deno.readTextFile(file);
     documents += text.split(/^---$/m).length - 1;
     problems.push(...await manifestProblems(relative(root, file), text));
+    objects.push(...parseAllDocuments(text).flatMap((d) => d.errors.length ? [] : [d.toJSON()]));
   }
   for (const { file, document, message } of problems) {
     console.error(`k8s manifests: ${file}, document ${document + 1}: ${message}`);
   }
+  const broken = referenceProblems(objects.filter((o) => o && typeof o === "object"));
+  for (const message of broken) console.error(`k8s manifests: ${message}`);
   if (files.length === 0) console.error(`k8s manifests: no YAML under ${manifestsDir}/`);
-  if (problems.length > 0 || files.length === 0) Deno.exit(1);
+  if (problems.length > 0 || broken.length > 0 || files.length === 0) Deno.exit(1);
   console.log(`k8s manifests: ${documents} objects in ${files.length} files valid`);
 }
