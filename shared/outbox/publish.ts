@@ -139,7 +139,13 @@ function streamHealer(options: PublisherOptions): () => Promise<void> {
     const stream = options.stream;
     healing ??= ensureStream(options.nc, stream)
       .then(() => options.log.warn("stream was missing; made again", { stream: stream.name }))
-      .catch((error) => options.log.warn("stream missing and not made again", { error }))
+      // Often not gone: a cluster electing its leader answers no one too, and times out here.
+      .catch((error) =>
+        options.log.warn("no stream answered, and checking it failed; will retry", {
+          stream: stream.name,
+          error,
+        })
+      )
       .finally(() => healing = null);
     return healing;
   };
