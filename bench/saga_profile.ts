@@ -61,7 +61,9 @@ async function run(total: number, warm: number) {
       [after, load.to] = [cpuNow(), Date.now()];
     }
   };
-  await measuredSaga(stack, "saga", warm + total, 0, { quick: false, progress });
+  // Left running only with the window measured: the profiles are written when the stack closes.
+  await measuredSaga(stack, "saga", warm + total, 0, { quick: false, progress })
+    .finally(() => after ? undefined : stack.close());
   if (!before || !after) throw new Error("the load's progress lines were not seen");
   for (const [name, pid] of Object.entries(pids)) {
     const [end, start] = [after[name], before[name]];
