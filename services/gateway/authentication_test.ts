@@ -218,3 +218,44 @@ Deno.test("access tokens: before users has answered", async (t) => {
     keys.stop();
   }
 });
+
+Deno.test("access tokens: each distinct token's signature is checked once while it holds", async (t) => {
+  const key = await testKey("k1");
+  const keys = testTokenKeys({ keys: [key.jwk] });
+  await keys.refresh();
+  const tokens = accessTokens(keys, audience);
+  const claims = { sub: crypto.randomUUID(), email: "a@example.com", role: "user" };
+  // Counts the signature checks jose asks WebCrypto for.
+  const verify = crypto.subtle.verify.bind(crypto.subtle);
+  let checks = 0;
+  crypto.subtle.verify = (
+    ...args: Parameters<SubtleCrypto["verify"]>
+  ) => (checks++, verify(...args));
+  try {
+    await t.step("the same token again: its claims, no second signature check", async () => {
+      const token = await key.sign(claims);
+      assert.equal((await tokens.verify(token)).sub, claims.sub);
+      assert.equal((await tokens.verify(token)).sub, claims.sub);
+      assert.equal(checks, 1);
+    });
+
+    await t.step("the key set fetched again: the token is checked again", async () => {
+      const token = await key.sign(claims);
+      await tokens.verify(token);
+      checks = 0;
+      await keys.refresh();
+      await tokens.verify(token);
+      assert.equal(checks, 1);
+    });
+
+    await t.step("past its exp, a token verified before is refused", async () => {
+      const exp = Math.floor(Date.now() / 1000) + 1;
+      const token = await key.sign({ ...claims, exp });
+      await tokens.verify(token);
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+      await assert.rejects(tokens.verify(token), /expired/);
+    });
+  } finally {
+    crypto.subtle.verify = verify;
+  }
+});
