@@ -71,12 +71,22 @@ export function operations(options: OperationsOptions): RpcHandlers<OperationsEn
 
   /** Publishes progress at most four times a second: enough for a bar, little for the bus. */
   function progressTo(subject: string | undefined) {
-    let last = 0;
+    // Not 0: performance.now() counts from the process's start, and an instance woken at the
+    // edge to replay begins within 250 ms of it, when the first report would have been dropped.
+    let last = -Infinity;
     return (progress: ReplayProgress) => {
       if (!subject || performance.now() - last < 250) return;
       last = performance.now();
       nc.publish(subject, JSON.stringify(progress));
     };
+  }
+
+  /**
+   * Waits until the server has the progress published (a flush): behind the bridge the answer goes
+   * back over HTTP, not after the progress on this connection, and could overtake it.
+   */
+  async function progressSent(subject: string | undefined) {
+    if (subject) await nc.flush().catch(() => {});
   }
 
   function outboxOf(): OutboxTable {
@@ -130,6 +140,7 @@ export function operations(options: OperationsOptions): RpcHandlers<OperationsEn
       });
       if (report.applied > 0 && !dryRun) options.afterApply?.();
       ctx.log.info("replay finished", { ...report, planned: undefined });
+      await progressSent(progressSubject);
       return report;
     },
 
@@ -174,6 +185,7 @@ export function operations(options: OperationsOptions): RpcHandlers<OperationsEn
         tables: names,
         applied: streams.reduce((sum, r) => sum + r.applied, 0),
       });
+      await progressSent(progressSubject);
       return { tables: names, streams, missing };
     },
 
