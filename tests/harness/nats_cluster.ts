@@ -103,12 +103,16 @@ export async function startNatsCluster(options: NatsServerOptions = {}): Promise
     "JetStream answers",
     30_000,
   );
-  // Answering is not enough: until every server has joined, an R3 stream finds no place.
+  // Answering is not enough: until every server has joined, an R3 stream finds no place. Placing
+  // one takes its group's election, over a second on a loaded machine (CI ran out of 15 s with a
+  // 1 s request timeout): a longer timeout, a longer wait.
+  const placing = await jetstreamManager(nc, { checkAPI: false, timeout: 5000 });
   await until(
     () =>
-      jsm.streams.add({ name: "CLUSTER_READY", subjects: ["cluster.ready"], num_replicas: 3 })
-        .then(() => jsm.streams.delete("CLUSTER_READY"), () => false),
+      placing.streams.add({ name: "CLUSTER_READY", subjects: ["cluster.ready"], num_replicas: 3 })
+        .then(() => placing.streams.delete("CLUSTER_READY"), () => false),
     "place for three replicas",
+    60_000,
   );
 
   const leaderOf = async (stream: string) => {
