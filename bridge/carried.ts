@@ -5,7 +5,7 @@
  */
 import { operationsApi, type RpcService, type StreamDefinition } from "../shared/contracts/mod.ts";
 import type { EventHandler } from "../shared/events/mod.ts";
-import { subjectMatches } from "../shared/outbox/publish.ts";
+import { subjectWithin } from "../shared/bus/subject_subset.ts";
 import type { BusUse } from "../shared/runtime/mod.ts";
 import type { CarriedAddress } from "./config.ts";
 
@@ -55,9 +55,7 @@ export function carriedFrom(
       methods: serves ? methodsOf(serves) : new Map(),
       streams: reactsTo.map((stream) => ({
         stream,
-        handlers: own.filter((h) =>
-          stream.subjects.some((s) => subjectMatches(s, h.event.subject))
-        ),
+        handlers: own.filter((h) => stream.subjects.some((s) => subjectWithin(h.event.subject, s))),
       })),
     };
   });

@@ -11,7 +11,7 @@ import {
   replayRangeRequest,
   type StreamDefinition,
 } from "../../shared/contracts/mod.ts";
-import { subjectMatches } from "../../shared/outbox/publish.ts";
+import { subjectWithin } from "../../shared/bus/subject_subset.ts";
 
 /**
  * A dead letter's (or any stream message's) sequence, as a path or form value: 1 to 2^53 - 1
@@ -60,6 +60,6 @@ export function replayForm(services: readonly string[], streams: readonly Stream
     toSeq: optional(sequenceText),
   }).refine(({ stream, subject }) => {
     const filters = streams.find((known) => known.name === stream)?.subjects;
-    return !subject || !filters || filters.some((filter) => subjectMatches(filter, subject));
+    return !subject || !filters || filters.some((filter) => subjectWithin(subject, filter));
   }, { message: "the subject is not inside the stream's subjects", path: ["subject"] });
 }

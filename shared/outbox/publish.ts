@@ -15,6 +15,7 @@ import {
   jetStreamApiCodes,
 } from "../bus/mod.ts";
 import type { StreamDefinition } from "../contracts/mod.ts";
+import { subjectWithin } from "../bus/subject_subset.ts";
 import { errorText } from "../errors/mod.ts";
 import { faultsArmed, injectFault, relayFaultPoint } from "../faults/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -168,7 +169,7 @@ export function failureKind(
   if (isJetStreamApiError(error, jetStreamApiCodes.MessageSizeExceedsMaximum)) return "permanent";
   if (isStreamMissing(error)) {
     // No stream listens: ours was lost (an outage), or the subject is outside every stream.
-    return !stream || stream.subjects.some((filter) => subjectMatches(filter, subject))
+    return !stream || stream.subjects.some((filter) => subjectWithin(subject, filter))
       ? "outage"
       : "permanent";
   }
@@ -179,15 +180,4 @@ export function failureKind(
 /** No stream listens on the subject (a publish nobody answered), or the stream is gone. */
 function isStreamMissing(error: unknown): boolean {
   return isNoResponders(error) || isStreamNotFound(error);
-}
-
-/** Whether `subject` is in the NATS subject filter `filter` (`*` one token, `>` the rest). */
-export function subjectMatches(filter: string, subject: string): boolean {
-  const want = filter.split(".");
-  const have = subject.split(".");
-  for (let i = 0; i < want.length; i++) {
-    if (want[i] === ">") return have.length > i;
-    if (i >= have.length || (want[i] !== "*" && want[i] !== have[i])) return false;
-  }
-  return want.length === have.length;
 }
